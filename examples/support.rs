@@ -1,0 +1,2 @@
+//! Helpers shared by the example programs.
+#![forbid(unsafe_code)]

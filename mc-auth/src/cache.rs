@@ -1,0 +1,212 @@
+//! The token cache: one partition per (tenant, client id, business unit, scope set).
+//!
+//! - **Fast path**: a fresh token is read with one atomic load and an `Arc` clone; no lock.
+//! - **Single flight**: callers that find no usable token share one token request, run as its
+//!   own task so that a caller dropping its future never cancels it for the others. Its
+//!   result (token or error) reaches every waiter; after an error the next call tries again.
+//! - **Refresh ahead**: inside the refresh window one background request starts while callers
+//!   keep getting the still-valid token; only past the hard margin do callers wait.
+//! - **Invalidation**: a 401 removes exactly the token that was refused, never a newer one.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
+
+use crate::clock::Clock;
+use crate::credentials::AccountId;
+use crate::error::{Error, Result};
+use crate::scopes::ScopeSet;
+use crate::token::Token;
+
+/// After a failed background refresh, the next one waits this long (callers still have a
+/// valid token meanwhile).
+const BACKGROUND_RETRY_DELAY: Duration = Duration::from_secs(10);
+
+/// Where a partition gets new tokens from (a grant).
+pub(crate) trait TokenSource: Send + Sync + 'static {
+    /// Requests a new token for `account`.
+    fn fetch(self: Arc<Self>, account: Option<AccountId>) -> BoxFuture<'static, Result<Token>>;
+
+    /// Called when a background (refresh-ahead) request starts.
+    fn note_background_refresh(&self) {}
+}
+
+/// What a cache partition is keyed by. Holds no secret.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct CacheKey {
+    pub tenant: String,
+    pub client_id: String,
+    pub account: Option<AccountId>,
+    pub scopes: Option<ScopeSet>,
+}
+
+impl fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CacheKey")
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("account", &self.account)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
+
+#[derive(Default)]
+struct Flight {
+    pending: Option<SharedFetch>,
+    generation: u64,
+    background_retry_after: Option<Instant>,
+}
+
+/// One cache partition.
+pub(crate) struct Partition {
+    key: CacheKey,
+    current: ArcSwapOption<Token>,
+    flight: Mutex<Flight>,
+}
+
+/// Why a token request was started (for logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Started {
+    Blocking,
+    Background,
+}
+
+impl Partition {
+    pub fn new(key: CacheKey) -> Self {
+        Partition {
+            key,
+            current: ArcSwapOption::empty(),
+            flight: Mutex::new(Flight::default()),
+        }
+    }
+
+    pub fn key(&self) -> &CacheKey {
+        &self.key
+    }
+
+    /// The cached token, fresh or not.
+    pub fn peek(&self) -> Option<Arc<Token>> {
+        self.current.load_full()
+    }
+
+    /// Returns a usable token, fetching one (single flight) if needed.
+    #[inline]
+    pub async fn get<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock) -> Result<Arc<Token>> {
+        if let Some(token) = self.current.load_full() {
+            let now = clock.now();
+            if now < token.refresh_at {
+                return Ok(token);
+            }
+            if now < token.usable_until {
+                self.refresh_in_background(source, clock, now);
+                return Ok(token);
+            }
+        }
+        self.get_slow(source, clock).await
+    }
+
+    /// Starts a background refresh unless one is running or a recent one failed.
+    fn refresh_in_background<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock, now: Instant) {
+        let mut flight = self.lock();
+        if flight.pending.is_some() || flight.background_retry_after.is_some_and(|t| now < t) {
+            return;
+        }
+        tracing::debug!(partition = ?self.key, "token inside the refresh window: refreshing in the background");
+        source.note_background_refresh();
+        // The request runs as its own task; its shared handle stays in `flight.pending` for
+        // anyone who has to wait for it.
+        let _ = self.start(&mut flight, source, clock, Started::Background);
+    }
+
+    async fn get_slow<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock) -> Result<Arc<Token>> {
+        let fetch = {
+            let mut flight = self.lock();
+            // Double-check: a flight may have landed since the fast path looked.
+            if let Some(token) = self.current.load_full() {
+                if clock.now() < token.usable_until {
+                    return Ok(token);
+                }
+            }
+            match &flight.pending {
+                Some(pending) => pending.clone(),
+                None => self.start(&mut flight, source, clock, Started::Blocking),
+            }
+        };
+        fetch.await
+    }
+
+    fn start<S: TokenSource>(
+        self: &Arc<Self>,
+        flight: &mut Flight,
+        source: &Arc<S>,
+        clock: &Clock,
+        why: Started,
+    ) -> SharedFetch {
+        flight.generation += 1;
+        let generation = flight.generation;
+        let this = Arc::clone(self);
+        let request = Arc::clone(source).fetch(self.key.account);
+        let clock = clock.clone();
+        let task = tokio::spawn(async move {
+            let result = request.await.map(Arc::new);
+            if let Ok(token) = &result {
+                this.current.store(Some(Arc::clone(token)));
+            }
+            let mut flight = this.lock();
+            if flight.generation == generation {
+                flight.pending = None;
+                flight.background_retry_after = match &result {
+                    Ok(_) => None,
+                    Err(_) => Some(clock.now() + BACKGROUND_RETRY_DELAY),
+                };
+            }
+            drop(flight);
+            if let Err(e) = &result {
+                tracing::warn!(partition = ?this.key, error = %e, background = (why == Started::Background), "token request failed");
+            }
+            result
+        });
+        let shared = async move {
+            task.await.unwrap_or_else(|e| {
+                Err(Error::Internal {
+                    what: format!("the token request task ended abnormally ({e})"),
+                })
+            })
+        }
+        .boxed()
+        .shared();
+        flight.pending = Some(shared.clone());
+        shared
+    }
+
+    /// Forgets `used` if it is still the cached token (a newer one is kept).
+    pub fn invalidate(&self, used: &Arc<Token>) -> bool {
+        let previous = self.current.compare_and_swap(used, None::<Arc<Token>>);
+        let hit = previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, used));
+        if hit {
+            tracing::debug!(partition = ?self.key, "token refused with 401: invalidated");
+        }
+        hit
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Flight> {
+        // A panic while holding this lock cannot leave `Flight` inconsistent (plain field
+        // writes), so a poisoned lock is still usable.
+        self.flight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl fmt::Debug for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Partition")
+            .field("key", &self.key)
+            .field("token", &self.current.load())
+            .finish()
+    }
+}

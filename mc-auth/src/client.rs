@@ -1,0 +1,416 @@
+//! [`Client`]: a Marketing Cloud API client for one installed package, with its token cache.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::{BoxFuture, FutureExt};
+use reqwest::Method;
+
+use crate::cache::{CacheKey, Partition, TokenSource};
+use crate::clock::Clock;
+use crate::credentials::{AccountId, Credentials};
+use crate::endpoint::AuthBase;
+use crate::error::{Error, Result};
+use crate::grant::{request_token, ClientCredentialsBody};
+use crate::request::{Base, RequestBuilder};
+use crate::scopes::ScopeSet;
+use crate::token::{RefreshPolicy, Token};
+use crate::userinfo::UserInfo;
+
+/// Default limit for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default limit for a whole request, response body included.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default cap on API response bodies.
+pub const DEFAULT_MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// Configures a [`Client`]. Start with [`Client::builder`].
+#[must_use = "a builder does nothing until you call `connect` or `build`"]
+pub struct ClientBuilder {
+    credentials: Credentials,
+    scopes: Option<ScopeSet>,
+    name: Cow<'static, str>,
+    refresh: RefreshPolicy,
+    clock: Clock,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    max_body: usize,
+    proxy: Option<String>,
+}
+
+impl ClientBuilder {
+    /// The scopes to request. Without this, the token carries every scope of the installed
+    /// package (MC's rule when `scope` is omitted) and no grant check is made.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.scopes = Some(ScopeSet::new(scopes));
+        self
+    }
+
+    /// The name used for this client in errors and logs (the `#[mc_client]` type's name).
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Start refreshing this long before expiry (default 5 minutes, with jitter).
+    pub fn refresh_window(mut self, window: Duration) -> Self {
+        self.refresh.refresh_window = window;
+        self
+    }
+
+    /// Stop handing out a token this long before expiry (default 30 seconds).
+    pub fn hard_margin(mut self, margin: Duration) -> Self {
+        self.refresh.hard_margin = margin;
+        self
+    }
+
+    /// Replaces the whole refresh policy.
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.refresh = policy;
+        self
+    }
+
+    /// The clock expiry is measured on (tests inject a [`ManualClock`](crate::ManualClock)).
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// Limit for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Limit for one whole request (default 60 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Largest API response body accepted (default 32 MiB).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Sends auth, REST and SOAP requests through this proxy (`http://host:port`). Without
+    /// it, the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` variables apply.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Builds the client without any network traffic; the first call fetches a token.
+    pub fn build(self) -> Result<Client> {
+        self.credentials.validate()?;
+        let auth = self.credentials.auth_base()?;
+        let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .user_agent(concat!("mc-auth/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = &self.proxy {
+            let proxy = reqwest::Proxy::all(p)
+                .map_err(|e| Error::config("proxy", format!("`{p}` is not a proxy URL ({e})")))?;
+            http = http.proxy(proxy);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::config("HTTP client", format!("could not be built ({e})")))?;
+        let core = Arc::new(Core {
+            http,
+            auth,
+            scopes: self.scopes,
+            name: self.name,
+            refresh: self.refresh,
+            clock: self.clock,
+            max_body: self.max_body,
+            partitions: Mutex::new(HashMap::new()),
+            counters: Counters::default(),
+            credentials: self.credentials,
+        });
+        let account = core.credentials.account_id;
+        let partition = core.partition(account);
+        Ok(Client { core, partition })
+    }
+
+    /// Builds the client and fetches its first token, checking that every requested scope
+    /// was granted.
+    pub async fn connect(self) -> Result<Client> {
+        let client = self.build()?;
+        client.token().await?;
+        Ok(client)
+    }
+}
+
+/// A Marketing Cloud client: credentials, a connection pool and a token cache.
+///
+/// Cheap to clone; clones share the cache and the connection pool. Every request gets its
+/// token from the cache. Most code uses a `#[mc_client]` type, which wraps a `Client` and
+/// checks scopes at compile time; a plain `Client` is the untyped escape hatch.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) core: Arc<Core>,
+    pub(crate) partition: Arc<Partition>,
+}
+
+pub(crate) struct Core {
+    pub http: reqwest::Client,
+    pub credentials: Credentials,
+    pub auth: AuthBase,
+    pub scopes: Option<ScopeSet>,
+    pub name: Cow<'static, str>,
+    pub refresh: RefreshPolicy,
+    pub clock: Clock,
+    pub max_body: usize,
+    partitions: Mutex<HashMap<Option<AccountId>, Arc<Partition>>>,
+    pub counters: Counters,
+}
+
+/// Counters a client keeps (shared by clones and `for_account` handles).
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub token_requests: AtomicU64,
+    pub background_refreshes: AtomicU64,
+    pub unauthorized_recoveries: AtomicU64,
+    pub retries: AtomicU64,
+}
+
+/// A snapshot of a client's counters. See [`Client::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Token requests sent.
+    pub token_requests: u64,
+    /// Background (refresh-ahead) token requests started.
+    pub background_refreshes: u64,
+    /// 401 responses recovered from by getting a new token and retrying once.
+    pub unauthorized_recoveries: u64,
+    /// Requests sent again after a transient failure.
+    pub retries: u64,
+}
+
+impl Core {
+    fn partition(&self, account: Option<AccountId>) -> Arc<Partition> {
+        let mut map = self.partitions.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(map.entry(account).or_insert_with(|| {
+            Arc::new(Partition::new(CacheKey {
+                tenant: self.credentials.subdomain.clone(),
+                client_id: self.credentials.client_id.clone(),
+                account,
+                scopes: self.scopes.clone(),
+            }))
+        }))
+    }
+
+    /// Secrets that must never appear in an error from this client.
+    pub(crate) fn secrets(&self) -> [&str; 1] {
+        [self.credentials.client_secret.expose_secret()]
+    }
+
+    async fn fetch_client_credentials(self: Arc<Self>, account: Option<AccountId>) -> Result<Token> {
+        let body = ClientCredentialsBody {
+            grant_type: "client_credentials",
+            client_id: &self.credentials.client_id,
+            client_secret: self.credentials.client_secret.expose_secret(),
+            scope: self.scopes.as_ref().map(ToString::to_string),
+            account_id: account.map(|a| a.to_string()),
+        };
+        let span = tracing::info_span!(
+            "mc_auth.token_request",
+            grant = "client_credentials",
+            tenant = %self.credentials.subdomain,
+            client = %self.name,
+            account = ?account.map(|a| a.0),
+            outcome = tracing::field::Empty,
+        );
+        let _enter = span.enter();
+        self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
+        drop(_enter);
+        let result = async {
+            let (resp, received) = request_token(&self.http, &self.auth, &self.clock, &body, &self.secrets()).await?;
+            let token = Token::from_response(resp, account, received, self.auth.policy, &self.refresh)?;
+            if let Some(requested) = &self.scopes {
+                let missing = requested.missing_from(&token.scopes);
+                if !missing.is_empty() {
+                    return Err(Error::ScopesNotGranted {
+                        client: self.name.to_string(),
+                        missing,
+                        granted: token.scopes.to_vec(),
+                    });
+                }
+            }
+            Ok(token)
+        }
+        .await;
+        span.record("outcome", if result.is_ok() { "ok" } else { "error" });
+        match &result {
+            Ok(t) => {
+                tracing::info!(parent: &span, lifetime_s = t.lifetime().as_secs(), scopes = %t.scopes, "token received")
+            }
+            Err(e) => tracing::info!(parent: &span, error = %e, "token request failed"),
+        }
+        result
+    }
+}
+
+impl TokenSource for Core {
+    fn fetch(self: Arc<Self>, account: Option<AccountId>) -> BoxFuture<'static, Result<Token>> {
+        self.fetch_client_credentials(account).boxed()
+    }
+
+    fn note_background_refresh(&self) {
+        self.counters.background_refreshes.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Client {
+    /// Starts configuring a client for an installed package.
+    ///
+    /// ```no_run
+    /// # async fn run() -> mc_auth::Result<()> {
+    /// let client = mc_auth::Client::builder(mc_auth::Credentials::from_env()?)
+    ///     .scopes(["email_read", "email_send"])
+    ///     .connect()
+    ///     .await?;
+    /// let definitions = client.get("/messaging/v1/email/definitions").send().await?;
+    /// println!("{}", definitions.text()?);
+    /// # Ok(()) }
+    /// ```
+    pub fn builder(credentials: Credentials) -> ClientBuilder {
+        ClientBuilder {
+            credentials,
+            scopes: None,
+            name: Cow::Borrowed("Client"),
+            refresh: RefreshPolicy::default(),
+            clock: Clock::System,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
+            proxy: None,
+        }
+    }
+
+    /// A handle acting in business unit `mid`: same credentials, scopes and connection pool,
+    /// its own token partition (tokens requested with `account_id = mid`). Handles for the same
+    /// MID share one partition.
+    pub fn for_account(&self, mid: impl Into<AccountId>) -> Client {
+        Client {
+            core: Arc::clone(&self.core),
+            partition: self.core.partition(Some(mid.into())),
+        }
+    }
+
+    /// A usable access token, from the cache or freshly requested (one request however many
+    /// tasks ask at once).
+    #[inline]
+    pub async fn token(&self) -> Result<Arc<Token>> {
+        self.partition.get(&self.core, &self.core.clock).await
+    }
+
+    /// The cached token, if any, without fetching or checking expiry.
+    pub fn cached_token(&self) -> Option<Arc<Token>> {
+        self.partition.peek()
+    }
+
+    /// Forgets the cached token if it is still `used` (call this when MC refused it).
+    pub fn invalidate(&self, used: &Arc<Token>) -> bool {
+        self.partition.invalidate(used)
+    }
+
+    /// The declared scopes, if any were given.
+    pub fn scopes(&self) -> Option<&ScopeSet> {
+        self.core.scopes.as_ref()
+    }
+
+    /// The client's name (the `#[mc_client]` type name, or `Client`).
+    pub fn name(&self) -> &str {
+        &self.core.name
+    }
+
+    /// The business unit this handle acts in, if one was set.
+    pub fn account_id(&self) -> Option<AccountId> {
+        self.partition.key().account
+    }
+
+    /// The tenant subdomain.
+    pub fn subdomain(&self) -> &str {
+        &self.core.credentials.subdomain
+    }
+
+    /// The clock this client reads expiry from.
+    pub fn clock(&self) -> &Clock {
+        &self.core.clock
+    }
+
+    /// A snapshot of the counters (shared by clones and `for_account` handles).
+    pub fn stats(&self) -> Stats {
+        let c = &self.core.counters;
+        Stats {
+            token_requests: c.token_requests.load(Ordering::Relaxed),
+            background_refreshes: c.background_refreshes.load(Ordering::Relaxed),
+            unauthorized_recoveries: c.unauthorized_recoveries.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// A REST request to `path` under the tenant's REST instance URL.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), Base::Rest, method, path)
+    }
+
+    /// `GET path` on the REST host.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// `POST path` on the REST host.
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    /// `PUT path` on the REST host.
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PUT, path)
+    }
+
+    /// `PATCH path` on the REST host.
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PATCH, path)
+    }
+
+    /// `DELETE path` on the REST host.
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+
+    /// `GET /v2/userinfo` on the auth host: who the token belongs to (no scope needed).
+    pub async fn userinfo(&self) -> Result<UserInfo> {
+        RequestBuilder::new(self.clone(), Base::Auth, Method::GET, "/v2/userinfo")
+            .send()
+            .await?
+            .json()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("name", &self.core.name)
+            .field("subdomain", &self.core.credentials.subdomain)
+            .field("client_id", &self.core.credentials.client_id)
+            .field("account_id", &self.account_id())
+            .field("scopes", &self.core.scopes)
+            .field("auth_url", &self.core.auth.base.as_str())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,239 @@
+//! Where tokens may go: the auth base URL, instance URLs, and the host policy.
+//!
+//! A token is only ever sent to HTTPS hosts under `marketingcloudapis.com`, or to loopback when
+//! the auth URL itself is loopback (emulators and tests). Plain HTTP is refused for every other
+//! host, and the REST and SOAP instance URLs returned by the token endpoint obey the same rule.
+
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+use crate::error::{Error, Result};
+
+/// The domain under which every Marketing Cloud API host lives.
+pub const MC_DOMAIN: &str = "marketingcloudapis.com";
+
+/// `https://{subdomain}.auth.marketingcloudapis.com`.
+pub(crate) fn auth_host_url(subdomain: &str) -> String {
+    format!("https://{subdomain}.auth.{MC_DOMAIN}")
+}
+
+/// Which hosts may receive a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HostPolicy {
+    /// Loopback hosts (over HTTP or HTTPS) are allowed: the auth URL is loopback.
+    pub loopback: bool,
+}
+
+impl HostPolicy {
+    /// Refuses `url` unless a token may be sent there.
+    pub fn check(&self, url: &Url) -> Result<()> {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::untrusted(
+                redact_userinfo(url),
+                "URLs with user information are not accepted",
+            ));
+        }
+        if self.loopback && is_loopback(url) {
+            return match url.scheme() {
+                "http" | "https" => Ok(()),
+                other => Err(Error::untrusted(url.as_str(), format!("scheme `{other}` is not HTTP"))),
+            };
+        }
+        if url.scheme() != "https" {
+            return Err(Error::untrusted(
+                url.as_str(),
+                if url.scheme() == "http" {
+                    "plain HTTP is refused for non-loopback hosts".to_owned()
+                } else {
+                    format!("scheme `{}` is not HTTPS", url.scheme())
+                },
+            ));
+        }
+        match url.host() {
+            Some(Host::Domain(d)) if is_mc_host(d) => Ok(()),
+            _ => Err(Error::untrusted(
+                url.as_str(),
+                format!("the host is not under {MC_DOMAIN}"),
+            )),
+        }
+    }
+}
+
+fn redact_userinfo(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+fn is_mc_host(domain: &str) -> bool {
+    let d = domain.trim_end_matches('.').to_ascii_lowercase();
+    d.len() > MC_DOMAIN.len() + 1 && d.ends_with(MC_DOMAIN) && d.as_bytes()[d.len() - MC_DOMAIN.len() - 1] == b'.'
+}
+
+/// True for `127.0.0.0/8`, `::1` and `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        None => false,
+    }
+}
+
+/// A validated base URL (scheme, host, port and an optional path prefix, no trailing slash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl(String);
+
+impl BaseUrl {
+    fn from_url(url: &Url) -> Result<Self> {
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::untrusted(
+                url.as_str(),
+                "a base URL may not have a query or fragment",
+            ));
+        }
+        Ok(BaseUrl(url.as_str().trim_end_matches('/').to_owned()))
+    }
+
+    /// The base as a string, without trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `base + path`; `path` must start with `/`.
+    pub fn join(&self, path: &str) -> Result<String> {
+        check_path(path)?;
+        Ok(format!("{}{}", self.0, path))
+    }
+}
+
+/// A path given by the caller, appended to an instance URL. It must start with `/`, and cannot
+/// name another host.
+pub(crate) fn check_path(path: &str) -> Result<()> {
+    if !path.starts_with('/') || path.starts_with("//") {
+        return Err(Error::config(
+            "path",
+            format!("`{path}` must start with a single `/` (a path under the instance URL, like `/messaging/v1/email/definitions`)"),
+        ));
+    }
+    if path.contains(['\r', '\n', ' ', '#']) || path.split(['/', '?']).any(|seg| seg == "..") {
+        return Err(Error::config(
+            "path",
+            format!(
+                "`{}` contains a space, newline, `#` or `..`; percent-encode user values in paths",
+                path.escape_debug()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The auth base URL, with whether it is loopback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuthBase {
+    pub base: BaseUrl,
+    pub policy: HostPolicy,
+}
+
+impl AuthBase {
+    /// Parses and checks an auth URL (`https://{sub}.auth.marketingcloudapis.com` or loopback).
+    pub fn parse(raw: &str) -> Result<Self> {
+        let url =
+            Url::parse(raw.trim()).map_err(|e| Error::config("auth_url", format!("`{raw}` is not a URL ({e})")))?;
+        let policy = HostPolicy {
+            loopback: is_loopback(&url),
+        };
+        policy.check(&url)?;
+        Ok(AuthBase {
+            base: BaseUrl::from_url(&url)?,
+            policy,
+        })
+    }
+}
+
+/// Normalises a `rest_instance_url` / `soap_instance_url` from a token response: a bare host
+/// (`mcXXXX.rest.marketingcloudapis.com`) or a full URL with scheme and trailing slash. The
+/// result is checked against `policy`.
+pub(crate) fn normalise_instance_url(raw: &str, policy: HostPolicy) -> Result<BaseUrl> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(Error::untrusted("(empty)", "the instance URL is empty"));
+    }
+    let with_scheme = if raw.contains("://") {
+        raw.to_owned()
+    } else {
+        format!("https://{raw}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| Error::untrusted(raw, format!("not a URL ({e})")))?;
+    policy.check(&url)?;
+    BaseUrl::from_url(&url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MC: HostPolicy = HostPolicy { loopback: false };
+    const LOOP: HostPolicy = HostPolicy { loopback: true };
+
+    #[test]
+    fn bare_host_and_full_url_normalise_alike() {
+        let a = normalise_instance_url("mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com", MC).unwrap();
+        let b =
+            normalise_instance_url("https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com/", MC).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            a.as_str(),
+            "https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com"
+        );
+        assert_eq!(
+            a.join("/v2/userinfo").unwrap(),
+            "https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com/v2/userinfo"
+        );
+    }
+
+    #[test]
+    fn foreign_and_plain_http_hosts_are_refused() {
+        for bad in [
+            "https://evil.example.com/",
+            "evil.com",
+            "http://mcx.rest.marketingcloudapis.com/",
+            "https://marketingcloudapis.com.evil.com/",
+            "https://evilmarketingcloudapis.com/",
+            "https://user:pw@mcx.rest.marketingcloudapis.com/",
+            "http://127.0.0.1:8080/",
+            "ftp://mcx.rest.marketingcloudapis.com/",
+        ] {
+            assert!(normalise_instance_url(bad, MC).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn loopback_only_when_auth_is_loopback() {
+        assert!(normalise_instance_url("http://127.0.0.1:8080/", LOOP).is_ok());
+        assert!(normalise_instance_url("http://[::1]:8080/", LOOP).is_ok());
+        assert!(normalise_instance_url("http://example.com/", LOOP).is_err());
+        assert!(normalise_instance_url("https://mcx.rest.marketingcloudapis.com", LOOP).is_ok());
+    }
+
+    #[test]
+    fn auth_base_rules() {
+        assert!(AuthBase::parse("https://mc563885gzs27c5t9-63k636tzgm.auth.marketingcloudapis.com/").is_ok());
+        assert!(AuthBase::parse("http://127.0.0.1:1234").unwrap().policy.loopback);
+        assert!(AuthBase::parse("http://mcx.auth.marketingcloudapis.com").is_err());
+        assert!(AuthBase::parse("https://auth.example.com").is_err());
+        assert!(AuthBase::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn paths_must_stay_under_the_base() {
+        assert!(check_path("/a/b?x=1").is_ok());
+        for bad in ["a/b", "//evil.com/x", "/a/../b", "/a b", "/a\nb", "/a#b"] {
+            assert!(check_path(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

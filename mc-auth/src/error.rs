@@ -1,0 +1,302 @@
+//! The one error type of mc-auth.
+//!
+//! Every message says what went wrong and what to do next, and none contains a secret.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in mc-auth.
+///
+/// `Error` is `Clone` so that one failed token request can be handed to every task that
+/// waited for it. New variants may be added in minor releases.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The token endpoint answered with an OAuth error (`invalid_client`, `invalid_grant`, ...).
+    OAuth {
+        /// HTTP status of the response.
+        status: u16,
+        /// The OAuth `error` code.
+        error: String,
+        /// The OAuth `error_description`, if any.
+        description: Option<String>,
+        /// The OAuth `error_uri`, if any.
+        uri: Option<String>,
+    },
+    /// A REST or SOAP API call failed with an MC error response.
+    Api {
+        /// HTTP status of the response.
+        status: u16,
+        /// MC's numeric `errorcode`, if the body had one.
+        errorcode: Option<i64>,
+        /// MC's message (or a short excerpt of the body).
+        message: String,
+        /// HTTP method and path of the request, for context (no query string).
+        request: String,
+        /// The delay MC asked for with `Retry-After` (429 only).
+        retry_after: Option<Duration>,
+    },
+    /// The request did not get an HTTP response (connection refused or reset, DNS, TLS, timeout).
+    Transport {
+        /// What kind of failure it was.
+        kind: TransportKind,
+        /// Which endpoint was being called (scheme, host and path; never a secret).
+        endpoint: String,
+        /// The underlying error.
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
+    /// A response that is not what MC sends: wrong status, malformed or truncated body.
+    UnexpectedResponse {
+        /// HTTP status of the response.
+        status: u16,
+        /// Which endpoint answered.
+        endpoint: String,
+        /// What was wrong with it.
+        problem: String,
+        /// The start of the body, with every secret removed.
+        excerpt: String,
+    },
+    /// A setting is missing or invalid.
+    Config {
+        /// The setting (for example `subdomain` or `MC_CLIENT_ID`).
+        setting: String,
+        /// Why it was refused and what to do.
+        reason: String,
+    },
+    /// A URL that a token would be sent to is not a Marketing Cloud host.
+    UntrustedEndpoint {
+        /// The URL that was refused.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// MC issued a token without some of the scopes that were requested.
+    ScopesNotGranted {
+        /// The client type (or `Client`) that asked.
+        client: String,
+        /// The scopes that were requested but not granted, sorted.
+        missing: Vec<String>,
+        /// The scopes that were granted, sorted.
+        granted: Vec<String>,
+    },
+    /// The access could not go on because the signed-in user must authorize the app again.
+    ReauthorizationRequired {
+        /// Why (for example the refresh token was rejected with `invalid_grant`).
+        reason: String,
+    },
+    /// An invariant of mc-auth itself broke. Please report it.
+    Internal {
+        /// What broke.
+        what: String,
+    },
+}
+
+/// The kind of a [`Error::Transport`] failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The connection could not be made (refused, DNS, TLS handshake).
+    Connect,
+    /// The request or the connection timed out.
+    Timeout,
+    /// The connection broke while the request or response was in flight.
+    Io,
+}
+
+impl Error {
+    /// The HTTP status of the response that caused this error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::OAuth { status, .. } | Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    /// True for failures that may go away if the same request is sent again later
+    /// (transport errors, 429, 5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Transport { .. } => true,
+            Error::Api { status, .. } | Error::OAuth { status, .. } => *status == 429 || *status >= 500,
+            Error::UnexpectedResponse { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Config {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn untrusted(url: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::UntrustedEndpoint {
+            url: url.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn transport(endpoint: &str, err: reqwest::Error) -> Self {
+        let kind = if err.is_timeout() {
+            TransportKind::Timeout
+        } else if err.is_connect() {
+            TransportKind::Connect
+        } else {
+            TransportKind::Io
+        };
+        Error::Transport {
+            kind,
+            endpoint: endpoint.to_owned(),
+            source: Arc::new(err.without_url()),
+        }
+    }
+}
+
+fn oauth_hint(error: &str) -> &'static str {
+    match error {
+        "invalid_client" => "check the client id and secret, and that the installed package is enabled and installed in this business unit",
+        "unauthorized_client" => "this package may not use this grant type; check the installed package's integration type (server-to-server, web or public app)",
+        "unsupported_grant_type" => "Marketing Cloud accepts authorization_code, refresh_token and client_credentials; this is a bug in the caller if it sent another",
+        "invalid_grant" => "the code or refresh token was refused (expired, already used or revoked): send the user through authorization again",
+        "invalid_scope" => "request only scopes that the installed package has; edit the package or the requested scopes",
+        "invalid_request" => "the token request was malformed; check the redirect URI, account_id and other parameters",
+        _ => "see the error description and error_uri",
+    }
+}
+
+fn api_hint(status: u16) -> &'static str {
+    match status {
+        400 => "fix the request as the message says; it will not succeed if sent again unchanged",
+        401 => "the token was refused even after a fresh one was obtained; check that the package is installed in this business unit and that the REST and SOAP hosts belong to this tenant",
+        403 => "the token lacks a scope this operation needs: add the scope to the installed package and to the client's declared scopes (#[mc_client(scopes = \"...\")])",
+        404 => "check the path, key or id",
+        409 => "the resource is in a conflicting state; read it again and retry",
+        429 => "Marketing Cloud is throttling this client: wait for Retry-After and send fewer requests",
+        s if s >= 500 => "Marketing Cloud failed to handle the request; retry later with backoff",
+        _ => "see the message from Marketing Cloud",
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::OAuth { status, error, description, uri } => {
+                write!(f, "the Marketing Cloud token endpoint refused the request (HTTP {status}): {error}")?;
+                if let Some(d) = description {
+                    write!(f, " ({d})")?;
+                }
+                write!(f, "; {}", oauth_hint(error))?;
+                if let Some(u) = uri {
+                    write!(f, " [{u}]")?;
+                }
+                Ok(())
+            }
+            Error::Api { status, errorcode, message, request, retry_after } => {
+                write!(f, "Marketing Cloud API call {request} failed with HTTP {status}")?;
+                if let Some(code) = errorcode {
+                    write!(f, ", errorcode {code}")?;
+                }
+                write!(f, ": {message}; {}", api_hint(*status))?;
+                if let Some(d) = retry_after {
+                    write!(f, " (Retry-After: {} s)", d.as_secs())?;
+                }
+                Ok(())
+            }
+            Error::Transport { kind, endpoint, source } => {
+                let what = match kind {
+                    TransportKind::Connect => "could not connect to",
+                    TransportKind::Timeout => "timed out talking to",
+                    TransportKind::Io => "lost the connection to",
+                };
+                write!(f, "{what} {endpoint}: {source}; check the network, proxy settings and the tenant subdomain, then retry")
+            }
+            Error::UnexpectedResponse { status, endpoint, problem, excerpt } => {
+                write!(f, "unexpected response from {endpoint} (HTTP {status}): {problem}")?;
+                if !excerpt.is_empty() {
+                    write!(f, "; body starts: {excerpt:?}")?;
+                }
+                write!(f, "; this is not what Marketing Cloud sends: check the endpoint URL, any proxy in between, and retry later")
+            }
+            Error::Config { setting, reason } => write!(f, "invalid configuration for {setting}: {reason}"),
+            Error::UntrustedEndpoint { url, reason } => write!(
+                f,
+                "refusing to send a token to {url}: {reason}; tokens go only to https://*.marketingcloudapis.com, or to loopback when the auth URL is loopback"
+            ),
+            Error::ScopesNotGranted { client, missing, granted } => {
+                write!(f, "Marketing Cloud did not grant {client} the scope")?;
+                if missing.len() > 1 {
+                    f.write_str("s")?;
+                }
+                for (i, s) in missing.iter().enumerate() {
+                    f.write_str(if i == 0 { " " } else { ", " })?;
+                    write!(f, "`{s}`")?;
+                }
+                write!(f, " (granted: ")?;
+                if granted.is_empty() {
+                    f.write_str("none")?;
+                } else {
+                    f.write_str(&granted.join(" "))?;
+                }
+                write!(f, "); add the missing scope")?;
+                if missing.len() > 1 {
+                    f.write_str("s")?;
+                }
+                write!(f, " to the installed package in Setup > Apps > Installed Packages (changes take up to 5 minutes to reach new tokens)")
+            }
+            Error::ReauthorizationRequired { reason } => write!(
+                f,
+                "the user must authorize this app again: {reason}; send them to the authorize URL"
+            ),
+            Error::Internal { what } => write!(f, "internal error in mc-auth: {what}; please report this as a bug"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_not_granted_names_each_scope_and_the_fix() {
+        let e = Error::ScopesNotGranted {
+            client: "Mailer".into(),
+            missing: vec!["email_send".into(), "sms_send".into()],
+            granted: vec!["email_read".into()],
+        };
+        let s = e.to_string();
+        assert!(s.contains("`email_send`, `sms_send`"), "{s}");
+        assert!(s.contains("Installed Packages"), "{s}");
+        assert!(s.contains("5 minutes"), "{s}");
+    }
+
+    #[test]
+    fn transient_classification() {
+        let api = |status| Error::Api {
+            status,
+            errorcode: None,
+            message: String::new(),
+            request: "GET /".into(),
+            retry_after: None,
+        };
+        assert!(api(429).is_transient());
+        assert!(api(503).is_transient());
+        assert!(!api(400).is_transient());
+        assert!(!api(403).is_transient());
+    }
+}

@@ -1,0 +1,205 @@
+//! Reading responses safely: bounded bodies, secret-free excerpts, MC error bodies.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::secret::scrub;
+
+/// Longest body excerpt kept in an error.
+const EXCERPT_CHARS: usize = 200;
+
+/// Reads a response body, refusing more than `cap` bytes.
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    endpoint: &str,
+    cap: usize,
+) -> Result<(u16, reqwest::header::HeaderMap, Bytes)> {
+    let status = resp.status().as_u16();
+    let headers = std::mem::take(resp.headers_mut());
+    if let Some(len) = resp.content_length() {
+        if len > cap as u64 {
+            return Err(too_large(status, endpoint, cap));
+        }
+    }
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))? {
+        if buf.len() + chunk.len() > cap {
+            return Err(too_large(status, endpoint, cap));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((status, headers, buf.freeze()))
+}
+
+fn too_large(status: u16, endpoint: &str, cap: usize) -> Error {
+    Error::UnexpectedResponse {
+        status,
+        endpoint: endpoint.to_owned(),
+        problem: format!("the body is larger than the {cap}-byte limit"),
+        excerpt: String::new(),
+    }
+}
+
+/// The start of a body, safe to put in an error message: JSON string values under keys that
+/// look secret (`*token*`, `*secret*`, `code`, `*verifier*`, `password`) are replaced, every known
+/// secret is scrubbed, and the result is cut to a few hundred characters.
+pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            redact_json(&mut v);
+            v.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    let text = scrub(&text, secrets);
+    let mut out: String = text
+        .chars()
+        .filter(|c| !c.is_control() || *c == ' ')
+        .take(EXCERPT_CHARS)
+        .collect();
+    if text.chars().count() > EXCERPT_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+fn redact_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                let k = k.to_ascii_lowercase();
+                let secret = k.contains("token")
+                    || k.contains("secret")
+                    || k.contains("verifier")
+                    || k == "code"
+                    || k.contains("password")
+                    || k == "fueloauth";
+                if secret && !val.is_null() {
+                    *val = serde_json::Value::String("<redacted>".into());
+                } else {
+                    redact_json(val);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+/// MC's REST error body: `{"documentation": "...", "errorcode": 0, "message": "Not Authorized"}`,
+/// with variants seen in the wild (`errorCode`, `error`, `retryAfter`).
+#[derive(Debug, Default, Deserialize)]
+struct RawApiError {
+    #[serde(default, alias = "errorCode")]
+    errorcode: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+    #[serde(default, alias = "retry_after")]
+    #[serde(rename = "retryAfter")]
+    retry_after: Option<serde_json::Value>,
+}
+
+/// Turns a non-success API response into [`Error::Api`].
+pub(crate) fn api_error(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    request: String,
+    secrets: &[&str],
+) -> Error {
+    let raw: RawApiError = serde_json::from_slice(body).unwrap_or_default();
+    let errorcode = raw
+        .errorcode
+        .as_ref()
+        .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+    let message = raw
+        .message
+        .or_else(|| raw.error.as_ref().and_then(|e| e.as_str().map(str::to_owned)))
+        .map(|m| scrub(&m, secrets).chars().take(500).collect())
+        .unwrap_or_else(|| {
+            let ex = excerpt(body, secrets);
+            if ex.is_empty() {
+                "(empty body)".to_owned()
+            } else {
+                ex
+            }
+        });
+    let retry_after = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .or_else(|| {
+            raw.retry_after
+                .as_ref()
+                .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+        })
+        .map(Duration::from_secs);
+    Error::Api {
+        status,
+        errorcode,
+        message,
+        request,
+        retry_after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_redacts_token_fields_and_known_secrets() {
+        let body = br#"{"access_token":"AAAA","nested":{"refresh_token":"BBBB"},"note":"the secret is CCCC"}"#;
+        let e = excerpt(body, &["CCCC"]);
+        assert!(!e.contains("AAAA") && !e.contains("BBBB") && !e.contains("CCCC"), "{e}");
+    }
+
+    #[test]
+    fn excerpt_is_short() {
+        let body = vec![b'x'; 10_000];
+        assert!(excerpt(&body, &[]).chars().count() <= EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn api_error_keeps_mc_fields() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        let e = api_error(
+            429,
+            &h,
+            br#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":7}"#,
+            "GET /x".into(),
+            &[],
+        );
+        match e {
+            Error::Api {
+                status: 429,
+                errorcode: Some(50100),
+                message,
+                retry_after: Some(d),
+                ..
+            } => {
+                assert_eq!(message, "Rate limit exceeded");
+                assert_eq!(d, Duration::from_secs(7));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn api_error_on_garbage_body() {
+        let e = api_error(
+            502,
+            &Default::default(),
+            b"<html>Bad gateway</html>",
+            "GET /x".into(),
+            &[],
+        );
+        assert!(e.to_string().contains("Bad gateway"), "{e}");
+    }
+}

@@ -1,0 +1,2 @@
+//! Shared helpers for mc-auth's integration tests.
+#![forbid(unsafe_code)]
