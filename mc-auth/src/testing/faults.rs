@@ -1,0 +1,261 @@
+//! Fault injection: make the next N matching requests fail (or slow down) in a chosen way.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::json;
+
+use super::api::{mc_error, not_authorized, DOCUMENTATION};
+use super::record::RequestKind;
+use super::token::OAuthError;
+
+/// A fault to inject into the fake's next matching requests, with
+/// [`FakeMarketingCloud::inject`](super::FakeMarketingCloud::inject).
+///
+/// A fault applies once unless [`times`](Self::times) says otherwise, to any request unless
+/// narrowed with [`only_token_requests`](Self::only_token_requests),
+/// [`only_api_requests`](Self::only_api_requests) or [`path_prefix`](Self::path_prefix).
+/// Injected faults queue up: each request takes the first one that matches it. Faulted
+/// requests are recorded like any other.
+///
+/// ```
+/// use std::time::Duration;
+/// use mc_auth::testing::Fault;
+///
+/// let _ = Fault::status(503).times(2).only_token_requests();
+/// let _ = Fault::status(429).retry_after(Duration::from_secs(3)).path_prefix("/messaging");
+/// let _ = Fault::delay(Duration::from_millis(50)).only_api_requests();
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a fault does nothing until it is passed to FakeMarketingCloud::inject"]
+pub struct Fault {
+    action: Action,
+    remaining: usize,
+    target: Target,
+    path_prefix: Option<String>,
+    retry_after: Option<Duration>,
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    Status(u16),
+    Delay(Duration),
+    Malformed,
+    Body {
+        status: u16,
+        content_type: String,
+        body: Bytes,
+    },
+    Unauthorized,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Any,
+    Token,
+    Api,
+}
+
+impl Fault {
+    fn new(action: Action) -> Self {
+        Fault {
+            action,
+            remaining: 1,
+            target: Target::Any,
+            path_prefix: None,
+            retry_after: None,
+        }
+    }
+
+    /// Answer with this HTTP status and an MC-shaped JSON error body
+    /// (`{"documentation", "errorcode", "message"}`).
+    ///
+    /// Status 429 gets MC's rate-limit bodies: errorcode 50100 "Rate limit exceeded" with a
+    /// `retryAfter` field and a `Retry-After` header when [`retry_after`](Self::retry_after) is
+    /// set, otherwise errorcode 50200 "Your requests are temporarily blocked." with no
+    /// `Retry-After`. A number that is not a valid HTTP status becomes 500.
+    pub fn status(status: u16) -> Self {
+        Fault::new(Action::Status(status))
+    }
+
+    /// Wait this long (a real `tokio` sleep), then answer normally.
+    pub fn delay(by: Duration) -> Self {
+        Fault::new(Action::Delay(by))
+    }
+
+    /// Answer 200 with `Content-Type: application/json` and a truncated JSON body.
+    pub fn malformed_body() -> Self {
+        Fault::new(Action::Malformed)
+    }
+
+    /// Answer with exactly this status, content type and body.
+    pub fn body(status: u16, content_type: impl Into<String>, body: impl Into<Bytes>) -> Self {
+        Fault::new(Action::Body {
+            status,
+            content_type: content_type.into(),
+            body: body.into(),
+        })
+    }
+
+    /// Answer 401 even when the token is valid: MC's "Not Authorized" body for API calls,
+    /// `invalid_client` for token requests.
+    pub fn unauthorized() -> Self {
+        Fault::new(Action::Unauthorized)
+    }
+
+    /// Apply to the next `n` matching requests (default 1). `usize::MAX` is "until cleared".
+    pub fn times(mut self, n: usize) -> Self {
+        self.remaining = n;
+        self
+    }
+
+    /// Add a `Retry-After` header (whole seconds, rounded up); for status 429 also MC's
+    /// `retryAfter` body field.
+    pub fn retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
+        self
+    }
+
+    /// Match only `/v2/token` requests.
+    pub fn only_token_requests(mut self) -> Self {
+        self.target = Target::Token;
+        self
+    }
+
+    /// Match only API calls (everything but `/v2/token`).
+    pub fn only_api_requests(mut self) -> Self {
+        self.target = Target::Api;
+        self
+    }
+
+    /// Match only requests whose path starts with `prefix` (for example `"/messaging"`).
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    fn matches(&self, kind: RequestKind, path: &str) -> bool {
+        let kind_ok = match self.target {
+            Target::Any => true,
+            Target::Token => kind == RequestKind::Token,
+            Target::Api => kind == RequestKind::Api,
+        };
+        kind_ok && self.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after.map(|d| {
+            let secs = d.as_secs();
+            if d.subsec_nanos() > 0 {
+                secs + 1
+            } else {
+                secs
+            }
+        })
+    }
+
+    /// What to do with the request this fault was taken for.
+    pub(crate) fn apply(&self, kind: RequestKind) -> Applied {
+        let response = match &self.action {
+            Action::Delay(d) => return Applied::Delay(*d),
+            Action::Status(code) => {
+                let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    match self.retry_after_secs() {
+                        Some(secs) => super::util::json_response(
+                            status,
+                            &json!({
+                                "message": "Rate limit exceeded",
+                                "errorcode": 50100,
+                                "documentation": DOCUMENTATION,
+                                "retryAfter": secs,
+                            }),
+                        ),
+                        None => mc_error(status, 50200, "Your requests are temporarily blocked."),
+                    }
+                } else {
+                    mc_error(status, 0, status.canonical_reason().unwrap_or("Injected fault"))
+                }
+            }
+            Action::Malformed => {
+                let body: &'static str = match kind {
+                    RequestKind::Token => r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.trunc","token_type":"Bea"#,
+                    RequestKind::Api => r#"{"requestId":"0f6c","definitions":[{"definitionKey":"#,
+                };
+                (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                    body,
+                )
+                    .into_response()
+            }
+            Action::Body {
+                status,
+                content_type,
+                body,
+            } => {
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut r = (status, body.clone()).into_response();
+                if let Ok(v) = HeaderValue::from_str(content_type) {
+                    r.headers_mut().insert(header::CONTENT_TYPE, v);
+                }
+                r
+            }
+            Action::Unauthorized => match kind {
+                RequestKind::Token => OAuthError::invalid_client().into_response(),
+                RequestKind::Api => not_authorized(),
+            },
+        };
+        let mut response = response;
+        if let Some(secs) = self.retry_after_secs() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        Applied::Respond(response)
+    }
+}
+
+/// The effect of a fault on one request.
+pub(crate) enum Applied {
+    /// Sleep, then answer normally.
+    Delay(Duration),
+    /// Answer with this instead.
+    Respond(Response),
+}
+
+/// The queue of injected faults.
+#[derive(Default)]
+pub(crate) struct FaultQueue {
+    faults: VecDeque<Fault>,
+}
+
+impl FaultQueue {
+    pub fn push(&mut self, fault: Fault) {
+        if fault.remaining > 0 {
+            self.faults.push_back(fault);
+        }
+    }
+
+    /// Takes one use of the first fault that matches the request.
+    pub fn take(&mut self, kind: RequestKind, path: &str) -> Option<Fault> {
+        let i = self.faults.iter().position(|f| f.matches(kind, path))?;
+        let fault = self.faults.get_mut(i)?;
+        fault.remaining = fault.remaining.saturating_sub(1);
+        let taken = fault.clone();
+        if fault.remaining == 0 {
+            self.faults.remove(i);
+        }
+        Some(taken)
+    }
+
+    pub fn clear(&mut self) {
+        self.faults.clear();
+    }
+
+    /// Remaining uses of all queued faults (saturating).
+    pub fn pending(&self) -> usize {
+        self.faults.iter().fold(0usize, |n, f| n.saturating_add(f.remaining))
+    }
+}

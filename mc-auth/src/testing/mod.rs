@@ -1,0 +1,520 @@
+//! A fake Marketing Cloud to test against: an in-process HTTP server on `127.0.0.1` that plays
+//! the auth, REST and SOAP hosts of one tenant (feature `testing`).
+//!
+//! It behaves like Marketing Cloud (MC) on the wire, to the byte where MC's behaviour is known:
+//!
+//! - **Installed packages** are registered with [`FakeMarketingCloud::register_package`]
+//!   (client id, secret, scopes, business units), which hands back [`Credentials`] pointing
+//!   at the fake.
+//! - **`POST /v2/token`** (JSON body, `client_credentials` grant) issues random opaque tokens
+//!   with MC's response shape. Only scopes the package has are granted: scopes it lacks are
+//!   silently dropped, `scope` omitted grants all of the package's scopes, `scope: ""` none.
+//!   `account_id` (number or string) must be one of the package's business units, otherwise
+//!   the answer is 401 `unauthorized_client`. A wrong id or secret, or a disabled package,
+//!   gives 401 `invalid_client` in MC's exact body; an unknown grant type gives 400
+//!   `unsupported_grant_type`; a body that is not a JSON object, or not sent as
+//!   `application/json`, gives 400 `invalid_request`.
+//! - **Protected endpoints** check `Authorization: Bearer ...`: an unknown or expired token
+//!   gets MC's 401 "Not Authorized", a token without the needed scope MC's 403 "Insufficient
+//!   Privileges" (errorcode 20002). The endpoints and their scopes are listed by [`routes`]:
+//!   `/v2/userinfo`, transactional email definitions, sends and send status, and data
+//!   extension row upserts, all with in-memory state you can inspect.
+//! - Tokens expire by the fake's [`Clock`] (inject a [`ManualClock`](crate::ManualClock) to
+//!   control it) or on demand ([`expire_tokens`](FakeMarketingCloud::expire_tokens)).
+//! - **Every request is recorded** ([`requests`](FakeMarketingCloud::requests),
+//!   [`token_request_count`](FakeMarketingCloud::token_request_count), ...), and tests can
+//!   await request counts without sleeping
+//!   ([`wait_for_token_requests`](FakeMarketingCloud::wait_for_token_requests)).
+//! - **Faults** (status codes, rate limiting, delays, malformed bodies, spurious 401s) can be
+//!   injected for the next N requests with [`FakeMarketingCloud::inject`].
+//!
+//! The fake shuts down when the last clone of its [`FakeMarketingCloud`] is dropped. Debug
+//! output of every type here hides client secrets and tokens.
+//!
+//! # Example
+//!
+//! ```
+//! use mc_auth::testing::{FakeMarketingCloud, Fault, Package};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let fake = FakeMarketingCloud::start().await;
+//! let creds = fake.register_package(
+//!     Package::new("my-client-id", "my-client-secret").scopes(["email_read", "email_send"]),
+//! );
+//! assert_eq!(creds.auth_url.as_deref(), Some(fake.url()));
+//!
+//! // A token request, exactly as MC expects it.
+//! let http = mc_auth::reqwest::Client::new();
+//! let body = serde_json::json!({
+//!     "grant_type": "client_credentials",
+//!     "client_id": "my-client-id",
+//!     "client_secret": "my-client-secret",
+//!     "scope": "email_read data_extensions_write",
+//! });
+//! let response = http
+//!     .post(format!("{}/v2/token", fake.url()))
+//!     .header("Content-Type", "application/json")
+//!     .body(body.to_string())
+//!     .send()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(response.status(), 200);
+//! let token: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+//! assert_eq!(token["scope"], "email_read"); // the package lacks data_extensions_write
+//! assert_eq!(token["expires_in"], 1080);
+//! assert_eq!(token["rest_instance_url"], format!("{}/", fake.url()));
+//!
+//! // An API call with it.
+//! let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+//! let userinfo = http
+//!     .get(format!("{}/v2/userinfo", fake.url()))
+//!     .header("Authorization", &bearer)
+//!     .send()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(userinfo.status(), 200);
+//!
+//! // Recorded requests, fault injection, expiry on demand.
+//! assert_eq!(fake.token_request_count_for("my-client-id"), 1);
+//! assert_eq!(fake.token_requests()[0].json().unwrap()["client_secret"], "my-client-secret");
+//! assert!(!format!("{:?}", fake.requests()).contains("my-client-secret"));
+//!
+//! fake.inject(Fault::status(503).only_api_requests());
+//! let get = || http.get(format!("{}/v2/userinfo", fake.url())).header("Authorization", &bearer);
+//! assert_eq!(get().send().await.unwrap().status(), 503);
+//! assert_eq!(get().send().await.unwrap().status(), 200);
+//!
+//! fake.expire_tokens();
+//! assert_eq!(get().send().await.unwrap().status(), 401);
+//! # });
+//! ```
+
+mod api;
+mod data_extensions;
+mod email;
+mod faults;
+mod package;
+mod record;
+mod server;
+mod state;
+mod token;
+mod userinfo;
+mod util;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use api::{required_scopes, routes, Route};
+pub use faults::Fault;
+pub use package::{Package, DEFAULT_MID};
+pub use record::{RecordedRequest, RequestKind};
+pub use state::{DataExtensionRow, EmailSend, IssuedToken};
+
+use faults::FaultQueue;
+use record::Recorder;
+use state::{Config, InstanceUrls, Shared, State};
+use util::lock;
+
+use crate::{Clock, Credentials};
+
+/// The tenant subdomain the fake plays unless told otherwise (a valid 28-character subdomain).
+pub const DEFAULT_SUBDOMAIN: &str = "mc0fake0marketing0cloud00000";
+
+/// The access-token lifetime the fake grants unless told otherwise (`expires_in: 1080`).
+pub const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(1080);
+
+/// A running fake Marketing Cloud. Cheap to clone; clones share the server and its state, and
+/// the server shuts down when the last clone is dropped.
+///
+/// Start one with [`start`](Self::start) or configure it with [`builder`](Self::builder).
+/// See the [module documentation](self) for what it does and an example.
+#[derive(Clone)]
+pub struct FakeMarketingCloud {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    /// Dropping it (with the last handle) tells the server to shut down.
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// Configures a [`FakeMarketingCloud`] before it starts. Made by
+/// [`FakeMarketingCloud::builder`].
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct FakeMarketingCloudBuilder {
+    clock: Clock,
+    expires_in: Duration,
+    subdomain: String,
+    instance_urls: Option<InstanceUrls>,
+    packages: Vec<Package>,
+}
+
+impl fmt::Debug for FakeMarketingCloudBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeMarketingCloudBuilder")
+            .field("clock", &self.clock)
+            .field("expires_in", &self.expires_in)
+            .field("subdomain", &self.subdomain)
+            .field("instance_urls", &self.instance_urls)
+            .field("packages", &self.packages)
+            .finish()
+    }
+}
+
+impl FakeMarketingCloudBuilder {
+    /// The clock tokens expire by (default [`Clock::System`]). With a
+    /// [`ManualClock`](crate::ManualClock), tokens expire only when the test advances it.
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// The default access-token lifetime ([`DEFAULT_EXPIRES_IN`] unless set); a
+    /// [`Package::expires_in`] overrides it. `expires_in` in responses is in whole seconds.
+    pub fn expires_in(mut self, lifetime: Duration) -> Self {
+        self.expires_in = lifetime;
+        self
+    }
+
+    /// The tenant subdomain put in the [`Credentials`] the fake hands out
+    /// ([`DEFAULT_SUBDOMAIN`] unless set). It is not validated, so tests can use bad ones.
+    pub fn subdomain(mut self, subdomain: &str) -> Self {
+        self.subdomain = subdomain.to_owned();
+        self
+    }
+
+    /// Makes the token endpoint answer with these `rest_instance_url` and
+    /// `soap_instance_url` values, verbatim, instead of the fake's own URL: for testing a
+    /// client's refusal of foreign hosts (`"https://evil.example.com/"`) or its handling of
+    /// bare hosts (`"mc...rest.marketingcloudapis.com"`). See also
+    /// [`FakeMarketingCloud::set_instance_urls`].
+    pub fn instance_urls(mut self, rest: &str, soap: &str) -> Self {
+        self.instance_urls = Some(InstanceUrls {
+            rest: rest.to_owned(),
+            soap: soap.to_owned(),
+        });
+        self
+    }
+
+    /// Registers an installed package from the start.
+    pub fn package(mut self, package: Package) -> Self {
+        self.packages.push(package);
+        self
+    }
+
+    /// Starts the server on `127.0.0.1` with an OS-assigned port, as a task on the current
+    /// tokio runtime.
+    ///
+    /// # Panics
+    /// When called outside a tokio runtime, or when no loopback port can be bound.
+    pub async fn start(self) -> FakeMarketingCloud {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap_or_else(|e| panic!("the fake Marketing Cloud could not bind a port on 127.0.0.1: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("the fake Marketing Cloud could not read its address: {e}"));
+        let mut state = State::new();
+        state.instance_urls = self.instance_urls;
+        for p in self.packages {
+            state.packages.insert(p.client_id.clone(), p);
+        }
+        let shared = Arc::new(Shared {
+            config: Config {
+                base_url: format!("http://{addr}"),
+                subdomain: self.subdomain,
+                clock: self.clock,
+                expires_in: self.expires_in,
+                enterprise_id: DEFAULT_MID,
+            },
+            state: Mutex::new(state),
+            recorder: Recorder::new(),
+            faults: Mutex::new(FaultQueue::default()),
+        });
+        let (tx, rx) = oneshot::channel();
+        server::spawn(listener, Arc::clone(&shared), rx);
+        FakeMarketingCloud {
+            inner: Arc::new(Inner {
+                shared,
+                addr,
+                _shutdown: tx,
+            }),
+        }
+    }
+}
+
+impl FakeMarketingCloud {
+    /// Starts a fake with default settings: see [`FakeMarketingCloudBuilder::start`].
+    pub async fn start() -> FakeMarketingCloud {
+        Self::builder().start().await
+    }
+
+    /// A builder to configure the fake before starting it.
+    pub fn builder() -> FakeMarketingCloudBuilder {
+        FakeMarketingCloudBuilder {
+            clock: Clock::System,
+            expires_in: DEFAULT_EXPIRES_IN,
+            subdomain: DEFAULT_SUBDOMAIN.to_owned(),
+            instance_urls: None,
+            packages: Vec::new(),
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.inner.shared
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        lock(&self.shared().state)
+    }
+
+    /// The base URL of the fake, `http://127.0.0.1:PORT` (no trailing slash). It serves the
+    /// auth, REST and SOAP paths alike.
+    pub fn url(&self) -> &str {
+        &self.shared().config.base_url
+    }
+
+    /// The socket address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    /// The tenant subdomain the fake plays.
+    pub fn subdomain(&self) -> &str {
+        &self.shared().config.subdomain
+    }
+
+    /// The clock tokens expire by.
+    pub fn clock(&self) -> &Clock {
+        &self.shared().config.clock
+    }
+
+    // ---- packages ----
+
+    /// Registers (or replaces, by client id) an installed package and returns credentials for
+    /// it, pointing at the fake.
+    pub fn register_package(&self, package: Package) -> Credentials {
+        let creds = self.credentials_for(&package);
+        self.state().packages.insert(package.client_id.clone(), package);
+        creds
+    }
+
+    /// Registers a package with a random client id and secret, the given scopes and the
+    /// default business unit ([`DEFAULT_MID`]), and returns its credentials.
+    pub fn register_default_package<I, S>(&self, scopes: I) -> Credentials
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let package = Package::new(util::random_lower(24), util::random_alphanumeric(24)).scopes(scopes);
+        self.register_package(package)
+    }
+
+    /// Credentials for a registered package: the fake's subdomain, the package's id and
+    /// secret, no `account_id`, and `auth_url` set to [`url`](Self::url).
+    ///
+    /// # Panics
+    /// When no package with this client id is registered.
+    pub fn credentials(&self, client_id: &str) -> Credentials {
+        let package = self
+            .state()
+            .packages
+            .get(client_id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no package with client id `{client_id}` is registered on the fake"));
+        self.credentials_for(&package)
+    }
+
+    fn credentials_for(&self, package: &Package) -> Credentials {
+        Credentials::builder()
+            .subdomain(self.subdomain())
+            .client_id(package.client_id.clone())
+            .client_secret(package.client_secret.clone())
+            .auth_url(self.url().to_owned())
+            .build()
+    }
+
+    // ---- tokens ----
+
+    /// Makes every token issued so far expired: API calls with them get 401.
+    pub fn expire_tokens(&self) {
+        for t in self.state().tokens.values_mut() {
+            t.revoked = true;
+        }
+    }
+
+    /// Makes every token issued so far to `client_id` expired.
+    pub fn expire_token_of(&self, client_id: &str) {
+        for t in self.state().tokens.values_mut().filter(|t| t.client_id == client_id) {
+            t.revoked = true;
+        }
+    }
+
+    /// The values of the access tokens issued so far, in issue order (for example to check
+    /// that none of them shows up in logs).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let state = self.state();
+        let mut tokens: Vec<(u64, &String)> = state.tokens.iter().map(|(v, t)| (t.serial, v)).collect();
+        tokens.sort_by_key(|(serial, _)| *serial);
+        tokens.into_iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    /// What the fake knows about each token issued so far, in issue order, without the values.
+    pub fn tokens(&self) -> Vec<IssuedToken> {
+        let now = self.clock().now();
+        let mut tokens: Vec<IssuedToken> = self
+            .state()
+            .tokens
+            .values()
+            .map(|t| IssuedToken {
+                serial: t.serial,
+                client_id: t.client_id.clone(),
+                account_id: t.account_id,
+                scopes: t.scopes.clone(),
+                expired: t.is_expired(now),
+            })
+            .collect();
+        tokens.sort_by_key(|t| t.serial);
+        tokens
+    }
+
+    /// From now on, token responses carry these `rest_instance_url` and `soap_instance_url`
+    /// values verbatim (see [`FakeMarketingCloudBuilder::instance_urls`]).
+    pub fn set_instance_urls(&self, rest: &str, soap: &str) {
+        self.state().instance_urls = Some(InstanceUrls {
+            rest: rest.to_owned(),
+            soap: soap.to_owned(),
+        });
+    }
+
+    /// Token responses go back to carrying the fake's own URL, `http://127.0.0.1:PORT/`.
+    pub fn reset_instance_urls(&self) {
+        self.state().instance_urls = None;
+    }
+
+    // ---- recorded requests ----
+
+    /// Every request received since the start (or the last
+    /// [`clear_requests`](Self::clear_requests)), in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared().recorder.requests()
+    }
+
+    /// The `/v2/token` requests.
+    pub fn token_requests(&self) -> Vec<RecordedRequest> {
+        self.shared().recorder.requests_where(RecordedRequest::is_token_request)
+    }
+
+    /// The number of `/v2/token` requests.
+    pub fn token_request_count(&self) -> usize {
+        self.shared().recorder.counts().token
+    }
+
+    /// The number of `/v2/token` requests whose body named this `client_id`.
+    pub fn token_request_count_for(&self, client_id: &str) -> usize {
+        self.shared()
+            .recorder
+            .count_where(|r| r.is_token_request() && r.client_id() == Some(client_id))
+    }
+
+    /// The number of requests other than `/v2/token` (API calls, userinfo, unknown paths).
+    pub fn api_request_count(&self) -> usize {
+        self.shared().recorder.counts().api
+    }
+
+    /// Forgets the recorded requests; the counts start again from 0.
+    pub fn clear_requests(&self) {
+        self.shared().recorder.clear();
+    }
+
+    /// Waits until at least `n` token requests have arrived (counted like
+    /// [`token_request_count`](Self::token_request_count)). Woken by each request: no polling.
+    /// Wrap it in `tokio::time::timeout` if it might never happen.
+    pub async fn wait_for_token_requests(&self, n: usize) {
+        self.shared().recorder.wait_until(|c| c.token >= n).await;
+    }
+
+    /// Waits until at least `n` API requests have arrived (counted like
+    /// [`api_request_count`](Self::api_request_count)).
+    pub async fn wait_for_api_requests(&self, n: usize) {
+        self.shared().recorder.wait_until(|c| c.api >= n).await;
+    }
+
+    // ---- faults ----
+
+    /// Queues a fault for the next matching requests.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared().faults).push(fault);
+    }
+
+    /// Removes every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared().faults).clear();
+    }
+
+    /// How many more requests queued faults will hit.
+    pub fn pending_faults(&self) -> usize {
+        lock(&self.shared().faults).pending()
+    }
+
+    // ---- API state ----
+
+    /// Stores a transactional email definition as `POST /messaging/v1/email/definitions` would.
+    ///
+    /// # Panics
+    /// When `definition` is not an object with non-empty `definitionKey` and `name`, or its key
+    /// is taken.
+    pub fn add_email_definition(&self, definition: Value) {
+        let Value::Object(map) = definition else {
+            panic!("an email definition must be a JSON object");
+        };
+        let mut state = self.state();
+        if let Err(response) = email::store_definition(&mut state.email.definitions, map) {
+            panic!("invalid email definition (the endpoint would answer {})", response.status());
+        }
+    }
+
+    /// The stored transactional email definitions, in creation order.
+    pub fn email_definitions(&self) -> Vec<Value> {
+        self.state().email.definitions.clone()
+    }
+
+    /// The recorded transactional email sends, in arrival order.
+    pub fn email_sends(&self) -> Vec<EmailSend> {
+        self.state().email.sends.clone()
+    }
+
+    /// The rows of a data extension, by external key, in insertion order (empty if unknown).
+    pub fn data_extension_rows(&self, key: &str) -> Vec<DataExtensionRow> {
+        self.state().data_extensions.get(key).cloned().unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for FakeMarketingCloud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (packages, tokens) = {
+            let state = self.state();
+            (state.packages.keys().cloned().collect::<Vec<_>>(), state.tokens.len())
+        };
+        let counts = self.shared().recorder.counts();
+        f.debug_struct("FakeMarketingCloud")
+            .field("url", &self.url())
+            .field("subdomain", &self.subdomain())
+            .field("packages", &packages)
+            .field("tokens_issued", &tokens)
+            .field("token_requests", &counts.token)
+            .field("api_requests", &counts.api)
+            .finish()
+    }
+}

@@ -1,0 +1,131 @@
+//! Installed packages: the API integrations the fake knows, with their secrets, scopes and
+//! business units.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::{ClientSecret, ScopeSet};
+
+/// The MID a [`Package`] targets when it was given no business units, and the fake's
+/// enterprise id.
+pub const DEFAULT_MID: u64 = 100;
+
+/// An installed package (API integration) registered on a
+/// [`FakeMarketingCloud`](super::FakeMarketingCloud).
+///
+/// Built in the style of a builder; every setter consumes and returns the package.
+///
+/// ```
+/// use std::time::Duration;
+/// use mc_auth::testing::Package;
+///
+/// let package = Package::new("my-client-id", "my-secret")
+///     .scopes(["email_read", "email_send"])
+///     .business_units([100, 200])
+///     .expires_in(Duration::from_secs(1200));
+/// assert!(!format!("{package:?}").contains("my-secret"));
+/// ```
+#[derive(Clone)]
+pub struct Package {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: ClientSecret,
+    pub(crate) name: String,
+    pub(crate) scopes: ScopeSet,
+    pub(crate) business_units: Vec<u64>,
+    pub(crate) expires_in: Option<Duration>,
+    pub(crate) enabled: bool,
+}
+
+impl Package {
+    /// A package with this client id and secret, no scopes, and one business unit
+    /// ([`DEFAULT_MID`]).
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Package {
+            client_id: client_id.into(),
+            client_secret: ClientSecret::new(client_secret.into()),
+            name: "Fake API Integration".to_owned(),
+            scopes: ScopeSet::default(),
+            business_units: vec![DEFAULT_MID],
+            expires_in: None,
+            enabled: true,
+        }
+    }
+
+    /// The scopes the package has (replaces any set before). Tokens only ever carry these.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.scopes = ScopeSet::new(scopes);
+        self
+    }
+
+    /// The MIDs of the business units the package may target with `account_id` (replaces any
+    /// set before). The first one is the package's default business unit, used when a token
+    /// request has no `account_id`. An empty list is ignored (a package always has one).
+    pub fn business_units(mut self, mids: impl IntoIterator<Item = u64>) -> Self {
+        let mids: Vec<u64> = mids.into_iter().collect();
+        if !mids.is_empty() {
+            self.business_units = mids;
+        }
+        self
+    }
+
+    /// The lifetime of this package's access tokens, overriding the fake's default.
+    pub fn expires_in(mut self, lifetime: Duration) -> Self {
+        self.expires_in = Some(lifetime);
+        self
+    }
+
+    /// The package's display name (shown in `/v2/userinfo` as the application name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Marks the package disabled: its token requests fail with `invalid_client`.
+    pub fn disabled(mut self) -> Self {
+        self.enabled = false;
+        self
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The scopes the package has.
+    pub fn scope_set(&self) -> &ScopeSet {
+        &self.scopes
+    }
+
+    /// The package's default business unit (the first of [`business_units`](Self::business_units)).
+    pub fn default_mid(&self) -> u64 {
+        self.business_units.first().copied().unwrap_or(DEFAULT_MID)
+    }
+
+    /// True when the package may target business unit `mid`.
+    pub fn allows_mid(&self, mid: u64) -> bool {
+        self.business_units.contains(&mid)
+    }
+
+    /// True unless the package was [`disabled`](Self::disabled).
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+}
+
+impl fmt::Debug for Package {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Package")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("name", &self.name)
+            .field("scopes", &self.scopes)
+            .field("business_units", &self.business_units)
+            .field("expires_in", &self.expires_in)
+            .field("enabled", &self.enabled)
+            .finish()
+    }
+}

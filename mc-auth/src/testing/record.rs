@@ -1,0 +1,290 @@
+//! Recording of every request the fake receives, for assertions in tests.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use axum::http::HeaderMap;
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::util::lock;
+
+/// What kind of endpoint a request was for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequestKind {
+    /// `/v2/token` on the auth host.
+    Token,
+    /// Anything else: `/v2/userinfo`, REST and SOAP API calls (and unknown paths).
+    Api,
+}
+
+impl RequestKind {
+    /// Classifies a request path.
+    pub(crate) fn of_path(path: &str) -> RequestKind {
+        match path.trim_end_matches('/') {
+            "/v2/token" => RequestKind::Token,
+            _ => RequestKind::Api,
+        }
+    }
+}
+
+/// Body fields whose values [`RecordedRequest`]'s `Debug` output hides.
+const SECRET_FIELDS: &[&str] = &[
+    "client_secret",
+    "access_token",
+    "refresh_token",
+    "code",
+    "code_verifier",
+    "password",
+];
+
+/// One request as the fake received it.
+///
+/// The `Authorization` header is stored redacted (`Bearer <redacted>`); use
+/// [`token_serial`](Self::token_serial) to tell which issued token a call used. Bodies are kept
+/// exactly (a token request's client secret included) so that tests can assert on them, but
+/// the `Debug` output hides every secret field and shows non-JSON bodies only by length.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The HTTP method (`GET`, `POST`, ...).
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The raw query string (without `?`), if there was one.
+    pub query: Option<String>,
+    /// The headers, names lower-cased, repeated headers joined with `", "`; `Authorization` and
+    /// `Cookie` values are redacted.
+    pub headers: BTreeMap<String, String>,
+    /// The raw body.
+    pub body: Bytes,
+    /// Token request or API call.
+    pub kind: RequestKind,
+    pub(crate) seq: u64,
+    json: Option<Value>,
+    client_id: Option<String>,
+    status: Option<u16>,
+    token_serial: Option<u64>,
+    faulted: bool,
+}
+
+impl RecordedRequest {
+    /// One header by (case-insensitive) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// The body parsed as JSON, when it was JSON.
+    pub fn json(&self) -> Option<&Value> {
+        self.json.as_ref()
+    }
+
+    /// The body parsed as JSON, when it was JSON (an owned copy of [`json`](Self::json)).
+    pub fn json_body(&self) -> Option<Value> {
+        self.json.clone()
+    }
+
+    /// True for `/v2/token` requests.
+    pub fn is_token_request(&self) -> bool {
+        self.kind == RequestKind::Token
+    }
+
+    /// For token requests, the `client_id` of the JSON body.
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    /// The HTTP status the fake answered with (`None` while the request is still being
+    /// answered, for example during a [`Fault::delay`](super::Fault::delay)).
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// For API calls with a bearer token the fake issued, that token's serial number
+    /// ([`IssuedToken::serial`](super::IssuedToken::serial)), even if it had expired.
+    pub fn token_serial(&self) -> Option<u64> {
+        self.token_serial
+    }
+
+    /// True when an injected [`Fault`](super::Fault) shaped the answer.
+    pub fn faulted(&self) -> bool {
+        self.faulted
+    }
+}
+
+fn redact_json(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = if SECRET_FIELDS.contains(&k.as_str()) {
+                        Value::String("<redacted>".to_owned())
+                    } else {
+                        redact_json(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
+        other => other.clone(),
+    }
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RecordedRequest");
+        d.field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers)
+            .field("kind", &self.kind);
+        match &self.json {
+            Some(json) => d.field("json", &redact_json(json)),
+            None => d.field("body", &format_args!("<{} bytes>", self.body.len())),
+        };
+        d.field("client_id", &self.client_id)
+            .field("status", &self.status)
+            .field("token_serial", &self.token_serial)
+            .field("faulted", &self.faulted)
+            .finish()
+    }
+}
+
+/// Request counts, published on a watch channel so tests can await them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counts {
+    pub token: usize,
+    pub api: usize,
+}
+
+/// The request log.
+pub(crate) struct Recorder {
+    log: Mutex<Log>,
+    counts: watch::Sender<Counts>,
+}
+
+#[derive(Default)]
+struct Log {
+    next_seq: u64,
+    requests: Vec<RecordedRequest>,
+}
+
+fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let name = name.as_str().to_ascii_lowercase();
+        let value = match name.as_str() {
+            "authorization" => {
+                let raw = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                match raw.split_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} <redacted>"),
+                    None => "<redacted>".to_owned(),
+                }
+            }
+            "cookie" | "set-cookie" => "<redacted>".to_owned(),
+            _ => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        };
+        out.entry(name)
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    out
+}
+
+impl Recorder {
+    pub fn new() -> Self {
+        Recorder {
+            log: Mutex::new(Log::default()),
+            counts: watch::Sender::new(Counts::default()),
+        }
+    }
+
+    /// Records an arriving request and returns its sequence number.
+    pub fn record(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> u64 {
+        let kind = RequestKind::of_path(path);
+        let json: Option<Value> = serde_json::from_slice(body).ok();
+        let client_id = match (kind, &json) {
+            (RequestKind::Token, Some(j)) => j.get("client_id").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        };
+        let seq = {
+            let mut log = lock(&self.log);
+            let seq = log.next_seq;
+            log.next_seq += 1;
+            log.requests.push(RecordedRequest {
+                seq,
+                method: method.to_owned(),
+                path: path.to_owned(),
+                query: query.map(str::to_owned),
+                headers: header_map(headers),
+                body: body.clone(),
+                json,
+                kind,
+                client_id,
+                status: None,
+                token_serial: None,
+                faulted: false,
+            });
+            // Under the log lock, so counts and log never disagree.
+            self.counts.send_modify(|c| match kind {
+                RequestKind::Token => c.token += 1,
+                RequestKind::Api => c.api += 1,
+            });
+            seq
+        };
+        seq
+    }
+
+    /// Fills in how a recorded request was answered.
+    pub fn complete(&self, seq: u64, status: u16, token_serial: Option<u64>, faulted: bool) {
+        let mut log = lock(&self.log);
+        if let Some(r) = log.requests.iter_mut().rev().find(|r| r.seq == seq) {
+            r.status = Some(status);
+            r.token_serial = token_serial;
+            r.faulted = faulted;
+        }
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.log).requests.clone()
+    }
+
+    pub fn requests_where(&self, f: impl Fn(&RecordedRequest) -> bool) -> Vec<RecordedRequest> {
+        lock(&self.log).requests.iter().filter(|r| f(r)).cloned().collect()
+    }
+
+    pub fn count_where(&self, f: impl Fn(&RecordedRequest) -> bool) -> usize {
+        lock(&self.log).requests.iter().filter(|r| f(r)).count()
+    }
+
+    pub fn counts(&self) -> Counts {
+        *self.counts.borrow()
+    }
+
+    pub fn clear(&self) {
+        let mut log = lock(&self.log);
+        log.requests.clear();
+        self.counts.send_replace(Counts::default());
+    }
+
+    /// Waits until the counts satisfy `f` (no polling: woken by every new request).
+    pub async fn wait_until(&self, f: impl FnMut(&Counts) -> bool) {
+        let mut rx = self.counts.subscribe();
+        // The sender lives as long as `self`, so this only ends when `f` is satisfied.
+        let _ = rx.wait_for(f).await;
+    }
+}

@@ -1,0 +1,98 @@
+//! The HTTP side: one axum fallback handler that records each request, applies injected
+//! faults, and hands the request to the token endpoint or the API route table.
+
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::api::{self, ApiRequest};
+use super::faults::Applied;
+use super::record::RequestKind;
+use super::state::Shared;
+use super::token;
+use super::util::lock;
+
+/// Bodies larger than this are refused with 413.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Serves `shared` on `listener` until `shutdown` resolves (or its sender is dropped).
+pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>, shutdown: oneshot::Receiver<()>) {
+    let app = Router::new().fallback(dispatch).with_state(shared);
+    tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = shutdown.await;
+        });
+        if let Err(e) = server.await {
+            tracing::warn!(error = %e, "the fake Marketing Cloud server stopped with an error");
+        }
+    });
+}
+
+async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str();
+    let path = parts.uri.path();
+    let query = parts.uri.query();
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        let seq = shared
+            .recorder
+            .record(method, path, query, &parts.headers, &bytes::Bytes::new());
+        let status = StatusCode::PAYLOAD_TOO_LARGE;
+        shared.recorder.complete(seq, status.as_u16(), None, false);
+        return api::mc_error(status, 0, "The request body is too large or could not be read.");
+    };
+    let seq = shared.recorder.record(method, path, query, &parts.headers, &body);
+    let kind = RequestKind::of_path(path);
+
+    let fault = lock(&shared.faults).take(kind, path);
+    let faulted = fault.is_some();
+    if let Some(fault) = fault {
+        match fault.apply(kind) {
+            Applied::Respond(response) => {
+                shared.recorder.complete(seq, response.status().as_u16(), None, true);
+                return response;
+            }
+            Applied::Delay(by) => tokio::time::sleep(by).await,
+        }
+    }
+
+    let (response, token_serial) = answer(&shared, kind, method, path, query, &parts.headers, &body);
+    shared
+        .recorder
+        .complete(seq, response.status().as_u16(), token_serial, faulted);
+    response
+}
+
+/// The normal answer to a request, computed under the state lock.
+fn answer(
+    shared: &Shared,
+    kind: RequestKind,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Response, Option<u64>) {
+    let mut state = lock(&shared.state);
+    match kind {
+        RequestKind::Token => (token::handle(&shared.config, &mut state, method, headers, body), None),
+        RequestKind::Api => api::handle(
+            &shared.config,
+            &mut state,
+            &ApiRequest {
+                method,
+                path,
+                query,
+                headers,
+                body,
+            },
+        ),
+    }
+}
+
