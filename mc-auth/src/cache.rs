@@ -185,6 +185,11 @@ impl Partition {
         shared
     }
 
+    /// Puts a token obtained elsewhere (an authorization-code exchange) into the cache.
+    pub fn seed(&self, token: Arc<Token>) {
+        self.current.store(Some(token));
+    }
+
     /// Forgets `used` if it is still the cached token (a newer one is kept).
     pub fn invalidate(&self, used: &Arc<Token>) -> bool {
         let previous = self.current.compare_and_swap(used, None::<Arc<Token>>);

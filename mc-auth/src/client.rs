@@ -13,6 +13,7 @@ use reqwest::Method;
 use crate::cache::{CacheKey, Partition, TokenSource};
 use crate::clock::Clock;
 use crate::credentials::{AccountId, Credentials};
+use crate::secret::ClientSecret;
 use crate::endpoint::AuthBase;
 use crate::error::{Error, Result};
 use crate::grant::{request_token, ClientCredentialsBody};
@@ -113,22 +114,19 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         self.credentials.validate()?;
         let auth = self.credentials.auth_base()?;
-        let mut http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .user_agent(concat!("mc-auth/", env!("CARGO_PKG_VERSION")));
-        if let Some(p) = &self.proxy {
-            let proxy = reqwest::Proxy::all(p)
-                .map_err(|e| Error::config("proxy", format!("`{p}` is not a proxy URL ({e})")))?;
-            http = http.proxy(proxy);
+        let http = HttpSettings {
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            proxy: self.proxy,
         }
-        let http = http
-            .build()
-            .map_err(|e| Error::config("HTTP client", format!("could not be built ({e})")))?;
+        .build()?;
+        let account = self.credentials.account_id;
         let core = Arc::new(Core {
             http,
             auth,
+            tenant: self.credentials.subdomain,
+            client_id: self.credentials.client_id,
+            client_secret: Some(self.credentials.client_secret),
             scopes: self.scopes,
             name: self.name,
             refresh: self.refresh,
@@ -136,11 +134,9 @@ impl ClientBuilder {
             max_body: self.max_body,
             partitions: Mutex::new(HashMap::new()),
             counters: Counters::default(),
-            credentials: self.credentials,
+            grant: Grant::ClientCredentials,
         });
-        let account = core.credentials.account_id;
-        let partition = core.partition(account);
-        Ok(Client { core, partition })
+        Ok(Client::from_core(core, account))
     }
 
     /// Builds the client and fetches its first token, checking that every requested scope
@@ -163,17 +159,64 @@ pub struct Client {
     pub(crate) partition: Arc<Partition>,
 }
 
+/// Connection settings shared by every client type.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpSettings {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub proxy: Option<String>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            proxy: None,
+        }
+    }
+}
+
+impl HttpSettings {
+    /// An HTTP client that never follows redirects.
+    pub fn build(&self) -> Result<reqwest::Client> {
+        let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .user_agent(concat!("mc-auth/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = &self.proxy {
+            let proxy =
+                reqwest::Proxy::all(p).map_err(|e| Error::config("proxy", format!("`{p}` is not a proxy URL ({e})")))?;
+            http = http.proxy(proxy);
+        }
+        http.build().map_err(|e| Error::config("HTTP client", format!("could not be built ({e})")))
+    }
+}
+
+/// How a client gets its tokens.
+pub(crate) enum Grant {
+    /// Server-to-server: client id and secret.
+    ClientCredentials,
+    /// A signed-in user's refresh token (web and public apps).
+    User(Arc<crate::web::UserGrant>),
+}
+
+/// What clones and `for_account` handles of one client share.
 pub(crate) struct Core {
     pub http: reqwest::Client,
-    pub credentials: Credentials,
     pub auth: AuthBase,
+    pub tenant: String,
+    pub client_id: String,
+    pub client_secret: Option<ClientSecret>,
     pub scopes: Option<ScopeSet>,
     pub name: Cow<'static, str>,
     pub refresh: RefreshPolicy,
     pub clock: Clock,
     pub max_body: usize,
-    partitions: Mutex<HashMap<Option<AccountId>, Arc<Partition>>>,
+    pub partitions: Mutex<HashMap<Option<AccountId>, Arc<Partition>>>,
     pub counters: Counters,
+    pub grant: Grant,
 }
 
 /// Counters a client keeps (shared by clones and `for_account` handles).
@@ -204,8 +247,8 @@ impl Core {
         let mut map = self.partitions.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(map.entry(account).or_insert_with(|| {
             Arc::new(Partition::new(CacheKey {
-                tenant: self.credentials.subdomain.clone(),
-                client_id: self.credentials.client_id.clone(),
+                tenant: self.tenant.clone(),
+                client_id: self.client_id.clone(),
                 account,
                 scopes: self.scopes.clone(),
             }))
@@ -213,22 +256,27 @@ impl Core {
     }
 
     /// Secrets that must never appear in an error from this client.
-    pub(crate) fn secrets(&self) -> [&str; 1] {
-        [self.credentials.client_secret.expose_secret()]
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        self.client_secret.iter().map(ClientSecret::expose_secret).collect()
     }
 
     async fn fetch_client_credentials(self: Arc<Self>, account: Option<AccountId>) -> Result<Token> {
+        let Some(secret) = &self.client_secret else {
+            return Err(Error::Internal {
+                what: "a client-credentials client has no client secret".into(),
+            });
+        };
         let body = ClientCredentialsBody {
             grant_type: "client_credentials",
-            client_id: &self.credentials.client_id,
-            client_secret: self.credentials.client_secret.expose_secret(),
+            client_id: &self.client_id,
+            client_secret: secret.expose_secret(),
             scope: self.scopes.as_ref().map(ToString::to_string),
             account_id: account.map(|a| a.to_string()),
         };
         let span = tracing::info_span!(
             "mc_auth.token_request",
             grant = "client_credentials",
-            tenant = %self.credentials.subdomain,
+            tenant = %self.tenant,
             client = %self.name,
             account = ?account.map(|a| a.0),
             outcome = tracing::field::Empty,
@@ -239,16 +287,7 @@ impl Core {
         let result = async {
             let (resp, received) = request_token(&self.http, &self.auth, &self.clock, &body, &self.secrets()).await?;
             let token = Token::from_response(resp, account, received, self.auth.policy, &self.refresh)?;
-            if let Some(requested) = &self.scopes {
-                let missing = requested.missing_from(&token.scopes);
-                if !missing.is_empty() {
-                    return Err(Error::ScopesNotGranted {
-                        client: self.name.to_string(),
-                        missing,
-                        granted: token.scopes.to_vec(),
-                    });
-                }
-            }
+            self.check_granted(&token)?;
             Ok(token)
         }
         .await;
@@ -263,9 +302,29 @@ impl Core {
     }
 }
 
+impl Core {
+    /// Fails with [`Error::ScopesNotGranted`] unless `token` carries every declared scope.
+    pub(crate) fn check_granted(&self, token: &Token) -> Result<()> {
+        if let Some(requested) = &self.scopes {
+            let missing = requested.missing_from(&token.scopes);
+            if !missing.is_empty() {
+                return Err(Error::ScopesNotGranted {
+                    client: self.name.to_string(),
+                    missing,
+                    granted: token.scopes.to_vec(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 impl TokenSource for Core {
     fn fetch(self: Arc<Self>, account: Option<AccountId>) -> BoxFuture<'static, Result<Token>> {
-        self.fetch_client_credentials(account).boxed()
+        match &self.grant {
+            Grant::ClientCredentials => self.fetch_client_credentials(account).boxed(),
+            Grant::User(user) => Arc::clone(user).refresh(self, account).boxed(),
+        }
     }
 
     fn note_background_refresh(&self) {
@@ -304,10 +363,12 @@ impl Client {
     /// its own token partition (tokens requested with `account_id = mid`). Handles for the same
     /// MID share one partition.
     pub fn for_account(&self, mid: impl Into<AccountId>) -> Client {
-        Client {
-            core: Arc::clone(&self.core),
-            partition: self.core.partition(Some(mid.into())),
-        }
+        Client::from_core(Arc::clone(&self.core), Some(mid.into()))
+    }
+
+    pub(crate) fn from_core(core: Arc<Core>, account: Option<AccountId>) -> Client {
+        let partition = core.partition(account);
+        Client { core, partition }
     }
 
     /// A usable access token, from the cache or freshly requested (one request however many
@@ -344,7 +405,7 @@ impl Client {
 
     /// The tenant subdomain.
     pub fn subdomain(&self) -> &str {
-        &self.core.credentials.subdomain
+        &self.core.tenant
     }
 
     /// The clock this client reads expiry from.
@@ -406,8 +467,8 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("name", &self.core.name)
-            .field("subdomain", &self.core.credentials.subdomain)
-            .field("client_id", &self.core.credentials.client_id)
+            .field("subdomain", &self.core.tenant)
+            .field("client_id", &self.core.client_id)
             .field("account_id", &self.account_id())
             .field("scopes", &self.core.scopes)
             .field("auth_url", &self.core.auth.base.as_str())

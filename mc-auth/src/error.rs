@@ -83,6 +83,26 @@ pub enum Error {
         /// The scopes that were granted, sorted.
         granted: Vec<String>,
     },
+    /// The authorization server sent the user back with an error (`error`, `error_description`).
+    AuthorizationDenied {
+        /// The OAuth `error` code (for example `access_denied`).
+        error: String,
+        /// The `error_description`, if any.
+        description: Option<String>,
+    },
+    /// The redirect back from the authorization server could not be accepted (missing code,
+    /// `state` mismatch, invalid `tssd`, ...).
+    Callback {
+        /// What was wrong.
+        problem: String,
+    },
+    /// A token store failed to load or save tokens.
+    Store {
+        /// Which store (for example the file path).
+        store: String,
+        /// What went wrong and what to do.
+        problem: String,
+    },
     /// The access could not go on because the signed-in user must authorize the app again.
     ReauthorizationRequired {
         /// Why (for example the refresh token was rejected with `invalid_grant`).
@@ -250,6 +270,15 @@ impl fmt::Display for Error {
                 }
                 write!(f, " to the installed package in Setup > Apps > Installed Packages (changes take up to 5 minutes to reach new tokens)")
             }
+            Error::AuthorizationDenied { error, description } => {
+                write!(f, "the authorization was not granted: {error}")?;
+                if let Some(d) = description {
+                    write!(f, " ({d})")?;
+                }
+                write!(f, "; the user declined or the app is not allowed for this user: check the package's redirect URI and the user's permissions, then start the authorization again")
+            }
+            Error::Callback { problem } => write!(f, "refusing the authorization redirect: {problem}; start the authorization again from a fresh authorize URL"),
+            Error::Store { store, problem } => write!(f, "token store {store}: {problem}"),
             Error::ReauthorizationRequired { reason } => write!(
                 f,
                 "the user must authorize this app again: {reason}; send them to the authorize URL"

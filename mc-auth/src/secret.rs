@@ -85,6 +85,11 @@ secret_type! {
     RefreshToken
 }
 
+secret_type! {
+    /// An authorization code from the redirect (single use, lives 5 minutes).
+    AuthorizationCode
+}
+
 /// Replaces every occurrence of each non-empty secret in `text` with `<redacted>`.
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();

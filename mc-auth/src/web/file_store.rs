@@ -1,0 +1,323 @@
+//! An encrypted token store in one file.
+//!
+//! - Encrypted at rest with XChaCha20-Poly1305 (RustCrypto) under a 32-byte key that the
+//!   application supplies; the file's header is authenticated too. A wrong key or a modified
+//!   file is a clear error, and such a file is never overwritten.
+//! - Created with mode `0600`; an existing file readable or writable by group or others is
+//!   refused (Unix).
+//! - Every change is written to a temporary file in the same directory, fsynced, and renamed
+//!   over the old file (then the directory is fsynced): a crash leaves the old or the new file,
+//!   never a half-written one.
+//! - Changes are read-modify-write under an exclusive lock on `<file>.lock`, so several
+//!   processes can share one file without losing each other's entries.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use futures_util::future::{BoxFuture, FutureExt};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::store::{StoreKey, StoredTokens, TokenStore};
+use crate::error::{Error, Result};
+use crate::secret::RefreshToken;
+
+const MAGIC: &[u8] = b"mc-auth token store v1\n";
+const NONCE_LEN: usize = 24;
+
+/// The 32-byte key a [`FileTokenStore`] encrypts with. Zeroized on drop; `Debug` is redacted.
+#[derive(Clone)]
+pub struct FileStoreKey(Zeroizing<[u8; 32]>);
+
+impl FileStoreKey {
+    /// A key from raw bytes (for example from your secret manager).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        FileStoreKey(Zeroizing::new(bytes))
+    }
+
+    /// A key from its standard base64 form (44 characters).
+    pub fn from_base64(encoded: &str) -> Result<Self> {
+        let bytes = Zeroizing::new(
+            STANDARD
+                .decode(encoded.trim())
+                .map_err(|_| Error::config("token store key", "is not valid base64"))?,
+        );
+        let arr: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::config("token store key", format!("decodes to {} bytes; it must be 32", bytes.len())))?;
+        Ok(Self::from_bytes(arr))
+    }
+
+    /// A new random key. Keep it somewhere safe (not next to the file): without it the file
+    /// cannot be read.
+    pub fn generate() -> Result<Self> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        getrandom::fill(bytes.as_mut()).map_err(|e| Error::Internal {
+            what: format!("the operating system's random generator failed ({e})"),
+        })?;
+        Ok(FileStoreKey(bytes))
+    }
+
+    /// The key in standard base64, to save in a secret manager.
+    ///
+    /// # Security
+    /// Anyone with this value and the file can read the refresh tokens.
+    pub fn to_base64(&self) -> Zeroizing<String> {
+        Zeroizing::new(STANDARD.encode(self.0.as_ref()))
+    }
+}
+
+impl fmt::Debug for FileStoreKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FileStoreKey(<redacted>)")
+    }
+}
+
+/// A [`TokenStore`] in one encrypted file. See the module docs for its guarantees.
+///
+/// ```no_run
+/// use mc_auth::web::{FileStoreKey, FileTokenStore};
+/// # fn run() -> mc_auth::Result<()> {
+/// let key = FileStoreKey::from_base64(&std::env::var("MC_TOKEN_STORE_KEY").unwrap())?;
+/// let store = FileTokenStore::new("/var/lib/myapp/mc-tokens", key);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct FileTokenStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    cipher: XChaCha20Poly1305,
+    crash_before_rename: AtomicBool,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Contents {
+    entries: BTreeMap<String, Entry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    key: StoreKey,
+    refresh_token: String,
+    tenant: String,
+    saved_at: u64,
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.refresh_token);
+    }
+}
+
+impl FileTokenStore {
+    /// A store in the file at `path` (created on first save, with mode 0600).
+    pub fn new(path: impl Into<PathBuf>, key: FileStoreKey) -> Self {
+        let cipher = XChaCha20Poly1305::new(key.0.as_ref().into());
+        FileTokenStore {
+            inner: Arc::new(Inner {
+                path: path.into(),
+                cipher,
+                crash_before_rename: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Testing aid: the next save writes and syncs its temporary file, then fails as if the
+    /// process had died before the rename.
+    #[doc(hidden)]
+    pub fn simulate_crash_before_next_rename(&self) {
+        self.inner.crash_before_rename.store(true, Ordering::SeqCst);
+    }
+
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Inner) -> Result<T> + Send + 'static) -> Result<T> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || f(&inner)).await.map_err(|e| Error::Internal {
+            what: format!("the token store task failed ({e})"),
+        })?
+    }
+}
+
+impl fmt::Debug for FileTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileTokenStore").field("path", &self.inner.path).finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn err(&self, problem: impl Into<String>) -> Error {
+        Error::Store {
+            store: self.path.display().to_string(),
+            problem: problem.into(),
+        }
+    }
+
+    fn lock_file(&self, exclusive: bool) -> Result<File> {
+        let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(".lock");
+        let lock_path = self.path.with_file_name(name);
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let file = opts
+            .open(&lock_path)
+            .map_err(|e| self.err(format!("cannot open the lock file {} ({e}); check the directory exists and is writable", lock_path.display())))?;
+        let locked = if exclusive { file.lock() } else { file.lock_shared() };
+        locked.map_err(|e| self.err(format!("cannot lock {} ({e})", lock_path.display())))?;
+        Ok(file)
+    }
+
+    /// Reads and decrypts the file; a missing file is empty.
+    fn read(&self) -> Result<Contents> {
+        let bytes = match fs::read(&self.path) {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Contents::default()),
+            Err(e) => return Err(self.err(format!("cannot be read ({e})"))),
+        };
+        self.check_permissions()?;
+        if bytes.len() < MAGIC.len() + NONCE_LEN || !bytes.starts_with(MAGIC) {
+            return Err(self.err("is not an mc-auth token store (bad header); it was left untouched. Point the store at another path or delete this file"));
+        }
+        let nonce = XNonce::from_slice(&bytes[MAGIC.len()..MAGIC.len() + NONCE_LEN]);
+        let plain = Zeroizing::new(
+            self.cipher
+                .decrypt(nonce, Payload { msg: &bytes[MAGIC.len() + NONCE_LEN..], aad: MAGIC })
+                .map_err(|_| {
+                    self.err("cannot be decrypted: the key is wrong or the file was modified. It was left untouched; supply the key it was written with, or delete the file (every stored user must then sign in again)")
+                })?,
+        );
+        serde_json::from_slice(&plain).map_err(|_| self.err("decrypted but its contents are not a token store; it was left untouched"))
+    }
+
+    #[cfg(unix)]
+    fn check_permissions(&self) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&self.path).map_err(|e| self.err(format!("cannot be inspected ({e})")))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(self.err(format!(
+                "has mode {:o}, open to other users; refusing to use it. Run `chmod 600 {}` if that was a mistake",
+                mode & 0o777,
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn check_permissions(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Encrypts and atomically replaces the file.
+    fn write(&self, contents: &Contents) -> Result<()> {
+        let plain = Zeroizing::new(serde_json::to_vec(contents).map_err(|e| Error::Internal {
+            what: format!("could not encode the token store ({e})"),
+        })?);
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| Error::Internal {
+            what: format!("the operating system's random generator failed ({e})"),
+        })?;
+        let sealed = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: MAGIC })
+            .map_err(|_| Error::Internal { what: "encryption failed".into() })?;
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let file_name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{file_name}.tmp.{}.{}", std::process::id(), fastrand::u64(..)));
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let result = (|| -> std::io::Result<()> {
+            let mut f = opts.open(&tmp)?;
+            f.write_all(MAGIC)?;
+            f.write_all(&nonce)?;
+            f.write_all(&sealed)?;
+            f.sync_all()
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(self.err(format!("cannot write {} ({e}); check the directory is writable and the disk is not full", tmp.display())));
+        }
+        if self.crash_before_rename.swap(false, Ordering::SeqCst) {
+            return Err(self.err("simulated crash before rename"));
+        }
+        fs::rename(&tmp, &self.path).map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            self.err(format!("cannot replace the file ({e})"))
+        })?;
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    fn modify(&self, f: impl FnOnce(&mut Contents)) -> Result<()> {
+        let _lock = self.lock_file(true)?;
+        let mut contents = self.read()?;
+        f(&mut contents);
+        self.write(&contents)
+    }
+}
+
+impl TokenStore for FileTokenStore {
+    fn load<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<Option<StoredTokens>>> {
+        let k = key.to_key_string();
+        self.blocking(move |inner| {
+            let _lock = inner.lock_file(false)?;
+            let contents = inner.read()?;
+            Ok(contents.entries.get(&k).map(|e| StoredTokens {
+                refresh_token: RefreshToken::new(e.refresh_token.clone()),
+                tenant: e.tenant.clone(),
+                saved_at: e.saved_at,
+            }))
+        })
+        .boxed()
+    }
+
+    fn save<'a>(&'a self, key: &'a StoreKey, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>> {
+        let entry = Entry {
+            key: key.clone(),
+            refresh_token: tokens.refresh_token.expose_secret().to_owned(),
+            tenant: tokens.tenant.clone(),
+            saved_at: tokens.saved_at,
+        };
+        self.blocking(move |inner| {
+            inner.modify(|c| {
+                c.entries.insert(entry.key.to_key_string(), entry);
+            })
+        })
+        .boxed()
+    }
+
+    fn remove<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<()>> {
+        let k = key.to_key_string();
+        self.blocking(move |inner| {
+            inner.modify(|c| {
+                c.entries.remove(&k);
+            })
+        })
+        .boxed()
+    }
+}
