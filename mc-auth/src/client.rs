@@ -13,12 +13,13 @@ use reqwest::Method;
 use crate::cache::{CacheKey, Partition, TokenSource};
 use crate::clock::Clock;
 use crate::credentials::{AccountId, Credentials};
-use crate::secret::ClientSecret;
 use crate::endpoint::AuthBase;
 use crate::error::{Error, Result};
-use crate::grant::{request_token, ClientCredentialsBody};
+use crate::grant::{request_token, ClientCredentialsBody, Resend, TokenEndpoint};
 use crate::request::{Base, RequestBuilder};
+use crate::retry::RetryPolicy;
 use crate::scopes::ScopeSet;
+use crate::secret::ClientSecret;
 use crate::token::{RefreshPolicy, Token};
 use crate::userinfo::UserInfo;
 
@@ -41,6 +42,7 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     max_body: usize,
     proxy: Option<String>,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
@@ -103,6 +105,13 @@ impl ClientBuilder {
         self
     }
 
+    /// When token requests and API calls are sent again after a transient failure (see
+    /// [`RetryPolicy`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Sends auth, REST and SOAP requests through this proxy (`http://host:port`). Without
     /// it, the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` variables apply.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
@@ -135,6 +144,7 @@ impl ClientBuilder {
             partitions: Mutex::new(HashMap::new()),
             counters: Counters::default(),
             grant: Grant::ClientCredentials,
+            retry: self.retry,
         });
         Ok(Client::from_core(core, account))
     }
@@ -186,11 +196,12 @@ impl HttpSettings {
             .timeout(self.request_timeout)
             .user_agent(concat!("mc-auth/", env!("CARGO_PKG_VERSION")));
         if let Some(p) = &self.proxy {
-            let proxy =
-                reqwest::Proxy::all(p).map_err(|e| Error::config("proxy", format!("`{p}` is not a proxy URL ({e})")))?;
+            let proxy = reqwest::Proxy::all(p)
+                .map_err(|e| Error::config("proxy", format!("`{p}` is not a proxy URL ({e})")))?;
             http = http.proxy(proxy);
         }
-        http.build().map_err(|e| Error::config("HTTP client", format!("could not be built ({e})")))
+        http.build()
+            .map_err(|e| Error::config("HTTP client", format!("could not be built ({e})")))
     }
 }
 
@@ -217,6 +228,7 @@ pub(crate) struct Core {
     pub partitions: Mutex<HashMap<Option<AccountId>, Arc<Partition>>>,
     pub counters: Counters,
     pub grant: Grant,
+    pub retry: RetryPolicy,
 }
 
 /// Counters a client keeps (shared by clones and `for_account` handles).
@@ -285,7 +297,8 @@ impl Core {
         self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
         drop(_enter);
         let result = async {
-            let (resp, received) = request_token(&self.http, &self.auth, &self.clock, &body, &self.secrets()).await?;
+            let (resp, received) =
+                request_token(&self.token_endpoint(), &body, Resend::Freely, &self.secrets()).await?;
             let token = Token::from_response(resp, account, received, self.auth.policy, &self.refresh)?;
             self.check_granted(&token)?;
             Ok(token)
@@ -303,6 +316,17 @@ impl Core {
 }
 
 impl Core {
+    /// The token endpoint of this client.
+    pub(crate) fn token_endpoint(&self) -> TokenEndpoint<'_> {
+        TokenEndpoint {
+            http: &self.http,
+            auth: &self.auth,
+            clock: &self.clock,
+            retry: &self.retry,
+            counters: &self.counters,
+        }
+    }
+
     /// Fails with [`Error::ScopesNotGranted`] unless `token` carries every declared scope.
     pub(crate) fn check_granted(&self, token: &Token) -> Result<()> {
         if let Some(requested) = &self.scopes {
@@ -356,6 +380,7 @@ impl Client {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body: DEFAULT_MAX_BODY,
             proxy: None,
+            retry: RetryPolicy::default(),
         }
     }
 

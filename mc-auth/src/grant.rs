@@ -1,14 +1,19 @@
 //! The token endpoint, `POST {auth}/v2/token`, for every grant type.
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::client::Counters;
 use crate::clock::Clock;
 use crate::endpoint::AuthBase;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransportKind};
 use crate::http::{excerpt, read_capped};
+use crate::retry::{retry_after, transient_status, RetryPolicy};
 use crate::token::TokenResponse;
 
 /// Largest token endpoint response read.
@@ -34,41 +39,101 @@ struct OAuthErrorBody {
     error_uri: Option<String>,
 }
 
-/// Posts `body` to the token endpoint and parses the answer.
+/// Everything needed to call the token endpoint.
+pub(crate) struct TokenEndpoint<'a> {
+    pub http: &'a reqwest::Client,
+    pub auth: &'a AuthBase,
+    pub clock: &'a Clock,
+    pub retry: &'a RetryPolicy,
+    pub counters: &'a Counters,
+}
+
+/// Which failures a token request may be sent again after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    /// Client credentials: nothing is consumed, so 5xx, 429 and transport errors are retried.
+    Freely,
+    /// Codes and refresh tokens are single-use: only a connection that never carried the
+    /// request is retried.
+    OnlyIfUnsent,
+}
+
+/// Posts `body` to the token endpoint and parses the answer, retrying as `resend` and the
+/// retry policy allow.
 ///
 /// `secrets` lists values that must never appear in an error (the client secret, codes,
 /// refresh tokens). Returns the response and the instant it was received.
 pub(crate) async fn request_token(
-    http: &reqwest::Client,
-    auth: &AuthBase,
-    clock: &Clock,
+    ep: &TokenEndpoint<'_>,
     body: &impl Serialize,
+    resend: Resend,
     secrets: &[&str],
 ) -> Result<(TokenResponse, Instant)> {
-    let endpoint = auth.base.join("/v2/token")?;
+    let endpoint = ep.auth.base.join("/v2/token")?;
     let json = Zeroizing::new(serde_json::to_vec(body).map_err(|e| Error::Internal {
         what: format!("could not encode the token request ({e})"),
     })?);
-    let resp = http
-        .post(&endpoint)
+    let started = tokio::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let outcome = send_once(ep, &endpoint, &json).await;
+        let (retryable, after) = match &outcome {
+            Err(Error::Transport { kind, .. }) => (resend == Resend::Freely || *kind == TransportKind::Connect, None),
+            Ok((status, headers, _)) if transient_status(*status) => (resend == Resend::Freely, retry_after(headers)),
+            _ => (false, None),
+        };
+        if retryable {
+            if let Some(delay) = ep.retry.delay(attempt, started.elapsed(), after) {
+                ep.counters.retries.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(attempt, delay_ms = delay.as_millis() as u64, reason = %retry_reason(&outcome), "token request failed; retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+        }
+        let (status, _headers, bytes) = outcome?;
+        return interpret(status, &bytes, endpoint, ep.clock.now(), secrets);
+    }
+}
+
+fn retry_reason(outcome: &Result<(u16, HeaderMap, Bytes)>) -> String {
+    match outcome {
+        Ok((status, _, _)) => format!("HTTP {status}"),
+        Err(Error::Transport { kind, .. }) => format!("{kind:?}"),
+        Err(_) => "error".into(),
+    }
+}
+
+async fn send_once(ep: &TokenEndpoint<'_>, endpoint: &str, json: &[u8]) -> Result<(u16, HeaderMap, Bytes)> {
+    let resp = ep
+        .http
+        .post(endpoint)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(reqwest::header::ACCEPT, "application/json")
         .body(json.to_vec())
         .send()
         .await
-        .map_err(|e| Error::transport(&endpoint, e))?;
-    let (status, _headers, bytes) = read_capped(resp, &endpoint, TOKEN_BODY_CAP).await?;
-    let received = clock.now();
+        .map_err(|e| Error::transport(endpoint, e))?;
+    read_capped(resp, endpoint, TOKEN_BODY_CAP).await
+}
+
+fn interpret(
+    status: u16,
+    bytes: &[u8],
+    endpoint: String,
+    received: Instant,
+    secrets: &[&str],
+) -> Result<(TokenResponse, Instant)> {
     if status == 200 {
-        let parsed = TokenResponse::parse(&bytes).map_err(|problem| Error::UnexpectedResponse {
+        let parsed = TokenResponse::parse(bytes).map_err(|problem| Error::UnexpectedResponse {
             status,
             endpoint: endpoint.clone(),
             problem,
-            excerpt: excerpt(&bytes, secrets),
+            excerpt: excerpt(bytes, secrets),
         })?;
         return Ok((parsed, received));
     }
-    match serde_json::from_slice::<OAuthErrorBody>(&bytes) {
+    match serde_json::from_slice::<OAuthErrorBody>(bytes) {
         Ok(e) if !e.error.is_empty() => Err(Error::OAuth {
             status,
             error: crate::secret::scrub(&e.error, secrets),
@@ -83,7 +148,7 @@ pub(crate) async fn request_token(
             } else {
                 "an error status without an OAuth error body".to_owned()
             },
-            excerpt: excerpt(&bytes, secrets),
+            excerpt: excerpt(bytes, secrets),
         }),
     }
 }

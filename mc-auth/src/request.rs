@@ -13,8 +13,9 @@ use zeroize::Zeroizing;
 
 use crate::client::Client;
 use crate::endpoint::check_path;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransportKind};
 use crate::http::{api_error, excerpt, read_capped};
+use crate::retry::{retry_after, transient_status};
 use crate::token::Token;
 
 /// Which host a request goes to.
@@ -42,6 +43,7 @@ pub struct RequestBuilder {
     headers: HeaderMap,
     body: Option<Bytes>,
     error: Option<Error>,
+    idempotent: Option<bool>,
 }
 
 impl RequestBuilder {
@@ -56,7 +58,24 @@ impl RequestBuilder {
             headers: HeaderMap::new(),
             body: None,
             error,
+            idempotent: None,
         }
+    }
+
+    /// Declares whether sending this request twice is harmless. GET, HEAD, PUT and DELETE are
+    /// by default, and are retried after 429, 5xx and transport errors; POST and PATCH are not
+    /// (they are only resent when the connection failed before sending) unless you opt in
+    /// here, for example for a POST carrying your own idempotency key.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = Some(yes);
+        self
+    }
+
+    fn is_idempotent(&self) -> bool {
+        self.idempotent.unwrap_or(matches!(
+            self.method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        ))
     }
 
     /// Adds query parameters (values are percent-encoded).
@@ -129,38 +148,69 @@ impl RequestBuilder {
         format!("{} {}", self.method, self.path)
     }
 
-    /// Sends the request with a token from the cache. A 401 invalidates that token, gets a new
-    /// one and sends the request once more; a second 401 is an error. Any other non-2xx status
-    /// becomes [`Error::Api`].
+    /// Sends the request with a token from the cache.
+    ///
+    /// - A 401 invalidates that token, gets a new one and sends the request once more; a
+    ///   second 401 is an error.
+    /// - 429, 5xx and transport errors are retried per the client's
+    ///   [`RetryPolicy`](crate::RetryPolicy) when the request is idempotent (see
+    ///   [`idempotent`](Self::idempotent)); `Retry-After` is honoured.
+    /// - Any other non-2xx status becomes [`Error::Api`]; 400 and 403 are never retried.
     pub async fn send(self) -> Result<Response> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let span = tracing::debug_span!("mc_auth.api_call", request = %self.describe(), status = tracing::field::Empty, attempt = tracing::field::Empty);
+        let span = tracing::debug_span!(
+            "mc_auth.api_call",
+            request = %self.describe(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty
+        );
+        let core = &self.client.core;
+        let started = tokio::time::Instant::now();
+        let idempotent = self.is_idempotent();
         let mut token = self.client.token().await?;
-        for attempt in 1..=2 {
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             span.record("attempt", attempt);
-            let (status, headers, body) = self.send_once(&token).await?;
+            let outcome = self.send_once(&token).await;
+            let (status, headers, body) = match outcome {
+                Ok(r) => r,
+                Err(e @ Error::Transport { kind, .. }) => {
+                    let may = idempotent || kind == TransportKind::Connect;
+                    match core.retry.delay(attempt, started.elapsed(), None).filter(|_| may) {
+                        Some(delay) => {
+                            core.counters.retries.fetch_add(1, Ordering::Relaxed);
+                            tracing::info!(parent: &span, attempt, reason = ?kind, delay_ms = delay.as_millis() as u64, "transport error; retrying");
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                        None => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            };
             span.record("status", status);
-            if status == 401 && attempt == 1 {
+            if status == 401 && !refreshed {
                 tracing::debug!(parent: &span, "401 Not Authorized: getting a new token and retrying once");
+                refreshed = true;
                 self.client.invalidate(&token);
-                self.client
-                    .core
-                    .counters
-                    .unauthorized_recoveries
-                    .fetch_add(1, Ordering::Relaxed);
+                core.counters.unauthorized_recoveries.fetch_add(1, Ordering::Relaxed);
                 token = self.client.token().await?;
                 continue;
             }
+            if transient_status(status) && idempotent {
+                if let Some(delay) = core.retry.delay(attempt, started.elapsed(), retry_after(&headers)) {
+                    core.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient status; retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
             if !(200..300).contains(&status) {
-                return Err(api_error(
-                    status,
-                    &headers,
-                    &body,
-                    self.describe(),
-                    &self.client.core.secrets(),
-                ));
+                return Err(api_error(status, &headers, &body, self.describe(), &core.secrets()));
             }
             return Ok(Response {
                 status,
@@ -169,7 +219,6 @@ impl RequestBuilder {
                 request: self.describe(),
             });
         }
-        unreachable!("the loop returns on its second attempt")
     }
 
     async fn send_once(&self, token: &Arc<Token>) -> Result<(u16, HeaderMap, Bytes)> {

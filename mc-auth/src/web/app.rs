@@ -21,7 +21,8 @@ use crate::clock::Clock;
 use crate::credentials::{validate_subdomain, AccountId};
 use crate::endpoint::{auth_host_url, AuthBase};
 use crate::error::{Error, Result};
-use crate::grant::request_token;
+use crate::grant::{request_token, Resend};
+use crate::retry::RetryPolicy;
 use crate::scopes::ScopeSet;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::token::{RefreshPolicy, Token};
@@ -201,6 +202,7 @@ struct AppInner {
     http: reqwest::Client,
     clock: Clock,
     refresh: RefreshPolicy,
+    retry: RetryPolicy,
 }
 
 impl<C: FromClient> App<C> {
@@ -211,7 +213,10 @@ impl<C: FromClient> App<C> {
         S: AsRef<str>,
     {
         if config.client_secret.is_empty() {
-            return Err(Error::config("client_secret", "is empty; copy it from the installed package"));
+            return Err(Error::config(
+                "client_secret",
+                "is empty; copy it from the installed package",
+            ));
         }
         Self::new(
             name,
@@ -260,7 +265,10 @@ impl<C: FromClient> App<C> {
     {
         validate_subdomain(&subdomain).map_err(|why| Error::config("subdomain", why))?;
         if client_id.trim().is_empty() {
-            return Err(Error::config("client_id", "is empty; copy it from the installed package"));
+            return Err(Error::config(
+                "client_id",
+                "is empty; copy it from the installed package",
+            ));
         }
         let redirect = url::Url::parse(&redirect_uri)
             .map_err(|e| Error::config("redirect_uri", format!("`{redirect_uri}` is not a URL ({e})")))?;
@@ -294,6 +302,7 @@ impl<C: FromClient> App<C> {
                 http: HttpSettings::default().build()?,
                 clock: Clock::System,
                 refresh: RefreshPolicy::default(),
+                retry: RetryPolicy::default(),
             }),
             _client: PhantomData,
         })
@@ -318,6 +327,13 @@ impl<C: FromClient> App<C> {
     /// The clock token expiry is measured on (tests inject a [`ManualClock`](crate::ManualClock)).
     pub fn with_clock(mut self, clock: impl Into<Clock>) -> Self {
         self.inner_mut().clock = clock.into();
+        self
+    }
+
+    /// When requests are sent again after transient failures (see [`RetryPolicy`]). Code
+    /// exchanges and refreshes are only resent when the first attempt never reached MC.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.inner_mut().retry = policy;
         self
     }
 
@@ -357,7 +373,11 @@ impl<C: FromClient> App<C> {
             Some(s) => CsrfState::new(s)?,
             None => CsrfState::generate()?,
         };
-        let pkce = if options.pkce { Some(PkceVerifier::generate()?) } else { None };
+        let pkce = if options.pkce {
+            Some(PkceVerifier::generate()?)
+        } else {
+            None
+        };
         let enc = |v: &str| utf8_percent_encode(v, QUERY_VALUE).to_string();
         let mut url = format!(
             "{}/v2/authorize?response_type=code&client_id={}&redirect_uri={}",
@@ -452,7 +472,9 @@ impl<C: FromClient> App<C> {
         let span = tracing::info_span!("mc_auth.token_request", grant = "authorization_code", tenant = %tenant, client = %app.name, account = ?app.account_id.map(|a| a.0));
         let core = self.core(auth, tenant.clone(), pending.user.clone());
         core.counters.token_requests.fetch_add(1, Ordering::Relaxed);
-        let (resp, received) = async { request_token(&app.http, &core.auth, &app.clock, &body, &secrets).await }.await.inspect_err(|e| tracing::info!(parent: &span, error = %e, "code exchange failed"))?;
+        let (resp, received) = request_token(&core.token_endpoint(), &body, Resend::OnlyIfUnsent, &secrets)
+            .await
+            .inspect_err(|e| tracing::info!(parent: &span, error = %e, "code exchange failed"))?;
         let Some(refresh_token) = resp.refresh_token.clone() else {
             return Err(Error::UnexpectedResponse {
                 status: 200,
@@ -461,7 +483,9 @@ impl<C: FromClient> App<C> {
                 excerpt: String::new(),
             });
         };
-        let Grant::User(user) = &core.grant else { unreachable!("built as a user grant") };
+        let Grant::User(user) = &core.grant else {
+            unreachable!("built as a user grant")
+        };
         // Persist first: the access token is only handed out once the refresh token is safe.
         user.replace_refresh_token(refresh_token).await?;
         let token = Token::from_response(resp, app.account_id, received, core.auth.policy, &app.refresh)?;
@@ -484,7 +508,9 @@ impl<C: FromClient> App<C> {
         validate_tssd(tenant)?;
         let auth = self.auth_for(tenant)?;
         let core = self.core(auth, tenant.to_owned(), user.to_owned());
-        let Grant::User(grant) = &core.grant else { unreachable!("built as a user grant") };
+        let Grant::User(grant) = &core.grant else {
+            unreachable!("built as a user grant")
+        };
         match self.inner.store.load(&grant.key).await? {
             None => Ok(None),
             Some(stored) => {
@@ -523,6 +549,7 @@ impl<C: FromClient> App<C> {
             partitions: Mutex::new(HashMap::new()),
             counters: Counters::default(),
             grant: Grant::User(Arc::new(grant)),
+            retry: app.retry,
         })
     }
 }
@@ -554,7 +581,10 @@ pub(crate) struct UserGrant {
 impl UserGrant {
     async fn replace_refresh_token(&self, new: RefreshToken) -> Result<()> {
         let mut slot = self.refresh_token.lock().await;
-        let saved = self.store.save(&self.key, &StoredTokens::new(new.clone(), self.tenant.clone())).await;
+        let saved = self
+            .store
+            .save(&self.key, &StoredTokens::new(new.clone(), self.tenant.clone()))
+            .await;
         *slot = Some(new);
         saved
     }
@@ -589,7 +619,8 @@ impl UserGrant {
         secrets.extend(secret);
         let span = tracing::info_span!("mc_auth.token_request", grant = "refresh_token", tenant = %core.tenant, client = %core.name, account = ?account.map(|a| a.0));
         core.counters.token_requests.fetch_add(1, Ordering::Relaxed);
-        let (resp, received) = match request_token(&core.http, &core.auth, &core.clock, &body, &secrets).await {
+        let (resp, received) = match request_token(&core.token_endpoint(), &body, Resend::OnlyIfUnsent, &secrets).await
+        {
             Ok(r) => r,
             Err(Error::OAuth { error, description, .. }) if error == "invalid_grant" => {
                 // The refresh token is dead: never send it again. The store keeps its entry
@@ -611,7 +642,10 @@ impl UserGrant {
         if let Some(next) = resp.refresh_token.clone() {
             // Persist the rotated token before anything else can fail or hand out the access
             // token; keep it in memory even if saving fails, since the old one is spent.
-            let saved = self.store.save(&self.key, &StoredTokens::new(next.clone(), self.tenant.clone())).await;
+            let saved = self
+                .store
+                .save(&self.key, &StoredTokens::new(next.clone(), self.tenant.clone()))
+                .await;
             *slot = Some(next);
             saved?;
         }

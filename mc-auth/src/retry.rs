@@ -1,0 +1,148 @@
+//! When and how requests are sent again.
+//!
+//! | request | retried on | never retried on |
+//! |---|---|---|
+//! | token requests | connection errors, timeouts, 5xx, 429 | 4xx other than 429 (OAuth errors) |
+//! | API calls: GET, HEAD, PUT, DELETE, or opted in | connection errors, 5xx, 429 | 400, 403, 404, ... |
+//! | API calls: POST, PATCH (not opted in) | connection refused before sending | everything else |
+//! | any API call | 401: one new token and one retry | a second 401 |
+//!
+//! Delays grow exponentially with full jitter (a random delay between zero and the
+//! exponential bound), and `Retry-After` is honoured up to a cap. Attempts are bounded, and so
+//! is the total time spent retrying one request.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+
+/// Retry settings. The defaults suit Marketing Cloud's guidance; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Total attempts per request, the first included (default 4; 1 disables retries).
+    pub max_attempts: u32,
+    /// Upper bound of the first delay (default 250 ms); it doubles on each retry.
+    pub initial_backoff: Duration,
+    /// Largest delay between attempts (default 10 s).
+    pub max_backoff: Duration,
+    /// Largest `Retry-After` honoured (default 60 s); a longer one ends the retries.
+    pub max_retry_after: Duration,
+    /// No retry starts once this much time has passed since the first attempt (default 90 s).
+    pub deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
+            deadline: Duration::from_secs(90),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// A policy with these bounds (builder-style helpers below change single fields).
+    pub fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
+        RetryPolicy {
+            max_attempts: max_attempts.max(1),
+            initial_backoff,
+            max_backoff,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the cap on honoured `Retry-After` values.
+    pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// Sets the total retry deadline.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The delay before retry number `retry` (1-based), or `None` when no retry should be
+    /// made: attempts used up, the deadline passed, or `Retry-After` over the cap.
+    pub(crate) fn delay(&self, retry: u32, elapsed: Duration, retry_after: Option<Duration>) -> Option<Duration> {
+        if retry >= self.max_attempts {
+            return None;
+        }
+        let delay = match retry_after {
+            Some(ra) if ra > self.max_retry_after => return None,
+            Some(ra) => ra,
+            None => {
+                let exp = self.initial_backoff.saturating_mul(1u32 << (retry - 1).min(20));
+                let bound = exp.min(self.max_backoff);
+                let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
+                Duration::from_nanos(fastrand::u64(0..=nanos))
+            }
+        };
+        if elapsed + delay > self.deadline {
+            return None;
+        }
+        Some(delay)
+    }
+}
+
+/// True for statuses worth retrying: 429 and 5xx.
+pub(crate) fn transient_status(status: u16) -> bool {
+    status == 429 || (500..600).contains(&status)
+}
+
+/// The `Retry-After` header in seconds (HTTP dates are treated as absent).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_attempts_and_full_jitter() {
+        let p = RetryPolicy::default();
+        for retry in 1..4 {
+            let d = p.delay(retry, Duration::ZERO, None).unwrap();
+            assert!(d <= p.initial_backoff * (1 << (retry - 1)));
+        }
+        assert_eq!(p.delay(4, Duration::ZERO, None), None);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        assert_eq!(
+            p.delay(1, Duration::ZERO, Some(Duration::from_secs(7))),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(p.delay(1, Duration::ZERO, Some(Duration::from_secs(61))), None);
+    }
+
+    #[test]
+    fn deadline_stops_retries() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.delay(1, Duration::from_secs(89), Some(Duration::from_secs(5))), None);
+    }
+
+    #[test]
+    fn never_means_one_attempt() {
+        assert_eq!(RetryPolicy::never().delay(1, Duration::ZERO, None), None);
+    }
+}
