@@ -21,14 +21,21 @@ const PATH: &str = "/messaging/v1/email/definitions";
 const CONCURRENCY: usize = 64;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn setup(rt: &tokio::runtime::Runtime) -> (FakeMarketingCloud, Client) {
     rt.block_on(async {
         let fake = FakeMarketingCloud::start().await;
         fake.register_package(Package::new("bench", "bench-secret").scopes(["email_read"]));
-        let client = Client::builder(fake.credentials("bench")).scopes(["email_read"]).connect().await.unwrap();
+        let client = Client::builder(fake.credentials("bench"))
+            .scopes(["email_read"])
+            .connect()
+            .await
+            .unwrap();
         (fake, client)
     })
 }
@@ -40,7 +47,8 @@ fn fast_path(c: &mut Criterion) {
     let mut group = c.benchmark_group("fast_path");
     group.bench_function("arc_clone", |b| b.iter(|| black_box(Arc::clone(black_box(&token)))));
     group.bench_function("token", |b| {
-        b.to_async(&rt).iter(|| async { black_box(client.token().await.unwrap()) });
+        b.to_async(&rt)
+            .iter(|| async { black_box(client.token().await.unwrap()) });
     });
     group.finish();
 }
@@ -51,7 +59,10 @@ fn get_c64(c: &mut Criterion) {
     let token = rt.block_on(client.token()).unwrap();
     let url = format!("{}{PATH}", token.rest_instance_url());
     let bearer = format!("Bearer {}", token.access_token().expose_secret());
-    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
 
     let mut group = c.benchmark_group("get_c64");
     group.sample_size(30);

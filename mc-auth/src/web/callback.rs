@@ -73,7 +73,9 @@ impl Callback {
         if let Some(error) = error {
             return Err(Error::AuthorizationDenied { error, description });
         }
-        let code = code.filter(|c| !c.is_empty()).ok_or_else(|| problem("it has no `code` parameter".into()))?;
+        let code = code
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| problem("it has no `code` parameter".into()))?;
         let state = state.ok_or_else(|| problem("it has no `state` parameter".into()))?;
         if let Some(t) = &tssd {
             validate_tssd(t)?;
@@ -107,7 +109,11 @@ mod tests {
 
     #[test]
     fn full_url_and_query_string_alike() {
-        for input in ["https://127.0.0.1:80/?code=c1&state=s1", "?code=c1&state=s1", "code=c1&state=s1"] {
+        for input in [
+            "https://127.0.0.1:80/?code=c1&state=s1",
+            "?code=c1&state=s1",
+            "code=c1&state=s1",
+        ] {
             let cb = Callback::parse(input).unwrap();
             assert_eq!(cb.code.expose_secret(), "c1");
             assert_eq!(cb.state, "s1");
@@ -138,7 +144,10 @@ mod tests {
             "?code=c&state=s&tssd=",
             "https://[::1",
         ] {
-            assert!(matches!(Callback::parse(bad), Err(Error::Callback { .. })), "{bad} accepted");
+            assert!(
+                matches!(Callback::parse(bad), Err(Error::Callback { .. })),
+                "{bad} accepted"
+            );
         }
     }
 

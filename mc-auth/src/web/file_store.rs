@@ -51,10 +51,12 @@ impl FileStoreKey {
                 .decode(encoded.trim())
                 .map_err(|_| Error::config("token store key", "is not valid base64"))?,
         );
-        let arr: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::config("token store key", format!("decodes to {} bytes; it must be 32", bytes.len())))?;
+        let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+            Error::config(
+                "token store key",
+                format!("decodes to {} bytes; it must be 32", bytes.len()),
+            )
+        })?;
         Ok(Self::from_bytes(arr))
     }
 
@@ -149,15 +151,19 @@ impl FileTokenStore {
 
     async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Inner) -> Result<T> + Send + 'static) -> Result<T> {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || f(&inner)).await.map_err(|e| Error::Internal {
-            what: format!("the token store task failed ({e})"),
-        })?
+        tokio::task::spawn_blocking(move || f(&inner))
+            .await
+            .map_err(|e| Error::Internal {
+                what: format!("the token store task failed ({e})"),
+            })?
     }
 }
 
 impl fmt::Debug for FileTokenStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FileTokenStore").field("path", &self.inner.path).finish_non_exhaustive()
+        f.debug_struct("FileTokenStore")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -177,9 +183,12 @@ impl Inner {
         opts.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts
-            .open(&lock_path)
-            .map_err(|e| self.err(format!("cannot open the lock file {} ({e}); check the directory exists and is writable", lock_path.display())))?;
+        let file = opts.open(&lock_path).map_err(|e| {
+            self.err(format!(
+                "cannot open the lock file {} ({e}); check the directory exists and is writable",
+                lock_path.display()
+            ))
+        })?;
         let locked = if exclusive { file.lock() } else { file.lock_shared() };
         locked.map_err(|e| self.err(format!("cannot lock {} ({e})", lock_path.display())))?;
         Ok(file)
@@ -204,13 +213,17 @@ impl Inner {
                     self.err("cannot be decrypted: the key is wrong or the file was modified. It was left untouched; supply the key it was written with, or delete the file (every stored user must then sign in again)")
                 })?,
         );
-        serde_json::from_slice(&plain).map_err(|_| self.err("decrypted but its contents are not a token store; it was left untouched"))
+        serde_json::from_slice(&plain)
+            .map_err(|_| self.err("decrypted but its contents are not a token store; it was left untouched"))
     }
 
     #[cfg(unix)]
     fn check_permissions(&self) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(&self.path).map_err(|e| self.err(format!("cannot be inspected ({e})")))?.permissions().mode();
+        let mode = fs::metadata(&self.path)
+            .map_err(|e| self.err(format!("cannot be inspected ({e})")))?
+            .permissions()
+            .mode();
         if mode & 0o077 != 0 {
             return Err(self.err(format!(
                 "has mode {:o}, open to other users; refusing to use it. Run `chmod 600 {}` if that was a mistake",
@@ -237,13 +250,25 @@ impl Inner {
         })?;
         let sealed = self
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: MAGIC })
-            .map_err(|_| Error::Internal { what: "encryption failed".into() })?;
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: MAGIC,
+                },
+            )
+            .map_err(|_| Error::Internal {
+                what: "encryption failed".into(),
+            })?;
         let dir = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let file_name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file_name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{file_name}.tmp.{}.{}", std::process::id(), fastrand::u64(..)));
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
@@ -258,7 +283,10 @@ impl Inner {
         })();
         if let Err(e) = result {
             let _ = fs::remove_file(&tmp);
-            return Err(self.err(format!("cannot write {} ({e}); check the directory is writable and the disk is not full", tmp.display())));
+            return Err(self.err(format!(
+                "cannot write {} ({e}); check the directory is writable and the disk is not full",
+                tmp.display()
+            )));
         }
         if self.crash_before_rename.swap(false, Ordering::SeqCst) {
             return Err(self.err("simulated crash before rename"));

@@ -29,10 +29,16 @@ impl PkceVerifier {
         let v = Zeroizing::new(verifier.into());
         let len = v.len();
         if !(43..=128).contains(&len) {
-            return Err(Error::config("PKCE verifier", format!("has {len} characters; RFC 7636 requires 43 to 128")));
+            return Err(Error::config(
+                "PKCE verifier",
+                format!("has {len} characters; RFC 7636 requires 43 to 128"),
+            ));
         }
         if !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
-            return Err(Error::config("PKCE verifier", "may only contain letters, digits and -._~ (RFC 7636)"));
+            return Err(Error::config(
+                "PKCE verifier",
+                "may only contain letters, digits and -._~ (RFC 7636)",
+            ));
         }
         Ok(PkceVerifier(v))
     }

@@ -28,7 +28,13 @@ pub struct StoreKey {
 
 impl StoreKey {
     /// Builds a key.
-    pub fn new(client: impl Into<String>, tenant: impl Into<String>, account: Option<u64>, scopes: impl Into<String>, user: impl Into<String>) -> Self {
+    pub fn new(
+        client: impl Into<String>,
+        tenant: impl Into<String>,
+        account: Option<u64>,
+        scopes: impl Into<String>,
+        user: impl Into<String>,
+    ) -> Self {
         StoreKey {
             client: client.into(),
             tenant: tenant.into(),
@@ -41,7 +47,10 @@ impl StoreKey {
     /// A single-string form, used as the key in file stores.
     pub fn to_key_string(&self) -> String {
         let account = self.account.map(|a| a.to_string()).unwrap_or_default();
-        format!("{}|{}|{}|{}|{}", self.client, self.tenant, account, self.scopes, self.user)
+        format!(
+            "{}|{}|{}|{}|{}",
+            self.client, self.tenant, account, self.scopes, self.user
+        )
     }
 }
 
@@ -114,7 +123,9 @@ impl MemoryTokenStore {
 
 impl fmt::Debug for MemoryTokenStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryTokenStore").field("entries", &self.len()).finish()
+        f.debug_struct("MemoryTokenStore")
+            .field("entries", &self.len())
+            .finish()
     }
 }
 
