@@ -19,7 +19,13 @@ fn fastrand_u64() -> u64 {
 }
 
 fn key(user: &str) -> StoreKey {
-    StoreKey::new("Mailer", "mc563885gzs27c5t9-63k636tzgm", None, "email_read offline", user)
+    StoreKey::new(
+        "Mailer",
+        "mc563885gzs27c5t9-63k636tzgm",
+        None,
+        "email_read offline",
+        user,
+    )
 }
 
 fn tokens(rt: &str) -> StoredTokens {
@@ -32,19 +38,34 @@ async fn round_trip_encrypted_with_mode_0600() {
     let k = FileStoreKey::generate().unwrap();
     let store = FileTokenStore::new(&path, k.clone());
     assert!(store.load(&key("alice")).await.unwrap().is_none());
-    store.save(&key("alice"), &tokens("refresh-token-alice-1")).await.unwrap();
+    store
+        .save(&key("alice"), &tokens("refresh-token-alice-1"))
+        .await
+        .unwrap();
     store.save(&key("bob"), &tokens("refresh-token-bob-1")).await.unwrap();
     let loaded = store.load(&key("alice")).await.unwrap().unwrap();
     assert_eq!(loaded.refresh_token.expose_secret(), "refresh-token-alice-1");
 
     let raw = std::fs::read(&path).unwrap();
     let text = String::from_utf8_lossy(&raw);
-    assert!(!text.contains("refresh-token-alice-1") && !text.contains("alice"), "the file is encrypted");
+    assert!(
+        !text.contains("refresh-token-alice-1") && !text.contains("alice"),
+        "the file is encrypted"
+    );
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
 
     // Another store with the same key (another process) reads it.
     let again = FileTokenStore::new(&path, FileStoreKey::from_base64(&k.to_base64()).unwrap());
-    assert_eq!(again.load(&key("bob")).await.unwrap().unwrap().refresh_token.expose_secret(), "refresh-token-bob-1");
+    assert_eq!(
+        again
+            .load(&key("bob"))
+            .await
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .expose_secret(),
+        "refresh-token-bob-1"
+    );
     again.remove(&key("bob")).await.unwrap();
     assert!(store.load(&key("bob")).await.unwrap().is_none());
     assert!(format!("{store:?} {k:?}").contains("redacted"));
@@ -59,10 +80,17 @@ async fn wrong_key_or_tampered_file_is_a_clear_error_and_is_not_overwritten() {
 
     let wrong = FileTokenStore::new(&path, FileStoreKey::generate().unwrap());
     let err = wrong.load(&key("alice")).await.unwrap_err();
-    assert!(matches!(&err, Error::Store { problem, .. } if problem.contains("wrong")), "{err}");
+    assert!(
+        matches!(&err, Error::Store { problem, .. } if problem.contains("wrong")),
+        "{err}"
+    );
     let err = wrong.save(&key("alice"), &tokens("rt-2")).await.unwrap_err();
     assert!(err.to_string().contains("left untouched"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), before, "a file that cannot be decrypted is never overwritten");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a file that cannot be decrypted is never overwritten"
+    );
 
     let mut tampered = before.clone();
     let last = tampered.len() - 1;
@@ -96,7 +124,16 @@ async fn a_crash_between_writes_leaves_the_previous_complete_file() {
     let loaded = store.load(&key("alice")).await.unwrap().unwrap();
     assert_eq!(loaded.refresh_token.expose_secret(), "rt-1");
     store.save(&key("alice"), &tokens("rt-3")).await.unwrap();
-    assert_eq!(store.load(&key("alice")).await.unwrap().unwrap().refresh_token.expose_secret(), "rt-3");
+    assert_eq!(
+        store
+            .load(&key("alice"))
+            .await
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .expose_secret(),
+        "rt-3"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +144,11 @@ async fn many_writers_sharing_the_file_lose_nothing() {
         .map(|i| {
             // A separate store instance per writer, as separate processes would have.
             let store = FileTokenStore::new(&path, k.clone());
-            tokio::spawn(async move { store.save(&key(&format!("user-{i}")), &tokens(&format!("rt-{i}"))).await })
+            tokio::spawn(async move {
+                store
+                    .save(&key(&format!("user-{i}")), &tokens(&format!("rt-{i}")))
+                    .await
+            })
         })
         .collect();
     for t in tasks {

@@ -31,6 +31,8 @@
 mod app;
 mod callback;
 mod file_store;
+#[cfg(feature = "loopback")]
+mod loopback;
 mod pkce;
 mod state;
 mod store;
@@ -39,6 +41,8 @@ pub(crate) use app::UserGrant;
 pub use app::{App, AuthorizeOptions, FromClient, PendingAuthorization, PublicAppConfig, WebAppConfig};
 pub use callback::{validate_tssd, Callback};
 pub use file_store::{FileStoreKey, FileTokenStore};
+#[cfg(feature = "loopback")]
+pub use loopback::LoopbackReceiver;
 pub use pkce::PkceVerifier;
 pub use state::CsrfState;
 pub use store::{MemoryTokenStore, StoreKey, StoredTokens, TokenStore};
