@@ -103,6 +103,24 @@ pub enum Error {
         /// What went wrong and what to do.
         problem: String,
     },
+    /// The SOAP API answered with a fault.
+    SoapFault {
+        /// HTTP status (MC sends faults with 500).
+        status: u16,
+        /// `faultcode`.
+        faultcode: String,
+        /// `faultstring`.
+        faultstring: String,
+    },
+    /// A SOAP request was answered, but some objects failed (or a Retrieve reported an error).
+    SoapObjects {
+        /// `Retrieve`, `Create`, `Update`, `Delete` or `Perform`.
+        action: String,
+        /// MC's `OverallStatus`.
+        overall_status: String,
+        /// Every object's result, the successful ones included.
+        results: Vec<crate::soap::ObjectResult>,
+    },
     /// The access could not go on because the signed-in user must authorize the app again.
     ReauthorizationRequired {
         /// Why (for example the refresh token was rejected with `invalid_grant`).
@@ -145,6 +163,7 @@ impl Error {
             Error::Transport { .. } => true,
             Error::Api { status, .. } | Error::OAuth { status, .. } => *status == 429 || *status >= 500,
             Error::UnexpectedResponse { status, .. } => *status == 429 || *status >= 500,
+            Error::SoapFault { faultstring, .. } => faultstring.to_ascii_lowercase().contains("throttl"),
             _ => false,
         }
     }
@@ -279,6 +298,29 @@ impl fmt::Display for Error {
             }
             Error::Callback { problem } => write!(f, "refusing the authorization redirect: {problem}; start the authorization again from a fresh authorize URL"),
             Error::Store { store, problem } => write!(f, "token store {store}: {problem}"),
+            Error::SoapFault { status, faultcode, faultstring } => write!(
+                f,
+                "the Marketing Cloud SOAP API answered with a fault (HTTP {status}, {faultcode}): {faultstring}; check the object type and properties against the SOAP API reference"
+            ),
+            Error::SoapObjects { action, overall_status, results } => {
+                let failed: Vec<String> = results
+                    .iter()
+                    .filter(|r| !r.is_ok())
+                    .map(|r| {
+                        format!(
+                            "#{}: {}{}",
+                            r.ordinal.map(|o| o.to_string()).unwrap_or_else(|| "?".into()),
+                            r.status_message.as_deref().unwrap_or("error"),
+                            r.error_code.map(|c| format!(" (ErrorCode {c})")).unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                write!(f, "SOAP {action} failed: {overall_status}")?;
+                if !failed.is_empty() {
+                    write!(f, "; {} of {} object(s) failed: {}", failed.len(), results.len(), failed.join("; "))?;
+                }
+                write!(f, "; fix the objects named and send only those again")
+            }
             Error::ReauthorizationRequired { reason } => write!(
                 f,
                 "the user must authorize this app again: {reason}; send them to the authorize URL"

@@ -19,6 +19,7 @@ mod request;
 mod retry;
 mod scopes;
 mod secret;
+pub mod soap;
 mod token;
 mod userinfo;
 pub mod web;

@@ -1,0 +1,112 @@
+//! SOAP request envelopes for the partner API.
+
+use super::object::SoapObject;
+use super::xml::XmlWriter;
+use super::{RetrieveRequest, SimpleOperator};
+
+/// The SOAP 1.1 envelope namespace.
+pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// The partner API namespace of every body element.
+pub const PARTNER_NS: &str = "http://exacttarget.com/wsdl/partnerAPI";
+/// The namespace of the `fueloauth` header.
+pub const FUELOAUTH_NS: &str = "http://exacttarget.com";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// What goes in the SOAP body.
+pub(crate) enum Action<'a> {
+    Retrieve {
+        request: &'a RetrieveRequest,
+        continue_request: Option<&'a str>,
+    },
+    Create(&'a [SoapObject]),
+    Update(&'a [SoapObject]),
+    Delete(&'a [SoapObject]),
+    Perform {
+        action: &'a str,
+        definitions: &'a [SoapObject],
+    },
+}
+
+impl Action<'_> {
+    /// The `SOAPAction` header value.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Retrieve { .. } => "Retrieve",
+            Action::Create(_) => "Create",
+            Action::Update(_) => "Update",
+            Action::Delete(_) => "Delete",
+            Action::Perform { .. } => "Perform",
+        }
+    }
+}
+
+/// Builds the envelope with the token in the `fueloauth` header.
+pub(crate) fn envelope(token: &str, action: &Action<'_>) -> Vec<u8> {
+    let mut w = XmlWriter::new();
+    w.open("s:Envelope", &[("xmlns:s", SOAP_ENV_NS), ("xmlns:xsi", XSI_NS)]);
+    w.open("s:Header", &[]);
+    w.open("fueloauth", &[("xmlns", FUELOAUTH_NS)]);
+    w.text(token);
+    w.close("fueloauth");
+    w.close("s:Header");
+    w.open("s:Body", &[]);
+    match action {
+        Action::Retrieve {
+            request,
+            continue_request,
+        } => {
+            w.open("RetrieveRequestMsg", &[("xmlns", PARTNER_NS)]);
+            w.open("RetrieveRequest", &[]);
+            w.text_element("ObjectType", &request.object_type);
+            for p in &request.properties {
+                w.text_element("Properties", p);
+            }
+            if let Some(f) = &request.filter {
+                w.open("Filter", &[("xsi:type", "SimpleFilterPart")]);
+                w.text_element("Property", &f.property);
+                w.text_element("SimpleOperator", f.operator.as_str());
+                if f.operator != SimpleOperator::IsNull && f.operator != SimpleOperator::IsNotNull {
+                    for v in &f.values {
+                        w.text_element("Value", v);
+                    }
+                }
+                w.close("Filter");
+            }
+            if let Some(id) = continue_request {
+                w.text_element("ContinueRequest", id);
+            }
+            w.close("RetrieveRequest");
+            w.close("RetrieveRequestMsg");
+        }
+        Action::Create(objects) | Action::Update(objects) | Action::Delete(objects) => {
+            let msg = match action {
+                Action::Create(_) => "CreateRequest",
+                Action::Update(_) => "UpdateRequest",
+                _ => "DeleteRequest",
+            };
+            w.open(msg, &[("xmlns", PARTNER_NS)]);
+            w.empty("Options");
+            for o in objects.iter() {
+                w.open("Objects", &[("xsi:type", &o.object_type)]);
+                SoapObject::write_fields(&mut w, &o.fields);
+                w.close("Objects");
+            }
+            w.close(msg);
+        }
+        Action::Perform { action, definitions } => {
+            w.open("PerformRequestMsg", &[("xmlns", PARTNER_NS)]);
+            w.text_element("Action", action);
+            w.open("Definitions", &[]);
+            for d in definitions.iter() {
+                w.open("Definition", &[("xsi:type", &d.object_type)]);
+                SoapObject::write_fields(&mut w, &d.fields);
+                w.close("Definition");
+            }
+            w.close("Definitions");
+            w.close("PerformRequestMsg");
+        }
+    }
+    w.close("s:Body");
+    w.close("s:Envelope");
+    w.finish()
+}

@@ -1,0 +1,200 @@
+//! SOAP API objects as ordered property trees.
+
+use super::xml::{Element, XmlWriter};
+
+/// One property of a [`SoapObject`]: text, or nested properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// A text value.
+    Text(String),
+    /// Nested properties (for example `Client` with `ID`).
+    Nested(Vec<Field>),
+}
+
+/// A named property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Property name, e.g. `EmailAddress`.
+    pub name: String,
+    /// Its value.
+    pub value: FieldValue,
+}
+
+/// An object of the SOAP API (`Subscriber`, `DataExtensionObject`, `Automation`, ...): its
+/// type and properties in order. Property names may repeat (lists).
+///
+/// ```
+/// use mc_auth::soap::SoapObject;
+/// let sub = SoapObject::new("Subscriber")
+///     .with("EmailAddress", "ada@example.com")
+///     .with("SubscriberKey", "ada");
+/// assert_eq!(sub.get("SubscriberKey"), Some("ada"));
+///
+/// let row = SoapObject::data_extension_row("customers", [("Email", "ada@example.com"), ("Name", "Ada")]);
+/// assert_eq!(row.row_values(), vec![("Email".to_string(), "ada@example.com".to_string()), ("Name".to_string(), "Ada".to_string())]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoapObject {
+    /// The object type (`xsi:type`), e.g. `Subscriber`.
+    pub object_type: String,
+    /// The properties, in order.
+    pub fields: Vec<Field>,
+}
+
+impl SoapObject {
+    /// An object of `object_type` without properties.
+    pub fn new(object_type: impl Into<String>) -> Self {
+        SoapObject {
+            object_type: object_type.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Adds a text property.
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fields.push(Field {
+            name: name.into(),
+            value: FieldValue::Text(value.into()),
+        });
+        self
+    }
+
+    /// Adds a nested property, e.g. `with_nested("Client", vec![("ID", "123")])`.
+    pub fn with_nested<K: Into<String>, V: Into<String>>(
+        mut self,
+        name: impl Into<String>,
+        fields: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.fields.push(Field {
+            name: name.into(),
+            value: FieldValue::Nested(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| Field {
+                        name: k.into(),
+                        value: FieldValue::Text(v.into()),
+                    })
+                    .collect(),
+            ),
+        });
+        self
+    }
+
+    /// A `DataExtensionObject` row for the data extension with external key `customer_key`.
+    pub fn data_extension_row<K: Into<String>, V: Into<String>>(
+        customer_key: impl Into<String>,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let props = values
+            .into_iter()
+            .map(|(k, v)| Field {
+                name: "Property".into(),
+                value: FieldValue::Nested(vec![
+                    Field {
+                        name: "Name".into(),
+                        value: FieldValue::Text(k.into()),
+                    },
+                    Field {
+                        name: "Value".into(),
+                        value: FieldValue::Text(v.into()),
+                    },
+                ]),
+            })
+            .collect();
+        SoapObject::new("DataExtensionObject")
+            .with("CustomerKey", customer_key)
+            .with_fields("Properties", props)
+    }
+
+    fn with_fields(mut self, name: &str, fields: Vec<Field>) -> Self {
+        self.fields.push(Field {
+            name: name.into(),
+            value: FieldValue::Nested(fields),
+        });
+        self
+    }
+
+    /// The text of the first property named `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| match &f.value {
+                FieldValue::Text(t) => Some(t.as_str()),
+                FieldValue::Nested(_) => None,
+            })
+    }
+
+    /// The text at a dotted path, e.g. `Client.ID`.
+    pub fn get_path(&self, path: &str) -> Option<&str> {
+        let mut fields = &self.fields;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let f = fields.iter().find(|f| f.name == part)?;
+            match (&f.value, parts.peek()) {
+                (FieldValue::Text(t), None) => return Some(t),
+                (FieldValue::Nested(n), Some(_)) => fields = n,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// For `DataExtensionObject`s: the `Properties/Property` name–value pairs.
+    pub fn row_values(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for f in self.fields.iter().filter(|f| f.name == "Properties") {
+            if let FieldValue::Nested(props) = &f.value {
+                for p in props.iter().filter(|p| p.name == "Property") {
+                    if let FieldValue::Nested(nv) = &p.value {
+                        let text = |n: &str| {
+                            nv.iter().find(|x| x.name == n).and_then(|x| match &x.value {
+                                FieldValue::Text(t) => Some(t.clone()),
+                                FieldValue::Nested(_) => None,
+                            })
+                        };
+                        if let Some(name) = text("Name") {
+                            out.push((name, text("Value").unwrap_or_default()));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn write_fields(w: &mut XmlWriter, fields: &[Field]) {
+        for f in fields {
+            match &f.value {
+                FieldValue::Text(t) => w.text_element(&f.name, t),
+                FieldValue::Nested(n) => {
+                    w.open(&f.name, &[]);
+                    Self::write_fields(w, n);
+                    w.close(&f.name);
+                }
+            }
+        }
+    }
+
+    /// Reads an object from a result element (`<Results xsi:type="Subscriber">...`).
+    pub(crate) fn from_element(el: &Element) -> SoapObject {
+        SoapObject {
+            object_type: el.xsi_type.clone().unwrap_or_else(|| el.name.clone()),
+            fields: fields_of(el),
+        }
+    }
+}
+
+fn fields_of(el: &Element) -> Vec<Field> {
+    el.children
+        .iter()
+        .map(|c| Field {
+            name: c.name.clone(),
+            value: if c.children.is_empty() {
+                FieldValue::Text(c.text.clone())
+            } else {
+                FieldValue::Nested(fields_of(c))
+            },
+        })
+        .collect()
+}

@@ -1,0 +1,197 @@
+//! Reading SOAP responses: faults, Retrieve results, per-object results.
+
+use super::object::SoapObject;
+use super::xml::{parse, Element};
+use crate::error::{Error, Result};
+use crate::http::excerpt;
+
+/// The result for one object of a Create, Update, Delete or Perform request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectResult {
+    /// Position of the object in the request (`OrdinalID`), when given.
+    pub ordinal: Option<u32>,
+    /// `OK` or `Error` (MC's `StatusCode`).
+    pub status_code: String,
+    /// MC's `StatusMessage`.
+    pub status_message: Option<String>,
+    /// MC's numeric `ErrorCode`, on failure.
+    pub error_code: Option<i64>,
+    /// `NewID` (Create).
+    pub new_id: Option<String>,
+    /// The object as MC returned it, if it did.
+    pub object: Option<SoapObject>,
+}
+
+impl ObjectResult {
+    /// True when `StatusCode` is `OK`.
+    pub fn is_ok(&self) -> bool {
+        self.status_code.eq_ignore_ascii_case("OK")
+    }
+}
+
+/// A successful SOAP reply.
+pub(crate) enum Reply {
+    Retrieved {
+        objects: Vec<SoapObject>,
+        more: bool,
+        request_id: Option<String>,
+    },
+    Results(Vec<ObjectResult>),
+}
+
+/// Interprets a SOAP response body (any HTTP status).
+pub(crate) fn interpret(status: u16, bytes: &[u8], action: &str, endpoint: &str, secrets: &[&str]) -> Result<Reply> {
+    let unexpected = |problem: String| Error::UnexpectedResponse {
+        status,
+        endpoint: endpoint.to_owned(),
+        problem,
+        excerpt: excerpt(bytes, secrets),
+    };
+    let root = match parse(bytes) {
+        Ok(r) => r,
+        Err(problem) if status >= 400 => {
+            return Err(Error::Api {
+                status,
+                errorcode: None,
+                message: format!("not a SOAP response ({problem}): {}", excerpt(bytes, secrets)),
+                request: endpoint.to_owned(),
+                retry_after: None,
+            })
+        }
+        Err(problem) => return Err(unexpected(format!("the body is not a SOAP envelope: {problem}"))),
+    };
+    let body = match (root.name.as_str(), root.child("Body")) {
+        ("Envelope", Some(b)) => b,
+        _ => return Err(unexpected("the XML is not a SOAP envelope with a Body".into())),
+    };
+    let Some(msg) = body.children.first() else {
+        return Err(unexpected("the SOAP Body is empty".into()));
+    };
+    if msg.name == "Fault" {
+        return Err(Error::SoapFault {
+            status,
+            faultcode: msg.child_text("faultcode").unwrap_or("").trim().to_owned(),
+            faultstring: crate::secret::scrub(msg.child_text("faultstring").unwrap_or("").trim(), secrets),
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Err(unexpected(format!("HTTP {status} without a SOAP fault")));
+    }
+    let overall = msg.child_text("OverallStatus").unwrap_or("").trim().to_owned();
+    if action == "Retrieve" {
+        if msg.name != "RetrieveResponseMsg" {
+            return Err(unexpected(format!("expected RetrieveResponseMsg, got {}", msg.name)));
+        }
+        if overall.starts_with("Error") {
+            return Err(Error::SoapObjects {
+                action: action.to_owned(),
+                overall_status: overall,
+                results: Vec::new(),
+            });
+        }
+        let objects = msg.children_named("Results").map(SoapObject::from_element).collect();
+        let request_id = msg
+            .child_text("RequestID")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        return Ok(Reply::Retrieved {
+            objects,
+            more: overall.eq_ignore_ascii_case("MoreDataAvailable"),
+            request_id,
+        });
+    }
+    let mut results = Vec::new();
+    collect_results(msg, &mut results);
+    let failed = results.iter().any(|r| !r.is_ok()) || overall.starts_with("Error");
+    if failed {
+        return Err(Error::SoapObjects {
+            action: action.to_owned(),
+            overall_status: if overall.is_empty() { "Error".into() } else { overall },
+            results,
+        });
+    }
+    Ok(Reply::Results(results))
+}
+
+/// Every descendant `Results`/`Result` element that has a `StatusCode`.
+fn collect_results(el: &Element, out: &mut Vec<ObjectResult>) {
+    for c in &el.children {
+        if (c.name == "Results" || c.name == "Result") && c.child("StatusCode").is_some() {
+            out.push(ObjectResult {
+                ordinal: c.child_text("OrdinalID").and_then(|s| s.trim().parse().ok()),
+                status_code: c.child_text("StatusCode").unwrap_or("").trim().to_owned(),
+                status_message: c.child_text("StatusMessage").map(|s| s.trim().to_owned()),
+                error_code: c.child_text("ErrorCode").and_then(|s| s.trim().parse().ok()),
+                new_id: c
+                    .child_text("NewID")
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty()),
+                object: c.child("Object").map(SoapObject::from_element),
+            });
+        } else {
+            collect_results(c, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAULT: &[u8] = br#"<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Token Expired</faultstring></soap:Fault></soap:Body></soap:Envelope>"#;
+
+    #[test]
+    fn faults_are_typed() {
+        match interpret(500, FAULT, "Retrieve", "e", &[]) {
+            Err(Error::SoapFault {
+                status: 500,
+                faultstring,
+                ..
+            }) => assert_eq!(faultstring, "Token Expired"),
+            other => panic!("{:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn retrieve_with_more_data() {
+        let body = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><RetrieveResponseMsg xmlns="http://exacttarget.com/wsdl/partnerAPI"><OverallStatus>MoreDataAvailable</OverallStatus><RequestID>abc</RequestID><Results xsi:type="Subscriber" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><EmailAddress>a@b.c</EmailAddress></Results></RetrieveResponseMsg></soap:Body></soap:Envelope>"#;
+        match interpret(200, body, "Retrieve", "e", &[]) {
+            Ok(Reply::Retrieved {
+                objects,
+                more: true,
+                request_id: Some(id),
+            }) => {
+                assert_eq!(id, "abc");
+                assert_eq!(objects[0].object_type, "Subscriber");
+                assert_eq!(objects[0].get("EmailAddress"), Some("a@b.c"));
+            }
+            _ => panic!("unexpected"),
+        }
+    }
+
+    #[test]
+    fn per_object_errors_are_reported_with_every_result() {
+        let body = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><CreateResponse xmlns="http://exacttarget.com/wsdl/partnerAPI"><Results><StatusCode>OK</StatusCode><OrdinalID>0</OrdinalID><NewID>1</NewID></Results><Results><StatusCode>Error</StatusCode><StatusMessage>Invalid email</StatusMessage><OrdinalID>1</OrdinalID><ErrorCode>12000</ErrorCode></Results><OverallStatus>Has Errors</OverallStatus></CreateResponse></soap:Body></soap:Envelope>"#;
+        match interpret(200, body, "Create", "e", &[]) {
+            Err(Error::SoapObjects { results, .. }) => {
+                assert_eq!(results.len(), 2);
+                assert!(results[0].is_ok());
+                assert_eq!(results[1].error_code, Some(12000));
+            }
+            _ => panic!("unexpected"),
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_unexpected_response() {
+        assert!(matches!(
+            interpret(200, b"<html>oops", "Create", "e", &[]),
+            Err(Error::UnexpectedResponse { .. })
+        ));
+        assert!(matches!(
+            interpret(502, b"<html>bad gateway</html>", "Create", "e", &[]),
+            Err(Error::UnexpectedResponse { .. }) | Err(Error::Api { .. })
+        ));
+    }
+}
