@@ -28,11 +28,18 @@ async fn run() -> mc_auth::Result<()> {
     let creds: Credentials = target.credentials();
     println!("Credentials: {creds:?}");
 
-    let client = Client::builder(creds).name("Quickstart").scopes(SCOPES).connect().await?;
+    let client = Client::builder(creds)
+        .name("Quickstart")
+        .scopes(SCOPES)
+        .connect()
+        .await?;
     let token = client.token().await?;
     println!("Token: {token:?}");
     println!("  granted scopes : {}", token.scopes());
-    println!("  lifetime       : {} s (refresh starts about 5 minutes before expiry)", token.lifetime().as_secs());
+    println!(
+        "  lifetime       : {} s (refresh starts about 5 minutes before expiry)",
+        token.lifetime().as_secs()
+    );
     println!("  REST base      : {}", token.rest_instance_url());
     println!("  SOAP base      : {}", token.soap_instance_url());
 
@@ -47,7 +54,10 @@ async fn run() -> mc_auth::Result<()> {
     println!("GET /messaging/v1/email/definitions: {} definition(s)", defs["count"]);
 
     let stats = client.stats();
-    println!("Token requests made: {} (API calls reuse the cached token)", stats.token_requests);
+    println!(
+        "Token requests made: {} (API calls reuse the cached token)",
+        stats.token_requests
+    );
     if let Some(fake) = target.fake() {
         println!(
             "The fake saw {} token request(s) and {} API request(s)",

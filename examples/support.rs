@@ -21,7 +21,9 @@ impl Target {
             return Ok(Target::Real(Credentials::from_env()?));
         }
         let fake = FakeMarketingCloud::start().await;
-        fake.register_package(Package::new("example-client-id", "example-client-secret").scopes(scopes.iter().copied()));
+        fake.register_package(
+            Package::new("example-client-id", "example-client-secret").scopes(scopes.iter().copied()),
+        );
         let creds = fake.credentials("example-client-id");
         Ok(Target::Fake(fake, creds))
     }
@@ -45,7 +47,10 @@ impl Target {
     pub fn describe(&self) -> String {
         match self {
             Target::Real(c) => format!("real Marketing Cloud, tenant {}", c.subdomain),
-            Target::Fake(f, _) => format!("the fake Marketing Cloud at {} (set MC_* variables to use a real tenant)", f.url()),
+            Target::Fake(f, _) => format!(
+                "the fake Marketing Cloud at {} (set MC_* variables to use a real tenant)",
+                f.url()
+            ),
         }
     }
 }

@@ -9,9 +9,11 @@ pub mod fixtures {
     /// `POST /v2/token` body for client credentials, as MC documents it.
     pub const CLIENT_CREDENTIALS_REQUEST: &str = include_str!("../fixtures/client-credentials-request.json");
     /// A client-credentials token response.
-    pub const TOKEN_RESPONSE_CLIENT_CREDENTIALS: &str = include_str!("../fixtures/token-response-client-credentials.json");
+    pub const TOKEN_RESPONSE_CLIENT_CREDENTIALS: &str =
+        include_str!("../fixtures/token-response-client-credentials.json");
     /// An authorization-code token response.
-    pub const TOKEN_RESPONSE_AUTHORIZATION_CODE: &str = include_str!("../fixtures/token-response-authorization-code.json");
+    pub const TOKEN_RESPONSE_AUTHORIZATION_CODE: &str =
+        include_str!("../fixtures/token-response-authorization-code.json");
     /// The documented authorize URL.
     pub const AUTHORIZE_URL: &str = include_str!("../fixtures/authorize-url.txt");
 }

@@ -7,11 +7,17 @@ use mc_auth_tests::fixtures;
 
 #[test]
 fn both_documented_token_responses_parse() {
-    for body in [fixtures::TOKEN_RESPONSE_CLIENT_CREDENTIALS, fixtures::TOKEN_RESPONSE_AUTHORIZATION_CODE] {
+    for body in [
+        fixtures::TOKEN_RESPONSE_CLIENT_CREDENTIALS,
+        fixtures::TOKEN_RESPONSE_AUTHORIZATION_CODE,
+    ] {
         let t = TokenResponse::parse(body.as_bytes()).expect("vector parses");
         assert_eq!(t.expires_in.as_secs(), 1200);
         assert_eq!(t.scope.to_string(), "email_read email_send email_write");
-        assert_eq!(t.rest_instance_url, "mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com");
+        assert_eq!(
+            t.rest_instance_url,
+            "mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com"
+        );
     }
     let code = TokenResponse::parse(fixtures::TOKEN_RESPONSE_AUTHORIZATION_CODE.as_bytes()).unwrap();
     assert!(code.refresh_token.is_some());
@@ -57,7 +63,11 @@ async fn request_body_is_exactly_what_mc_documents() {
 #[tokio::test]
 async fn account_id_is_sent_only_when_set() {
     let fake = FakeMarketingCloud::start().await;
-    fake.register_package(Package::new("cid", "csecret-value").scopes(["email_read"]).business_units([777]));
+    fake.register_package(
+        Package::new("cid", "csecret-value")
+            .scopes(["email_read"])
+            .business_units([777]),
+    );
     let creds = fake.credentials("cid");
     assert_eq!(creds.account_id, None);
     let client = Client::builder(creds).scopes(["email_read"]).connect().await.unwrap();
@@ -90,7 +100,11 @@ async fn missing_scopes_fail_with_scopes_not_granted() {
         .await
         .unwrap_err();
     match &err {
-        Error::ScopesNotGranted { client, missing, granted } => {
+        Error::ScopesNotGranted {
+            client,
+            missing,
+            granted,
+        } => {
             assert_eq!(client, "Mailer");
             assert_eq!(missing, &["email_send", "sms_send"]);
             assert_eq!(granted, &["email_read"]);
@@ -98,7 +112,10 @@ async fn missing_scopes_fail_with_scopes_not_granted() {
         other => panic!("expected ScopesNotGranted, got {other:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("`email_send`") && msg.contains("`sms_send`") && msg.contains("Mailer"), "{msg}");
+    assert!(
+        msg.contains("`email_send`") && msg.contains("`sms_send`") && msg.contains("Mailer"),
+        "{msg}"
+    );
     assert!(msg.contains("installed package") && msg.contains("5 minutes"), "{msg}");
 }
 
@@ -110,7 +127,12 @@ async fn invalid_client_is_an_oauth_error_that_says_what_to_check() {
     creds.client_secret = "wrong-secret-value".into();
     let err = Client::builder(creds).connect().await.unwrap_err();
     match &err {
-        Error::OAuth { status, error, description, uri } => {
+        Error::OAuth {
+            status,
+            error,
+            description,
+            uri,
+        } => {
             assert_eq!(*status, 401);
             assert_eq!(error, "invalid_client");
             assert!(description.is_some());
@@ -119,7 +141,10 @@ async fn invalid_client_is_an_oauth_error_that_says_what_to_check() {
         other => panic!("expected OAuth error, got {other:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("invalid_client") && msg.contains("client id and secret"), "{msg}");
+    assert!(
+        msg.contains("invalid_client") && msg.contains("client id and secret"),
+        "{msg}"
+    );
     assert!(!msg.contains("wrong-secret-value") && !format!("{err:?}").contains("wrong-secret-value"));
 }
 
@@ -137,7 +162,10 @@ async fn instance_urls_on_a_foreign_host_are_refused() {
         other => panic!("expected UntrustedEndpoint, got {other:?}"),
     }
     // Plain HTTP to a non-loopback host is refused too, even under marketingcloudapis.com.
-    fake.set_instance_urls("http://mcx.rest.marketingcloudapis.com/", "http://mcx.soap.marketingcloudapis.com/");
+    fake.set_instance_urls(
+        "http://mcx.rest.marketingcloudapis.com/",
+        "http://mcx.soap.marketingcloudapis.com/",
+    );
     let err = Client::builder(fake.credentials("cid")).connect().await.unwrap_err();
     assert!(matches!(err, Error::UntrustedEndpoint { .. }), "{err:?}");
 }
@@ -152,8 +180,14 @@ async fn bare_host_instance_urls_are_normalised() {
     );
     let client = Client::builder(fake.credentials("cid")).connect().await.unwrap();
     let token = client.token().await.unwrap();
-    assert_eq!(token.rest_instance_url(), "https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com");
-    assert_eq!(token.soap_instance_url(), "https://mc563885gzs27c5t9-63k636tzgm.soap.marketingcloudapis.com");
+    assert_eq!(
+        token.rest_instance_url(),
+        "https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com"
+    );
+    assert_eq!(
+        token.soap_instance_url(),
+        "https://mc563885gzs27c5t9-63k636tzgm.soap.marketingcloudapis.com"
+    );
 }
 
 #[tokio::test]
@@ -182,7 +216,10 @@ async fn unsupported_responses_become_unexpected_response_errors() {
 async fn userinfo_reports_the_business_unit() {
     let fake = FakeMarketingCloud::start().await;
     fake.register_package(Package::new("cid", "csecret-value").business_units([4242]));
-    let client = Client::builder(fake.credentials("cid")).build().unwrap().for_account(4242u64);
+    let client = Client::builder(fake.credentials("cid"))
+        .build()
+        .unwrap()
+        .for_account(4242u64);
     let info = client.userinfo().await.unwrap();
     assert_eq!(info.organization.member_id, Some(4242));
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mc_auth::testing::{Fault, FakeMarketingCloud, Package};
+use mc_auth::testing::{FakeMarketingCloud, Fault, Package};
 use mc_auth::{AccessToken, Client, ClientSecret, Credentials, Error, RefreshToken, TokenResponse, TransportKind};
 use mc_auth_tests::{fixtures, CapturedLogs};
 
@@ -41,7 +41,12 @@ fn secret_types_are_redacted() {
 #[test]
 fn every_error_variant_formats_without_secrets() {
     let errors = vec![
-        Error::OAuth { status: 401, error: "invalid_client".into(), description: Some("d".into()), uri: None },
+        Error::OAuth {
+            status: 401,
+            error: "invalid_client".into(),
+            description: Some("d".into()),
+            uri: None,
+        },
         Error::Api {
             status: 403,
             errorcode: Some(20002),
@@ -54,10 +59,25 @@ fn every_error_variant_formats_without_secrets() {
             endpoint: "https://x".into(),
             source: std::sync::Arc::new(std::io::Error::other("refused")),
         },
-        Error::UnexpectedResponse { status: 200, endpoint: "e".into(), problem: "p".into(), excerpt: "x".into() },
-        Error::Config { setting: "subdomain".into(), reason: "r".into() },
-        Error::UntrustedEndpoint { url: "https://evil".into(), reason: "r".into() },
-        Error::ScopesNotGranted { client: "Mailer".into(), missing: vec!["a".into()], granted: vec![] },
+        Error::UnexpectedResponse {
+            status: 200,
+            endpoint: "e".into(),
+            problem: "p".into(),
+            excerpt: "x".into(),
+        },
+        Error::Config {
+            setting: "subdomain".into(),
+            reason: "r".into(),
+        },
+        Error::UntrustedEndpoint {
+            url: "https://evil".into(),
+            reason: "r".into(),
+        },
+        Error::ScopesNotGranted {
+            client: "Mailer".into(),
+            missing: vec!["a".into()],
+            granted: vec![],
+        },
         Error::ReauthorizationRequired { reason: "r".into() },
         Error::Internal { what: "w".into() },
     ];
@@ -74,7 +94,11 @@ async fn errors_from_token_responses_never_quote_the_token() {
     let fake = FakeMarketingCloud::start().await;
     fake.register_package(Package::new("cid", SECRET));
     let body = br#"{"access_token":"leaky-token-0123456789","expires_in":0,"scope":"","rest_instance_url":"h","soap_instance_url":"h","note":"client-secret-3f9a2c"}"#;
-    fake.inject(Fault::body(200, "application/json", body.to_vec()).only_token_requests().times(1));
+    fake.inject(
+        Fault::body(200, "application/json", body.to_vec())
+            .only_token_requests()
+            .times(1),
+    );
     let err = Client::builder(fake.credentials("cid")).connect().await.unwrap_err();
     let shown = format!("{err} {err:?}");
     assert!(shown.contains("expires_in"), "{shown}");
@@ -89,12 +113,20 @@ async fn trace_logs_of_a_full_flow_hold_no_secret() {
     let _guard = logs.install();
     let fake = FakeMarketingCloud::start().await;
     fake.register_package(Package::new("cid", SECRET).scopes(["email_read"]));
-    let client = Client::builder(fake.credentials("cid")).scopes(["email_read"]).connect().await.unwrap();
+    let client = Client::builder(fake.credentials("cid"))
+        .scopes(["email_read"])
+        .connect()
+        .await
+        .unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
     fake.expire_tokens();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
     client.userinfo().await.unwrap();
-    let _ = client.post("/messaging/v1/email/messages/k").json(&serde_json::json!({})).send().await;
+    let _ = client
+        .post("/messaging/v1/email/messages/k")
+        .json(&serde_json::json!({}))
+        .send()
+        .await;
     let mut bad = fake.credentials("cid");
     bad.client_secret = "wrong-secret-771".into();
     let _ = Client::builder(bad).connect().await;

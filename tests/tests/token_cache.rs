@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mc_auth::testing::{Fault, FakeMarketingCloud, Package};
+use mc_auth::testing::{FakeMarketingCloud, Fault, Package};
 use mc_auth::{Client, Error, ManualClock};
 
 const SCOPES: [&str; 2] = ["email_read", "email_send"];
@@ -12,7 +12,11 @@ const SCOPES: [&str; 2] = ["email_read", "email_send"];
 async fn setup() -> (FakeMarketingCloud, Client, ManualClock) {
     let clock = ManualClock::new();
     let fake = FakeMarketingCloud::builder().clock(clock.clone()).start().await;
-    fake.register_package(Package::new("cid", "csecret-value").scopes(SCOPES).business_units([111, 222]));
+    fake.register_package(
+        Package::new("cid", "csecret-value")
+            .scopes(SCOPES)
+            .business_units([111, 222]),
+    );
     let client = Client::builder(fake.credentials("cid"))
         .scopes(SCOPES)
         .clock(clock.clone())
@@ -129,7 +133,12 @@ async fn a_second_401_is_an_error_not_a_loop() {
     fake.inject(Fault::unauthorized().only_api_requests().times(5));
     let err = client.get("/messaging/v1/email/definitions").send().await.unwrap_err();
     match &err {
-        Error::Api { status: 401, errorcode: Some(0), message, .. } => assert_eq!(message, "Not Authorized"),
+        Error::Api {
+            status: 401,
+            errorcode: Some(0),
+            message,
+            ..
+        } => assert_eq!(message, "Not Authorized"),
         other => panic!("expected a 401 API error, got {other:?}"),
     }
     assert_eq!(fake.api_request_count(), 2, "one request and one retry");
@@ -150,7 +159,11 @@ async fn concurrent_401s_on_the_same_token_cause_one_refresh() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    assert_eq!(fake.token_request_count(), 2, "the refused token is replaced once, not once per caller");
+    assert_eq!(
+        fake.token_request_count(),
+        2,
+        "the refused token is replaced once, not once per caller"
+    );
 }
 
 #[tokio::test]
@@ -217,7 +230,12 @@ async fn business_units_get_separate_tokens_carrying_their_account_id() {
     let accounts: Vec<Option<String>> = fake
         .token_requests()
         .iter()
-        .map(|r| r.json_body().unwrap().get("account_id").map(|v| v.as_str().unwrap().to_owned()))
+        .map(|r| {
+            r.json_body()
+                .unwrap()
+                .get("account_id")
+                .map(|v| v.as_str().unwrap().to_owned())
+        })
         .collect();
     assert_eq!(accounts, [Some("111".to_owned()), Some("222".to_owned()), None]);
     assert_eq!(a.userinfo().await.unwrap().organization.member_id, Some(111));
