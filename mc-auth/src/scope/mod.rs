@@ -1,0 +1,280 @@
+//! Marketing Cloud scopes as types, so that the compiler checks them.
+//!
+//! An application declares, per component, the scopes it needs with
+//! [`#[mc_client]`](crate::mc_client). Every scope-bound API (starting with
+//! `client.rest::<S>()`) then compiles only for client types that declared the scope, and the
+//! token each client type fetches carries exactly its declared scopes.
+//!
+//! ```no_run
+//! use mc_auth::{mc_client, scope, Credentials};
+//!
+//! /// Sends the welcome mail.
+//! #[mc_client(scopes = "email_read email_send")]
+//! pub struct Mailer;
+//!
+//! # async fn run() -> mc_auth::Result<()> {
+//! // One token for exactly `email_read email_send`; fails with `Error::ScopesNotGranted`
+//! // if the installed package does not grant both.
+//! let mailer = Mailer::connect(Credentials::from_env()?).await?;
+//! assert_eq!(Mailer::SCOPES, ["email_read", "email_send"]);
+//!
+//! let body = serde_json::json!({ "definitionKey": "welcome", "recipient": { "to": "ada@example.com" } });
+//! mailer
+//!     .rest::<scope::EmailSend>()
+//!     .post("/messaging/v1/email/messages/welcome-1")
+//!     .json(&body)
+//!     .send()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Asking for a scope the client type did not declare does not compile:
+//!
+//! ```compile_fail,E0277
+//! # use mc_auth::{mc_client, scope};
+//! # #[mc_client(scopes = "email_read email_send")]
+//! # pub struct Mailer;
+//! # fn f(mailer: Mailer) {
+//! mailer.rest::<scope::DataExtensionsWrite>();
+//! # }
+//! ```
+//!
+//! ```text
+//! error[E0277]: `Mailer` lacks the Marketing Cloud scope `data_extensions_write`
+//!   --> src/main.rs:12:19
+//!    |
+//! 12 |     mailer.rest::<scope::DataExtensionsWrite>();
+//!    |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
+//!    |
+//!    = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
+//! ```
+//!
+//! # The pieces
+//!
+//! - One marker type per MC scope, named in CamelCase: [`EmailSend`] is `email_send`,
+//!   [`DataExtensionsWrite`] is `data_extensions_write`. Each implements [`Scope`]. The full
+//!   list with descriptions is [`ALL`]; the API operations and the scopes they need are
+//!   [`OPERATIONS`]. Both are generated from the repository's `scopes.toml`.
+//! - [`ScopedClient`] is implemented by every `#[mc_client]` type.
+//! - [`Has<S>`] holds when client type `C` declared scope `S`. `S` may also be a tuple,
+//!   `Has<(JourneysRead, ListAndSubscribersRead)>`, for operations that need several scopes
+//!   (all of them); the compiler then reports each missing scope as its own error.
+//!
+//! # Scope-bound code of your own
+//!
+//! Bound generic code on [`Has`]; it works for every client type with the scope:
+//!
+//! ```
+//! use mc_auth::scope::{EmailSend, Has};
+//!
+//! async fn send_welcome<C: Has<EmailSend>>(client: &C, key: &str) -> mc_auth::Result<u16> {
+//!     let path = format!("/messaging/v1/email/messages/{key}");
+//!     let resp = client.rest::<EmailSend>().post(&path).send().await?;
+//!     Ok(resp.status())
+//! }
+//! ```
+//!
+//! An operation that needs several scopes names them all: `C: Has<(JourneysRead,
+//! ListAndSubscribersRead)>`. Inside a generic function only the exact bounds written are
+//! known, so a function that calls `rest::<JourneysRead>()` on its own should say
+//! `C: Has<JourneysRead> + Has<ListAndSubscribersRead>` instead.
+//!
+//! A library method is bounded the same way, on `Self`:
+//!
+//! ```
+//! use mc_auth::scope::{JourneysRead, ListAndSubscribersRead, Has, ScopedClient};
+//!
+//! trait Journeys: ScopedClient {
+//!     /// `POST /interaction/v1/events`.
+//!     fn fire_event(&self) -> mc_auth::RequestBuilder
+//!     where
+//!         Self: Has<(JourneysRead, ListAndSubscribersRead)>,
+//!     {
+//!         self.rest::<(JourneysRead, ListAndSubscribersRead)>().post("/interaction/v1/events")
+//!     }
+//! }
+//! impl<C: ScopedClient> Journeys for C {}
+//! ```
+
+use std::fmt;
+
+use crate::scoped::Rest;
+use crate::Client;
+
+mod generated;
+
+pub use generated::*;
+
+/// A Marketing Cloud scope as a type: one uninhabited marker per scope string.
+///
+/// Implemented by the markers in this module only.
+pub trait Scope: 'static {
+    /// The scope string, e.g. `"email_send"`.
+    const NAME: &'static str;
+    /// Its catalog entry (area, item, level, description).
+    const INFO: &'static ScopeInfo;
+}
+
+/// One scope or several: a [`Scope`] marker, `()` (none), or a tuple of markers (all of them).
+pub trait Scopes: 'static {
+    /// The scope strings, in the order written.
+    const NAMES: &'static [&'static str];
+}
+
+impl<S: Scope> Scopes for S {
+    const NAMES: &'static [&'static str] = &[S::NAME];
+}
+
+/// A client type made by [`#[mc_client]`](crate::mc_client): a [`Client`] whose declared scopes
+/// are known to the compiler.
+///
+/// Implemented by the macro; not meant to be implemented by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Marketing Cloud client type",
+    label = "not declared with `#[mc_client]`",
+    note = "declare one with `#[mc_client(scopes = \"...\")] struct MyClient;`"
+)]
+pub trait ScopedClient: Clone + fmt::Debug + Send + Sync + 'static {
+    /// The type's name, used in errors such as [`Error::ScopesNotGranted`](crate::Error::ScopesNotGranted).
+    const NAME: &'static str;
+    /// The declared scope strings, sorted.
+    const SCOPES: &'static [&'static str];
+
+    /// The runtime client (escape hatch: its requests are not scope-checked).
+    fn client(&self) -> &Client;
+
+    /// A REST handle for scope(s) `S`; compiles only if this type declared them.
+    fn rest<S>(&self) -> Rest<'_, S>
+    where
+        Self: Has<S>,
+    {
+        Rest::new(self.client())
+    }
+}
+
+/// `C: Has<S>`: client type `C` declared the scope `S` (a marker from this module), or every
+/// scope of the tuple `S`.
+///
+/// This is the bound for scope-checked code. When it does not hold, the compiler names the
+/// missing MC scope string, the client type, and the fix.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not have the Marketing Cloud scope(s) `{S}`",
+    note = "scopes are the marker types in `mc_auth::scope` (`EmailSend` is `email_send`), or tuples of them"
+)]
+pub trait Has<S>: ScopedClient {}
+
+impl<C: ScopedClient> Has<()> for C {}
+
+impl Scopes for () {
+    const NAMES: &'static [&'static str] = &[];
+}
+
+macro_rules! tuples {
+    ($(($($t:ident),+))+) => {$(
+        impl<C, $($t),+> Has<($($t,)+)> for C where C: $(Has<$t> +)+ ScopedClient {}
+
+        impl<$($t: Scope),+> Scopes for ($($t,)+) {
+            const NAMES: &'static [&'static str] = &[$($t::NAME),+];
+        }
+    )+};
+}
+
+tuples! {
+    (A, B)
+    (A, B, D)
+    (A, B, D, E)
+    (A, B, D, E, F)
+    (A, B, D, E, F, G)
+}
+
+/// One Marketing Cloud scope's catalog entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct ScopeInfo {
+    /// The scope string, e.g. `email_send`.
+    pub name: &'static str,
+    /// Area, e.g. `Channels`.
+    pub area: &'static str,
+    /// Item within the area, e.g. `Email`.
+    pub item: &'static str,
+    /// The verb part, e.g. `send`.
+    pub level: &'static str,
+    /// One line.
+    pub description: &'static str,
+}
+
+/// Which Marketing Cloud API an operation belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// REST, under the tenant's `rest_instance_url`.
+    Rest,
+    /// SOAP, `Service.asmx` on the tenant's SOAP host.
+    Soap,
+}
+
+/// A Marketing Cloud API operation and the scopes it needs (all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct OperationInfo {
+    /// snake_case id, e.g. `send_email`.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// REST or SOAP.
+    pub api: Api,
+    /// The HTTP method (REST) or SOAP action.
+    pub method: &'static str,
+    /// The path under the REST base (REST) or the object type (SOAP).
+    pub path: &'static str,
+    /// The scope strings it needs, all of them.
+    pub scopes: &'static [&'static str],
+    /// Where the fact comes from, or what is unconfirmed.
+    pub note: Option<&'static str>,
+}
+
+/// The catalog entry for a scope string.
+///
+/// ```
+/// let info = mc_auth::scope::info("email_send").unwrap();
+/// assert_eq!((info.area, info.level), ("Channels", "send"));
+/// ```
+pub fn info(name: &str) -> Option<&'static ScopeInfo> {
+    ALL.iter().find(|s| s.name == name)
+}
+
+/// The catalog entry for an operation id, e.g. `"send_email"`.
+pub fn operation(name: &str) -> Option<&'static OperationInfo> {
+    OPERATIONS.iter().find(|o| o.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_match_the_catalog() {
+        assert_eq!(ALL.len(), 85);
+        assert_eq!(EmailSend::NAME, "email_send");
+        assert_eq!(EmailSend::INFO.name, "email_send");
+        assert_eq!(Offline::INFO.name, "offline");
+        assert_eq!(
+            <(JourneysRead, ListAndSubscribersRead)>::NAMES,
+            ["journeys_read", "list_and_subscribers_read"]
+        );
+        assert!(<()>::NAMES.is_empty());
+    }
+
+    #[test]
+    fn every_operation_names_known_scopes() {
+        for op in OPERATIONS {
+            assert!(!op.scopes.is_empty(), "{}", op.name);
+            for s in op.scopes {
+                assert!(info(s).is_some(), "{}: {s}", op.name);
+            }
+        }
+        assert_eq!(
+            operation("fire_journey_event").map(|o| o.scopes),
+            Some(&["journeys_read", "list_and_subscribers_read"][..])
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! The scope catalog (`scopes.toml`): loading and validation.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::toml::{self, Table, Value};
+
+/// The catalog file, relative to the workspace root.
+pub const CATALOG_FILE: &str = "scopes.toml";
+
+/// One Marketing Cloud scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeEntry {
+    /// The MC scope string, e.g. `email_send`.
+    pub name: String,
+    /// Area heading, e.g. `Channels`.
+    pub area: String,
+    /// Item within the area, e.g. `Email`.
+    pub item: String,
+    /// The verb part, e.g. `send`.
+    pub level: String,
+    /// One line.
+    pub description: String,
+}
+
+impl ScopeEntry {
+    /// The marker type name: CamelCase of the scope string (`email_send` -> `EmailSend`).
+    pub fn marker(&self) -> String {
+        camel_case(&self.name)
+    }
+}
+
+/// The API an operation belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// REST, under the tenant's `rest_instance_url`.
+    Rest,
+    /// SOAP, `Service.asmx` on the tenant's SOAP host.
+    Soap,
+}
+
+/// One API operation and the scopes it needs (all of them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// snake_case id, e.g. `send_email`.
+    pub name: String,
+    /// One line.
+    pub summary: String,
+    /// REST or SOAP.
+    pub api: Api,
+    /// HTTP method (REST) or SOAP action.
+    pub method: String,
+    /// Path under the REST base (REST) or object type (SOAP).
+    pub path: String,
+    /// Every scope required.
+    pub scopes: Vec<String>,
+    /// Where the fact comes from, or what is unconfirmed.
+    pub note: Option<String>,
+}
+
+/// The whole catalog, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// All scopes.
+    pub scopes: Vec<ScopeEntry>,
+    /// All operations.
+    pub operations: Vec<Operation>,
+}
+
+impl Catalog {
+    /// Reads and validates `scopes.toml` under `root`.
+    pub fn load(root: &Path) -> Result<Catalog, String> {
+        let path = root.join(CATALOG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Catalog::parse(&text).map_err(|e| format!("{CATALOG_FILE}: {e}"))
+    }
+
+    /// Parses and validates catalog text.
+    pub fn parse(text: &str) -> Result<Catalog, String> {
+        let mut scopes = Vec::new();
+        let mut operations = Vec::new();
+        for t in toml::parse(text)? {
+            match t.kind.as_str() {
+                "scope" => scopes.push(scope_from(&t)?),
+                "operation" => operations.push(operation_from(&t)?),
+                other => return Err(format!("line {}: unknown table `[[{other}]]`", t.line)),
+            }
+        }
+        let catalog = Catalog { scopes, operations };
+        catalog.validate()?;
+        Ok(catalog)
+    }
+
+    /// The scope named `name`.
+    pub fn scope(&self, name: &str) -> Option<&ScopeEntry> {
+        self.scopes.iter().find(|s| s.name == name)
+    }
+
+    /// The operations that need scope `name`.
+    pub fn operations_needing<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Operation> {
+        self.operations
+            .iter()
+            .filter(move |o| o.scopes.iter().any(|s| s == name))
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut names = BTreeSet::new();
+        let mut markers = BTreeSet::new();
+        for s in &self.scopes {
+            if !is_snake(&s.name) {
+                return Err(format!("scope `{}`: not a snake_case name", s.name));
+            }
+            if !names.insert(s.name.as_str()) {
+                return Err(format!("scope `{}` is listed twice", s.name));
+            }
+            if !markers.insert(s.marker()) {
+                return Err(format!("scope `{}`: marker `{}` clashes", s.name, s.marker()));
+            }
+            if s.description.contains('\n') || s.description.is_empty() {
+                return Err(format!("scope `{}`: description must be one line", s.name));
+            }
+        }
+        let mut ops = BTreeSet::new();
+        for o in &self.operations {
+            if !is_snake(&o.name) {
+                return Err(format!("operation `{}`: not a snake_case name", o.name));
+            }
+            if !ops.insert(o.name.as_str()) {
+                return Err(format!("operation `{}` is listed twice", o.name));
+            }
+            if o.scopes.is_empty() {
+                return Err(format!("operation `{}`: lists no scope", o.name));
+            }
+            for s in &o.scopes {
+                if !names.contains(s.as_str()) {
+                    return Err(format!("operation `{}`: unknown scope `{s}`", o.name));
+                }
+            }
+            if o.api == Api::Rest {
+                if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&o.method.as_str()) {
+                    return Err(format!("operation `{}`: bad HTTP method", o.name));
+                }
+                if !o.path.starts_with('/') {
+                    return Err(format!("operation `{}`: path must start with `/`", o.name));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `email_send` -> `EmailSend`.
+pub fn camel_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn is_snake(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && !s.ends_with('_')
+        && !s.contains("__")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+struct Fields<'a> {
+    table: &'a Table,
+    used: BTreeSet<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(table: &'a Table) -> Self {
+        Fields {
+            table,
+            used: BTreeSet::new(),
+        }
+    }
+
+    fn opt_str(&mut self, key: &'static str) -> Result<Option<String>, String> {
+        self.used.insert(key);
+        match self.table.entries.get(key) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(_)) => Err(self.err(key, "must be a string")),
+        }
+    }
+
+    fn str(&mut self, key: &'static str) -> Result<String, String> {
+        self.opt_str(key)?.ok_or_else(|| self.err(key, "is missing"))
+    }
+
+    fn array(&mut self, key: &'static str) -> Result<Vec<String>, String> {
+        self.used.insert(key);
+        match self.table.entries.get(key) {
+            Some(Value::Array(a)) => Ok(a.clone()),
+            Some(Value::Str(_)) => Err(self.err(key, "must be an array of strings")),
+            None => Err(self.err(key, "is missing")),
+        }
+    }
+
+    fn err(&self, key: &str, what: &str) -> String {
+        format!("line {}: [[{}]] `{key}` {what}", self.table.line, self.table.kind)
+    }
+
+    fn finish(self) -> Result<(), String> {
+        match self.table.entries.keys().find(|k| !self.used.contains(k.as_str())) {
+            Some(k) => {
+                let accepted: Vec<_> = self.used.iter().map(|k| format!("`{k}`")).collect();
+                Err(self.err(k, &format!("is not a known key (accepted: {})", accepted.join(", "))))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+fn scope_from(t: &Table) -> Result<ScopeEntry, String> {
+    let mut f = Fields::new(t);
+    let s = ScopeEntry {
+        name: f.str("name")?,
+        area: f.str("area")?,
+        item: f.str("item")?,
+        level: f.str("level")?,
+        description: f.str("description")?,
+    };
+    f.finish()?;
+    Ok(s)
+}
+
+fn operation_from(t: &Table) -> Result<Operation, String> {
+    let mut f = Fields::new(t);
+    let api = match f.opt_str("api")?.as_deref() {
+        None | Some("rest") => Api::Rest,
+        Some("soap") => Api::Soap,
+        Some(_) => return Err(f.err("api", "must be \"rest\" or \"soap\"")),
+    };
+    let o = Operation {
+        name: f.str("name")?,
+        summary: f.str("summary")?,
+        api,
+        method: f.str("method")?,
+        path: f.str("path")?,
+        scopes: f.array("scopes")?,
+        note: f.opt_str("note")?,
+    };
+    f.finish()?;
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_of_scope_strings() {
+        assert_eq!(camel_case("email_send"), "EmailSend");
+        assert_eq!(camel_case("offline"), "Offline");
+        assert_eq!(camel_case("journeys_aspr"), "JourneysAspr");
+    }
+
+    #[test]
+    fn the_repository_catalog_has_all_85_scopes() {
+        let root = crate::workspace_root();
+        let c = Catalog::load(&root).unwrap();
+        assert_eq!(c.scopes.len(), 85);
+        let fire = c.operations.iter().find(|o| o.name == "fire_journey_event").unwrap();
+        assert_eq!(fire.scopes, ["journeys_read", "list_and_subscribers_read"]);
+    }
+
+    #[test]
+    fn validation_catches_mistakes() {
+        let one = "[[scope]]\nname = \"a_b\"\narea = \"x\"\nitem = \"y\"\nlevel = \"z\"\ndescription = \"d\"\n";
+        assert!(Catalog::parse(one).is_ok());
+        assert!(Catalog::parse(&format!("{one}{one}")).unwrap_err().contains("twice"));
+        let extra = format!("{one}colour = \"red\"\n");
+        assert!(Catalog::parse(&extra).unwrap_err().contains("accepted"));
+        let op = "[[operation]]\nname = \"o\"\nsummary = \"s\"\nmethod = \"GET\"\npath = \"/x\"\nscopes = [\"nope\"]\n";
+        assert!(Catalog::parse(&format!("{one}{op}"))
+            .unwrap_err()
+            .contains("unknown scope"));
+    }
+}
