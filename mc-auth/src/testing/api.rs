@@ -2,7 +2,7 @@
 //! needs), bearer-token checks, and MC's error bodies.
 
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::state::{Config, State, TokenRecord};
@@ -12,6 +12,9 @@ use super::{data_extensions, email, userinfo};
 /// The `documentation` link of MC's API error bodies.
 pub(crate) const DOCUMENTATION: &str =
     "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm";
+
+/// Path placeholder names and their decoded values.
+type Params = Vec<(&'static str, String)>;
 
 /// A request handler: runs under the state lock, after the token and scope checks.
 pub(crate) type Handler = fn(&mut Call<'_>) -> Response;
@@ -46,7 +49,7 @@ impl Route {
 
     /// Matches a concrete path against the pattern, returning the placeholder values
     /// (percent-decoded).
-    fn match_path(&self, path: &str) -> Option<Vec<(&'static str, String)>> {
+    fn match_path(&self, path: &str) -> Option<Params> {
         let pattern: Vec<&'static str> = self.path.split('/').collect();
         let actual: Vec<&str> = path.split('/').collect();
         if pattern.len() != actual.len() {
@@ -152,7 +155,7 @@ pub fn required_scopes(method: &str, path: &str) -> Option<&'static [&'static st
 }
 
 /// The route for a request, or the 404/405 to answer with.
-fn find_route(method: &str, path: &str) -> Result<(&'static Route, Vec<(&'static str, String)>), StatusCode> {
+fn find_route(method: &str, path: &str) -> Result<(&'static Route, Params), StatusCode> {
     let path = normalise(path);
     let mut path_known = false;
     for route in ROUTES {
@@ -183,7 +186,7 @@ pub(crate) struct Call<'a> {
     pub state: &'a mut State,
     /// The (valid, sufficiently scoped) token of the request.
     pub token: TokenRecord,
-    params: Vec<(&'static str, String)>,
+    params: Params,
     query: Option<&'a str>,
     #[allow(dead_code)] // for handlers that need headers (SOAPAction, ...)
     pub headers: &'a HeaderMap,
@@ -209,9 +212,38 @@ impl Call<'_> {
     }
 
     /// The body as JSON, or MC's 400 for a body that is not.
-    pub fn json_body(&self) -> Result<Value, Response> {
+    pub fn json_body(&self) -> Result<Value, ApiError> {
         serde_json::from_slice(self.body)
-            .map_err(|_| mc_error(StatusCode::BAD_REQUEST, 10001, "The request body is not valid JSON."))
+            .map_err(|_| ApiError::bad_request(10001, "The request body is not valid JSON."))
+    }
+}
+
+/// An MC API error, answered as `{"documentation", "errorcode", "message"}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub errorcode: i64,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, errorcode: i64, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            errorcode,
+            message: message.into(),
+        }
+    }
+
+    /// 400 with this errorcode.
+    pub fn bad_request(errorcode: i64, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, errorcode, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        mc_error(self.status, self.errorcode, &self.message)
     }
 }
 
@@ -293,7 +325,10 @@ mod tests {
         assert_eq!(p, vec![("key", "My DE".to_owned())]);
         assert!(find_route("POST", "/hub/v1/dataevents/key:/rowset").is_err());
         assert!(find_route("POST", "/hub/v1/dataevents/id:x/rowset").is_err());
-        assert_eq!(find_route("DELETE", "/v2/userinfo").unwrap_err(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            find_route("DELETE", "/v2/userinfo").unwrap_err(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
         assert_eq!(find_route("GET", "/v2/nothing").unwrap_err(), StatusCode::NOT_FOUND);
         assert!(find_route("GET", "/v2/userinfo/").is_ok());
     }

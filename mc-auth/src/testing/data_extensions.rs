@@ -3,22 +3,22 @@
 //! Data extensions spring into existence on first write.
 
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use super::api::{mc_error, Call};
+use super::api::{ApiError, Call};
 use super::state::DataExtensionRow;
 use super::util::json_response;
 
 /// The `errorcode` of the hub API's validation errors.
 const VALIDATION: i64 = 10000;
 
-fn bad_request(message: &str) -> Response {
-    mc_error(StatusCode::BAD_REQUEST, VALIDATION, message)
+fn bad_request(message: &str) -> ApiError {
+    ApiError::bad_request(VALIDATION, message)
 }
 
 /// One `{"keys": {...}, "values": {...}}` item of a rowset body.
-fn parse_row(item: &Value) -> Result<DataExtensionRow, Response> {
+fn parse_row(item: &Value) -> Result<DataExtensionRow, ApiError> {
     let keys = match item.get("keys") {
         Some(Value::Object(k)) if !k.is_empty() => k.clone(),
         _ => return Err(bad_request("Every row needs a non-empty `keys` object.")),
@@ -46,15 +46,15 @@ pub(crate) fn upsert(rows: &mut Vec<DataExtensionRow>, new_rows: Vec<DataExtensi
 pub(crate) fn upsert_rows(call: &mut Call<'_>) -> Response {
     let body = match call.json_body() {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let Value::Array(items) = &body else {
-        return bad_request("The request body must be a JSON array of rows.");
+        return bad_request("The request body must be a JSON array of rows.").into_response();
     };
-    let parsed: Result<Vec<DataExtensionRow>, Response> = items.iter().map(parse_row).collect();
+    let parsed: Result<Vec<DataExtensionRow>, ApiError> = items.iter().map(parse_row).collect();
     let new_rows = match parsed {
         Ok(rows) => rows,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let key = call.param("key").to_owned();
     upsert(call.state.data_extensions.entry(key).or_default(), new_rows);

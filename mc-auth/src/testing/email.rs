@@ -3,31 +3,33 @@
 //! Definitions and sends are shared by all business units of the fake.
 
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::api::{mc_error, Call};
+use super::api::{ApiError, Call};
 use super::state::EmailSend;
 use super::util::{json_response, now_rfc3339, request_id};
 
 /// The `errorcode` the fake uses for request validation errors.
 const VALIDATION: i64 = 10001;
 
-fn bad_request(message: &str) -> Response {
-    mc_error(StatusCode::BAD_REQUEST, VALIDATION, message)
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request(VALIDATION, message)
 }
 
-fn json_object(call: &Call<'_>) -> Result<Map<String, Value>, Response> {
+fn json_object(call: &Call<'_>) -> Result<Map<String, Value>, ApiError> {
     match call.json_body()? {
         Value::Object(map) => Ok(map),
         _ => Err(bad_request("The request body must be a JSON object.")),
     }
 }
 
-fn non_empty_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a str, Response> {
+fn non_empty_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a str, ApiError> {
     match map.get(field) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        _ => Err(bad_request(&format!("`{field}` is required and must be a non-empty string."))),
+        _ => Err(bad_request(format!(
+            "`{field}` is required and must be a non-empty string."
+        ))),
     }
 }
 
@@ -65,14 +67,16 @@ pub(crate) fn list_definitions(call: &mut Call<'_>) -> Response {
 pub(crate) fn store_definition(
     definitions: &mut Vec<Value>,
     mut definition: Map<String, Value>,
-) -> Result<Value, Response> {
+) -> Result<Value, ApiError> {
     let key = non_empty_string(&definition, "definitionKey")?.to_owned();
     non_empty_string(&definition, "name")?;
     if definitions
         .iter()
         .any(|d| d.get("definitionKey").and_then(Value::as_str) == Some(key.as_str()))
     {
-        return Err(bad_request(&format!("A definition with definitionKey `{key}` already exists.")));
+        return Err(bad_request(format!(
+            "A definition with definitionKey `{key}` already exists."
+        )));
     }
     definition
         .entry("status")
@@ -91,7 +95,7 @@ pub(crate) fn create_definition(call: &mut Call<'_>) -> Response {
             json_response(StatusCode::CREATED, &body)
         }
         Ok(other) => json_response(StatusCode::CREATED, &other),
-        Err(response) => response,
+        Err(e) => e.into_response(),
     }
 }
 
@@ -101,11 +105,11 @@ pub(crate) fn send(call: &mut Call<'_>) -> Response {
     let message_key = call.param("messageKey").to_owned();
     let body = match json_object(call) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let definition_key = match non_empty_string(&body, "definitionKey") {
         Ok(k) => k.to_owned(),
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let known = call
         .state
@@ -114,7 +118,7 @@ pub(crate) fn send(call: &mut Call<'_>) -> Response {
         .iter()
         .any(|d| d.get("definitionKey").and_then(Value::as_str) == Some(definition_key.as_str()));
     if !known {
-        return bad_request(&format!("No definition with definitionKey `{definition_key}` exists."));
+        return bad_request(format!("No definition with definitionKey `{definition_key}` exists.")).into_response();
     }
     let recipient = match body.get("recipient") {
         Some(Value::Object(r))
@@ -124,7 +128,7 @@ pub(crate) fn send(call: &mut Call<'_>) -> Response {
         {
             Value::Object(r.clone())
         }
-        _ => return bad_request("`recipient` is required and must have `to` or `contactKey`."),
+        _ => return bad_request("`recipient` is required and must have `to` or `contactKey`.").into_response(),
     };
     let sends = &mut call.state.email.sends;
     sends.retain(|s| s.message_key != message_key);
@@ -150,11 +154,12 @@ pub(crate) fn send(call: &mut Call<'_>) -> Response {
 pub(crate) fn message_status(call: &mut Call<'_>) -> Response {
     let message_key = call.param("messageKey");
     let Some(send) = call.state.email.sends.iter().find(|s| s.message_key == message_key) else {
-        return mc_error(
+        return ApiError::new(
             StatusCode::NOT_FOUND,
             0,
-            &format!("No message with messageKey `{message_key}` was found."),
-        );
+            format!("No message with messageKey `{message_key}` was found."),
+        )
+        .into_response();
     };
     let field = |f: &str| send.recipient.get(f).cloned().unwrap_or(Value::Null);
     json_response(

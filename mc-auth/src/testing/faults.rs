@@ -211,7 +211,9 @@ impl Fault {
         };
         let mut response = response;
         if let Some(secs) = self.retry_after_secs() {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         Applied::Respond(response)
     }

@@ -480,8 +480,8 @@ impl FakeMarketingCloud {
             panic!("an email definition must be a JSON object");
         };
         let mut state = self.state();
-        if let Err(response) = email::store_definition(&mut state.email.definitions, map) {
-            panic!("invalid email definition (the endpoint would answer {})", response.status());
+        if let Err(e) = email::store_definition(&mut state.email.definitions, map) {
+            panic!("invalid email definition: {}", e.message);
         }
     }
 

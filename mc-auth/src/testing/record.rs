@@ -207,14 +207,7 @@ impl Recorder {
     }
 
     /// Records an arriving request and returns its sequence number.
-    pub fn record(
-        &self,
-        method: &str,
-        path: &str,
-        query: Option<&str>,
-        headers: &HeaderMap,
-        body: &Bytes,
-    ) -> u64 {
+    pub fn record(&self, method: &str, path: &str, query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> u64 {
         let kind = RequestKind::of_path(path);
         let json: Option<Value> = serde_json::from_slice(body).ok();
         let client_id = match (kind, &json) {

@@ -109,7 +109,14 @@ async fn client_credentials_grant_answers_in_mcs_shape() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["access_token", "expires_in", "rest_instance_url", "scope", "soap_instance_url", "token_type"]
+        [
+            "access_token",
+            "expires_in",
+            "rest_instance_url",
+            "scope",
+            "soap_instance_url",
+            "token_type"
+        ]
     );
     let token = obj["access_token"].as_str().unwrap();
     assert!(token.len() >= 40 && token.chars().all(|c| c.is_ascii_alphanumeric()));
@@ -123,7 +130,10 @@ async fn client_credentials_grant_answers_in_mcs_shape() {
     assert_eq!(fake.issued_tokens(), [token.to_owned()]);
     let info = fake.tokens();
     assert_eq!(info.len(), 1);
-    assert_eq!((info[0].serial, info[0].account_id, info[0].expired), (1, DEFAULT_MID, false));
+    assert_eq!(
+        (info[0].serial, info[0].account_id, info[0].expired),
+        (1, DEFAULT_MID, false)
+    );
 }
 
 #[tokio::test]
@@ -148,7 +158,9 @@ async fn bad_credentials_get_invalid_client_exactly() {
         let r = http.grant(id, secret, json!({})).await;
         assert_eq!((r.status, &r.json), (401, &expected), "{id}");
     }
-    let r = http.token(json!({ "grant_type": "client_credentials", "client_id": "cid" })).await;
+    let r = http
+        .token(json!({ "grant_type": "client_credentials", "client_id": "cid" }))
+        .await;
     assert_eq!((r.status, &r.json), (401, &expected));
     assert!(fake.issued_tokens().is_empty());
 }
@@ -173,16 +185,27 @@ async fn unknown_grant_types_and_malformed_requests_get_oauth_errors() {
         ("application/json", "[1, 2]"),
         ("application/json", ""),
         ("application/json", "\u{0}\u{1}garbage"),
-        ("application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=cid"),
+        (
+            "application/x-www-form-urlencoded",
+            "grant_type=client_credentials&client_id=cid",
+        ),
     ] {
         let r = http.token_raw(content_type, body).await;
         assert_eq!(r.status, 400, "{body}");
         assert_eq!(r.json["error"], "invalid_request");
         assert_eq!(r.json["error_uri"], "https://developer.salesforce.com/docs");
     }
-    for extra in [json!({ "scope": 5 }), json!({ "account_id": "12a" }), json!({ "account_id": -1 })] {
+    for extra in [
+        json!({ "scope": 5 }),
+        json!({ "account_id": "12a" }),
+        json!({ "account_id": -1 }),
+    ] {
         let r = http.grant("cid", "secret-1", extra.clone()).await;
-        assert_eq!((r.status, r.json["error"].as_str()), (400, Some("invalid_request")), "{extra}");
+        assert_eq!(
+            (r.status, r.json["error"].as_str()),
+            (400, Some("invalid_request")),
+            "{extra}"
+        );
     }
     let r = http.call("GET", "/v2/token", None, None).await;
     assert_eq!(r.status, 405);
@@ -192,7 +215,9 @@ async fn unknown_grant_types_and_malformed_requests_get_oauth_errors() {
 async fn only_scopes_the_package_has_are_granted() {
     let (_fake, http) = fake_with_package().await;
     let scope_of = |r: Reply| r.json["scope"].as_str().unwrap().to_owned();
-    let asked = http.grant("cid", "secret-1", json!({ "scope": "sms_send email_read" })).await;
+    let asked = http
+        .grant("cid", "secret-1", json!({ "scope": "sms_send email_read" }))
+        .await;
     assert_eq!(scope_of(asked), "email_read");
     let none = http.grant("cid", "secret-1", json!({ "scope": "" })).await;
     assert_eq!(scope_of(none), "");
@@ -205,8 +230,11 @@ async fn account_id_selects_one_of_the_packages_business_units() {
     let fake = FakeMarketingCloud::start().await;
     fake.register_package(Package::new("cid", "s").business_units([111, 222]));
     let http = Http::new(&fake);
-    for (extra, mid) in [(json!({}), 111), (json!({ "account_id": 222 })), 222), (json!({ "account_id": "222" }), 222)]
-    {
+    for (extra, mid) in [
+        (json!({}), 111),
+        (json!({ "account_id": 222 }), 222),
+        (json!({ "account_id": "222" }), 222),
+    ] {
         let token = http.access_token("cid", "s", extra).await;
         let info = http.call("GET", "/v2/userinfo", Some(&token), None).await;
         assert_eq!(info.status, 200);
@@ -219,12 +247,22 @@ async fn account_id_selects_one_of_the_packages_business_units() {
 #[tokio::test]
 async fn userinfo_has_mcs_shape() {
     let (fake, http) = fake_with_package().await;
-    let token = http.access_token("cid", "secret-1", json!({ "scope": "email_read" })).await;
+    let token = http
+        .access_token("cid", "secret-1", json!({ "scope": "email_read" }))
+        .await;
     let r = http.call("GET", "/v2/userinfo", Some(&token), None).await;
     assert_eq!(r.status, 200);
     let j = &r.json;
     assert!(j["exp"].is_u64() && j["iss"].is_string());
-    for f in ["sub", "name", "preferred_username", "email", "locale", "zoneinfo", "timezone"] {
+    for f in [
+        "sub",
+        "name",
+        "preferred_username",
+        "email",
+        "locale",
+        "zoneinfo",
+        "timezone",
+    ] {
         assert!(!j["user"][f].is_null(), "user.{f}");
     }
     for f in [
@@ -256,10 +294,14 @@ async fn bad_tokens_get_401_and_missing_scopes_403() {
         let r = http.call("GET", path, token, None).await;
         assert_eq!((r.status, &r.json), (401, &not_authorized));
     }
-    let write_only = http.access_token("cid", "secret-1", json!({ "scope": "email_write" })).await;
+    let write_only = http
+        .access_token("cid", "secret-1", json!({ "scope": "email_write" }))
+        .await;
     let r = http.call("GET", path, Some(&write_only), None).await;
     assert_eq!((r.status, &r.json), (403, &insufficient));
-    let read = http.access_token("cid", "secret-1", json!({ "scope": "email_read" })).await;
+    let read = http
+        .access_token("cid", "secret-1", json!({ "scope": "email_read" }))
+        .await;
     assert_eq!(http.call("GET", path, Some(&read), None).await.status, 200);
 
     fake.expire_tokens();
@@ -290,8 +332,12 @@ async fn expire_token_of_touches_one_client_only() {
     let b = fake.register_default_package(["email_read"]);
     assert_ne!(a.client_id, b.client_id);
     let http = Http::new(&fake);
-    let ta = http.access_token(&a.client_id, a.client_secret.expose_secret(), json!({})).await;
-    let tb = http.access_token(&b.client_id, b.client_secret.expose_secret(), json!({})).await;
+    let ta = http
+        .access_token(&a.client_id, a.client_secret.expose_secret(), json!({}))
+        .await;
+    let tb = http
+        .access_token(&b.client_id, b.client_secret.expose_secret(), json!({}))
+        .await;
     fake.expire_token_of(&a.client_id);
     assert_eq!(http.call("GET", "/v2/userinfo", Some(&ta), None).await.status, 401);
     assert_eq!(http.call("GET", "/v2/userinfo", Some(&tb), None).await.status, 200);
@@ -302,7 +348,10 @@ async fn unknown_paths_and_methods() {
     let (_fake, http) = fake_with_package().await;
     let token = http.access_token("cid", "secret-1", json!({})).await;
     assert_eq!(http.call("GET", "/nothing/here", Some(&token), None).await.status, 404);
-    assert_eq!(http.call("DELETE", "/v2/userinfo", Some(&token), None).await.status, 405);
+    assert_eq!(
+        http.call("DELETE", "/v2/userinfo", Some(&token), None).await.status,
+        405
+    );
 }
 
 #[tokio::test]
@@ -312,7 +361,10 @@ async fn status_faults_hit_the_next_n_matching_requests() {
     assert_eq!(fake.pending_faults(), 2);
     let token = {
         let r = http.grant("cid", "secret-1", json!({})).await;
-        assert_eq!((r.status, r.json["message"].as_str()), (503, Some("Service Unavailable")));
+        assert_eq!(
+            (r.status, r.json["message"].as_str()),
+            (503, Some("Service Unavailable"))
+        );
         assert_eq!(http.grant("cid", "secret-1", json!({})).await.status, 503);
         http.access_token("cid", "secret-1", json!({})).await
     };
@@ -348,7 +400,11 @@ async fn status_faults_hit_the_next_n_matching_requests() {
 async fn rate_limit_faults_look_like_mcs() {
     let (fake, http) = fake_with_package().await;
     let token = http.access_token("cid", "secret-1", json!({})).await;
-    fake.inject(Fault::status(429).retry_after(Duration::from_millis(2500)).only_api_requests());
+    fake.inject(
+        Fault::status(429)
+            .retry_after(Duration::from_millis(2500))
+            .only_api_requests(),
+    );
     let r = http.call("GET", "/v2/userinfo", Some(&token), None).await;
     assert_eq!(r.status, 429);
     assert_eq!(r.headers.get("retry-after"), Some(&HeaderValue::from_static("3")));
@@ -375,7 +431,10 @@ async fn body_malformed_and_unauthorized_faults() {
     fake.inject(Fault::body(418, "text/plain", "teapot"));
     let r = http.call("GET", "/v2/userinfo", Some(&token), None).await;
     assert_eq!((r.status, r.raw.as_slice()), (418, &b"teapot"[..]));
-    assert_eq!(r.headers.get("content-type"), Some(&HeaderValue::from_static("text/plain")));
+    assert_eq!(
+        r.headers.get("content-type"),
+        Some(&HeaderValue::from_static("text/plain"))
+    );
 
     fake.inject(Fault::unauthorized().times(2));
     let r = http.call("GET", "/v2/userinfo", Some(&token), None).await;
@@ -416,7 +475,9 @@ async fn waiting_for_token_requests_wakes_on_arrival() {
 #[tokio::test]
 async fn recordings_keep_bodies_but_debug_hides_secrets() {
     let (fake, http) = fake_with_package().await;
-    let token = http.access_token("cid", "secret-1", json!({ "account_id": "100" })).await;
+    let token = http
+        .access_token("cid", "secret-1", json!({ "account_id": "100" }))
+        .await;
     http.call("GET", "/v2/userinfo?x=1", Some(&token), None).await;
     let requests = fake.requests();
     assert_eq!(requests.len(), 2);
@@ -440,6 +501,7 @@ async fn recordings_keep_bodies_but_debug_hides_secrets() {
 #[tokio::test]
 async fn hostile_input_gets_answers_not_panics() {
     let (fake, http) = fake_with_package().await;
+    fake.register_package(Package::new("cid", "secret-1").scopes(["email_read", "email_write", "email_send"]));
     let token = http.access_token("cid", "secret-1", json!({})).await;
     let weird_auth = [
         HeaderValue::from_static("Bearer"),
@@ -457,7 +519,10 @@ async fn hostile_input_gets_answers_not_panics() {
     let bodies = [json!(null), json!([1]), json!({ "definitionKey": 5 }), json!("x")];
     for body in bodies {
         for path in ["/messaging/v1/email/definitions", "/messaging/v1/email/messages/k%2F1"] {
-            assert_eq!(http.call("POST", path, Some(&token), Some(body.clone())).await.status, 400);
+            assert_eq!(
+                http.call("POST", path, Some(&token), Some(body.clone())).await.status,
+                400
+            );
         }
     }
     let req = http
@@ -478,33 +543,57 @@ async fn transactional_email_round_trip() {
     let token = http.access_token("cid", "s", json!({})).await;
     let t = Some(token.as_str());
     let def = json!({ "definitionKey": "welcome", "name": "Welcome", "content": { "customerKey": "c1" } });
-    let r = http.call("POST", "/messaging/v1/email/definitions", t, Some(def.clone())).await;
+    let r = http
+        .call("POST", "/messaging/v1/email/definitions", t, Some(def.clone()))
+        .await;
     assert_eq!((r.status, &r.json["definitionKey"]), (201, &json!("welcome")));
-    assert_eq!(http.call("POST", "/messaging/v1/email/definitions", t, Some(def)).await.status, 400);
+    assert_eq!(
+        http.call("POST", "/messaging/v1/email/definitions", t, Some(def))
+            .await
+            .status,
+        400
+    );
     fake.add_email_definition(json!({ "definitionKey": "second", "name": "Second" }));
 
-    let r = http.call("GET", "/messaging/v1/email/definitions?$pageSize=1&$page=2", t, None).await;
+    let r = http
+        .call("GET", "/messaging/v1/email/definitions?$pageSize=1&$page=2", t, None)
+        .await;
     assert_eq!((r.json["count"].as_u64(), r.json["page"].as_u64()), (Some(2), Some(2)));
     assert_eq!(r.json["definitions"][0]["definitionKey"], "second");
     assert!(r.json["requestId"].is_string());
 
     let send = json!({ "definitionKey": "welcome", "recipient": { "contactKey": "ck", "to": "a@example.com" } });
-    let r = http.call("POST", "/messaging/v1/email/messages/m-1", t, Some(send)).await;
+    let r = http
+        .call("POST", "/messaging/v1/email/messages/m-1", t, Some(send))
+        .await;
     assert_eq!(r.status, 202);
-    assert_eq!((&r.json["errorcode"], &r.json["responses"][0]["messageKey"]), (&json!(0), &json!("m-1")));
+    assert_eq!(
+        (&r.json["errorcode"], &r.json["responses"][0]["messageKey"]),
+        (&json!(0), &json!("m-1"))
+    );
     let unknown_def = json!({ "definitionKey": "nope", "recipient": { "to": "a@example.com" } });
-    let r = http.call("POST", "/messaging/v1/email/messages/m-2", t, Some(unknown_def)).await;
+    let r = http
+        .call("POST", "/messaging/v1/email/messages/m-2", t, Some(unknown_def))
+        .await;
     assert_eq!(r.status, 400);
 
     let r = http.call("GET", "/messaging/v1/email/messages/m-1", t, None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json["info"]["to"], "a@example.com");
     assert_eq!(r.json["eventCategoryType"], "TransactionalSendEvents.EmailSent");
-    assert_eq!(http.call("GET", "/messaging/v1/email/messages/m-9", t, None).await.status, 404);
+    assert_eq!(
+        http.call("GET", "/messaging/v1/email/messages/m-9", t, None)
+            .await
+            .status,
+        404
+    );
 
     let sends = fake.email_sends();
     assert_eq!(sends.len(), 1);
-    assert_eq!((sends[0].message_key.as_str(), sends[0].account_id), ("m-1", DEFAULT_MID));
+    assert_eq!(
+        (sends[0].message_key.as_str(), sends[0].account_id),
+        ("m-1", DEFAULT_MID)
+    );
     assert_eq!(fake.email_definitions().len(), 2);
 }
 
@@ -525,7 +614,10 @@ async fn rowset_upserts_by_keys() {
     assert_eq!(http.call("POST", path, Some(&token), Some(update)).await.status, 200);
     let stored = fake.data_extension_rows("Customers");
     assert_eq!(stored.len(), 2);
-    assert_eq!(Value::Object(stored[0].values.clone()), json!({ "Name": "Anne", "Tier": "gold" }));
+    assert_eq!(
+        Value::Object(stored[0].values.clone()),
+        json!({ "Name": "Anne", "Tier": "gold" })
+    );
     let bad = json!([{ "values": { "Name": "no keys" } }]);
     assert_eq!(http.call("POST", path, Some(&token), Some(bad)).await.status, 400);
     assert!(fake.data_extension_rows("Other").is_empty());
@@ -546,19 +638,31 @@ async fn instance_urls_can_point_elsewhere() {
     assert_eq!(http.grant("cid", "s", json!({})).await.json["soap_instance_url"], bare);
     fake.reset_instance_urls();
     let own = format!("{}/", fake.url());
-    assert_eq!(http.grant("cid", "s", json!({})).await.json["rest_instance_url"], own.as_str());
+    assert_eq!(
+        http.grant("cid", "s", json!({})).await.json["rest_instance_url"],
+        own.as_str()
+    );
 }
 
 #[tokio::test]
 async fn credentials_point_at_the_fake() {
-    let fake = FakeMarketingCloud::builder().package(Package::new("cid", "s")).start().await;
+    let fake = FakeMarketingCloud::builder()
+        .package(Package::new("cid", "s"))
+        .start()
+        .await;
     let creds = fake.credentials("cid");
     assert!(crate::validate_subdomain(&creds.subdomain).is_ok());
     assert_eq!(creds.subdomain, fake.subdomain());
-    assert_eq!((creds.client_id.as_str(), creds.client_secret.expose_secret()), ("cid", "s"));
+    assert_eq!(
+        (creds.client_id.as_str(), creds.client_secret.expose_secret()),
+        ("cid", "s")
+    );
     assert_eq!(creds.auth_url.as_deref(), Some(fake.url()));
     assert_eq!(creds.account_id, None);
-    assert_eq!(fake.addr().port(), fake.url().rsplit(':').next().unwrap().parse::<u16>().unwrap());
+    assert_eq!(
+        fake.addr().port(),
+        fake.url().rsplit(':').next().unwrap().parse::<u16>().unwrap()
+    );
     // A clone keeps the server up after the original is gone.
     let clone = fake.clone();
     drop(fake);
@@ -573,5 +677,8 @@ fn every_route_scope_is_a_known_mc_scope_string() {
             assert!(scope.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{route:?}");
         }
     }
-    assert_eq!(required_scopes("GET", "/messaging/v1/email/messages/abc"), Some(&["email_read"][..]));
+    assert_eq!(
+        required_scopes("GET", "/messaging/v1/email/messages/abc"),
+        Some(&["email_read"][..])
+    );
 }

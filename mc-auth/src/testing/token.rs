@@ -44,7 +44,11 @@ impl OAuthError {
 
     /// 401 `invalid_client`: bad id or secret, unknown or disabled package.
     pub fn invalid_client() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed.",
+        )
     }
 
     /// 400 `invalid_request`.
@@ -275,8 +279,10 @@ pub(crate) fn handle(config: &Config, state: &mut State, method: &str, headers: 
         .into_response();
     }
     if !is_json(headers) {
-        return OAuthError::invalid_request("The request body must be JSON, sent with `Content-Type: application/json`.")
-            .into_response();
+        return OAuthError::invalid_request(
+            "The request body must be JSON, sent with `Content-Type: application/json`.",
+        )
+        .into_response();
     }
     let body = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => map,

@@ -19,9 +19,9 @@ fn timezone() -> Value {
 /// A stable GUID-shaped application id derived from the client id.
 fn application_id(client_id: &str) -> String {
     // FNV-1a, 64 bits: stable across runs, no dependency.
-    let hash = client_id
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = client_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     format!("{:08x}-0000-4000-8000-{:012x}", hash >> 32, hash & 0xffff_ffff_ffff)
 }
 

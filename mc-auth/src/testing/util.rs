@@ -31,7 +31,14 @@ pub(crate) fn random_lower(len: usize) -> String {
 pub(crate) fn request_id() -> String {
     let v = fastrand::u128(..);
     let h = format!("{v:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Seconds since the Unix epoch (wall clock: only used for informational fields).
@@ -70,7 +77,10 @@ pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Respon
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            )],
             bytes,
         )
             .into_response(),
@@ -115,7 +125,9 @@ mod tests {
     fn ids_have_the_right_shape() {
         assert_eq!(request_id().len(), 36);
         assert_eq!(random_alphanumeric(64).len(), 64);
-        assert!(random_lower(24).chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(random_lower(24)
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         assert_eq!(now_rfc3339().len(), 20);
     }
 }
