@@ -93,6 +93,7 @@ mod api;
 mod data_extensions;
 mod email;
 mod faults;
+mod oauth;
 mod package;
 mod record;
 mod server;
@@ -115,7 +116,8 @@ use tokio::sync::oneshot;
 
 pub use api::{required_scopes, routes, Route};
 pub use faults::Fault;
-pub use package::{Package, DEFAULT_MID};
+pub use oauth::{AuthorizingUser, CODE_LIFETIME};
+pub use package::{Package, PackageKind, DEFAULT_MID};
 pub use record::{RecordedRequest, RequestKind};
 pub use state::{DataExtensionRow, EmailSend, IssuedToken};
 
@@ -498,6 +500,32 @@ impl FakeMarketingCloud {
     /// The rows of a data extension, by external key, in insertion order (empty if unknown).
     pub fn data_extension_rows(&self, key: &str) -> Vec<DataExtensionRow> {
         self.state().data_extensions.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Sets the user who signs in at `/v2/authorize` (approved at once, with these
+    /// permissions, `tssd` and choice).
+    pub fn set_authorizing_user(&self, user: AuthorizingUser) {
+        self.state().oauth.user = user;
+    }
+
+    /// For every refresh token issued so far, in issue order: how many refresh requests
+    /// presented it. With a client that never reuses a refresh token, every count is 0 or 1.
+    pub fn refresh_token_uses(&self) -> Vec<u32> {
+        let state = self.state();
+        state
+            .oauth
+            .refresh_order
+            .iter()
+            .map(|t| state.oauth.refresh_tokens.get(t).map_or(0, |r| r.uses))
+            .collect()
+    }
+
+    /// Revokes every refresh token (the user signed out without the `offline` scope): the
+    /// next refresh gets `invalid_grant`.
+    pub fn revoke_refresh_tokens(&self) {
+        for r in self.state().oauth.refresh_tokens.values_mut() {
+            r.revoke();
+        }
     }
 }
 

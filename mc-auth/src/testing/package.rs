@@ -34,6 +34,20 @@ pub struct Package {
     pub(crate) business_units: Vec<u64>,
     pub(crate) expires_in: Option<Duration>,
     pub(crate) enabled: bool,
+    pub(crate) kind: PackageKind,
+    pub(crate) redirect_uris: Vec<String>,
+}
+
+/// The integration type of an installed package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PackageKind {
+    /// Server-to-server: the client-credentials grant.
+    Server,
+    /// Web app: authorization code with a client secret.
+    Web,
+    /// Public app: authorization code without a secret (PKCE).
+    Public,
 }
 
 impl Package {
@@ -48,7 +62,40 @@ impl Package {
             business_units: vec![DEFAULT_MID],
             expires_in: None,
             enabled: true,
+            kind: PackageKind::Server,
+            redirect_uris: Vec::new(),
         }
+    }
+
+    /// A web app package (authorization code with a secret) with one redirect URI.
+    pub fn web_app(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        let mut p = Self::new(client_id, client_secret);
+        p.kind = PackageKind::Web;
+        p.redirect_uris.push(redirect_uri.into());
+        p
+    }
+
+    /// A public app package (authorization code, no secret) with one redirect URI.
+    pub fn public_app(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+        let mut p = Self::new(client_id, "");
+        p.kind = PackageKind::Public;
+        p.redirect_uris.push(redirect_uri.into());
+        p
+    }
+
+    /// Adds a redirect URI.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uris.push(uri.into());
+        self
+    }
+
+    /// The package's integration type.
+    pub fn kind(&self) -> PackageKind {
+        self.kind
     }
 
     /// The scopes the package has (replaces any set before). Tokens only ever carry these.
@@ -126,6 +173,8 @@ impl fmt::Debug for Package {
             .field("business_units", &self.business_units)
             .field("expires_in", &self.expires_in)
             .field("enabled", &self.enabled)
+            .field("kind", &self.kind)
+            .field("redirect_uris", &self.redirect_uris)
             .finish()
     }
 }

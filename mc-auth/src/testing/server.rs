@@ -80,6 +80,9 @@ fn answer(
     body: &[u8],
 ) -> (Response, Option<u64>) {
     let mut state = lock(&shared.state);
+    if path.trim_end_matches('/') == "/v2/authorize" {
+        return (super::oauth::authorize(&shared.config, &mut state, method, query), None);
+    }
     match kind {
         RequestKind::Token => (token::handle(&shared.config, &mut state, method, headers, body), None),
         RequestKind::Api => api::handle(

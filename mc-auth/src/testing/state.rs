@@ -53,6 +53,8 @@ pub(crate) struct State {
     pub email: EmailState,
     /// Data extension rows by external key.
     pub data_extensions: BTreeMap<String, Vec<DataExtensionRow>>,
+    /// Authorization codes, refresh tokens and the authorizing user.
+    pub oauth: super::oauth::OAuthState,
 }
 
 impl State {
@@ -65,6 +67,7 @@ impl State {
             user: FakeUser::default(),
             email: EmailState::default(),
             data_extensions: BTreeMap::new(),
+            oauth: Default::default(),
         }
     }
 

@@ -65,6 +65,11 @@ impl OAuthError {
         )
     }
 
+    /// 400 `invalid_grant`: a bad, used or expired code or refresh token.
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+    }
+
     /// 401 `unauthorized_client`: the package may not act in the requested business unit.
     pub fn unauthorized_client(description: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized_client", description)
@@ -92,7 +97,7 @@ impl IntoResponse for OAuthError {
 
 /// MC's token response.
 #[derive(Serialize)]
-struct TokenResponse {
+pub(crate) struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
@@ -100,13 +105,13 @@ struct TokenResponse {
     rest_instance_url: String,
     soap_instance_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
+    pub refresh_token: Option<String>,
 }
 
 /// `client_id` and `client_secret` of a token request.
-struct ClientAuth {
-    client_id: String,
-    client_secret: Option<String>,
+pub(crate) struct ClientAuth {
+    pub client_id: String,
+    pub client_secret: Option<String>,
 }
 
 /// The `scope` field: omitted (all of the package's scopes) or a list (possibly empty).
@@ -122,7 +127,19 @@ enum Grant {
         scope: ScopeRequest,
         account_id: Option<u64>,
     },
-    /// A grant type MC supports but the fake does not implement yet.
+    AuthorizationCode {
+        client: ClientAuth,
+        code: String,
+        redirect_uri: Option<String>,
+        code_verifier: Option<String>,
+        account_id: Option<u64>,
+    },
+    RefreshToken {
+        client: ClientAuth,
+        refresh_token: String,
+        account_id: Option<u64>,
+    },
+    /// A grant type MC supports but the fake does not implement.
     NotImplemented(String),
 }
 
@@ -138,9 +155,23 @@ impl Grant {
                 scope: scope_request(body)?,
                 account_id: account_id(body)?,
             }),
-            "authorization_code" | "refresh_token" | "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
-                Ok(Grant::NotImplemented(grant_type.to_owned()))
-            }
+            "authorization_code" => Ok(Grant::AuthorizationCode {
+                client: client_auth(body)?,
+                code: optional_string(body, "code")?
+                    .ok_or_else(|| OAuthError::invalid_request("`code` is required."))?
+                    .to_owned(),
+                redirect_uri: optional_string(body, "redirect_uri")?.map(str::to_owned),
+                code_verifier: optional_string(body, "code_verifier")?.map(str::to_owned),
+                account_id: account_id(body)?,
+            }),
+            "refresh_token" => Ok(Grant::RefreshToken {
+                client: client_auth(body)?,
+                refresh_token: optional_string(body, "refresh_token")?
+                    .ok_or_else(|| OAuthError::invalid_request("`refresh_token` is required."))?
+                    .to_owned(),
+                account_id: account_id(body)?,
+            }),
+            "urn:ietf:params:oauth:grant-type:jwt-bearer" => Ok(Grant::NotImplemented(grant_type.to_owned())),
             _ => Err(OAuthError::unsupported_grant_type()),
         }
     }
@@ -219,7 +250,13 @@ fn granted_scopes(package: &Package, requested: &ScopeRequest) -> ScopeSet {
 }
 
 /// Issues an access token and stores it.
-fn issue(config: &Config, state: &mut State, package: &Package, scopes: ScopeSet, mid: u64) -> TokenResponse {
+pub(crate) fn issue(
+    config: &Config,
+    state: &mut State,
+    package: &Package,
+    scopes: ScopeSet,
+    mid: u64,
+) -> TokenResponse {
     let lifetime: Duration = package.expires_in.unwrap_or(config.expires_in);
     let access_token = random_alphanumeric(ACCESS_TOKEN_LEN);
     let serial = state.next_token_serial;
@@ -255,6 +292,11 @@ fn client_credentials(
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
     let package = authenticate(state, client)?.clone();
+    if package.kind != super::package::PackageKind::Server {
+        return Err(OAuthError::unauthorized_client(
+            "Web and public app packages use the authorization_code and refresh_token grants.",
+        ));
+    }
     let mid = target_mid(&package, account_id)?;
     let scopes = granted_scopes(&package, scope);
     Ok(issue(config, state, &package, scopes, mid))
@@ -294,6 +336,26 @@ pub(crate) fn handle(config: &Config, state: &mut State, method: &str, headers: 
             scope,
             account_id,
         } => client_credentials(config, state, &client, &scope, account_id),
+        Grant::AuthorizationCode {
+            client,
+            code,
+            redirect_uri,
+            code_verifier,
+            account_id,
+        } => super::oauth::authorization_code(
+            config,
+            state,
+            &client,
+            &code,
+            redirect_uri.as_deref(),
+            code_verifier.as_deref(),
+            account_id,
+        ),
+        Grant::RefreshToken {
+            client,
+            refresh_token,
+            account_id,
+        } => super::oauth::refresh_token(config, state, &client, &refresh_token, account_id),
         Grant::NotImplemented(grant_type) => Err(OAuthError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",

@@ -1,0 +1,362 @@
+//! Web and public apps against the fake: authorize URL, callback, code exchange with PKCE,
+//! rotating refresh tokens, stores.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mc_auth::reqwest;
+use mc_auth::testing::{AuthorizingUser, FakeMarketingCloud, Package};
+use mc_auth::web::{App, AuthorizeOptions, FileStoreKey, FileTokenStore, PublicAppConfig, TokenStore, WebAppConfig};
+use mc_auth::{Client, Error, ManualClock};
+use mc_auth_tests::fixtures;
+
+const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
+const REDIRECT: &str = "https://127.0.0.1:80/";
+const SCOPES: [&str; 3] = ["email_read", "email_send", "offline"];
+
+/// Follows the authorize URL like a browser whose user approves, returning the redirect.
+async fn browser_visits(url: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = browser.get(url).send().await.unwrap();
+    assert_eq!(resp.status(), 302, "the fake approves and redirects");
+    resp.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn fake_with_web_app(clock: &ManualClock) -> FakeMarketingCloud {
+    let fake = FakeMarketingCloud::builder().clock(clock.clone()).start().await;
+    fake.register_package(Package::web_app("web-id", "web-secret-value", REDIRECT).scopes(SCOPES));
+    fake
+}
+
+fn web_app(fake: &FakeMarketingCloud, clock: &ManualClock) -> App {
+    let config = WebAppConfig::builder()
+        .subdomain(SUB)
+        .client_id("web-id")
+        .client_secret("web-secret-value")
+        .redirect_uri(REDIRECT)
+        .auth_url(fake.url())
+        .build();
+    App::web(config, SCOPES, "Mailer").unwrap().with_clock(clock.clone())
+}
+
+async fn sign_in(app: &App) -> Client {
+    let (url, pending) = app.authorize_url().unwrap();
+    let redirect = browser_visits(&url).await;
+    app.complete(pending, &redirect).await.unwrap()
+}
+
+#[test]
+fn the_documented_authorize_url_is_reproduced_exactly() {
+    let app: App = App::web(
+        WebAppConfig::builder()
+            .subdomain(SUB)
+            .client_id("vqwyswrlzzfk024ivr682esb")
+            .client_secret("unused")
+            .redirect_uri("https://www.example.com/code_callback.jsp")
+            .build(),
+        ["email_read", "email_write", "email_send"],
+        "Mailer",
+    )
+    .unwrap();
+    let (url, _pending) = app
+        .authorize_url_with(AuthorizeOptions::builder().state("mystate").pkce(false).build())
+        .unwrap();
+    // The vector's host is a placeholder; every other byte must match.
+    let expected = fixtures::AUTHORIZE_URL.trim().replace("YOUR_SUBDOMAIN", SUB);
+    assert_eq!(url, expected);
+}
+
+#[tokio::test]
+async fn web_app_sign_in_with_pkce_and_a_call() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let app = web_app(&fake, &clock);
+    let (url, pending) = app.authorize_url().unwrap();
+    assert!(url.contains("code_challenge=") && url.contains("code_challenge_method=S256"));
+    let redirect = browser_visits(&url).await;
+    let client = app.complete(pending, &redirect).await.unwrap();
+    client.get("/messaging/v1/email/definitions").send().await.unwrap();
+
+    let body = fake.token_requests()[0].json_body().unwrap();
+    assert_eq!(body["grant_type"], "authorization_code");
+    assert_eq!(body["redirect_uri"], REDIRECT, "sent plain, not URL-encoded");
+    assert_eq!(body["client_secret"], "web-secret-value");
+    assert!(body["code_verifier"].as_str().unwrap().len() >= 43);
+    assert_eq!(
+        fake.token_request_count(),
+        1,
+        "the exchange's access token is used, no extra request"
+    );
+}
+
+#[tokio::test]
+async fn public_app_sends_no_secret_and_pkce_is_verified() {
+    let clock = ManualClock::new();
+    let fake = FakeMarketingCloud::builder().clock(clock.clone()).start().await;
+    fake.register_package(Package::public_app("public-id", REDIRECT).scopes(SCOPES));
+    let config = PublicAppConfig::builder()
+        .subdomain(SUB)
+        .client_id("public-id")
+        .redirect_uri(REDIRECT)
+        .auth_url(fake.url())
+        .build();
+    let app: App = App::public(config, SCOPES, "Desktop")
+        .unwrap()
+        .with_clock(clock.clone());
+    let client = sign_in(&app).await;
+    let body = fake.token_requests()[0].json_body().unwrap();
+    assert!(body.get("client_secret").is_none(), "{body}");
+
+    // A refresh also goes without a secret.
+    clock.advance(Duration::from_secs(1080));
+    client.token().await.unwrap();
+    let body = fake.token_requests()[1].json_body().unwrap();
+    assert_eq!(body["grant_type"], "refresh_token");
+    assert!(body.get("client_secret").is_none(), "{body}");
+
+    // Without the verifier the fake refuses the code.
+    let (url, _) = app.authorize_url().unwrap();
+    let redirect = browser_visits(&url).await;
+    let (_, other_pending) = app
+        .authorize_url_with(AuthorizeOptions::builder().pkce(false).build())
+        .unwrap();
+    let state = reqwest::Url::parse(&redirect)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let forged = redirect.replace(&state, other_pending.state().as_str());
+    let err = app.complete(other_pending, &forged).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::OAuth { error, .. } if error == "invalid_grant"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_state_mismatch_is_refused_before_any_token_request() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let app = web_app(&fake, &clock);
+    let (url, _pending) = app.authorize_url().unwrap();
+    let redirect = browser_visits(&url).await;
+    let (_, other) = app.authorize_url().unwrap();
+    let err = app.complete(other, &redirect).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Callback { problem } if problem.contains("state")),
+        "{err:?}"
+    );
+    assert_eq!(fake.token_request_count(), 0);
+}
+
+#[tokio::test]
+async fn a_code_cannot_be_used_twice() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let app = web_app(&fake, &clock);
+    let options = || AuthorizeOptions::builder().state("same-state").build();
+    let (url, first) = app.authorize_url_with(options()).unwrap();
+    let redirect = browser_visits(&url).await;
+    app.complete(first, &redirect).await.unwrap();
+    let (_, second) = app.authorize_url_with(options()).unwrap();
+    let err = app.complete(second, &redirect).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::OAuth { error, .. } if error == "invalid_grant"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_redirect_is_a_typed_error() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    fake.set_authorizing_user(AuthorizingUser::new().declines());
+    let app = web_app(&fake, &clock);
+    let (url, pending) = app.authorize_url().unwrap();
+    let redirect = browser_visits(&url).await;
+    let err = app.complete(pending, &redirect).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::AuthorizationDenied { error, .. } if error == "access_denied"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_users_permissions_limit_the_grant() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    fake.set_authorizing_user(AuthorizingUser::new().permissions(["email_read", "offline"]));
+    let app = web_app(&fake, &clock);
+    let (url, pending) = app.authorize_url().unwrap();
+    let err = app.complete(pending, &browser_visits(&url).await).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::ScopesNotGranted { missing, .. } if missing == &["email_send"]),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_valid_tssd_switches_the_tenant_and_an_invalid_one_is_refused() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let customer = "mc9zzzzzzzzzzzzzzzzzzzzzzzzz";
+    fake.set_authorizing_user(AuthorizingUser::new().tssd(customer));
+    let app = web_app(&fake, &clock);
+    let client = sign_in(&app).await;
+    assert_eq!(client.subdomain(), customer);
+
+    fake.set_authorizing_user(AuthorizingUser::new().tssd("evil.example.com"));
+    let (url, pending) = app.authorize_url().unwrap();
+    let err = app.complete(pending, &browser_visits(&url).await).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Callback { problem } if problem.contains("tssd")),
+        "{err:?}"
+    );
+}
+
+/// 200 tasks need a token at once, five times over: each refresh token is used exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_never_reuse_a_refresh_token() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let app = web_app(&fake, &clock);
+    let client = sign_in(&app).await;
+    for round in 1..=5 {
+        clock.advance(Duration::from_secs(1080));
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let c = client.clone();
+                tokio::spawn(async move { c.token().await })
+            })
+            .collect();
+        let mut tokens = Vec::new();
+        for t in tasks {
+            tokens.push(t.await.unwrap().unwrap());
+        }
+        assert!(
+            tokens.iter().all(|t| Arc::ptr_eq(t, &tokens[0])),
+            "round {round}: one shared token"
+        );
+    }
+    let uses = fake.refresh_token_uses();
+    assert_eq!(uses.len(), 6, "one refresh token from the exchange and one per refresh");
+    assert_eq!(&uses[..5], &[1, 1, 1, 1, 1], "each used exactly once");
+    assert_eq!(uses[5], 0, "the newest is unused");
+    assert_eq!(fake.token_request_count(), 6);
+}
+
+#[tokio::test]
+async fn invalid_grant_on_refresh_means_authorize_again_and_nothing_else_is_lost() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let store = Arc::new(mc_auth::web::MemoryTokenStore::new());
+    let app = web_app(&fake, &clock).with_shared_store(store.clone());
+    let client = sign_in(&app).await;
+    let other_user = {
+        let (url, pending) = app
+            .authorize_url_with(AuthorizeOptions::builder().user("bob").build())
+            .unwrap();
+        app.complete(pending, &browser_visits(&url).await).await.unwrap()
+    };
+    fake.revoke_refresh_tokens();
+    clock.advance(Duration::from_secs(1080));
+    let err = client.token().await.unwrap_err();
+    assert!(matches!(err, Error::ReauthorizationRequired { .. }), "{err:?}");
+    assert!(err.to_string().contains("authorize"), "{err}");
+    let requests = fake.token_request_count();
+    // The dead refresh token is not sent again.
+    assert!(matches!(
+        client.token().await,
+        Err(Error::ReauthorizationRequired { .. })
+    ));
+    assert_eq!(fake.token_request_count(), requests);
+    assert_eq!(store.len(), 2, "stored entries are kept");
+    drop(other_user);
+}
+
+fn store_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mc-auth-web-{}-{name}-{}", std::process::id(), fastrand_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("tokens")
+}
+
+fn fastrand_like() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new().build_hasher().finish()
+}
+
+/// The refresh token survives a restart: a process that "crashes" right after a refresh (the
+/// App and client are dropped, nothing else runs) leaves the rotated token in the store, and a
+/// new process resumes with it.
+#[tokio::test]
+async fn a_crash_after_a_refresh_leaves_a_valid_refresh_token_in_the_file_store() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let key = FileStoreKey::generate().unwrap();
+    let path = store_path("crash");
+    {
+        let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
+        let client = sign_in(&app).await;
+        clock.advance(Duration::from_secs(1080));
+        client.token().await.unwrap();
+        // Crash: everything in memory is gone.
+    }
+    let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
+    let client = app
+        .resume("default")
+        .await
+        .unwrap()
+        .expect("the user is still signed in");
+    client.get("/messaging/v1/email/definitions").send().await.unwrap();
+    assert_eq!(fake.refresh_token_uses(), [1, 1, 0]);
+
+    // A crash in the middle of a store write leaves the previous, complete file.
+    let store = FileTokenStore::new(&path, key.clone());
+    store.simulate_crash_before_next_rename();
+    let app = web_app(&fake, &clock).with_store(store);
+    let client = app.resume("default").await.unwrap().unwrap();
+    clock.advance(Duration::from_secs(1080));
+    let err = client.token().await.unwrap_err();
+    assert!(matches!(err, Error::Store { .. }), "{err:?}");
+    // The file is intact and decrypts; the process that survived the failed write still holds
+    // the newest refresh token in memory and goes on.
+    assert!(FileTokenStore::new(&path, key)
+        .load(&app_key())
+        .await
+        .unwrap()
+        .is_some());
+    client.token().await.unwrap();
+}
+
+fn app_key() -> mc_auth::web::StoreKey {
+    mc_auth::web::StoreKey::new("Mailer", SUB, None, "email_read email_send offline", "default")
+}
+
+#[tokio::test]
+async fn resume_without_stored_tokens_says_sign_in() {
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let app = web_app(&fake, &clock);
+    assert!(app.resume("nobody").await.unwrap().is_none());
+}
+
+#[test]
+fn configs_refuse_what_mc_refuses() {
+    let err = App::<Client>::web(
+        WebAppConfig::builder()
+            .subdomain(SUB)
+            .client_id("id")
+            .client_secret("s")
+            .redirect_uri("http://example.com/cb")
+            .build(),
+        SCOPES,
+        "Mailer",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("HTTPS"), "{err}");
+}
