@@ -2,7 +2,71 @@
 //!
 //! Typed, scope-checked clients for the Salesforce Marketing Cloud (MC) REST and SOAP APIs.
 //!
-//! (Crate docs are completed with the `#[mc_client]` macro.)
+//! An application declares, per component, the MC scopes it may use. The compiler holds it to
+//! them, and the token each component gets carries exactly those scopes:
+//!
+//! ```no_run
+//! use mc_auth::api::prelude::*;
+//! use mc_auth::api::email::{EmailMessage, Recipient};
+//! use mc_auth::{mc_client, scope, Credentials};
+//!
+//! /// Sends the welcome mail.
+//! #[mc_client(scopes = "email_read email_send")]
+//! pub struct Mailer;
+//!
+//! # async fn run() -> mc_auth::Result<()> {
+//! // Client credentials, a token for exactly `email_read email_send`, checked on receipt.
+//! let mailer = Mailer::connect(Credentials::from_env()?).await?;
+//!
+//! // A typed operation, bounded on the scope MC requires for it...
+//! let msg = EmailMessage::new("welcome", Recipient::to("ada@example.com").contact_key("ada"));
+//! mailer.send_email("welcome-ada-1", &msg).await?;
+//!
+//! // ...or any REST path, under the scope you name.
+//! let defs = mailer.rest::<scope::EmailRead>().get("/messaging/v1/email/definitions").send().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! A call that needs a scope the client did not declare is a compile error that names the
+//! scope, the client and the fix:
+//!
+//! ```text
+//! error[E0277]: `Mailer` lacks the Marketing Cloud scope `data_extensions_write`
+//!  --> src/main.rs:8:17
+//!   |
+//! 8 |         .rest::<scope::DataExtensionsWrite>()
+//!   |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
+//!   |
+//!   = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
+//! ```
+//!
+//! ## Contents
+//!
+//! | module / item | what |
+//! |---|---|
+//! | [`mc_client`], [`scope`] | client types with compile-time scope checks |
+//! | [`Client`], [`Credentials`] | the runtime client: client credentials, token cache, REST requests |
+//! | `api` | typed operations: transactional email and SMS, data extensions, journeys, assets, contacts, automations |
+//! | [`soap`] | the SOAP API: Retrieve, Create, Update, Delete, Perform |
+//! | [`web`] | web and public apps: authorization code, `state`, PKCE, rotating refresh tokens, token stores |
+//! | [`testing`] (feature `testing`) | a fake Marketing Cloud on loopback for your tests |
+//! | [`Error`] | the one error type; every message says what to do next |
+//!
+//! ## The token cache
+//!
+//! Every request takes its token from the cache. A fresh token costs one atomic load and an
+//! `Arc` clone. Concurrent callers that find no usable token share one token request; inside
+//! the refresh window (5 minutes before expiry, with jitter) one background refresh runs while
+//! callers keep the still-valid token; only within 30 seconds of expiry do callers wait. A 401
+//! invalidates exactly the refused token, gets a new one and retries once. Each business unit
+//! ([`Client::for_account`]) has its own partition.
+//!
+//! ## Security
+//!
+//! Tokens go only to `https://*.marketingcloudapis.com` (or loopback when the auth URL is
+//! loopback); foreign instance URLs are refused and redirects are never followed. Secrets live
+//! in types with a redacted `Debug`, no `Display`, zeroized on drop, and never reach errors or
+//! logs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -23,6 +87,7 @@ pub mod soap;
 mod token;
 mod userinfo;
 pub mod web;
+
 
 // ---- BEGIN scope/macro section (owned by the #[mc_client] work) ----
 pub mod scope;
@@ -49,14 +114,25 @@ pub mod __private {
     pub use crate::scope::{Has, ScopedClient};
     pub use crate::{AccountId, Client, ClientBuilder, Credentials, Rest, Result};
     pub use core::clone::Clone;
+    pub use core::convert::Into;
     pub use core::fmt;
+    pub use core::future::Future;
 
     /// `C: Declares<S>`: the `#[mc_client]` type `C` lists scope `S`. Implemented by the macro only.
     pub trait Declares<S> {}
 
-    /// `connect` of a generated client type: a token for exactly `C::SCOPES`, verified.
-    pub async fn connect<C: ScopedClient>(builder: ClientBuilder) -> Result<Client> {
-        builder.scopes(C::SCOPES).name(C::NAME).connect().await
+    /// `connect` and `connect_with` of a generated client type: a token for exactly
+    /// `C::SCOPES`, verified. Generic and written once, so each client type's own methods are
+    /// plain functions (cheaper to compile than one `async fn` per client type).
+    pub async fn connect<C: ScopedClient>(builder: ClientBuilder, make: fn(Client) -> C) -> Result<C> {
+        builder.scopes(C::SCOPES).name(C::NAME).connect().await.map(make)
+    }
+
+    /// `rest` of a generated client type, whose `where Self: Has<S>` did the check. (Calling
+    /// `ScopedClient::rest` there instead would re-prove the bound per client type, measurably
+    /// slower to compile.)
+    pub fn rest<S>(client: &Client) -> Rest<'_, S> {
+        Rest::new(client)
     }
 
     /// `Debug` of a generated client type: its name and scopes, nothing secret.
