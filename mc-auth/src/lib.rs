@@ -71,6 +71,9 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 mod cache;
 mod client;
 mod clock;
@@ -87,7 +90,6 @@ pub mod soap;
 mod token;
 mod userinfo;
 pub mod web;
-
 
 // ---- BEGIN scope/macro section (owned by the #[mc_client] work) ----
 pub mod scope;

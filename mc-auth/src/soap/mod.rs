@@ -383,6 +383,16 @@ fn wrong_reply(action: &str) -> Error {
     }
 }
 
+/// For `crate::__fuzz`: runs the response interpreter.
+pub(crate) fn interpret_for_fuzzing(status: u16, data: &[u8], action: &str) -> Result<()> {
+    interpret(status, data, action, "fuzz", &[]).map(|_| ())
+}
+
+/// For `crate::__fuzz`: a Create envelope for one object with `token` in the header.
+pub(crate) fn envelope_for_fuzzing(token: &str, object: &SoapObject) -> Vec<u8> {
+    envelope(token, &Action::Create(std::slice::from_ref(object)))
+}
+
 impl Client {
     /// The SOAP API, without a compile-time scope check (typed clients use `soap::<S>()`).
     pub fn soap(&self) -> Soap<'_> {
