@@ -316,6 +316,9 @@ impl<C: ScopedClient> Has<SavedContentWrite> for C where SavedContentWrite: gran
 /// `automations_read`: Read Automation Studio automations and their activities.
 ///
 /// Area *Automation*, item *Automations*, level `read`. Bound on it with `Has<AutomationsRead>`.
+///
+/// Needed by:
+/// - SOAP `Retrieve` on `Automation`: Retrieve automations (SOAP Retrieve on Automation)
 pub enum AutomationsRead {}
 
 impl Scope for AutomationsRead {
@@ -447,6 +450,8 @@ impl<C: ScopedClient> Has<AudiencesWrite> for C where AudiencesWrite: grant::Aud
 ///
 /// Needed by:
 /// - `POST /interaction/v1/events`: Fire a journey entry event (201 with eventInstanceId) (together with `journeys_read`)
+/// - SOAP `Retrieve` on `Subscriber`: Retrieve subscribers (SOAP Retrieve on Subscriber)
+/// - SOAP `Retrieve` on `List`: Retrieve lists (SOAP Retrieve on List)
 pub enum ListAndSubscribersRead {}
 
 impl Scope for ListAndSubscribersRead {
@@ -466,6 +471,10 @@ impl<C: ScopedClient> Has<ListAndSubscribersRead> for C where
 /// Needed by:
 /// - `POST /contacts/v1/contacts`: Create contacts
 /// - `PATCH /contacts/v1/contacts`: Update contacts
+/// - SOAP `Create` on `Subscriber`: Create subscribers (SOAP Create on Subscriber)
+/// - SOAP `Update` on `Subscriber`: Update subscribers (SOAP Update on Subscriber)
+/// - SOAP `Delete` on `Subscriber`: Delete subscribers (SOAP Delete on Subscriber)
+/// - SOAP `Create` on `List`: Create lists (SOAP Create on List)
 pub enum ListAndSubscribersWrite {}
 
 impl Scope for ListAndSubscribersWrite {
@@ -544,6 +553,8 @@ impl<C: ScopedClient> Has<ContactBuMappingDelete> for C where
 /// - `GET /data/v1/async/{requestId}/status`: Get the status of an async data extension request
 /// - `GET /data/v1/async/{requestId}/results`: Get the results of an async data extension request
 /// - `GET /data/v1/customobjectdata/key/{key}/rowset`: Query data extension rows ($page, $pageSize, $filter)
+/// - SOAP `Retrieve` on `DataExtension`: Retrieve data extensions (SOAP Retrieve on DataExtension)
+/// - SOAP `Retrieve` on `DataExtensionObject`: Retrieve data extension rows (SOAP Retrieve on DataExtensionObject[key])
 pub enum DataExtensionsRead {}
 
 impl Scope for DataExtensionsRead {
@@ -561,6 +572,9 @@ impl<C: ScopedClient> Has<DataExtensionsRead> for C where DataExtensionsRead: gr
 /// - `POST /hub/v1/dataevents/key:{key}/rowset`: Upsert data extension rows synchronously
 /// - `POST /data/v1/async/dataextensions/key:{key}/rows`: Insert data extension rows asynchronously (202 with requestId)
 /// - `PUT /data/v1/async/dataextensions/key:{key}/rows`: Upsert data extension rows asynchronously (202 with requestId)
+/// - SOAP `Create` on `DataExtensionObject`: Create data extension rows (SOAP Create on DataExtensionObject)
+/// - SOAP `Update` on `DataExtensionObject`: Update data extension rows (SOAP Update on DataExtensionObject)
+/// - SOAP `Delete` on `DataExtensionObject`: Delete data extension rows (SOAP Delete on DataExtensionObject)
 pub enum DataExtensionsWrite {}
 
 impl Scope for DataExtensionsWrite {
@@ -2030,6 +2044,114 @@ pub const OPERATIONS: &[OperationInfo] = &[
         path: "Automation",
         scopes: &["automations_execute"],
         note: None,
+    },
+    OperationInfo {
+        name: "soap_retrieve_data_extensions",
+        summary: "Retrieve data extensions (SOAP Retrieve on DataExtension)",
+        api: Api::Soap,
+        method: "Retrieve",
+        path: "DataExtension",
+        scopes: &["data_extensions_read"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_retrieve_data_extension_rows",
+        summary: "Retrieve data extension rows (SOAP Retrieve on DataExtensionObject[key])",
+        api: Api::Soap,
+        method: "Retrieve",
+        path: "DataExtensionObject",
+        scopes: &["data_extensions_read"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_create_data_extension_rows",
+        summary: "Create data extension rows (SOAP Create on DataExtensionObject)",
+        api: Api::Soap,
+        method: "Create",
+        path: "DataExtensionObject",
+        scopes: &["data_extensions_write"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_update_data_extension_rows",
+        summary: "Update data extension rows (SOAP Update on DataExtensionObject)",
+        api: Api::Soap,
+        method: "Update",
+        path: "DataExtensionObject",
+        scopes: &["data_extensions_write"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_delete_data_extension_rows",
+        summary: "Delete data extension rows (SOAP Delete on DataExtensionObject)",
+        api: Api::Soap,
+        method: "Delete",
+        path: "DataExtensionObject",
+        scopes: &["data_extensions_write"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_retrieve_subscribers",
+        summary: "Retrieve subscribers (SOAP Retrieve on Subscriber)",
+        api: Api::Soap,
+        method: "Retrieve",
+        path: "Subscriber",
+        scopes: &["list_and_subscribers_read"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_create_subscribers",
+        summary: "Create subscribers (SOAP Create on Subscriber)",
+        api: Api::Soap,
+        method: "Create",
+        path: "Subscriber",
+        scopes: &["list_and_subscribers_write"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_update_subscribers",
+        summary: "Update subscribers (SOAP Update on Subscriber)",
+        api: Api::Soap,
+        method: "Update",
+        path: "Subscriber",
+        scopes: &["list_and_subscribers_write"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_delete_subscribers",
+        summary: "Delete subscribers (SOAP Delete on Subscriber)",
+        api: Api::Soap,
+        method: "Delete",
+        path: "Subscriber",
+        scopes: &["list_and_subscribers_write"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_retrieve_lists",
+        summary: "Retrieve lists (SOAP Retrieve on List)",
+        api: Api::Soap,
+        method: "Retrieve",
+        path: "List",
+        scopes: &["list_and_subscribers_read"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_create_lists",
+        summary: "Create lists (SOAP Create on List)",
+        api: Api::Soap,
+        method: "Create",
+        path: "List",
+        scopes: &["list_and_subscribers_write"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
+    },
+    OperationInfo {
+        name: "soap_retrieve_automations",
+        summary: "Retrieve automations (SOAP Retrieve on Automation)",
+        api: Api::Soap,
+        method: "Retrieve",
+        path: "Automation",
+        scopes: &["automations_read"],
+        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
     },
 ];
 
