@@ -272,10 +272,16 @@ impl<C: FromClient> App<C> {
         }
         let redirect = url::Url::parse(&redirect_uri)
             .map_err(|e| Error::config("redirect_uri", format!("`{redirect_uri}` is not a URL ({e})")))?;
-        if redirect.scheme() != "https" {
+        let emulator = auth_url
+            .as_deref()
+            .map(AuthBase::parse)
+            .transpose()?
+            .is_some_and(|a| a.policy.loopback);
+        let loopback_redirect = crate::endpoint::is_loopback(&redirect);
+        if redirect.scheme() != "https" && !(emulator && loopback_redirect) {
             return Err(Error::config(
                 "redirect_uri",
-                format!("`{redirect_uri}` is not HTTPS; Marketing Cloud accepts only HTTPS redirect URIs (for local use, https://127.0.0.1:80/)"),
+                format!("`{redirect_uri}` is not HTTPS; Marketing Cloud accepts only HTTPS redirect URIs (for local use, https://127.0.0.1:80/; plain HTTP on loopback is accepted only with a loopback auth_url, such as the fake)"),
             ));
         }
         let auth_override = auth_url.as_deref().map(AuthBase::parse).transpose()?;
