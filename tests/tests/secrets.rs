@@ -79,11 +79,25 @@ fn every_error_variant_formats_without_secrets() {
             granted: vec![],
         },
         Error::ReauthorizationRequired { reason: "r".into() },
-        Error::AuthorizationDenied { error: "access_denied".into(), description: Some("no".into()) },
+        Error::AuthorizationDenied {
+            error: "access_denied".into(),
+            description: Some("no".into()),
+        },
         Error::Callback { problem: "p".into() },
-        Error::Store { store: "/tmp/x".into(), problem: "p".into() },
-        Error::SoapFault { status: 500, faultcode: "Client".into(), faultstring: "Token Expired".into() },
-        Error::SoapObjects { action: "Create".into(), overall_status: "Error".into(), results: vec![] },
+        Error::Store {
+            store: "/tmp/x".into(),
+            problem: "p".into(),
+        },
+        Error::SoapFault {
+            status: 500,
+            faultcode: "Client".into(),
+            faultstring: "Token Expired".into(),
+        },
+        Error::SoapObjects {
+            action: "Create".into(),
+            overall_status: "Error".into(),
+            results: vec![],
+        },
         Error::Internal { what: "w".into() },
     ];
     for e in &errors {
@@ -158,12 +172,17 @@ async fn web_flow_types_are_redacted() {
         .redirect_uri("https://127.0.0.1:80/")
         .build();
     let app: App = App::web(config.clone(), ["email_read"], "Mailer").unwrap();
-    let (_, pending) = app.authorize_url_with(AuthorizeOptions::builder().state("state-value-xyz").build()).unwrap();
+    let (_, pending) = app
+        .authorize_url_with(AuthorizeOptions::builder().state("state-value-xyz").build())
+        .unwrap();
     let verifier = pending.pkce_verifier().unwrap().expose_secret().to_owned();
     let callback = Callback::parse("?code=auth-code-value-123&state=state-value-xyz").unwrap();
     let key = FileStoreKey::from_bytes([7u8; 32]);
     let key_b64 = key.to_base64().to_string();
-    let stored = StoredTokens::new(RefreshToken::new("refresh-token-value-9"), "mc563885gzs27c5t9-63k636tzgm");
+    let stored = StoredTokens::new(
+        RefreshToken::new("refresh-token-value-9"),
+        "mc563885gzs27c5t9-63k636tzgm",
+    );
     let pkce = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
     let shown = format!(
         "{config:?} {config:#?} {app:?} {pending:?} {pending:#?} {callback:?} {key:?} {stored:?} {pkce:?} {:?}",
@@ -171,7 +190,15 @@ async fn web_flow_types_are_redacted() {
     );
     assert_clean(
         &shown,
-        &[SECRET, &verifier, "auth-code-value-123", "state-value-xyz", &key_b64, "refresh-token-value-9", "dBjftJeZ4CVP"],
+        &[
+            SECRET,
+            &verifier,
+            "auth-code-value-123",
+            "state-value-xyz",
+            &key_b64,
+            "refresh-token-value-9",
+            "dBjftJeZ4CVP",
+        ],
     );
 }
 
@@ -180,7 +207,11 @@ async fn web_flow_types_are_redacted() {
 async fn runtime_types_are_redacted() {
     let fake = FakeMarketingCloud::start().await;
     fake.register_package(Package::new("cid", SECRET).scopes(["email_read"]));
-    let client = Client::builder(fake.credentials("cid")).scopes(["email_read"]).connect().await.unwrap();
+    let client = Client::builder(fake.credentials("cid"))
+        .scopes(["email_read"])
+        .connect()
+        .await
+        .unwrap();
     let token = client.token().await.unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
     let access = token.access_token().expose_secret().to_owned();
