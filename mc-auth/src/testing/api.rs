@@ -1,5 +1,9 @@
-//! Protected endpoints: the route table (the one place that says which scopes each operation
-//! needs), bearer-token checks, and MC's error bodies.
+//! Protected endpoints: the REST route table, bearer-token checks, and MC's error bodies.
+//!
+//! The route table pairs operation names with handlers; each route's method, path and scopes
+//! are looked up (at compile time) in [`crate::scope::OPERATIONS`], the table generated from
+//! `scopes.toml` that also drives the compile-time scope bounds. So the fake's run-time checks
+//! and the compile-time bounds cannot disagree, and a misspelt operation name does not compile.
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -7,7 +11,8 @@ use serde_json::{json, Value};
 
 use super::state::{Config, State, TokenRecord};
 use super::util::{json_response, percent_decode};
-use super::{data_extensions, email, userinfo};
+use super::{assets, async_rows, contacts, data_extensions, email, journeys, sms, soap, userinfo};
+use crate::scope::{Api, OperationInfo, OPERATIONS};
 
 /// The `documentation` link of MC's API error bodies.
 pub(crate) const DOCUMENTATION: &str =
@@ -19,19 +24,81 @@ type Params = Vec<(&'static str, String)>;
 /// A request handler: runs under the state lock, after the token and scope checks.
 pub(crate) type Handler = fn(&mut Call<'_>) -> Response;
 
-/// A protected endpoint of the fake: method, path pattern and the scopes a token needs.
+/// A protected REST endpoint of the fake: the operation it implements, its method, path
+/// pattern and the scopes a token needs.
 ///
 /// Path patterns are literal segments and `{name}` placeholders, which may sit after a
 /// literal prefix within a segment (`key:{key}`). A token needs *every* scope listed; an
 /// empty list means any valid token will do. See [`routes`].
 pub struct Route {
+    operation: Option<&'static str>,
     method: &'static str,
     path: &'static str,
     scopes: &'static [&'static str],
     handler: Handler,
 }
 
+/// Byte-wise string equality usable in `const` context.
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The catalog entry of an operation, at compile time: a name missing from `scopes.toml`
+/// fails the build.
+pub(crate) const fn operation_info(name: &str) -> &'static OperationInfo {
+    let ops: &'static [OperationInfo] = OPERATIONS;
+    let mut i = 0;
+    while i < ops.len() {
+        if const_str_eq(ops[i].name, name) {
+            return &ops[i];
+        }
+        i += 1;
+    }
+    panic!("the fake names an operation that scopes.toml does not list")
+}
+
 impl Route {
+    /// The route of catalog operation `name`: method, path and scopes come from the catalog.
+    const fn operation(name: &str, handler: Handler) -> Route {
+        let info = operation_info(name);
+        assert!(matches!(info.api, Api::Rest), "a REST route needs a REST operation");
+        Route {
+            operation: Some(info.name),
+            method: info.method,
+            path: info.path,
+            scopes: info.scopes,
+            handler,
+        }
+    }
+
+    /// An endpoint that is no catalog operation and needs no scope (`/v2/userinfo`).
+    const fn unscoped(method: &'static str, path: &'static str, handler: Handler) -> Route {
+        Route {
+            operation: None,
+            method,
+            path,
+            scopes: &[],
+            handler,
+        }
+    }
+
+    /// The name of the catalog operation (`scopes.toml`) this route implements; `None` for
+    /// `/v2/userinfo`, which needs no scope and is no catalog operation.
+    pub fn operation_name(&self) -> Option<&'static str> {
+        self.operation
+    }
+
     /// The HTTP method (`GET`, `POST`, ...).
     pub fn method(&self) -> &'static str {
         self.method
@@ -77,6 +144,7 @@ impl Route {
 impl std::fmt::Debug for Route {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Route")
+            .field("operation", &self.operation)
             .field("method", &self.method)
             .field("path", &self.path)
             .field("scopes", &self.scopes)
@@ -84,51 +152,53 @@ impl std::fmt::Debug for Route {
     }
 }
 
-/// THE route table: every protected endpoint of the fake and the scopes it enforces
-/// (from MC's permission table in the project's Marketing Cloud reference).
+/// THE REST route table: every protected endpoint of the fake, by catalog operation.
+///
+/// Literal routes come before placeholder routes of the same shape
+/// (`/asset/v1/content/assets/query` before `/asset/v1/content/assets/{id}`).
 pub(crate) const ROUTES: &[Route] = &[
-    Route {
-        method: "GET",
-        path: "/v2/userinfo",
-        scopes: &[],
-        handler: userinfo::get,
-    },
-    Route {
-        method: "GET",
-        path: "/messaging/v1/email/definitions",
-        scopes: &["email_read"],
-        handler: email::list_definitions,
-    },
-    Route {
-        method: "POST",
-        path: "/messaging/v1/email/definitions",
-        scopes: &["email_write"],
-        handler: email::create_definition,
-    },
-    Route {
-        method: "POST",
-        path: "/messaging/v1/email/messages/{messageKey}",
-        scopes: &["email_send"],
-        handler: email::send,
-    },
-    Route {
-        method: "GET",
-        path: "/messaging/v1/email/messages/{messageKey}",
-        scopes: &["email_read"],
-        handler: email::message_status,
-    },
-    Route {
-        method: "POST",
-        path: "/hub/v1/dataevents/key:{key}/rowset",
-        scopes: &["data_extensions_write"],
-        handler: data_extensions::upsert_rows,
-    },
+    Route::unscoped("GET", "/v2/userinfo", userinfo::get),
+    // Transactional email.
+    Route::operation("send_email", email::send),
+    Route::operation("send_email_batch", email::send_batch),
+    Route::operation("create_email_definition", email::create_definition),
+    Route::operation("update_email_definition", email::update_definition),
+    Route::operation("delete_email_definition", email::delete_definition),
+    Route::operation("list_email_definitions", email::list_definitions),
+    Route::operation("get_email_definition", email::get_definition),
+    Route::operation("get_email_message_status", email::message_status),
+    // Transactional SMS.
+    Route::operation("send_sms", sms::send),
+    Route::operation("send_sms_batch", sms::send_batch),
+    Route::operation("create_sms_definition", sms::create_definition),
+    Route::operation("list_sms_definitions", sms::list_definitions),
+    // Data extension rows.
+    Route::operation("upsert_rows", data_extensions::upsert_rows),
+    Route::operation("insert_rows_async", async_rows::insert),
+    Route::operation("upsert_rows_async", async_rows::upsert),
+    Route::operation("async_request_status", async_rows::status),
+    Route::operation("async_request_results", async_rows::results),
+    Route::operation("query_rows", data_extensions::query_rows),
+    // Journeys.
+    Route::operation("fire_journey_event", journeys::fire_event),
+    Route::operation("list_journeys", journeys::list),
+    Route::operation("get_journey", journeys::get),
+    // Content Builder.
+    Route::operation("query_assets", assets::query),
+    Route::operation("create_asset", assets::create),
+    Route::operation("list_assets", assets::list),
+    Route::operation("get_asset", assets::get),
+    Route::operation("update_asset", assets::update),
+    Route::operation("delete_asset", assets::delete),
+    // Contacts.
+    Route::operation("create_contacts", contacts::create),
+    Route::operation("update_contacts", contacts::update),
 ];
 
-/// Every protected endpoint the fake serves, with the scopes it requires.
+/// Every protected REST endpoint the fake serves, with the scopes it requires.
 ///
-/// This is the table the fake enforces at run time, so tests can check it against other
-/// scope tables (for example the compile-time scope catalog).
+/// This is the table the fake enforces at run time. See also [`operations`] for REST and SOAP
+/// together.
 ///
 /// ```
 /// let send = mc_auth::testing::routes()
@@ -136,13 +206,59 @@ pub(crate) const ROUTES: &[Route] = &[
 ///     .find(|r| r.method() == "POST" && r.path() == "/messaging/v1/email/messages/{messageKey}")
 ///     .unwrap();
 /// assert_eq!(send.scopes(), ["email_send"]);
+/// assert_eq!(send.operation_name(), Some("send_email"));
 /// ```
 pub fn routes() -> &'static [Route] {
     ROUTES
 }
 
-/// The scopes the fake requires for a concrete request, or `None` when it serves no such
-/// endpoint.
+/// One operation as the fake enforces it: a REST route, or a SOAP action on an object type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EnforcedOperation {
+    /// The catalog name (`scopes.toml`), e.g. `send_email`.
+    pub name: &'static str,
+    /// REST or SOAP.
+    pub api: Api,
+    /// The HTTP method (REST) or the SOAP action (`Retrieve`, `Create`, ...).
+    pub method: &'static str,
+    /// The path pattern (REST) or the SOAP object type (`Subscriber`, `DataExtensionObject`).
+    pub path: &'static str,
+    /// The scopes a token must carry, all of them.
+    pub scopes: &'static [&'static str],
+}
+
+/// Every catalog operation the fake serves, REST routes first, then SOAP (action, object
+/// type) pairs, with the method, path and scopes it enforces for each. `/v2/userinfo` is not
+/// listed (it is no catalog operation and needs no scope).
+///
+/// ```
+/// use mc_auth::testing::operations;
+/// let start = operations().into_iter().find(|o| o.name == "start_automation").unwrap();
+/// assert_eq!((start.method, start.path, start.scopes), ("Perform", "Automation", &["automations_execute"][..]));
+/// ```
+pub fn operations() -> Vec<EnforcedOperation> {
+    let rest = ROUTES.iter().filter_map(|r| {
+        Some(EnforcedOperation {
+            name: r.operation?,
+            api: Api::Rest,
+            method: r.method,
+            path: r.path,
+            scopes: r.scopes,
+        })
+    });
+    let soap = soap::OPERATIONS.iter().map(|o| EnforcedOperation {
+        name: o.name,
+        api: Api::Soap,
+        method: o.action,
+        path: o.object_type,
+        scopes: o.scopes,
+    });
+    rest.chain(soap).collect()
+}
+
+/// The scopes the fake requires for a concrete REST request, or `None` when it serves no
+/// such endpoint.
 ///
 /// ```
 /// use mc_auth::testing::required_scopes;
@@ -188,7 +304,7 @@ pub(crate) struct Call<'a> {
     pub token: TokenRecord,
     params: Params,
     query: Option<&'a str>,
-    #[allow(dead_code)] // for handlers that need headers (SOAPAction, ...)
+    #[allow(dead_code)] // for handlers that need headers
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
 }
@@ -216,6 +332,37 @@ impl Call<'_> {
         serde_json::from_slice(self.body)
             .map_err(|_| ApiError::bad_request(10001, "The request body is not valid JSON."))
     }
+
+    /// The body as a JSON object, or a 400 with `errorcode` for anything else.
+    pub fn json_object(&self, errorcode: i64) -> Result<serde_json::Map<String, Value>, ApiError> {
+        match self.json_body()? {
+            Value::Object(map) => Ok(map),
+            _ => Err(ApiError::bad_request(
+                errorcode,
+                "The request body must be a JSON object.",
+            )),
+        }
+    }
+
+    /// A positive integer query parameter (`$page`, `$pageSize`), `default` when absent or
+    /// not a positive integer, at most `max`.
+    pub fn page_param(&self, name: &str, default: usize, max: usize) -> usize {
+        self.query_param(name)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(default)
+            .min(max)
+    }
+}
+
+/// One page of `items`: `page` is 1-based.
+pub(crate) fn page_of<T: Clone>(items: &[T], page: usize, page_size: usize) -> Vec<T> {
+    items
+        .iter()
+        .skip(page.saturating_sub(1).saturating_mul(page_size))
+        .take(page_size)
+        .cloned()
+        .collect()
 }
 
 /// An MC API error, answered as `{"documentation", "errorcode", "message"}`.
@@ -227,6 +374,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
+    /// An error with this status, errorcode and message.
     pub fn new(status: StatusCode, errorcode: i64, message: impl Into<String>) -> Self {
         ApiError {
             status,
@@ -238,6 +386,11 @@ impl ApiError {
     /// 400 with this errorcode.
     pub fn bad_request(errorcode: i64, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, errorcode, message)
+    }
+
+    /// 404 with this errorcode.
+    pub fn not_found(errorcode: i64, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, errorcode, message)
     }
 }
 

@@ -1,20 +1,199 @@
-//! Data extension rows (`/hub/v1/dataevents/key:{key}/rowset`), kept in memory by external key.
+//! Data extensions and their rows, kept in memory by external key (`CustomerKey`), shared by
+//! the REST row endpoints and SOAP (`DataExtension`, `DataExtensionObject[key]`).
 //!
-//! Data extensions spring into existence on first write.
+//! - `POST /hub/v1/dataevents/key:{key}/rowset`: synchronous upsert of `{"keys", "values"}`
+//!   rows, all or nothing.
+//! - `GET /data/v1/customobjectdata/key/{key}/rowset?$page=&$pageSize=&$filter=`: the rows,
+//!   paged (default and largest page 2,500), filtered with the `$filter` syntax of
+//!   [`parse_rest_filter`](super::filter::parse_rest_filter): comparisons `eq ne gt ge lt le
+//!   like` on a column and a quoted text, number or boolean, joined with `and` / `or` and
+//!   parentheses. Another syntax gets a 400 (errorcode 10000).
+//!
+//! Data extensions spring into existence on first write. Their primary key is whatever
+//! [`add_data_extension`](super::FakeMarketingCloud::add_data_extension) declared, or else the
+//! `keys` column names of the first synchronous upsert; until then a data extension has no
+//! primary key (inserts append, upserts by key fail). Column names are case-insensitive, and
+//! values compare by their text (`"36"` equals `36`).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-use super::api::{ApiError, Call};
-use super::state::DataExtensionRow;
-use super::util::json_response;
+use super::api::{page_of, ApiError, Call};
+use super::filter::parse_rest_filter;
+use super::util::{json_response, now_rfc3339, request_id};
 
-/// The `errorcode` of the hub API's validation errors.
-const VALIDATION: i64 = 10000;
+/// The `errorcode` of the data APIs' validation errors (the fake's choice).
+pub(crate) const VALIDATION: i64 = 10000;
 
-fn bad_request(message: &str) -> ApiError {
+/// Largest `$pageSize` of the rowset query (MC's documented maximum).
+pub(crate) const MAX_ROWSET_PAGE: usize = 2500;
+
+fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::bad_request(VALIDATION, message)
+}
+
+/// A data extension row stored by the fake.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct DataExtensionRow {
+    /// The primary-key fields (`keys` of the upsert).
+    pub keys: Map<String, Value>,
+    /// The other fields (`values` of the upsert), merged over earlier upserts.
+    pub values: Map<String, Value>,
+}
+
+impl DataExtensionRow {
+    /// An empty row, to fill with [`key`](Self::key) and [`value`](Self::value) (for
+    /// [`FakeMarketingCloud::add_data_extension_rows`](super::FakeMarketingCloud::add_data_extension_rows)).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a primary-key column.
+    pub fn key(mut self, column: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.keys.insert(column.into(), value.into());
+        self
+    }
+
+    /// Sets a non-key column.
+    pub fn value(mut self, column: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.values.insert(column.into(), value.into());
+        self
+    }
+
+    /// A column's text value (keys first, then values; names case-insensitive). Null is `None`.
+    pub fn get(&self, column: &str) -> Option<String> {
+        self.keys
+            .iter()
+            .chain(self.values.iter())
+            .find(|(k, _)| k.eq_ignore_ascii_case(column))
+            .and_then(|(_, v)| text_of(v))
+    }
+
+    /// Every column, keys first.
+    pub(crate) fn columns(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.keys.iter().chain(self.values.iter())
+    }
+}
+
+/// A value as text, the way MC shows it in SOAP and compares it: `None` for null.
+pub(crate) fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(true) => Some("True".to_owned()),
+        Value::Bool(false) => Some("False".to_owned()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// True when two key maps name the same columns (case-insensitively) with the same text.
+pub(crate) fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    a.len() == b.len()
+        && a.iter().all(|(k, v)| {
+            b.iter()
+                .find(|(k2, _)| k2.eq_ignore_ascii_case(k))
+                .is_some_and(|(_, v2)| text_of(v) == text_of(v2))
+        })
+}
+
+/// A data extension.
+#[derive(Clone, Debug)]
+pub(crate) struct DataExtension {
+    pub name: String,
+    pub object_id: String,
+    pub created: String,
+    /// Primary-key column names; empty when none is known.
+    pub primary_keys: Vec<String>,
+    /// Columns declared or seen, in first-seen order.
+    pub columns: Vec<String>,
+    pub rows: Vec<DataExtensionRow>,
+}
+
+impl DataExtension {
+    pub fn new(key: &str) -> Self {
+        DataExtension {
+            name: key.to_owned(),
+            object_id: request_id(),
+            created: now_rfc3339(),
+            primary_keys: Vec::new(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// True when `column` is a primary-key column.
+    pub fn is_key(&self, column: &str) -> bool {
+        self.primary_keys.iter().any(|k| k.eq_ignore_ascii_case(column))
+    }
+
+    /// True when `column` was declared or seen.
+    pub fn has_column(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
+    }
+
+    fn note_columns(&mut self, row: &DataExtensionRow) {
+        for (name, _) in row.columns() {
+            if !self.has_column(name) {
+                self.columns.push(name.clone());
+            }
+        }
+    }
+
+    /// Splits a flat column map into keys and values by the primary key.
+    pub fn split(&self, item: &Map<String, Value>) -> DataExtensionRow {
+        let mut row = DataExtensionRow::default();
+        for (k, v) in item {
+            if self.is_key(k) {
+                row.keys.insert(k.clone(), v.clone());
+            } else {
+                row.values.insert(k.clone(), v.clone());
+            }
+        }
+        row
+    }
+
+    /// The primary-key columns `row` lacks.
+    pub fn missing_keys(&self, row: &DataExtensionRow) -> Vec<String> {
+        self.primary_keys
+            .iter()
+            .filter(|k| row.get(k).is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// The index of the stored row with the same keys as `row` (only when `row` has keys).
+    pub fn find(&self, row: &DataExtensionRow) -> Option<usize> {
+        if row.keys.is_empty() {
+            return None;
+        }
+        self.rows.iter().position(|r| same_keys(&r.keys, &row.keys))
+    }
+
+    /// Inserts or merges a row, matching by keys; rows without keys are appended.
+    pub fn upsert(&mut self, row: DataExtensionRow) {
+        self.note_columns(&row);
+        match self.find(&row) {
+            Some(i) => {
+                let existing = &mut self.rows[i];
+                for (k, v) in row.values {
+                    // Replace a differently-cased column of the same name.
+                    if let Some(old) = existing.values.keys().find(|c| c.eq_ignore_ascii_case(&k)).cloned() {
+                        existing.values.remove(&old);
+                    }
+                    existing.values.insert(k, v);
+                }
+            }
+            None => self.rows.push(row),
+        }
+    }
+
+    /// Appends a row.
+    pub fn insert(&mut self, row: DataExtensionRow) {
+        self.note_columns(&row);
+        self.rows.push(row);
+    }
 }
 
 /// One `{"keys": {...}, "values": {...}}` item of a rowset body.
@@ -31,13 +210,21 @@ fn parse_row(item: &Value) -> Result<DataExtensionRow, ApiError> {
     Ok(DataExtensionRow { keys, values })
 }
 
-/// Upserts rows into a data extension's row list, matching rows by their `keys`.
-pub(crate) fn upsert(rows: &mut Vec<DataExtensionRow>, new_rows: Vec<DataExtensionRow>) {
-    for row in new_rows {
-        match rows.iter_mut().find(|r| r.keys == row.keys) {
-            Some(existing) => existing.values.extend(row.values),
-            None => rows.push(row),
+/// Upserts keyed rows into the data extension `key` (created if new). A data extension
+/// without a primary key takes the key columns of the first row.
+pub(crate) fn upsert_keyed(
+    data_extensions: &mut std::collections::BTreeMap<String, DataExtension>,
+    key: &str,
+    rows: Vec<DataExtensionRow>,
+) {
+    let de = data_extensions
+        .entry(key.to_owned())
+        .or_insert_with(|| DataExtension::new(key));
+    for row in rows {
+        if de.primary_keys.is_empty() && !row.keys.is_empty() {
+            de.primary_keys = row.keys.keys().cloned().collect();
         }
+        de.upsert(row);
     }
 }
 
@@ -57,6 +244,55 @@ pub(crate) fn upsert_rows(call: &mut Call<'_>) -> Response {
         Err(e) => return e.into_response(),
     };
     let key = call.param("key").to_owned();
-    upsert(call.state.data_extensions.entry(key).or_default(), new_rows);
+    upsert_keyed(&mut call.state.data_extensions, &key, new_rows);
     json_response(StatusCode::OK, &body)
+}
+
+/// `GET /data/v1/customobjectdata/key/{key}/rowset`: `$page`, `$pageSize` (at most 2,500),
+/// `$filter`. An unknown data extension is a 404.
+pub(crate) fn query_rows(call: &mut Call<'_>) -> Response {
+    let key = call.param("key").to_owned();
+    let page = call.page_param("$page", 1, usize::MAX);
+    let page_size = call.page_param("$pageSize", MAX_ROWSET_PAGE, MAX_ROWSET_PAGE);
+    let filter = match call.query_param("$filter") {
+        None => None,
+        Some(f) if f.trim().is_empty() => None,
+        Some(f) => match parse_rest_filter(&f) {
+            Ok(parsed) => Some(parsed),
+            Err(problem) => {
+                return bad_request(format!("The $filter `{f}` is not supported: {problem}.")).into_response()
+            }
+        },
+    };
+    let Some(de) = call.state.data_extensions.get(&key) else {
+        return ApiError::not_found(
+            VALIDATION,
+            format!("No data extension with external key `{key}` exists."),
+        )
+        .into_response();
+    };
+    let matching: Vec<&DataExtensionRow> = de
+        .rows
+        .iter()
+        .filter(|r| filter.as_ref().is_none_or(|f| f.matches(&|c| r.get(c))))
+        .collect();
+    let items: Vec<Value> = page_of(&matching, page, page_size)
+        .into_iter()
+        .map(|r| json!({ "keys": r.keys, "values": r.values }))
+        .collect();
+    let base = format!("/data/v1/customobjectdata/key/{key}/rowset");
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "links": { "self": { "href": format!("{base}?$page={page}") } },
+            "requestToken": request_id(),
+            "customObjectId": de.object_id,
+            "customObjectKey": key,
+            "pageSize": page_size,
+            "page": page,
+            "count": matching.len(),
+            "top": 0,
+            "items": items,
+        }),
+    )
 }

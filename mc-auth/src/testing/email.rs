@@ -1,30 +1,38 @@
-//! Transactional email (`/messaging/v1/email/...`): send definitions, sends and their status.
+//! Transactional email (`/messaging/v1/email/...`): send definitions (create, list, get,
+//! update, delete), sends (one or a batch) and their status.
 //!
-//! Definitions and sends are shared by all business units of the fake.
+//! Definitions and sends are shared by all business units of the fake. A send needs a known
+//! `definitionKey` and recipients with `to` or `contactKey`; a batch recipient without a
+//! `messageKey` gets a generated one. Updating a definition merges the body's fields into it
+//! (the `definitionKey` cannot change); a deleted definition is gone (404, and sends naming it
+//! get a 400).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::api::{ApiError, Call};
+use super::api::{page_of, ApiError, Call};
 use super::state::EmailSend;
 use super::util::{json_response, now_rfc3339, request_id};
 
 /// The `errorcode` the fake uses for request validation errors.
-const VALIDATION: i64 = 10001;
+pub(crate) const VALIDATION: i64 = 10001;
 
-fn bad_request(message: impl Into<String>) -> ApiError {
+/// The largest `$pageSize` of the definition lists (the fake's choice).
+pub(crate) const MAX_PAGE_SIZE: usize = 2500;
+
+pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::bad_request(VALIDATION, message)
 }
 
-fn json_object(call: &Call<'_>) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn json_object(call: &Call<'_>) -> Result<Map<String, Value>, ApiError> {
     match call.json_body()? {
         Value::Object(map) => Ok(map),
         _ => Err(bad_request("The request body must be a JSON object.")),
     }
 }
 
-fn non_empty_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a str, ApiError> {
+pub(crate) fn non_empty_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a str, ApiError> {
     match map.get(field) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         _ => Err(bad_request(format!(
@@ -33,23 +41,12 @@ fn non_empty_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a 
     }
 }
 
-fn page_param(call: &Call<'_>, name: &str, default: usize) -> usize {
-    call.query_param(name)
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
-
 /// `GET /messaging/v1/email/definitions` (`$page`, `$pageSize`).
 pub(crate) fn list_definitions(call: &mut Call<'_>) -> Response {
-    let page = page_param(call, "$page", 1);
-    let page_size = page_param(call, "$pageSize", 50);
+    let page = call.page_param("$page", 1, usize::MAX);
+    let page_size = call.page_param("$pageSize", 50, MAX_PAGE_SIZE);
     let all = &call.state.email.definitions;
-    let definitions: Vec<&Value> = all
-        .iter()
-        .skip(page.saturating_sub(1).saturating_mul(page_size))
-        .take(page_size)
-        .collect();
+    let definitions = page_of(all, page, page_size);
     json_response(
         StatusCode::OK,
         &json!({
@@ -99,54 +96,186 @@ pub(crate) fn create_definition(call: &mut Call<'_>) -> Response {
     }
 }
 
+/// The index of the definition with this `definitionKey`.
+pub(crate) fn definition_index(definitions: &[Value], key: &str) -> Option<usize> {
+    definitions
+        .iter()
+        .position(|d| d.get("definitionKey").and_then(Value::as_str) == Some(key))
+}
+
+/// A recipient object with a non-empty `to` or `contactKey`.
+pub(crate) fn recipient(value: Option<&Value>) -> Result<Map<String, Value>, ApiError> {
+    match value {
+        Some(Value::Object(r))
+            if ["to", "contactKey"]
+                .iter()
+                .any(|f| r.get(*f).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty())) =>
+        {
+            Ok(r.clone())
+        }
+        _ => Err(bad_request(
+            "Every recipient must be an object with a non-empty `to` or `contactKey`.",
+        )),
+    }
+}
+
+/// The `definitionKey` of a send body, which must name a stored definition.
+pub(crate) fn known_definition(definitions: &[Value], body: &Map<String, Value>) -> Result<String, ApiError> {
+    let key = non_empty_string(body, "definitionKey")?;
+    if definition_index(definitions, key).is_none() {
+        return Err(bad_request(format!("No definition with definitionKey `{key}` exists.")));
+    }
+    Ok(key.to_owned())
+}
+
+/// Message keys and their recipients.
+pub(crate) type Recipients = Vec<(String, Map<String, Value>)>;
+
+/// The recipients of a batch body: `(messageKey, recipient)`, a key generated where missing.
+pub(crate) fn batch_recipients(body: &Map<String, Value>) -> Result<Recipients, ApiError> {
+    let Some(Value::Array(list)) = body.get("recipients") else {
+        return Err(bad_request("`recipients` is required and must be an array."));
+    };
+    if list.is_empty() {
+        return Err(bad_request("`recipients` must not be empty."));
+    }
+    list.iter()
+        .map(|r| {
+            let r = recipient(Some(r))?;
+            let key = match r.get("messageKey") {
+                None | Some(Value::Null) => request_id(),
+                Some(Value::String(k)) if !k.trim().is_empty() => k.clone(),
+                Some(_) => return Err(bad_request("A recipient's `messageKey` must be a non-empty string.")),
+            };
+            Ok((key, r))
+        })
+        .collect()
+}
+
+/// MC's 202 answer to a send: one `responses` entry per message key.
+pub(crate) fn accepted(message_keys: &[String]) -> Response {
+    let responses: Vec<Value> = message_keys.iter().map(|k| json!({ "messageKey": k })).collect();
+    json_response(
+        StatusCode::ACCEPTED,
+        &json!({ "requestId": request_id(), "errorcode": 0, "responses": responses }),
+    )
+}
+
+fn record(call: &mut Call<'_>, definition_key: &str, sends: Recipients, body: &Value) {
+    let (account_id, client_id) = (call.token.account_id, call.token.client_id.clone());
+    let stored = &mut call.state.email.sends;
+    for (message_key, recipient) in sends {
+        stored.retain(|s| s.message_key != message_key);
+        stored.push(EmailSend {
+            message_key,
+            definition_key: definition_key.to_owned(),
+            recipient: Value::Object(recipient),
+            body: body.clone(),
+            account_id,
+            client_id: client_id.clone(),
+        });
+    }
+}
+
 /// `POST /messaging/v1/email/messages/{messageKey}`: needs a known `definitionKey` and a
 /// `recipient` with `to` or `contactKey`. A repeated message key replaces the earlier send.
 pub(crate) fn send(call: &mut Call<'_>) -> Response {
     let message_key = call.param("messageKey").to_owned();
-    let body = match json_object(call) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
-    let definition_key = match non_empty_string(&body, "definitionKey") {
-        Ok(k) => k.to_owned(),
-        Err(e) => return e.into_response(),
-    };
-    let known = call
-        .state
-        .email
-        .definitions
-        .iter()
-        .any(|d| d.get("definitionKey").and_then(Value::as_str) == Some(definition_key.as_str()));
-    if !known {
-        return bad_request(format!("No definition with definitionKey `{definition_key}` exists.")).into_response();
-    }
-    let recipient = match body.get("recipient") {
-        Some(Value::Object(r))
-            if ["to", "contactKey"]
-                .iter()
-                .any(|f| r.get(*f).and_then(Value::as_str).is_some_and(|s| !s.is_empty())) =>
-        {
-            Value::Object(r.clone())
-        }
-        _ => return bad_request("`recipient` is required and must have `to` or `contactKey`.").into_response(),
-    };
-    let sends = &mut call.state.email.sends;
-    sends.retain(|s| s.message_key != message_key);
-    sends.push(EmailSend {
-        message_key: message_key.clone(),
-        definition_key,
-        recipient,
-        body: Value::Object(body),
-        account_id: call.token.account_id,
-        client_id: call.token.client_id.clone(),
+    let parsed = json_object(call).and_then(|body| {
+        let definition_key = known_definition(&call.state.email.definitions, &body)?;
+        let recipient = recipient(body.get("recipient"))?;
+        Ok((body, definition_key, recipient))
     });
+    let (body, definition_key, recipient) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    record(
+        call,
+        &definition_key,
+        vec![(message_key.clone(), recipient)],
+        &Value::Object(body),
+    );
+    accepted(&[message_key])
+}
+
+/// `POST /messaging/v1/email/messages`: one definition, `recipients` each with its own
+/// `messageKey` (generated when missing). All or nothing.
+pub(crate) fn send_batch(call: &mut Call<'_>) -> Response {
+    let parsed = json_object(call).and_then(|body| {
+        let definition_key = known_definition(&call.state.email.definitions, &body)?;
+        let recipients = batch_recipients(&body)?;
+        Ok((body, definition_key, recipients))
+    });
+    let (body, definition_key, recipients) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let keys: Vec<String> = recipients.iter().map(|(k, _)| k.clone()).collect();
+    record(call, &definition_key, recipients, &Value::Object(body));
+    accepted(&keys)
+}
+
+fn definition_not_found(key: &str) -> Response {
+    ApiError::not_found(0, format!("No definition with definitionKey `{key}` was found.")).into_response()
+}
+
+/// `GET /messaging/v1/email/definitions/{definitionKey}`.
+pub(crate) fn get_definition(call: &mut Call<'_>) -> Response {
+    let key = call.param("definitionKey").to_owned();
+    match definition_index(&call.state.email.definitions, &key) {
+        Some(i) => with_request_id(StatusCode::OK, &call.state.email.definitions[i]),
+        None => definition_not_found(&key),
+    }
+}
+
+fn with_request_id(status: StatusCode, value: &Value) -> Response {
+    let mut body = value.clone();
+    if let Value::Object(map) = &mut body {
+        map.insert("requestId".to_owned(), Value::String(request_id()));
+    }
+    json_response(status, &body)
+}
+
+/// `PATCH /messaging/v1/email/definitions/{definitionKey}`: merges the body's fields into the
+/// definition. A different `definitionKey` in the body is a 400.
+pub(crate) fn update_definition(call: &mut Call<'_>) -> Response {
+    let key = call.param("definitionKey").to_owned();
+    let changes = match json_object(call) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let Some(i) = definition_index(&call.state.email.definitions, &key) else {
+        return definition_not_found(&key);
+    };
+    match changes.get("definitionKey") {
+        None => {}
+        Some(Value::String(k)) if *k == key => {}
+        Some(_) => return bad_request("The `definitionKey` of a definition cannot change.").into_response(),
+    }
+    if let Some(v) = changes.get("name") {
+        if v.as_str().is_none_or(|n| n.trim().is_empty()) {
+            return bad_request("`name` must be a non-empty string.").into_response();
+        }
+    }
+    let definition = &mut call.state.email.definitions[i];
+    if let Value::Object(map) = definition {
+        map.extend(changes);
+    }
+    with_request_id(StatusCode::OK, definition)
+}
+
+/// `DELETE /messaging/v1/email/definitions/{definitionKey}`: 200
+/// `{"requestId", "deletedDefinitionKey", "message": "Success"}`.
+pub(crate) fn delete_definition(call: &mut Call<'_>) -> Response {
+    let key = call.param("definitionKey").to_owned();
+    let Some(i) = definition_index(&call.state.email.definitions, &key) else {
+        return definition_not_found(&key);
+    };
+    call.state.email.definitions.remove(i);
     json_response(
-        StatusCode::ACCEPTED,
-        &json!({
-            "requestId": request_id(),
-            "errorcode": 0,
-            "responses": [{ "messageKey": message_key }],
-        }),
+        StatusCode::OK,
+        &json!({ "requestId": request_id(), "deletedDefinitionKey": key, "message": "Success" }),
     )
 }
 
@@ -154,12 +283,8 @@ pub(crate) fn send(call: &mut Call<'_>) -> Response {
 pub(crate) fn message_status(call: &mut Call<'_>) -> Response {
     let message_key = call.param("messageKey");
     let Some(send) = call.state.email.sends.iter().find(|s| s.message_key == message_key) else {
-        return ApiError::new(
-            StatusCode::NOT_FOUND,
-            0,
-            format!("No message with messageKey `{message_key}` was found."),
-        )
-        .into_response();
+        return ApiError::not_found(0, format!("No message with messageKey `{message_key}` was found."))
+            .into_response();
     };
     let field = |f: &str| send.recipient.get(f).cloned().unwrap_or(Value::Null);
     json_response(

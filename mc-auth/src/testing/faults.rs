@@ -50,6 +50,7 @@ enum Action {
         body: Bytes,
     },
     Unauthorized,
+    SoapFault(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +87,8 @@ impl Fault {
         Fault::new(Action::Delay(by))
     }
 
-    /// Answer 200 with `Content-Type: application/json` and a truncated JSON body.
+    /// Answer 200 with `Content-Type: application/json` and a truncated JSON body (for
+    /// `/Service.asmx`: `text/xml` and a truncated SOAP envelope).
     pub fn malformed_body() -> Self {
         Fault::new(Action::Malformed)
     }
@@ -104,6 +106,18 @@ impl Fault {
     /// `invalid_client` for token requests.
     pub fn unauthorized() -> Self {
         Fault::new(Action::Unauthorized)
+    }
+
+    /// Answer HTTP 500 with a SOAP fault (`faultcode` `soap:Client`) with this `faultstring`,
+    /// as MC does for an expired token (`"Token Expired"`) or throttling. Narrow it to SOAP
+    /// calls with [`path_prefix`](Self::path_prefix)`("/Service.asmx")`.
+    ///
+    /// ```
+    /// use mc_auth::testing::Fault;
+    /// let _ = Fault::soap_fault("Token Expired").path_prefix("/Service.asmx");
+    /// ```
+    pub fn soap_fault(faultstring: impl Into<String>) -> Self {
+        Fault::new(Action::SoapFault(faultstring.into()))
     }
 
     /// Apply to the next `n` matching requests (default 1). `usize::MAX` is "until cleared".
@@ -157,8 +171,8 @@ impl Fault {
         })
     }
 
-    /// What to do with the request this fault was taken for.
-    pub(crate) fn apply(&self, kind: RequestKind) -> Applied {
+    /// What to do with the request (of this kind, to this path) this fault was taken for.
+    pub(crate) fn apply(&self, kind: RequestKind, path: &str) -> Applied {
         let response = match &self.action {
             Action::Delay(d) => return Applied::Delay(*d),
             Action::Status(code) => {
@@ -180,6 +194,12 @@ impl Fault {
                     mc_error(status, 0, status.canonical_reason().unwrap_or("Injected fault"))
                 }
             }
+            Action::Malformed if super::soap::is_soap_path(path) => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"))],
+                r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><RetrieveResponseMsg xmlns="http://exacttarget.com/wsdl/partnerAPI"><OverallStatus>OK</Overa"#,
+            )
+                .into_response(),
             Action::Malformed => {
                 let body: &'static str = match kind {
                     RequestKind::Token => r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.trunc","token_type":"Bea"#,
@@ -192,6 +212,7 @@ impl Fault {
                 )
                     .into_response()
             }
+            Action::SoapFault(faultstring) => super::soap::fault("soap:Client", faultstring),
             Action::Body {
                 status,
                 content_type,

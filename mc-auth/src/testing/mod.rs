@@ -90,13 +90,21 @@
 //! ```
 
 mod api;
+mod assets;
+mod async_rows;
+mod contacts;
 mod data_extensions;
 mod email;
 mod faults;
+mod filter;
+mod journeys;
 mod oauth;
 mod package;
 mod record;
 mod server;
+mod sms;
+pub mod soap;
+pub mod soap_objects;
 mod state;
 mod token;
 mod userinfo;
@@ -114,12 +122,17 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use api::{required_scopes, routes, Route};
+pub use api::{operations, required_scopes, routes, EnforcedOperation, Route};
+pub use contacts::StoredContact;
+pub use data_extensions::DataExtensionRow;
 pub use faults::Fault;
+pub use journeys::{FakeJourney, JourneyEvent};
 pub use oauth::{AuthorizingUser, CODE_LIFETIME};
 pub use package::{Package, PackageKind, DEFAULT_MID};
 pub use record::{RecordedRequest, RequestKind};
-pub use state::{DataExtensionRow, EmailSend, IssuedToken};
+pub use sms::SmsSend;
+pub use soap_objects::{AutomationRun, SoapRecord};
+pub use state::{EmailSend, IssuedToken};
 
 use faults::FaultQueue;
 use record::Recorder;
@@ -133,6 +146,9 @@ pub const DEFAULT_SUBDOMAIN: &str = "mc0fake0marketing0cloud00000";
 
 /// The access-token lifetime the fake grants unless told otherwise (`expires_in: 1080`).
 pub const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(1080);
+
+/// Objects per SOAP Retrieve page unless told otherwise (MC's page size).
+pub const DEFAULT_SOAP_PAGE_SIZE: usize = 2500;
 
 /// A running fake Marketing Cloud. Cheap to clone; clones share the server and its state, and
 /// the server shuts down when the last clone is dropped.
@@ -160,6 +176,7 @@ pub struct FakeMarketingCloudBuilder {
     subdomain: String,
     instance_urls: Option<InstanceUrls>,
     packages: Vec<Package>,
+    soap_page_size: usize,
 }
 
 impl fmt::Debug for FakeMarketingCloudBuilder {
@@ -170,11 +187,19 @@ impl fmt::Debug for FakeMarketingCloudBuilder {
             .field("subdomain", &self.subdomain)
             .field("instance_urls", &self.instance_urls)
             .field("packages", &self.packages)
+            .field("soap_page_size", &self.soap_page_size)
             .finish()
     }
 }
 
 impl FakeMarketingCloudBuilder {
+    /// Objects per SOAP Retrieve page ([`DEFAULT_SOAP_PAGE_SIZE`] unless set; 0 counts as 1):
+    /// set it small to make a test follow `MoreDataAvailable` continuations.
+    pub fn soap_page_size(mut self, size: usize) -> Self {
+        self.soap_page_size = size.max(1);
+        self
+    }
+
     /// The clock tokens expire by (default [`Clock::System`]). With a
     /// [`ManualClock`](crate::ManualClock), tokens expire only when the test advances it.
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
@@ -239,6 +264,7 @@ impl FakeMarketingCloudBuilder {
                 clock: self.clock,
                 expires_in: self.expires_in,
                 enterprise_id: DEFAULT_MID,
+                soap_page_size: self.soap_page_size,
             },
             state: Mutex::new(state),
             recorder: Recorder::new(),
@@ -270,6 +296,7 @@ impl FakeMarketingCloud {
             subdomain: DEFAULT_SUBDOMAIN.to_owned(),
             instance_urls: None,
             packages: Vec::new(),
+            soap_page_size: DEFAULT_SOAP_PAGE_SIZE,
         }
     }
 
@@ -497,9 +524,163 @@ impl FakeMarketingCloud {
         self.state().email.sends.clone()
     }
 
+    /// Stores a transactional SMS definition as `POST /messaging/v1/sms/definitions` would.
+    ///
+    /// # Panics
+    /// When `definition` is not an object with non-empty `definitionKey` and `name`, or its key
+    /// is taken.
+    pub fn add_sms_definition(&self, definition: Value) {
+        let Value::Object(map) = definition else {
+            panic!("an SMS definition must be a JSON object");
+        };
+        let mut state = self.state();
+        if let Err(e) = email::store_definition(&mut state.sms.definitions, map) {
+            panic!("invalid SMS definition: {}", e.message);
+        }
+    }
+
+    /// The stored transactional SMS definitions, in creation order.
+    pub fn sms_definitions(&self) -> Vec<Value> {
+        self.state().sms.definitions.clone()
+    }
+
+    /// The recorded transactional SMS sends (one per recipient), in arrival order.
+    pub fn sms_sends(&self) -> Vec<SmsSend> {
+        self.state().sms.sends.clone()
+    }
+
     /// The rows of a data extension, by external key, in insertion order (empty if unknown).
     pub fn data_extension_rows(&self, key: &str) -> Vec<DataExtensionRow> {
-        self.state().data_extensions.get(key).cloned().unwrap_or_default()
+        self.state()
+            .data_extensions
+            .get(key)
+            .map(|de| de.rows.clone())
+            .unwrap_or_default()
+    }
+
+    /// The external keys of the data extensions the fake knows, sorted.
+    pub fn data_extension_keys(&self) -> Vec<String> {
+        self.state().data_extensions.keys().cloned().collect()
+    }
+
+    /// Defines a data extension (or redefines one, keeping its rows): external key `key`,
+    /// `name` (used by SOAP `DataExtensionObject[name]` and `DataExtension` retrieves), and its
+    /// primary-key columns (they split async and SOAP rows into keys and values).
+    pub fn add_data_extension<I, S>(&self, key: &str, name: &str, primary_keys: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut state = self.state();
+        let de = state
+            .data_extensions
+            .entry(key.to_owned())
+            .or_insert_with(|| data_extensions::DataExtension::new(key));
+        de.name = name.to_owned();
+        de.primary_keys = primary_keys.into_iter().map(Into::into).collect();
+        for k in de.primary_keys.clone() {
+            if !de.has_column(&k) {
+                de.columns.push(k);
+            }
+        }
+    }
+
+    /// Upserts rows into data extension `key` (created if new) as the synchronous rowset
+    /// endpoint would: rows with the same keys merge. A data extension without a primary key
+    /// takes the key columns of the first row.
+    pub fn add_data_extension_rows(&self, key: &str, rows: impl IntoIterator<Item = DataExtensionRow>) {
+        let mut state = self.state();
+        data_extensions::upsert_keyed(&mut state.data_extensions, key, rows.into_iter().collect());
+    }
+
+    /// Makes the status of each asynchronous row request created from now on answer
+    /// `"Pending"` for its first `polls` status polls (and its results be empty meanwhile),
+    /// to exercise a client's polling. 0 (the default) answers `"Complete"` at once.
+    pub fn set_async_pending_polls(&self, polls: u32) {
+        self.state().async_pending_polls = polls;
+    }
+
+    /// Adds a journey (served by `/interaction/v1/interactions`; its entry event key is
+    /// accepted by `/interaction/v1/events`) and returns its id.
+    pub fn add_journey(&self, journey: FakeJourney) -> String {
+        self.state().journeys.add(journey)
+    }
+
+    /// The journeys, as the fake serves them, in creation order.
+    pub fn journeys(&self) -> Vec<Value> {
+        self.state().journeys.journeys.clone()
+    }
+
+    /// The recorded journey entry events, in arrival order.
+    pub fn journey_events(&self) -> Vec<JourneyEvent> {
+        self.state().journeys.events.clone()
+    }
+
+    /// Stores a Content Builder asset as `POST /asset/v1/content/assets` would and returns its
+    /// id.
+    ///
+    /// # Panics
+    /// When `asset` is not an object with a non-empty `name` and an `assetType` with a numeric
+    /// `id`, or its `customerKey` is taken.
+    pub fn add_asset(&self, asset: Value) -> i64 {
+        let Value::Object(map) = asset else {
+            panic!("an asset must be a JSON object");
+        };
+        match self.state().assets.create(map) {
+            Ok(stored) => stored.get("id").and_then(Value::as_i64).unwrap_or_default(),
+            Err(e) => panic!("invalid asset: {}", e.message),
+        }
+    }
+
+    /// The Content Builder assets, as the fake serves them, in creation order.
+    pub fn assets(&self) -> Vec<Value> {
+        self.state().assets.assets.clone()
+    }
+
+    /// One asset by id, as the fake serves it.
+    pub fn asset(&self, id: i64) -> Option<Value> {
+        self.state()
+            .assets
+            .assets
+            .iter()
+            .find(|a| a.get("id").and_then(Value::as_i64) == Some(id))
+            .cloned()
+    }
+
+    /// The contacts, in creation order.
+    pub fn contacts(&self) -> Vec<StoredContact> {
+        self.state().contacts.contacts.clone()
+    }
+
+    /// The SOAP subscribers, in creation order.
+    pub fn subscribers(&self) -> Vec<SoapRecord> {
+        self.state().soap.subscribers.clone()
+    }
+
+    /// Adds (or replaces, by key) a SOAP subscriber with status `Active`; returns its `ID`.
+    pub fn add_subscriber(&self, subscriber_key: &str, email: &str) -> String {
+        self.state().soap.add_subscriber(subscriber_key, email)
+    }
+
+    /// The SOAP lists, in creation order.
+    pub fn lists(&self) -> Vec<SoapRecord> {
+        self.state().soap.lists.clone()
+    }
+
+    /// Adds (or replaces, by key) an automation that SOAP can retrieve and start; returns its
+    /// `ObjectID`.
+    pub fn add_automation(&self, customer_key: &str, name: &str) -> String {
+        self.state().soap.add_automation(customer_key, name)
+    }
+
+    /// The automations, in creation order.
+    pub fn automations(&self) -> Vec<SoapRecord> {
+        self.state().soap.automations.clone()
+    }
+
+    /// Every automation start (SOAP `Perform` `start`), in arrival order.
+    pub fn automation_runs(&self) -> Vec<AutomationRun> {
+        self.state().soap.automation_runs.clone()
     }
 
     /// Sets the user who signs in at `/v2/authorize` (approved at once, with these

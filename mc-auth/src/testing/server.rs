@@ -1,5 +1,6 @@
 //! The HTTP side: one axum fallback handler that records each request, applies injected
-//! faults, and hands the request to the token endpoint or the API route table.
+//! faults, and hands the request to the token endpoint, the SOAP endpoint or the REST route
+//! table.
 
 use std::sync::Arc;
 
@@ -53,7 +54,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
     let fault = lock(&shared.faults).take(kind, path);
     let faulted = fault.is_some();
     if let Some(fault) = fault {
-        match fault.apply(kind) {
+        match fault.apply(kind, path) {
             Applied::Respond(response) => {
                 shared.recorder.complete(seq, response.status().as_u16(), None, true);
                 return response;
@@ -82,6 +83,9 @@ fn answer(
     let mut state = lock(&shared.state);
     if path.trim_end_matches('/') == "/v2/authorize" {
         return (super::oauth::authorize(&shared.config, &mut state, method, query), None);
+    }
+    if super::soap::is_soap_path(path) {
+        return super::soap::handle(&shared.config, &mut state, method, headers, body);
     }
     match kind {
         RequestKind::Token => (token::handle(&shared.config, &mut state, method, headers, body), None),

@@ -7,11 +7,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::assets::AssetState;
+use super::async_rows::AsyncRequest;
+use super::contacts::ContactState;
+use super::data_extensions::DataExtension;
 use super::faults::FaultQueue;
+use super::journeys::JourneyState;
 use super::package::Package;
 use super::record::Recorder;
+use super::sms::SmsState;
+use super::soap_objects::SoapState;
 use crate::{Clock, ScopeSet};
 
 /// Everything the server task and the [`FakeMarketingCloud`](super::FakeMarketingCloud)
@@ -32,6 +39,8 @@ pub(crate) struct Config {
     /// Default access-token lifetime (packages may override it).
     pub expires_in: Duration,
     pub enterprise_id: u64,
+    /// Objects per SOAP Retrieve page.
+    pub soap_page_size: usize,
 }
 
 impl Config {
@@ -51,8 +60,17 @@ pub(crate) struct State {
     pub instance_urls: Option<InstanceUrls>,
     pub user: FakeUser,
     pub email: EmailState,
-    /// Data extension rows by external key.
-    pub data_extensions: BTreeMap<String, Vec<DataExtensionRow>>,
+    pub sms: SmsState,
+    /// Data extensions (with their rows) by external key.
+    pub data_extensions: BTreeMap<String, DataExtension>,
+    /// Asynchronous row requests by request id.
+    pub async_requests: HashMap<String, AsyncRequest>,
+    /// Status polls each new async request answers `Pending` before `Complete`.
+    pub async_pending_polls: u32,
+    pub journeys: JourneyState,
+    pub assets: AssetState,
+    pub contacts: ContactState,
+    pub soap: SoapState,
     /// Authorization codes, refresh tokens and the authorizing user.
     pub oauth: super::oauth::OAuthState,
 }
@@ -66,7 +84,14 @@ impl State {
             instance_urls: None,
             user: FakeUser::default(),
             email: EmailState::default(),
+            sms: SmsState::default(),
             data_extensions: BTreeMap::new(),
+            async_requests: HashMap::new(),
+            async_pending_polls: 0,
+            journeys: JourneyState::default(),
+            assets: AssetState::default(),
+            contacts: ContactState::default(),
+            soap: SoapState::default(),
             oauth: Default::default(),
         }
     }
@@ -150,16 +175,6 @@ pub struct EmailSend {
     pub account_id: u64,
     /// The client id of the package whose token sent it.
     pub client_id: String,
-}
-
-/// A data extension row stored by the fake.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct DataExtensionRow {
-    /// The primary-key fields (`keys` of the upsert).
-    pub keys: Map<String, Value>,
-    /// The other fields (`values` of the upsert), merged over earlier upserts.
-    pub values: Map<String, Value>,
 }
 
 /// A snapshot of an issued access token, without its value.

@@ -1,0 +1,213 @@
+//! Asynchronous data extension row requests (`/data/v1/async/...`).
+//!
+//! - `POST` (insert) and `PUT` (upsert) `/data/v1/async/dataextensions/key:{key}/rows` with
+//!   `{"items": [{column: value, ...}, ...]}` answer 202 `{"requestId", "resultMessages": []}`.
+//!   The rows are written at once, each item on its own (the primary key splits an item into
+//!   keys and values): an insert whose key is taken, an item without every primary-key
+//!   column, or an upsert into a data extension without a primary key fails that item only.
+//! - `GET /data/v1/async/{requestId}/status` answers `{"requestId", "status": {"requestStatus":
+//!   "Complete", "hasErrors", "callDateTime", "completionDateTime", ...}}`; with
+//!   [`set_async_pending_polls`](super::FakeMarketingCloud::set_async_pending_polls) the first
+//!   polls of each request answer `"Pending"` instead (the rows are already written).
+//! - `GET /data/v1/async/{requestId}/results` answers `{"items": [{"status": "OK" | "Error",
+//!   "errorCode", "message"}, ...], ...}`, one item per request item, in order (no items while
+//!   the request is pending).
+//!
+//! An unknown request id is a 404; a body without a non-empty `items` array of objects a 400.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use super::api::{ApiError, Call};
+use super::data_extensions::{DataExtension, VALIDATION};
+use super::util::{json_response, now_rfc3339, request_id};
+
+/// The per-item `errorCode` of a primary-key violation (the fake's choice).
+pub(crate) const DUPLICATE_KEY: i64 = 10006;
+/// The per-item `errorCode` of an item the primary key cannot place (the fake's choice).
+pub(crate) const MISSING_KEY: i64 = 10007;
+
+/// One item's outcome.
+#[derive(Clone, Debug)]
+pub(crate) struct ItemResult {
+    pub error: Option<(i64, String)>,
+}
+
+/// A stored asynchronous request.
+#[derive(Clone, Debug)]
+pub(crate) struct AsyncRequest {
+    pub data_extension: String,
+    pub call_time: String,
+    pub completion_time: String,
+    pub results: Vec<ItemResult>,
+    /// Status polls still to answer `Pending`.
+    pub pending_polls: u32,
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Insert,
+    Upsert,
+}
+
+fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
+    let body = call.json_object(VALIDATION)?;
+    let Some(Value::Array(items)) = body.get("items") else {
+        return Err(ApiError::bad_request(
+            VALIDATION,
+            "`items` is required and must be an array.",
+        ));
+    };
+    if items.is_empty() {
+        return Err(ApiError::bad_request(
+            VALIDATION,
+            "`items` must contain at least one item.",
+        ));
+    }
+    items
+        .iter()
+        .map(|i| match i {
+            Value::Object(m) => Ok(m.clone()),
+            _ => Err(ApiError::bad_request(
+                VALIDATION,
+                "Every item must be an object of column values.",
+            )),
+        })
+        .collect()
+}
+
+fn apply(de: &mut DataExtension, mode: Mode, item: &Map<String, Value>) -> ItemResult {
+    let row = de.split(item);
+    let missing = de.missing_keys(&row);
+    let error = match mode {
+        Mode::Upsert if de.primary_keys.is_empty() => Some((
+            MISSING_KEY,
+            "The data extension has no primary key, so rows cannot be upserted.".to_owned(),
+        )),
+        _ if !missing.is_empty() => Some((
+            MISSING_KEY,
+            format!("The primary key column(s) {} are missing.", missing.join(", ")),
+        )),
+        Mode::Insert if de.find(&row).is_some() => Some((
+            DUPLICATE_KEY,
+            "Violation of PRIMARY KEY constraint: a row with this key already exists.".to_owned(),
+        )),
+        Mode::Insert => {
+            de.insert(row);
+            None
+        }
+        Mode::Upsert => {
+            de.upsert(row);
+            None
+        }
+    };
+    ItemResult { error }
+}
+
+fn accept(call: &mut Call<'_>, mode: Mode) -> Response {
+    let items = match items(call) {
+        Ok(i) => i,
+        Err(e) => return e.into_response(),
+    };
+    let key = call.param("key").to_owned();
+    let state = &mut *call.state;
+    let de = state
+        .data_extensions
+        .entry(key.clone())
+        .or_insert_with(|| DataExtension::new(&key));
+    let call_time = now_rfc3339();
+    let results = items.iter().map(|item| apply(de, mode, item)).collect();
+    let id = request_id();
+    state.async_requests.insert(
+        id.clone(),
+        AsyncRequest {
+            data_extension: key,
+            call_time: call_time.clone(),
+            completion_time: call_time,
+            results,
+            pending_polls: state.async_pending_polls,
+        },
+    );
+    json_response(StatusCode::ACCEPTED, &json!({ "requestId": id, "resultMessages": [] }))
+}
+
+/// `POST /data/v1/async/dataextensions/key:{key}/rows`.
+pub(crate) fn insert(call: &mut Call<'_>) -> Response {
+    accept(call, Mode::Insert)
+}
+
+/// `PUT /data/v1/async/dataextensions/key:{key}/rows`.
+pub(crate) fn upsert(call: &mut Call<'_>) -> Response {
+    accept(call, Mode::Upsert)
+}
+
+fn not_found(id: &str) -> Response {
+    ApiError::not_found(VALIDATION, format!("No async request with requestId `{id}` exists.")).into_response()
+}
+
+/// `GET /data/v1/async/{requestId}/status`.
+pub(crate) fn status(call: &mut Call<'_>) -> Response {
+    let id = call.param("requestId").to_owned();
+    let Some(req) = call.state.async_requests.get_mut(&id) else {
+        return not_found(&id);
+    };
+    let pending = req.pending_polls > 0;
+    req.pending_polls = req.pending_polls.saturating_sub(1);
+    let has_errors = req.results.iter().any(|r| r.error.is_some());
+    let status = if pending {
+        json!({
+            "callDateTime": req.call_time,
+            "hasErrors": false,
+            "pipelineType": "DataIngestion",
+            "requestStatus": "Pending",
+            "resultStatus": "Pending",
+            "requestId": id,
+        })
+    } else {
+        json!({
+            "callDateTime": req.call_time,
+            "completionDateTime": req.completion_time,
+            "hasErrors": has_errors,
+            "pipelineType": "DataIngestion",
+            "requestStatus": "Complete",
+            "resultStatus": if has_errors { "Error" } else { "OK" },
+            "requestId": id,
+        })
+    };
+    json_response(
+        StatusCode::OK,
+        &json!({ "requestId": id, "status": status, "resultMessages": [] }),
+    )
+}
+
+/// `GET /data/v1/async/{requestId}/results`.
+pub(crate) fn results(call: &mut Call<'_>) -> Response {
+    let id = call.param("requestId").to_owned();
+    let Some(req) = call.state.async_requests.get(&id) else {
+        return not_found(&id);
+    };
+    let items: Vec<Value> = if req.pending_polls > 0 {
+        Vec::new()
+    } else {
+        req.results
+            .iter()
+            .map(|r| match &r.error {
+                None => json!({ "status": "OK", "errorCode": null, "message": "" }),
+                Some((code, message)) => json!({ "status": "Error", "errorCode": code, "message": message }),
+            })
+            .collect()
+    };
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "requestId": id,
+            "customObjectKey": req.data_extension,
+            "page": 1,
+            "pageSize": items.len(),
+            "count": items.len(),
+            "items": items,
+            "resultMessages": [],
+        }),
+    )
+}

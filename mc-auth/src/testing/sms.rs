@@ -1,0 +1,133 @@
+//! Transactional SMS (`/messaging/v1/sms/...`): definitions (create, list) and sends (one or a
+//! batch), with the same rules and answers as transactional email: a send needs a known
+//! `definitionKey` and recipients with `to` or `contactKey`; a definition needs a
+//! `definitionKey` and a `name`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::api::{page_of, Call};
+use super::email::{
+    self, accepted, batch_recipients, json_object, known_definition, recipient, Recipients, MAX_PAGE_SIZE,
+};
+use super::util::{json_response, request_id};
+
+/// A transactional SMS send recorded by the fake (one per recipient).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SmsSend {
+    /// The message key: from the path, or the recipient's `messageKey` in a batch.
+    pub message_key: String,
+    /// The `definitionKey` of the body.
+    pub definition_key: String,
+    /// The recipient object (`to`, `contactKey`, ...).
+    pub recipient: Value,
+    /// `content.message` of the body, when the send overrides the definition's text.
+    pub text: Option<String>,
+    /// The whole request body.
+    pub body: Value,
+    /// The MID of the business unit of the token that sent it.
+    pub account_id: u64,
+    /// The client id of the package whose token sent it.
+    pub client_id: String,
+}
+
+/// Transactional SMS state.
+#[derive(Default)]
+pub(crate) struct SmsState {
+    /// Definitions in creation order (JSON objects with a `definitionKey`).
+    pub definitions: Vec<Value>,
+    /// Sends in arrival order.
+    pub sends: Vec<SmsSend>,
+}
+
+/// `POST /messaging/v1/sms/definitions`: requires `definitionKey` and `name`; 201 with the
+/// definition.
+pub(crate) fn create_definition(call: &mut Call<'_>) -> Response {
+    let result = json_object(call).and_then(|d| email::store_definition(&mut call.state.sms.definitions, d));
+    match result {
+        Ok(Value::Object(mut body)) => {
+            body.insert("requestId".to_owned(), Value::String(request_id()));
+            json_response(StatusCode::CREATED, &body)
+        }
+        Ok(other) => json_response(StatusCode::CREATED, &other),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /messaging/v1/sms/definitions` (`$page`, `$pageSize`).
+pub(crate) fn list_definitions(call: &mut Call<'_>) -> Response {
+    let page = call.page_param("$page", 1, usize::MAX);
+    let page_size = call.page_param("$pageSize", 50, MAX_PAGE_SIZE);
+    let all = &call.state.sms.definitions;
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "requestId": request_id(),
+            "definitions": page_of(all, page, page_size),
+            "count": all.len(),
+            "page": page,
+            "pageSize": page_size,
+        }),
+    )
+}
+
+fn record(call: &mut Call<'_>, definition_key: &str, sends: Recipients, body: &Value) {
+    let (account_id, client_id) = (call.token.account_id, call.token.client_id.clone());
+    let text = body
+        .get("content")
+        .and_then(|c| c.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let stored = &mut call.state.sms.sends;
+    for (message_key, recipient) in sends {
+        stored.retain(|s| s.message_key != message_key);
+        stored.push(SmsSend {
+            message_key,
+            definition_key: definition_key.to_owned(),
+            recipient: Value::Object(recipient),
+            text: text.clone(),
+            body: body.clone(),
+            account_id,
+            client_id: client_id.clone(),
+        });
+    }
+}
+
+/// `POST /messaging/v1/sms/messages/{messageKey}`: one message.
+pub(crate) fn send(call: &mut Call<'_>) -> Response {
+    let message_key = call.param("messageKey").to_owned();
+    let parsed = json_object(call).and_then(|body| {
+        let definition_key = known_definition(&call.state.sms.definitions, &body)?;
+        let recipient = recipient(body.get("recipient"))?;
+        Ok((body, definition_key, recipient))
+    });
+    let (body, definition_key, recipient) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    record(
+        call,
+        &definition_key,
+        vec![(message_key.clone(), recipient)],
+        &Value::Object(body),
+    );
+    accepted(&[message_key])
+}
+
+/// `POST /messaging/v1/sms/messages`: one definition, many `recipients`.
+pub(crate) fn send_batch(call: &mut Call<'_>) -> Response {
+    let parsed = json_object(call).and_then(|body| {
+        let definition_key = known_definition(&call.state.sms.definitions, &body)?;
+        let recipients = batch_recipients(&body)?;
+        Ok((body, definition_key, recipients))
+    });
+    let (body, definition_key, recipients) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let keys: Vec<String> = recipients.iter().map(|(k, _)| k.clone()).collect();
+    record(call, &definition_key, recipients, &Value::Object(body));
+    accepted(&keys)
+}

@@ -1,0 +1,393 @@
+//! The SOAP API: `POST /Service.asmx` on the fake's one host.
+//!
+//! A request is answered in this order:
+//! 1. anything but `POST` is a 405; a body that is not a SOAP envelope with a body element is
+//!    an HTTP 500 fault (`soap:Client`);
+//! 2. the token comes from the `<fueloauth>` header element: an unknown or expired token is
+//!    MC's HTTP 500 fault with `faultstring` `Token Expired` (`faultcode` `soap:Client`); a
+//!    request without the element gets a fault saying so;
+//! 3. the `SOAPAction` header (bare, quoted, or a URI ending in the action) must name the body
+//!    element's action (`Retrieve` for `RetrieveRequestMsg`, `Create` for `CreateRequest`,
+//!    `Update`, `Delete`, `Perform` for `PerformRequestMsg`), otherwise a fault; other
+//!    actions (`Describe`, `Configure`, ...) are a fault too;
+//! 4. scopes: every (action, object type) of the request that the catalog lists (operations
+//!    with `api = "soap"` in `scopes.toml`, see [`operations`](super::operations)) needs its
+//!    scopes, otherwise an HTTP 500 fault whose `faultstring` starts with `Insufficient
+//!    Privileges` and names the missing scopes (MC's wording for SOAP is unconfirmed);
+//! 5. the action itself, see [`soap_objects`](super::soap_objects).
+//!
+//! Answers are `text/xml; charset=utf-8` envelopes written with the crate's XML writer, so
+//! every value is escaped.
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::api::operation_info;
+use super::soap_objects::{self, OutObject, Outcome, Request};
+use super::state::{Config, State, TokenRecord};
+use crate::scope::Api;
+use crate::soap::xml::{parse, Element, XmlWriter};
+use crate::soap::{PARTNER_NS, SOAP_ENV_NS};
+
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
+
+/// One SOAP operation of the catalog, as the fake enforces it.
+#[derive(Debug)]
+pub(crate) struct SoapOperation {
+    pub name: &'static str,
+    pub action: &'static str,
+    pub object_type: &'static str,
+    pub scopes: &'static [&'static str],
+}
+
+impl SoapOperation {
+    /// The catalog's entry for `name` (a name missing from `scopes.toml` fails the build).
+    const fn of(name: &str) -> SoapOperation {
+        let info = operation_info(name);
+        assert!(matches!(info.api, Api::Soap), "a SOAP operation needs api = \"soap\"");
+        SoapOperation {
+            name: info.name,
+            action: info.method,
+            object_type: info.path,
+            scopes: info.scopes,
+        }
+    }
+}
+
+/// THE SOAP table: every (action, object type) the fake serves with a scope check.
+pub(crate) const OPERATIONS: &[SoapOperation] = &[
+    SoapOperation::of("soap_retrieve_data_extensions"),
+    SoapOperation::of("soap_retrieve_data_extension_rows"),
+    SoapOperation::of("soap_create_data_extension_rows"),
+    SoapOperation::of("soap_update_data_extension_rows"),
+    SoapOperation::of("soap_delete_data_extension_rows"),
+    SoapOperation::of("soap_retrieve_subscribers"),
+    SoapOperation::of("soap_create_subscribers"),
+    SoapOperation::of("soap_update_subscribers"),
+    SoapOperation::of("soap_delete_subscribers"),
+    SoapOperation::of("soap_retrieve_lists"),
+    SoapOperation::of("soap_create_lists"),
+    SoapOperation::of("soap_retrieve_automations"),
+    SoapOperation::of("start_automation"),
+];
+
+/// The catalog operation for an action on an object type (`DataExtensionObject[key]` counts
+/// as `DataExtensionObject`).
+pub(crate) fn operation_for(action: &str, object_type: &str) -> Option<&'static SoapOperation> {
+    let base = base_type(object_type);
+    OPERATIONS.iter().find(|o| o.action == action && o.object_type == base)
+}
+
+/// `DataExtensionObject[key]` → `DataExtensionObject`.
+pub(crate) fn base_type(object_type: &str) -> &str {
+    let t = object_type.trim();
+    match t.find('[') {
+        Some(i) if t.ends_with(']') => &t[..i],
+        _ => t,
+    }
+}
+
+/// True when `path` is the SOAP endpoint.
+pub(crate) fn is_soap_path(path: &str) -> bool {
+    path.trim_end_matches('/').eq_ignore_ascii_case("/Service.asmx")
+}
+
+// ---- writing ----
+
+/// A SOAP envelope around what `body` writes.
+pub(crate) fn envelope(body: impl FnOnce(&mut XmlWriter)) -> Vec<u8> {
+    let mut w = XmlWriter::new();
+    w.open(
+        "soap:Envelope",
+        &[
+            ("xmlns:soap", SOAP_ENV_NS),
+            ("xmlns:xsi", XSI_NS),
+            ("xmlns:xsd", XSD_NS),
+        ],
+    );
+    w.open("soap:Body", &[]);
+    body(&mut w);
+    w.close("soap:Body");
+    w.close("soap:Envelope");
+    w.finish()
+}
+
+/// An XML response.
+pub(crate) fn xml_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// An HTTP 500 SOAP fault.
+pub(crate) fn fault(faultcode: &str, faultstring: &str) -> Response {
+    let body = envelope(|w| {
+        w.open("soap:Fault", &[]);
+        w.text_element("faultcode", faultcode);
+        w.text_element("faultstring", faultstring);
+        w.close("soap:Fault");
+    });
+    xml_response(StatusCode::INTERNAL_SERVER_ERROR, body)
+}
+
+/// MC's fault for an unknown or expired token.
+fn token_expired() -> Response {
+    fault("soap:Client", "Token Expired")
+}
+
+/// Writes an object: text properties (dotted names nest: `Client.ID` is
+/// `<Client><ID>..</ID></Client>`), then a data extension row's `Properties`.
+pub(crate) fn write_object(w: &mut XmlWriter, element: &str, object: &OutObject) {
+    w.open(element, &[("xsi:type", object.xsi_type.as_str())]);
+    for (name, value) in &object.props {
+        let parts: Vec<&str> = name.split('.').filter(|p| !p.is_empty()).collect();
+        let Some((last, outer)) = parts.split_last() else {
+            continue;
+        };
+        for p in outer {
+            w.open(p, &[]);
+        }
+        w.text_element(last, value);
+        for p in outer.iter().rev() {
+            w.close(p);
+        }
+    }
+    if let Some(row) = &object.row {
+        w.open("Properties", &[]);
+        for (name, value) in row {
+            w.open("Property", &[]);
+            w.text_element("Name", name);
+            w.text_element("Value", value);
+            w.close("Property");
+        }
+        w.close("Properties");
+    }
+    w.close(element);
+}
+
+/// One `element` (`Results`, or Perform's `Result`) per outcome.
+fn write_results(w: &mut XmlWriter, outcomes: &[Outcome], element: &str) {
+    for (i, o) in outcomes.iter().enumerate() {
+        w.open(element, &[]);
+        w.text_element("StatusCode", if o.error_code.is_none() { "OK" } else { "Error" });
+        w.text_element("StatusMessage", &o.message);
+        w.text_element("OrdinalID", &i.to_string());
+        if let Some(code) = o.error_code {
+            w.text_element("ErrorCode", &code.to_string());
+        }
+        if let Some(id) = &o.new_id {
+            w.text_element("NewID", id);
+        }
+        if let Some(object) = &o.object {
+            write_object(w, "Object", object);
+        }
+        w.close(element);
+    }
+}
+
+fn overall(outcomes: &[Outcome]) -> &'static str {
+    let failed = outcomes.iter().filter(|o| o.error_code.is_some()).count();
+    match failed {
+        0 => "OK",
+        n if n == outcomes.len() => "Error",
+        _ => "Has Errors",
+    }
+}
+
+// ---- reading ----
+
+/// The action a body element asks for.
+fn action_of(element: &str) -> Option<&'static str> {
+    Some(match element {
+        "RetrieveRequestMsg" => "Retrieve",
+        "CreateRequest" => "Create",
+        "UpdateRequest" => "Update",
+        "DeleteRequest" => "Delete",
+        "PerformRequestMsg" => "Perform",
+        _ => return None,
+    })
+}
+
+/// The action named by a `SOAPAction` header: `Retrieve`, `"Retrieve"` or `urn:.../Retrieve`.
+fn soap_action_header(headers: &HeaderMap) -> Option<String> {
+    let raw = headers.get("soapaction")?.to_str().ok()?;
+    let unquoted = raw.trim().trim_matches('"').trim();
+    let action = unquoted.rsplit('/').next().unwrap_or(unquoted);
+    (!action.is_empty()).then(|| action.to_owned())
+}
+
+/// Answers a `/Service.asmx` request; also returns the serial of the token used, when the
+/// fake issued it.
+pub(crate) fn handle(
+    config: &Config,
+    state: &mut State,
+    method: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Response, Option<u64>) {
+    if !method.eq_ignore_ascii_case("POST") {
+        let response = (StatusCode::METHOD_NOT_ALLOWED, "Use POST for /Service.asmx.").into_response();
+        return (response, None);
+    }
+    let root = match parse(body) {
+        Ok(root) => root,
+        Err(problem) => {
+            return (
+                fault(
+                    "soap:Client",
+                    &format!("The request is not a SOAP envelope: {problem}."),
+                ),
+                None,
+            )
+        }
+    };
+    let message = match (root.name.as_str(), root.child("Body").and_then(|b| b.children.first())) {
+        ("Envelope", Some(m)) => m,
+        _ => {
+            return (
+                fault("soap:Client", "The request is not a SOAP envelope with a body element."),
+                None,
+            )
+        }
+    };
+    let token_value = root
+        .child("Header")
+        .and_then(|h| h.child("fueloauth"))
+        .map(|t| t.text.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let Some(token_value) = token_value else {
+        return (
+            fault(
+                "soap:Client",
+                "Security requirements are not satisfied: the request has no fueloauth header.",
+            ),
+            None,
+        );
+    };
+    let Some(token) = state.tokens.get(&token_value).cloned() else {
+        return (token_expired(), None);
+    };
+    let serial = Some(token.serial);
+    if token.is_expired(config.clock.now()) {
+        return (token_expired(), serial);
+    }
+    let Some(action) = action_of(&message.name) else {
+        let text = format!(
+            "The fake Marketing Cloud does not support the SOAP request `{}`.",
+            message.name
+        );
+        return (fault("soap:Client", &text), serial);
+    };
+    match soap_action_header(headers) {
+        Some(h) if h == action => {}
+        Some(h) => {
+            let text = format!(
+                "The SOAPAction header `{h}` does not match the request body `{}`.",
+                message.name
+            );
+            return (fault("soap:Client", &text), serial);
+        }
+        None => return (fault("soap:Client", "The SOAPAction header is missing."), serial),
+    }
+    let request = match Request::parse(action, message) {
+        Ok(r) => r,
+        Err(problem) => return (fault("soap:Client", &problem), serial),
+    };
+    if let Some(missing) = missing_scopes(&token, action, &request.object_types()) {
+        let text = format!(
+            "Insufficient Privileges: {action} on {} needs the scope(s) {}.",
+            missing.0,
+            missing.1.join(" ")
+        );
+        return (fault("soap:Client", &text), serial);
+    }
+    let ctx = soap_objects::Context { config, token: &token };
+    (answer(state, &ctx, request), serial)
+}
+
+/// The first object type of the request whose scopes the token lacks, and those scopes.
+fn missing_scopes(token: &TokenRecord, action: &str, types: &[String]) -> Option<(String, Vec<&'static str>)> {
+    types.iter().find_map(|t| {
+        let op = operation_for(action, t)?;
+        let missing: Vec<&'static str> = op
+            .scopes
+            .iter()
+            .copied()
+            .filter(|s| !token.scopes.contains(s))
+            .collect();
+        (!missing.is_empty()).then(|| (base_type(t).to_owned(), missing))
+    })
+}
+
+fn answer(state: &mut State, ctx: &soap_objects::Context<'_>, request: Request) -> Response {
+    let request_id = super::util::request_id();
+    match request {
+        Request::Retrieve(retrieve) => {
+            let page = soap_objects::retrieve(state, ctx, &retrieve);
+            let body = envelope(|w| {
+                w.open("RetrieveResponseMsg", &[("xmlns", PARTNER_NS)]);
+                match &page {
+                    Ok(p) => {
+                        w.text_element("OverallStatus", if p.more { "MoreDataAvailable" } else { "OK" });
+                        w.text_element("RequestID", p.request_id.as_deref().unwrap_or(&request_id));
+                        for o in &p.objects {
+                            write_object(w, "Results", o);
+                        }
+                    }
+                    Err(status) => {
+                        w.text_element("OverallStatus", status);
+                        w.text_element("RequestID", &request_id);
+                    }
+                }
+                w.close("RetrieveResponseMsg");
+            });
+            xml_response(StatusCode::OK, body)
+        }
+        Request::Write { action, objects } => {
+            let outcomes = soap_objects::write(state, ctx, action, &objects);
+            let element = match action {
+                "Create" => "CreateResponse",
+                "Update" => "UpdateResponse",
+                _ => "DeleteResponse",
+            };
+            let body = envelope(|w| {
+                w.open(element, &[("xmlns", PARTNER_NS)]);
+                write_results(w, &outcomes, "Results");
+                w.text_element("RequestID", &request_id);
+                w.text_element("OverallStatus", overall(&outcomes));
+                w.close(element);
+            });
+            xml_response(StatusCode::OK, body)
+        }
+        Request::Perform { action, definitions } => {
+            let outcomes = soap_objects::perform(state, ctx, &action, &definitions);
+            let body = envelope(|w| {
+                w.open("PerformResponseMsg", &[("xmlns", PARTNER_NS)]);
+                w.open("Results", &[]);
+                write_results(w, &outcomes, "Result");
+                w.close("Results");
+                w.text_element("OverallStatus", overall(&outcomes));
+                w.text_element("RequestID", &request_id);
+                w.close("PerformResponseMsg");
+            });
+            xml_response(StatusCode::OK, body)
+        }
+    }
+}
+
+/// Name–value pairs of repeated `<item><Name/><Value/></item>` children of `el`.
+pub(crate) fn name_values(el: &Element, item: &str) -> Vec<(String, String)> {
+    el.children_named(item)
+        .filter_map(|p| {
+            let name = p.child_text("Name")?.trim().to_owned();
+            (!name.is_empty()).then(|| (name, p.child_text("Value").unwrap_or("").to_owned()))
+        })
+        .collect()
+}
