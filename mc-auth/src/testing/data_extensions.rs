@@ -12,15 +12,17 @@
 //! Data extensions spring into existence on first write. Their primary key is whatever
 //! [`add_data_extension`](super::FakeMarketingCloud::add_data_extension) declared, or else the
 //! `keys` column names of the first synchronous upsert; until then a data extension has no
-//! primary key (inserts append, upserts by key fail). Column names are case-insensitive, and
-//! values compare by their text (`"36"` equals `36`).
+//! primary key (inserts append, upserts by key fail). Column names and key values compare
+//! case-insensitively, values by their text (`"36"` equals `36`).
+
+use std::cmp::Ordering;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::api::{page_of, ApiError, Call};
-use super::filter::parse_rest_filter;
+use super::filter::{compare, parse_rest_filter};
 use super::util::{json_response, now_rfc3339, request_id};
 
 /// The `errorcode` of the data APIs' validation errors (the fake's choice).
@@ -88,13 +90,17 @@ pub(crate) fn text_of(v: &Value) -> Option<String> {
     }
 }
 
-/// True when two key maps name the same columns (case-insensitively) with the same text.
+/// True when two key maps name the same columns with equal values, both compared
+/// case-insensitively (as MC's SQL Server collation does; numbers as numbers).
 pub(crate) fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
     a.len() == b.len()
         && a.iter().all(|(k, v)| {
             b.iter()
                 .find(|(k2, _)| k2.eq_ignore_ascii_case(k))
-                .is_some_and(|(_, v2)| text_of(v) == text_of(v2))
+                .is_some_and(|(_, v2)| match (text_of(v), text_of(v2)) {
+                    (Some(x), Some(y)) => compare(&x, &y) == Ordering::Equal,
+                    (x, y) => x == y,
+                })
         })
 }
 

@@ -111,6 +111,10 @@ mod userinfo;
 mod util;
 
 #[cfg(test)]
+mod operation_tests;
+#[cfg(test)]
+mod soap_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
