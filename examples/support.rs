@@ -2,8 +2,22 @@
 //! variables are set) and the built-in fake.
 #![forbid(unsafe_code)]
 
+use std::future::Future;
+
 use mc_auth::testing::{FakeMarketingCloud, Package};
 use mc_auth::Credentials;
+
+/// Runs an example's body on a Tokio runtime, printing any error and exiting 1.
+pub fn run_example<F>(body: F)
+where
+    F: Future<Output = Result<(), Box<dyn std::error::Error>>>,
+{
+    let rt = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    if let Err(e) = rt.block_on(body) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
 
 /// Where an example runs.
 pub enum Target {
@@ -16,7 +30,7 @@ pub enum Target {
 impl Target {
     /// Real MC when `MC_SUBDOMAIN`, `MC_CLIENT_ID` or `MC_CLIENT_SECRET` is set, else a fresh
     /// fake whose installed package has `scopes`.
-    pub async fn from_env_or_fake(scopes: &[&str]) -> mc_auth::Result<Target> {
+    pub async fn from_env_or_fake(scopes: &[&str]) -> Result<Target, Box<dyn std::error::Error>> {
         if Credentials::env_is_set() {
             return Ok(Target::Real(Credentials::from_env()?));
         }

@@ -46,7 +46,7 @@
 //! |---|---|
 //! | [`mc_client`], [`scope`] | client types with compile-time scope checks |
 //! | [`Client`], [`Credentials`] | the runtime client: client credentials, token cache, REST requests |
-//! | `api` | typed operations: transactional email and SMS, data extensions, journeys, assets, contacts, automations |
+//! | [`api`] | typed operations: transactional email and SMS, data extensions, journeys, assets, contacts, automations |
 //! | [`soap`] | the SOAP API: Retrieve, Create, Update, Delete, Perform |
 //! | [`web`] | web and public apps: authorization code, `state`, PKCE, rotating refresh tokens, token stores |
 //! | [`testing`] (feature `testing`) | a fake Marketing Cloud on loopback for your tests |
@@ -74,6 +74,7 @@
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
+pub mod api;
 mod cache;
 mod client;
 mod clock;

@@ -117,6 +117,20 @@ fn rustfmt_once(root: &Path, source: &str) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| format!("rustfmt output: {e}"))
 }
 
+/// `send_email` -> `SendEmail`.
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn lit(s: &str) -> String {
     format!("{s:?}")
 }
@@ -209,6 +223,41 @@ pub fn runtime(c: &Catalog) -> String {
         );
     }
     o.push_str("];\n\n");
+
+    o.push_str(
+        "/// The scopes of each operation in [`OPERATIONS`], as a type to bound on: `Has<op::SendEmail>`\n\
+         /// is `Has<EmailSend>`, and an operation that needs several scopes is a tuple of them.\n\
+         /// Typed API methods are bounded on these, so their compile-time checks come from the same\n\
+         /// table as the fake Marketing Cloud's runtime checks.\n\
+         pub mod op {\n\
+         use super::*;\n\n",
+    );
+    for (i, op) in c.operations.iter().enumerate() {
+        let markers: Vec<String> = op
+            .scopes
+            .iter()
+            .map(|n| {
+                c.scopes
+                    .iter()
+                    .find(|s| &s.name == n)
+                    .map(|s| s.marker())
+                    .unwrap_or_else(|| n.clone())
+            })
+            .collect();
+        let ty = if markers.len() == 1 {
+            markers[0].clone()
+        } else {
+            format!("({})", markers.join(", "))
+        };
+        let _ = writeln!(
+            o,
+            "/// `{}`: {} (see [`OPERATIONS`]`[{i}]`).\npub type {} = {ty};\n",
+            op.name,
+            op.summary,
+            camel(&op.name)
+        );
+    }
+    o.push_str("}\n\n");
 
     o.push_str(
         "/// One trait per scope, carrying the compile error shown when a client type lacks it.\n\

@@ -2155,6 +2155,140 @@ pub const OPERATIONS: &[OperationInfo] = &[
     },
 ];
 
+/// The scopes of each operation in [`OPERATIONS`], as a type to bound on: `Has<op::SendEmail>`
+/// is `Has<EmailSend>`, and an operation that needs several scopes is a tuple of them.
+/// Typed API methods are bounded on these, so their compile-time checks come from the same
+/// table as the fake Marketing Cloud's runtime checks.
+pub mod op {
+    use super::*;
+
+    /// `send_email`: Send one transactional email (see [`OPERATIONS`]`[0]`).
+    pub type SendEmail = EmailSend;
+
+    /// `send_email_batch`: Send a batch of transactional emails (see [`OPERATIONS`]`[1]`).
+    pub type SendEmailBatch = EmailSend;
+
+    /// `create_email_definition`: Create a transactional email definition (see [`OPERATIONS`]`[2]`).
+    pub type CreateEmailDefinition = EmailWrite;
+
+    /// `update_email_definition`: Update a transactional email definition (see [`OPERATIONS`]`[3]`).
+    pub type UpdateEmailDefinition = EmailWrite;
+
+    /// `delete_email_definition`: Delete a transactional email definition (see [`OPERATIONS`]`[4]`).
+    pub type DeleteEmailDefinition = EmailWrite;
+
+    /// `list_email_definitions`: List transactional email definitions (see [`OPERATIONS`]`[5]`).
+    pub type ListEmailDefinitions = EmailRead;
+
+    /// `get_email_definition`: Get a transactional email definition (see [`OPERATIONS`]`[6]`).
+    pub type GetEmailDefinition = EmailRead;
+
+    /// `get_email_message_status`: Get the status of a transactional email message (see [`OPERATIONS`]`[7]`).
+    pub type GetEmailMessageStatus = EmailRead;
+
+    /// `send_sms`: Send one transactional SMS (see [`OPERATIONS`]`[8]`).
+    pub type SendSms = SmsSend;
+
+    /// `send_sms_batch`: Send a batch of transactional SMS (see [`OPERATIONS`]`[9]`).
+    pub type SendSmsBatch = SmsSend;
+
+    /// `create_sms_definition`: Create a transactional SMS definition (see [`OPERATIONS`]`[10]`).
+    pub type CreateSmsDefinition = SmsWrite;
+
+    /// `list_sms_definitions`: List transactional SMS definitions (see [`OPERATIONS`]`[11]`).
+    pub type ListSmsDefinitions = SmsRead;
+
+    /// `upsert_rows`: Upsert data extension rows synchronously (see [`OPERATIONS`]`[12]`).
+    pub type UpsertRows = DataExtensionsWrite;
+
+    /// `insert_rows_async`: Insert data extension rows asynchronously (202 with requestId) (see [`OPERATIONS`]`[13]`).
+    pub type InsertRowsAsync = DataExtensionsWrite;
+
+    /// `upsert_rows_async`: Upsert data extension rows asynchronously (202 with requestId) (see [`OPERATIONS`]`[14]`).
+    pub type UpsertRowsAsync = DataExtensionsWrite;
+
+    /// `async_request_status`: Get the status of an async data extension request (see [`OPERATIONS`]`[15]`).
+    pub type AsyncRequestStatus = DataExtensionsRead;
+
+    /// `async_request_results`: Get the results of an async data extension request (see [`OPERATIONS`]`[16]`).
+    pub type AsyncRequestResults = DataExtensionsRead;
+
+    /// `query_rows`: Query data extension rows ($page, $pageSize, $filter) (see [`OPERATIONS`]`[17]`).
+    pub type QueryRows = DataExtensionsRead;
+
+    /// `fire_journey_event`: Fire a journey entry event (201 with eventInstanceId) (see [`OPERATIONS`]`[18]`).
+    pub type FireJourneyEvent = (JourneysRead, ListAndSubscribersRead);
+
+    /// `list_journeys`: List journeys ($page, $pageSize) (see [`OPERATIONS`]`[19]`).
+    pub type ListJourneys = JourneysRead;
+
+    /// `get_journey`: Get a journey (see [`OPERATIONS`]`[20]`).
+    pub type GetJourney = JourneysRead;
+
+    /// `create_asset`: Create a Content Builder asset (see [`OPERATIONS`]`[21]`).
+    pub type CreateAsset = SavedContentWrite;
+
+    /// `list_assets`: List Content Builder assets (see [`OPERATIONS`]`[22]`).
+    pub type ListAssets = DocumentsAndImagesRead;
+
+    /// `get_asset`: Get a Content Builder asset (see [`OPERATIONS`]`[23]`).
+    pub type GetAsset = DocumentsAndImagesRead;
+
+    /// `query_assets`: Query Content Builder assets (see [`OPERATIONS`]`[24]`).
+    pub type QueryAssets = DocumentsAndImagesRead;
+
+    /// `update_asset`: Update a Content Builder asset (see [`OPERATIONS`]`[25]`).
+    pub type UpdateAsset = DocumentsAndImagesWrite;
+
+    /// `delete_asset`: Delete a Content Builder asset (see [`OPERATIONS`]`[26]`).
+    pub type DeleteAsset = DocumentsAndImagesWrite;
+
+    /// `create_contacts`: Create contacts (see [`OPERATIONS`]`[27]`).
+    pub type CreateContacts = ListAndSubscribersWrite;
+
+    /// `update_contacts`: Update contacts (see [`OPERATIONS`]`[28]`).
+    pub type UpdateContacts = ListAndSubscribersWrite;
+
+    /// `start_automation`: Start an automation (SOAP Perform on Automation) (see [`OPERATIONS`]`[29]`).
+    pub type StartAutomation = AutomationsExecute;
+
+    /// `soap_retrieve_data_extensions`: Retrieve data extensions (SOAP Retrieve on DataExtension) (see [`OPERATIONS`]`[30]`).
+    pub type SoapRetrieveDataExtensions = DataExtensionsRead;
+
+    /// `soap_retrieve_data_extension_rows`: Retrieve data extension rows (SOAP Retrieve on DataExtensionObject[key]) (see [`OPERATIONS`]`[31]`).
+    pub type SoapRetrieveDataExtensionRows = DataExtensionsRead;
+
+    /// `soap_create_data_extension_rows`: Create data extension rows (SOAP Create on DataExtensionObject) (see [`OPERATIONS`]`[32]`).
+    pub type SoapCreateDataExtensionRows = DataExtensionsWrite;
+
+    /// `soap_update_data_extension_rows`: Update data extension rows (SOAP Update on DataExtensionObject) (see [`OPERATIONS`]`[33]`).
+    pub type SoapUpdateDataExtensionRows = DataExtensionsWrite;
+
+    /// `soap_delete_data_extension_rows`: Delete data extension rows (SOAP Delete on DataExtensionObject) (see [`OPERATIONS`]`[34]`).
+    pub type SoapDeleteDataExtensionRows = DataExtensionsWrite;
+
+    /// `soap_retrieve_subscribers`: Retrieve subscribers (SOAP Retrieve on Subscriber) (see [`OPERATIONS`]`[35]`).
+    pub type SoapRetrieveSubscribers = ListAndSubscribersRead;
+
+    /// `soap_create_subscribers`: Create subscribers (SOAP Create on Subscriber) (see [`OPERATIONS`]`[36]`).
+    pub type SoapCreateSubscribers = ListAndSubscribersWrite;
+
+    /// `soap_update_subscribers`: Update subscribers (SOAP Update on Subscriber) (see [`OPERATIONS`]`[37]`).
+    pub type SoapUpdateSubscribers = ListAndSubscribersWrite;
+
+    /// `soap_delete_subscribers`: Delete subscribers (SOAP Delete on Subscriber) (see [`OPERATIONS`]`[38]`).
+    pub type SoapDeleteSubscribers = ListAndSubscribersWrite;
+
+    /// `soap_retrieve_lists`: Retrieve lists (SOAP Retrieve on List) (see [`OPERATIONS`]`[39]`).
+    pub type SoapRetrieveLists = ListAndSubscribersRead;
+
+    /// `soap_create_lists`: Create lists (SOAP Create on List) (see [`OPERATIONS`]`[40]`).
+    pub type SoapCreateLists = ListAndSubscribersWrite;
+
+    /// `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation) (see [`OPERATIONS`]`[41]`).
+    pub type SoapRetrieveAutomations = AutomationsRead;
+}
+
 /// One trait per scope, carrying the compile error shown when a client type lacks it.
 ///
 /// `{Marker}GrantedTo<C>` holds for the marker exactly when client type `C` declares the

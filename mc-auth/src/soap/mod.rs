@@ -393,6 +393,30 @@ pub(crate) fn envelope_for_fuzzing(token: &str, object: &SoapObject) -> Vec<u8> 
     envelope(token, &Action::Create(std::slice::from_ref(object)))
 }
 
+/// `client.soap::<S>()` for `#[mc_client]` types: the SOAP API under scope(s) `S`, which must be
+/// declared (in `mc_auth::api::prelude`).
+///
+/// ```compile_fail,E0277
+/// use mc_auth::api::prelude::*;
+/// use mc_auth::{mc_client, scope};
+/// #[mc_client(scopes = "data_extensions_read")]
+/// struct Reader;
+/// fn f(r: &Reader) {
+///     r.soap::<scope::ListAndSubscribersWrite>(); // not declared
+/// }
+/// ```
+pub trait ScopedSoap: crate::scope::ScopedClient {
+    /// The SOAP API for scope(s) `S`; compiles only if this client type declared them.
+    fn soap<S>(&self) -> Soap<'_, S>
+    where
+        Self: crate::scope::Has<S>,
+    {
+        Soap::new(self.client())
+    }
+}
+
+impl<C: crate::scope::ScopedClient> ScopedSoap for C {}
+
 impl Client {
     /// The SOAP API, without a compile-time scope check (typed clients use `soap::<S>()`).
     pub fn soap(&self) -> Soap<'_> {

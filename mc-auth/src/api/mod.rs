@@ -1,0 +1,52 @@
+//! Typed calls for the Marketing Cloud operations people use most.
+//!
+//! Each family is an extension trait implemented for every `#[mc_client]` type; each method
+//! is bounded on the scopes MC requires for it (from the operation table in `scopes.toml`,
+//! generated into [`crate::scope::op`]), so a call the token could not make does not compile.
+//! Bring them all into scope with `use mc_auth::api::prelude::*;`.
+//!
+//! | family | trait | operations |
+//! |---|---|---|
+//! | transactional email | [`TransactionalEmail`](email::TransactionalEmail) | send one, send batch, create / get / list definitions, message status |
+//! | transactional SMS | [`TransactionalSms`](sms::TransactionalSms) | send |
+//! | data extensions | [`DataExtensions`](data_extensions::DataExtensions) | sync upsert, async insert / upsert with a polling handle, paged queries |
+//! | journeys | [`Journeys`](journeys::Journeys) | fire entry event, list journeys |
+//! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, query, update, delete assets |
+//! | contacts | [`Contacts`](contacts::Contacts) | create, update |
+//! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
+//!
+//! Paged results are lazy [`Stream`](futures_util::stream::Stream)s: the next page is fetched
+//! only when the items of the previous one are used up.
+
+pub mod assets;
+pub mod automation;
+pub mod contacts;
+pub mod data_extensions;
+pub mod email;
+pub mod journeys;
+mod paging;
+pub mod sms;
+
+pub use paging::MAX_PAGE_SIZE;
+
+/// Every API trait, for `use mc_auth::api::prelude::*;`.
+pub mod prelude {
+    pub use super::assets::ContentBuilder;
+    pub use super::automation::Automations;
+    pub use super::contacts::Contacts;
+    pub use super::data_extensions::DataExtensions;
+    pub use super::email::TransactionalEmail;
+    pub use super::journeys::Journeys;
+    pub use super::sms::TransactionalSms;
+    pub use crate::soap::ScopedSoap;
+}
+
+/// Percent-encodes a user value for use as one path segment.
+pub(crate) fn encode_segment(value: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
