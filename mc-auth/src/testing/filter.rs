@@ -145,11 +145,24 @@ pub(crate) fn like(text: &str, pattern: &str) -> bool {
 /// literal := 'text' (a quote doubled inside) | number | true | false
 /// ```
 ///
-/// Names are letters, digits, `_`, `.` and `-`; keywords are case-insensitive. Anything else
-/// is an error (the message says what was expected).
+/// Names are letters, digits, `_`, `.` and `-`; keywords are case-insensitive. At most
+/// [`MAX_COMPARISONS`] comparisons and [`MAX_NESTING`] levels of parentheses. Anything else is
+/// an error (the message says what was expected).
 pub(crate) fn parse_rest_filter(input: &str) -> Result<Filter, String> {
     let tokens = tokenize(input)?;
-    let mut p = Parser { tokens, pos: 0 };
+    let comparisons = tokens
+        .iter()
+        .filter(|t| matches!(t, Token::Word(w) if ["and", "or"].iter().any(|k| w.eq_ignore_ascii_case(k))))
+        .count()
+        + 1;
+    if comparisons > MAX_COMPARISONS {
+        return Err(format!("more than {MAX_COMPARISONS} comparisons"));
+    }
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let filter = p.or()?;
     match p.tokens.get(p.pos) {
         None => Ok(filter),
@@ -224,9 +237,15 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
+/// Most comparisons in one `$filter`.
+pub(crate) const MAX_COMPARISONS: usize = 64;
+/// Deepest parenthesis nesting in one `$filter`.
+pub(crate) const MAX_NESTING: usize = 16;
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -258,7 +277,12 @@ impl Parser {
         match self.tokens.get(self.pos).cloned() {
             Some(Token::Open) => {
                 self.pos += 1;
+                self.depth += 1;
+                if self.depth > MAX_NESTING {
+                    return Err(format!("parentheses nest deeper than {MAX_NESTING}"));
+                }
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.tokens.get(self.pos) {
                     Some(Token::Close) => {
                         self.pos += 1;
@@ -359,6 +383,12 @@ mod tests {
         ] {
             assert!(parse_rest_filter(f).is_err(), "{f}");
         }
+        let deep = format!("{}A eq 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse_rest_filter(&deep).is_err());
+        let long = vec!["A eq 1"; 10_000].join(" and ");
+        assert!(parse_rest_filter(&long).is_err());
+        let ok = vec!["A eq 1"; MAX_COMPARISONS].join(" or ");
+        assert!(parse_rest_filter(&ok).is_ok());
     }
 
     #[test]

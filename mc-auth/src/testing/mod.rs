@@ -14,19 +14,24 @@
 //!   gives 401 `invalid_client` in MC's exact body; an unknown grant type gives 400
 //!   `unsupported_grant_type`; a body that is not a JSON object, or not sent as
 //!   `application/json`, gives 400 `invalid_request`.
-//! - **Protected endpoints** check `Authorization: Bearer ...`: an unknown or expired token
-//!   gets MC's 401 "Not Authorized", a token without the needed scope MC's 403 "Insufficient
-//!   Privileges" (errorcode 20002). The endpoints and their scopes are listed by [`routes`]:
-//!   `/v2/userinfo`, transactional email definitions, sends and send status, and data
-//!   extension row upserts, all with in-memory state you can inspect.
+//! - **REST operations** check `Authorization: Bearer ...`: an unknown or expired token gets
+//!   MC's 401 "Not Authorized", a token without a needed scope MC's 403 "Insufficient
+//!   Privileges" (errorcode 20002). Every operation of the scope catalog
+//!   ([`crate::scope::OPERATIONS`], generated from `scopes.toml`) is served with in-memory
+//!   state you can inspect and seed (see [below](#what-the-fake-serves)); the method, path and
+//!   scopes of each route come from that table, so the compile-time scope bounds and the
+//!   fake's checks cannot disagree. [`routes`] and [`operations`] list what is enforced.
+//! - **SOAP** (`POST /Service.asmx`, token in the `fueloauth` header) serves Retrieve,
+//!   Create, Update, Delete and Perform on the catalog's SOAP object types, with scope checks
+//!   per action and object type.
 //! - Tokens expire by the fake's [`Clock`] (inject a [`ManualClock`](crate::ManualClock) to
 //!   control it) or on demand ([`expire_tokens`](FakeMarketingCloud::expire_tokens)).
 //! - **Every request is recorded** ([`requests`](FakeMarketingCloud::requests),
 //!   [`token_request_count`](FakeMarketingCloud::token_request_count), ...), and tests can
 //!   await request counts without sleeping
 //!   ([`wait_for_token_requests`](FakeMarketingCloud::wait_for_token_requests)).
-//! - **Faults** (status codes, rate limiting, delays, malformed bodies, spurious 401s) can be
-//!   injected for the next N requests with [`FakeMarketingCloud::inject`].
+//! - **Faults** (status codes, rate limiting, delays, malformed bodies, spurious 401s, SOAP
+//!   faults) can be injected for the next N requests with [`FakeMarketingCloud::inject`].
 //!
 //! The fake shuts down when the last clone of its [`FakeMarketingCloud`] is dropped. Debug
 //! output of every type here hides client secrets and tokens.
@@ -88,6 +93,52 @@
 //! assert_eq!(get().send().await.unwrap().status(), 401);
 //! # });
 //! ```
+//!
+//! # What the fake serves
+//!
+//! Error bodies are MC's `{"documentation", "errorcode", "message"}`; where MC's errorcode for
+//! a case is unknown the fake uses its own (10000 for data, asset and contact validation,
+//! 10001 for messaging, 30000 for journeys). Lists take `$page` (1-based) and `$pageSize`.
+//!
+//! | family | behaviour | inspect / seed |
+//! |---|---|---|
+//! | transactional email | definitions: create (needs `definitionKey`, `name`), list, get, update (merges fields; the key cannot change), delete; sends of one or a batch (a known definition, recipients with `to` or `contactKey`, batch message keys generated when missing) answer 202; message status | [`email_definitions`](FakeMarketingCloud::email_definitions), [`email_sends`](FakeMarketingCloud::email_sends), [`add_email_definition`](FakeMarketingCloud::add_email_definition) |
+//! | transactional SMS | the same rules: definitions create and list, sends of one or a batch | [`sms_definitions`](FakeMarketingCloud::sms_definitions), [`sms_sends`](FakeMarketingCloud::sms_sends), [`add_sms_definition`](FakeMarketingCloud::add_sms_definition) |
+//! | data extension rows | one store per external key, shared by REST and SOAP; synchronous upsert; async insert (`POST`) / upsert (`PUT`) answering 202 with a `requestId`, per-item results (duplicate or missing primary key), status `Complete` (or `Pending` for a set number of polls); row queries with real paging (at most 2,500 a page) and `$filter` (`Col eq 'v'`, also `ne gt ge lt le like`, `and`, `or`, parentheses; anything else a 400). Names and key values compare case-insensitively | [`data_extension_rows`](FakeMarketingCloud::data_extension_rows), [`data_extension_keys`](FakeMarketingCloud::data_extension_keys), [`add_data_extension`](FakeMarketingCloud::add_data_extension) (name and primary key), [`add_data_extension_rows`](FakeMarketingCloud::add_data_extension_rows), [`set_async_pending_polls`](FakeMarketingCloud::set_async_pending_polls) |
+//! | journeys | entry events answer 201 with an `eventInstanceId` **only for event definition keys of added journeys** (others: 400, so typos show); list and get (by id, or `key:{key}`) | [`journey_events`](FakeMarketingCloud::journey_events), [`journeys`](FakeMarketingCloud::journeys), [`add_journey`](FakeMarketingCloud::add_journey) with [`FakeJourney`] |
+//! | Content Builder | create (needs `name` and `assetType.id`; assigns `id` and a unique `customerKey`), list (`$filter` on dotted paths), get, query (`simpleOperator` `equal notEqual greaterThan greaterThanOrEqual lessThan lessThanOrEqual like contains in isNull isNotNull`, nested `AND`/`OR`, `sort`), update (merges fields), delete (then 404) | [`assets`](FakeMarketingCloud::assets), [`asset`](FakeMarketingCloud::asset), [`add_asset`](FakeMarketingCloud::add_asset) |
+//! | contacts | create (a taken key fails) and update (an unknown key fails) with attribute sets; `operationStatus` `OK`, or a 400 with `FAIL` | [`contacts`](FakeMarketingCloud::contacts) |
+//! | SOAP | see below | [`subscribers`](FakeMarketingCloud::subscribers), [`add_subscriber`](FakeMarketingCloud::add_subscriber), [`lists`](FakeMarketingCloud::lists), [`automations`](FakeMarketingCloud::automations), [`add_automation`](FakeMarketingCloud::add_automation), [`automation_runs`](FakeMarketingCloud::automation_runs) |
+//!
+//! **SOAP.** A request is checked in this order: `POST` (else 405); a SOAP envelope with a
+//! body element (else an HTTP 500 fault); the `fueloauth` token (unknown or expired: MC's
+//! HTTP 500 fault `Token Expired`, `faultcode` `soap:Client`); the `SOAPAction` header
+//! (bare, quoted or a URI ending in the action) must match the body element (else a fault);
+//! then the scopes of every (action, object type) the catalog lists: a missing one is an HTTP
+//! 500 fault whose `faultstring` starts with `Insufficient Privileges` and names the scope
+//! (MC's SOAP wording for this is unconfirmed).
+//!
+//! | object type | Retrieve | Create | Update | Delete | Perform |
+//! |---|---|---|---|---|---|
+//! | `DataExtension` | yes | | | | |
+//! | `DataExtensionObject[X]` (X: a data extension's external key, or its name as MC uses) | yes | yes | yes | yes | |
+//! | `Subscriber` | yes | yes | yes | yes | |
+//! | `List` | yes | yes | | | |
+//! | `Automation` | yes | | | | `start` |
+//!
+//! Retrieve returns the requested properties of the objects matching a `SimpleFilterPart`
+//! (`equals notEquals greaterThan greaterThanOrEqual lessThan lessThanOrEqual like IN between
+//! isNull isNotNull`) or `ComplexFilterPart`, [`soap_page_size`](FakeMarketingCloudBuilder::soap_page_size)
+//! at a time (default 2,500) with `MoreDataAvailable`, a `RequestID` and `ContinueRequest`.
+//! An unknown object type or property is reported in the `OverallStatus` (`Error: Unable to
+//! find the object type T.`, `Error: The Request Property(s) ... do not match ...`), as MC
+//! does, not as a fault. Create, Update, Delete and Perform answer one result per object
+//! (`OverallStatus` `OK`, `Has Errors` or `Error`) with the fake's own `ErrorCode`s: 12000 a
+//! required property is missing or invalid (a subscriber's `EmailAddress`, a list's
+//! `ListName`, a row's primary key), 12001 the object does not exist, 12002 the action is not
+//! supported on the object type, 12014 the object exists already. Subscribers are found by
+//! `SubscriberKey` (defaulting to the `EmailAddress` on Create), else `ID`, else
+//! `EmailAddress`; rows by `Keys` or the primary-key columns among their `Properties`.
 
 mod api;
 mod assets;
@@ -103,8 +154,8 @@ mod package;
 mod record;
 mod server;
 mod sms;
-pub mod soap;
-pub mod soap_objects;
+mod soap;
+mod soap_objects;
 mod state;
 mod token;
 mod userinfo;
