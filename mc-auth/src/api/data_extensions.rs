@@ -225,7 +225,7 @@ impl RowQuery {
 }
 
 /// Data extension rows, for every client type with the scopes each call needs.
-pub trait DataExtensions: ScopedClient + Sized {
+pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     /// Inserts or updates `rows` synchronously (`POST /hub/v1/dataevents/key:{key}/rowset`).
     fn upsert_rows(&self, de_key: &str, rows: &[Row]) -> impl Future<Output = Result<()>> + Send
     where
@@ -316,4 +316,4 @@ pub trait DataExtensions: ScopedClient + Sized {
     }
 }
 
-impl<C: ScopedClient> DataExtensions for C {}
+impl<C: ScopedClient + Send + Sync> DataExtensions for C {}
