@@ -56,3 +56,79 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLogs {
         self.clone()
     }
 }
+
+/// A forwarding HTTP proxy on loopback that keeps a copy of everything clients send through
+/// it, to prove which requests went via the proxy.
+pub struct RecordingProxy {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl RecordingProxy {
+    /// Starts the proxy on an OS-assigned port.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<u8>>> = Arc::default();
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(proxy_connection(client, log.clone()));
+            }
+        });
+        RecordingProxy { url, seen }
+    }
+
+    /// Everything clients sent through the proxy, as text.
+    pub fn seen(&self) -> String {
+        String::from_utf8_lossy(&self.seen.lock().unwrap()).into_owned()
+    }
+}
+
+async fn proxy_connection(mut client: tokio::net::TcpStream, log: Arc<Mutex<Vec<u8>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Read the first request head to learn the target (absolute-form: `GET http://host:port/...`).
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match client.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let first = String::from_utf8_lossy(&head).lines().next().unwrap_or("").to_owned();
+    let Some(authority) = first
+        .split(' ')
+        .nth(1)
+        .and_then(|t| t.strip_prefix("http://"))
+        .and_then(|t| t.split('/').next())
+    else {
+        return;
+    };
+    let Ok(mut upstream) = tokio::net::TcpStream::connect(authority).await else {
+        return;
+    };
+    log.lock().unwrap().extend_from_slice(&head);
+    if upstream.write_all(&head).await.is_err() {
+        return;
+    }
+    let (mut cr, mut cw) = client.into_split();
+    let (mut ur, mut uw) = upstream.into_split();
+    let up = tokio::spawn(async move {
+        let mut buf = [0u8; 8192];
+        loop {
+            match cr.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    log.lock().unwrap().extend_from_slice(&buf[..n]);
+                    if uw.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let _ = tokio::io::copy(&mut ur, &mut cw).await;
+    up.abort();
+}
