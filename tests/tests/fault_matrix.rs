@@ -382,3 +382,88 @@ async fn a_connection_reset_is_retried_then_reported() {
         "every attempt reached the peer"
     );
 }
+
+mod soap {
+    use super::*;
+    use mc_auth::soap::{RetrieveRequest, SoapObject};
+
+    async fn soap_setup() -> (FakeMarketingCloud, Client) {
+        let fake = FakeMarketingCloud::start().await;
+        fake.register_package(Package::new("cid", "csecret-value").scopes(["list_and_subscribers_read", "list_and_subscribers_write"]));
+        let client = Client::builder(fake.credentials("cid"))
+            .retry_policy(fast_retries())
+            .build()
+            .unwrap();
+        client.token().await.unwrap();
+        (fake, client)
+    }
+
+    fn soap_requests(fake: &FakeMarketingCloud) -> usize {
+        fake.requests().iter().filter(|r| r.path == "/Service.asmx").count()
+    }
+
+    #[tokio::test]
+    async fn token_expired_fault_gets_one_new_token_and_one_retry() {
+        let (fake, client) = soap_setup().await;
+        fake.inject(Fault::soap_fault("Token Expired").path_prefix("/Service.asmx"));
+        client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap();
+        assert_eq!(fake.token_request_count(), 2);
+        assert_eq!(soap_requests(&fake), 2);
+        assert_eq!(client.stats().unauthorized_recoveries, 1);
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refreshed_for_soap_too() {
+        let (fake, client) = soap_setup().await;
+        fake.expire_tokens();
+        client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap();
+        assert_eq!(fake.token_request_count(), 2);
+        assert_eq!(soap_requests(&fake), 2);
+    }
+
+    #[tokio::test]
+    async fn a_second_token_expired_fault_is_an_error() {
+        let (fake, client) = soap_setup().await;
+        fake.inject(Fault::soap_fault("Token Expired").path_prefix("/Service.asmx").times(2));
+        let err = client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap_err();
+        assert!(matches!(&err, Error::SoapFault { faultstring, .. } if faultstring == "Token Expired"), "{err:?}");
+        assert_eq!(soap_requests(&fake), 2);
+    }
+
+    #[tokio::test]
+    async fn a_throttling_fault_is_retried_for_retrieve_only() {
+        let (fake, client) = soap_setup().await;
+        fake.inject(Fault::soap_fault("Server is throttled, try again later").path_prefix("/Service.asmx"));
+        client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap();
+        assert_eq!(soap_requests(&fake), 2);
+
+        fake.inject(Fault::soap_fault("Server is throttled, try again later").path_prefix("/Service.asmx"));
+        let sub = SoapObject::new("Subscriber").with("SubscriberKey", "k").with("EmailAddress", "k@example.com");
+        let err = client.soap().create(&[sub]).await.unwrap_err();
+        assert!(matches!(err, Error::SoapFault { .. }), "{err:?}");
+        assert_eq!(soap_requests(&fake), 3, "a Create is not resent");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_object_type_is_a_clear_error() {
+        let (fake, client) = soap_setup().await;
+        let err = client.soap().retrieve(&RetrieveRequest::new("NoSuchObject", ["Name"])).await.unwrap_err();
+        assert!(matches!(err, Error::SoapObjects { .. } | Error::SoapFault { .. }), "{err:?}");
+        assert!(err.to_string().contains("NoSuchObject"), "{err}");
+        assert_eq!(soap_requests(&fake), 1);
+    }
+
+    #[tokio::test]
+    async fn a_per_object_error_keeps_every_result() {
+        let (_fake, client) = soap_setup().await;
+        let good = SoapObject::new("Subscriber").with("SubscriberKey", "good").with("EmailAddress", "good@example.com");
+        let bad = SoapObject::new("Subscriber").with("SubscriberKey", "bad");
+        match client.soap().create(&[good, bad]).await {
+            Err(Error::SoapObjects { results, .. }) => {
+                assert_eq!(results.len(), 2);
+                assert!(results[0].is_ok() && !results[1].is_ok());
+            }
+            other => panic!("expected per-object errors, got {other:?}"),
+        }
+    }
+}
