@@ -121,7 +121,7 @@ impl Partition {
         source.note_background_refresh();
         // The request runs as its own task; its shared handle stays in `flight.pending` for
         // anyone who has to wait for it.
-        let _ = self.start(&mut flight, source, clock, Started::Background);
+        drop(self.start(&mut flight, source, clock, Started::Background));
     }
 
     async fn get_slow<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock) -> Result<Arc<Token>> {

@@ -22,8 +22,9 @@ impl ScopeSet {
     {
         let mut v: Vec<Box<str>> = scopes
             .into_iter()
-            .map(|s| s.as_ref().trim().into())
-            .filter(|s: &Box<str>| !s.is_empty())
+            .map(|s| s.as_ref().trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .map(String::into_boxed_str)
             .collect();
         v.sort();
         v.dedup();

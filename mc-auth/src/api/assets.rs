@@ -153,6 +153,21 @@ pub trait ContentBuilder: ScopedClient {
         async move { req.send().await?.json() }
     }
 
+    /// One page of all assets (`$page` from 1, `$pageSize` up to 2,500).
+    fn list_assets(&self, page: u32, page_size: u32) -> impl Future<Output = Result<AssetPage>> + Send
+    where
+        Self: Has<op::ListAssets>,
+    {
+        let req = self.client().get("/asset/v1/content/assets").query(&[
+            ("$page", page.max(1).to_string()),
+            (
+                "$pageSize",
+                page_size.clamp(1, super::paging::MAX_PAGE_SIZE).to_string(),
+            ),
+        ]);
+        async move { req.send().await?.json() }
+    }
+
     /// Runs a query.
     fn query_assets(&self, query: &AssetQuery) -> impl Future<Output = Result<AssetPage>> + Send
     where

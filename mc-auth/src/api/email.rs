@@ -290,6 +290,38 @@ pub trait TransactionalEmail: ScopedClient {
         })
     }
 
+    /// Changes a definition: `changes` holds only the fields to change (for example
+    /// `{"status": "Inactive"}`).
+    fn update_email_definition(
+        &self,
+        definition_key: &str,
+        changes: &Value,
+    ) -> impl Future<Output = Result<EmailDefinition>> + Send
+    where
+        Self: Has<op::UpdateEmailDefinition>,
+    {
+        let req = self
+            .client()
+            .patch(&format!(
+                "/messaging/v1/email/definitions/{}",
+                encode_segment(definition_key)
+            ))
+            .json(changes);
+        async move { req.send().await?.json() }
+    }
+
+    /// Deletes a definition.
+    fn delete_email_definition(&self, definition_key: &str) -> impl Future<Output = Result<()>> + Send
+    where
+        Self: Has<op::DeleteEmailDefinition>,
+    {
+        let req = self.client().delete(&format!(
+            "/messaging/v1/email/definitions/{}",
+            encode_segment(definition_key)
+        ));
+        async move { req.send().await.map(|_| ()) }
+    }
+
     /// The status of one sent message.
     fn email_message_status(&self, message_key: &str) -> impl Future<Output = Result<MessageStatus>> + Send
     where

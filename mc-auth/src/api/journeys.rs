@@ -114,6 +114,18 @@ pub trait Journeys: ScopedClient {
             }
         })
     }
+
+    /// One journey by id (or `key:{key}`).
+    fn get_journey(&self, id: &str) -> impl Future<Output = Result<Journey>> + Send
+    where
+        Self: Has<op::GetJourney>,
+    {
+        let req = self.client().get(&format!(
+            "/interaction/v1/interactions/{}",
+            super::encode_segment_keep_colon(id)
+        ));
+        async move { req.send().await?.json() }
+    }
 }
 
 impl<C: ScopedClient> Journeys for C {}

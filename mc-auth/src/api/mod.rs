@@ -7,11 +7,11 @@
 //!
 //! | family | trait | operations |
 //! |---|---|---|
-//! | transactional email | [`TransactionalEmail`](email::TransactionalEmail) | send one, send batch, create / get / list definitions, message status |
-//! | transactional SMS | [`TransactionalSms`](sms::TransactionalSms) | send |
+//! | transactional email | [`TransactionalEmail`](email::TransactionalEmail) | send one, send batch, create / get / list / update / delete definitions, message status |
+//! | transactional SMS | [`TransactionalSms`](sms::TransactionalSms) | send one, send batch, create / list definitions |
 //! | data extensions | [`DataExtensions`](data_extensions::DataExtensions) | sync upsert, async insert / upsert with a polling handle, paged queries |
-//! | journeys | [`Journeys`](journeys::Journeys) | fire entry event, list journeys |
-//! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, query, update, delete assets |
+//! | journeys | [`Journeys`](journeys::Journeys) | fire entry event, list journeys, get one |
+//! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, list, query, update, delete assets |
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //!
@@ -49,4 +49,12 @@ pub(crate) fn encode_segment(value: &str) -> String {
         .remove(b'_')
         .remove(b'~');
     percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// Like [`encode_segment`], keeping `:` (for `key:{key}` path forms).
+pub(crate) fn encode_segment_keep_colon(value: &str) -> String {
+    match value.split_once(':') {
+        Some((prefix, rest)) if prefix == "key" => format!("key:{}", encode_segment(rest)),
+        _ => encode_segment(value),
+    }
 }

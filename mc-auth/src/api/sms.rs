@@ -2,7 +2,8 @@
 
 use std::future::Future;
 
-use serde::Serialize;
+use futures_util::stream::Stream;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::email::{Recipient, SendResponse};
@@ -55,7 +56,69 @@ impl SmsMessage {
     }
 }
 
-/// Transactional SMS, for every client type with `sms_send`.
+/// `POST /messaging/v1/sms/messages`: one definition, many recipients (each with its own
+/// `message_key`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SmsBatch {
+    /// The SMS definition to send.
+    pub definition_key: String,
+    /// The recipients (`to` is the mobile number).
+    pub recipients: Vec<Recipient>,
+}
+
+impl SmsBatch {
+    /// A batch of definition `definition_key`.
+    pub fn new(definition_key: impl Into<String>, recipients: Vec<Recipient>) -> Self {
+        SmsBatch {
+            definition_key: definition_key.into(),
+            recipients,
+        }
+    }
+}
+
+/// A transactional SMS definition.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SmsDefinition {
+    /// Unique key.
+    pub definition_key: String,
+    /// Display name.
+    pub name: String,
+    /// `{"message": "..."}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Value>,
+    /// `{"shortCode": ..., "countryCode": ..., "keyword": ...}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscriptions: Option<Value>,
+    /// Other fields MC returns.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl SmsDefinition {
+    /// A definition sending `message`.
+    pub fn new(definition_key: impl Into<String>, name: impl Into<String>, message: impl Into<String>) -> Self {
+        SmsDefinition {
+            definition_key: definition_key.into(),
+            name: name.into(),
+            content: Some(serde_json::json!({ "message": message.into() })),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SmsDefinitionsPage {
+    #[serde(default)]
+    definitions: Vec<SmsDefinition>,
+    #[serde(default)]
+    count: Option<u64>,
+}
+
+/// Transactional SMS, for every client type with the scopes each call needs.
 pub trait TransactionalSms: ScopedClient {
     /// Sends one text message under `message_key`.
     fn send_sms(&self, message_key: &str, message: &SmsMessage) -> impl Future<Output = Result<SendResponse>> + Send
@@ -67,6 +130,46 @@ pub trait TransactionalSms: ScopedClient {
             .post(&format!("/messaging/v1/sms/messages/{}", encode_segment(message_key)))
             .json(message);
         async move { req.send().await?.json() }
+    }
+
+    /// Sends one definition to many recipients.
+    fn send_sms_batch(&self, batch: &SmsBatch) -> impl Future<Output = Result<SendResponse>> + Send
+    where
+        Self: Has<op::SendSmsBatch>,
+    {
+        let req = self.client().post("/messaging/v1/sms/messages").json(batch);
+        async move { req.send().await?.json() }
+    }
+
+    /// Creates an SMS definition.
+    fn create_sms_definition(&self, definition: &SmsDefinition) -> impl Future<Output = Result<SmsDefinition>> + Send
+    where
+        Self: Has<op::CreateSmsDefinition>,
+    {
+        let req = self.client().post("/messaging/v1/sms/definitions").json(definition);
+        async move { req.send().await?.json() }
+    }
+
+    /// Every SMS definition, fetched `page_size` at a time as the stream is read.
+    fn list_sms_definitions(&self, page_size: u32) -> impl Stream<Item = Result<SmsDefinition>> + Send
+    where
+        Self: Has<op::ListSmsDefinitions>,
+    {
+        let client = self.client().clone();
+        let size = page_size.clamp(1, super::paging::MAX_PAGE_SIZE);
+        super::paging::paged(move |page| {
+            let req = client
+                .get("/messaging/v1/sms/definitions")
+                .query(&[("$page", page.to_string()), ("$pageSize", size.to_string())]);
+            async move {
+                let p: SmsDefinitionsPage = req.send().await?.json()?;
+                let more = super::paging::more_after(page, size, p.count, p.definitions.len());
+                Ok(super::paging::Page {
+                    items: p.definitions,
+                    more,
+                })
+            }
+        })
     }
 }
 

@@ -96,8 +96,6 @@
 //! impl<C: ScopedClient> Journeys for C {}
 //! ```
 
-use std::fmt;
-
 use crate::scoped::Rest;
 use crate::Client;
 
@@ -128,13 +126,17 @@ impl<S: Scope> Scopes for S {
 /// A client type made by [`#[mc_client]`](crate::mc_client): a [`Client`] whose declared scopes
 /// are known to the compiler.
 ///
-/// Implemented by the macro; not meant to be implemented by hand.
+/// Implemented by the macro; not meant to be implemented by hand. Generated types are `Clone`
+/// (cheap: a handle) and also `Debug` (no secrets), `Send` and `Sync`, but only `Clone` is a
+/// supertrait. `Send + Sync` as supertraits made a crate of 50 client types and 500 scoped
+/// calls half again as slow to `cargo check` (`cargo xtask bench-compile`); code that needs
+/// them says so itself (`where Self: Send + Sync`), which costs nothing where it is not used.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Marketing Cloud client type",
     label = "not declared with `#[mc_client]`",
     note = "declare one with `#[mc_client(scopes = \"...\")] struct MyClient;`"
 )]
-pub trait ScopedClient: Clone + fmt::Debug + Send + Sync + 'static {
+pub trait ScopedClient: Clone {
     /// The type's name, used in errors such as [`Error::ScopesNotGranted`](crate::Error::ScopesNotGranted).
     const NAME: &'static str;
     /// The declared scope strings, sorted.
@@ -158,7 +160,7 @@ pub trait ScopedClient: Clone + fmt::Debug + Send + Sync + 'static {
 /// This is the bound for scope-checked code. When it does not hold, the compiler names the
 /// missing MC scope string, the client type, and the fix.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` does not have the Marketing Cloud scope(s) `{S}`",
+    message = "`{Self}` is not a Marketing Cloud client type with the scope(s) `{S}`",
     note = "scopes are the marker types in `mc_auth::scope` (`EmailSend` is `email_send`), or tuples of them"
 )]
 pub trait Has<S>: ScopedClient {}
