@@ -2,7 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
-use syn::{Expr, Ident, Lit, LitStr, Token};
+use syn::{Expr, Ident, LitStr, Token};
 
 use super::Errors;
 
@@ -25,15 +25,22 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
         while !input.is_empty() {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
-            let value: Expr = input.parse()?;
+            // A plain string literal is the common case; parse a whole expression only to
+            // report anything else (it is much slower in an unoptimized macro build).
+            let value = if plain_string_next(input) {
+                Value::Str(input.parse()?)
+            } else {
+                Value::Other(input.parse()?)
+            };
             if key == "scopes" {
                 if seen_scopes {
                     errors.push(syn::Error::new(key.span(), "duplicate key `scopes`"));
                 } else {
                     seen_scopes = true;
-                    match string_literal(&value) {
-                        Some(lit) => args.scopes = Some(lit),
-                        None => errors.push(syn::Error::new_spanned(
+                    match value {
+                        Value::Str(lit) => args.scopes = Some(lit),
+                        Value::Other(value) if string_in(&value).is_some() => args.scopes = string_in(&value),
+                        Value::Other(value) => errors.push(syn::Error::new_spanned(
                             &value,
                             "expected a string of scopes separated by spaces: `scopes = \"email_read email_send\"`",
                         )),
@@ -69,15 +76,28 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
-fn string_literal(value: &Expr) -> Option<LitStr> {
+/// A key's value: the expected string literal, or anything else (to report).
+enum Value {
+    Str(LitStr),
+    Other(Expr),
+}
+
+/// A string literal, possibly inside invisible groups (as `macro_rules!` passes `$s:expr`).
+fn string_in(value: &Expr) -> Option<LitStr> {
     match value {
         Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(s),
+            lit: syn::Lit::Str(s),
             attrs,
         }) if attrs.is_empty() => Some(s.clone()),
-        Expr::Group(g) => string_literal(&g.expr),
+        Expr::Group(g) => string_in(&g.expr),
         _ => None,
     }
+}
+
+/// True when the input is a string literal followed by `,` or the end.
+fn plain_string_next(input: ParseStream) -> bool {
+    let fork = input.fork();
+    input.peek(LitStr) && fork.parse::<LitStr>().is_ok() && (fork.is_empty() || fork.peek(Token![,]))
 }
 
 fn unknown_key(key: &Ident) -> syn::Error {

@@ -1,18 +1,27 @@
 //! Generates the client type. Everything runtime is named through `::mc_auth::__private`.
+//!
+//! The struct itself is rebuilt from the user's tokens (so errors about the type point at the
+//! user's `struct Mailer;`); the impls are rendered from a text template that the compiler
+//! parses in one call. That is deliberate: it is paid per client type, and handing the compiler
+//! one string costs a fraction of building each of the few hundred tokens through the
+//! proc-macro bridge, or of `proc_macro2`'s own parse, which re-lexes the text in the macro
+//! before handing it over (see `cargo xtask bench-compile`). The spans are the call site either
+//! way, as with `quote!`.
+
+use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
-use syn::LitStr;
+use quote::quote;
 
 use super::item::ClientItem;
 use super::scopes::Declared;
 
-/// The full expansion for a unit struct.
+/// The struct, as tokens; and its impls, as Rust source (see the module docs).
 ///
 /// `complete` is false when errors were recorded: the struct and its API are still emitted
 /// (so uses elsewhere resolve), and the type is made to satisfy every scope bound, so the
 /// one real error is not followed by a missing-scope error at each call.
-pub(crate) fn client(item: &ClientItem, declared: &[Declared], lit: Option<&LitStr>, complete: bool) -> TokenStream {
+pub(crate) fn client(item: &ClientItem, declared: &[Declared], complete: bool) -> (TokenStream, String) {
     let ClientItem {
         attrs,
         vis,
@@ -20,108 +29,128 @@ pub(crate) fn client(item: &ClientItem, declared: &[Declared], lit: Option<&LitS
         user_clone,
         user_debug,
     } = item;
-    let p = quote!(::mc_auth::__private);
-    let name = ident.to_string();
-    let names: Vec<&str> = declared.iter().map(|d| d.name).collect();
-    let listed = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-    let decl_span = lit.map_or_else(|| ident.span(), LitStr::span);
-
-    let scopes_doc = format!(" The Marketing Cloud scopes `{name}` declares, sorted: {listed}.");
-    let connect_doc = format!(
-        " Connects with client credentials: fetches a token for exactly [`{name}::SCOPES`] and \
-         fails with `Error::ScopesNotGranted` unless Marketing Cloud granted every one."
-    );
-    let rest_doc = format!(" A REST handle for scope(s) `S`; compiles only if `{name}` declares them.");
-
-    let declares = declared.iter().filter(|_| complete).map(|d| {
-        let marker = format_ident!("{}", d.marker, span = d.span);
-        quote_spanned!(d.span=> impl #p::Declares<#p::scope::#marker> for #ident {})
-    });
-    let grant_all = (!complete).then(|| quote!(impl<S> #p::Declares<S> for #ident {}));
-    let has_bound = quote_spanned!(decl_span=> #p::Has<S>);
-
-    let clone = (!user_clone).then(|| {
-        quote! {
-            impl #p::Clone for #ident {
-                fn clone(&self) -> Self {
-                    #ident { inner: #p::Clone::clone(&self.inner) }
-                }
-            }
-        }
-    });
-    let debug = (!user_debug).then(|| {
-        quote! {
-            impl #p::fmt::Debug for #ident {
-                fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
-                    #p::debug::<Self>(&self.inner, f)
-                }
-            }
-        }
-    });
-
-    quote! {
+    let strukt = quote! {
         #(#attrs)*
         #vis struct #ident {
-            inner: #p::Client,
+            inner: ::mc_auth::__private::Client,
         }
+    };
+    (
+        strukt,
+        render_impls(&ident.to_string(), declared, complete, !user_clone, !user_debug),
+    )
+}
 
-        impl #ident {
-            #[doc = #scopes_doc]
-            pub const SCOPES: &'static [&'static str] = &[#(#names),*];
+/// The impls, as Rust source.
+fn render_impls(name: &str, declared: &[Declared], complete: bool, clone: bool, debug: bool) -> String {
+    let names: Vec<String> = declared.iter().map(|d| format!("{:?}", d.name)).collect();
+    let listed: Vec<String> = declared.iter().map(|d| format!("`{}`", d.name)).collect();
+    let doc = |s: String| format!("#[doc = {s:?}]");
+    let scopes_doc = doc(format!(
+        " The Marketing Cloud scopes `{name}` declares, sorted: {}.",
+        listed.join(", ")
+    ));
+    let connect_doc = doc(format!(
+        " Connects with client credentials (async): fetches a token for exactly \
+         [`{name}::SCOPES`] and fails with `Error::ScopesNotGranted` unless Marketing Cloud \
+         granted every one."
+    ));
+    let rest_doc = doc(format!(
+        " A REST handle for scope(s) `S`; compiles only if `{name}` declares them."
+    ));
+    let scopes = names.join(", ");
 
-            #[doc = #connect_doc]
-            pub async fn connect(credentials: #p::Credentials) -> #p::Result<Self> {
-                Self::connect_with(#p::Client::builder(credentials)).await
-            }
+    // The inherent impl stays at the top level, so that errors name `Mailer::rest` (inside a
+    // `const _` block rustc would say `_::<impl Mailer>::rest`); it names runtime items by
+    // absolute path. The trait impls go in a `const _` block with the short alias `__mc`.
+    let mut o = format!(
+        r#"impl {name} {{
+    {scopes_doc}
+    pub const SCOPES: &'static [&'static str] = &[{scopes}];
 
-            /// Like `connect`, with a builder you configured (timeouts, refresh policy, clock);
-            /// its scopes and name are set to this type's.
-            pub async fn connect_with(builder: #p::ClientBuilder) -> #p::Result<Self> {
-                #p::connect::<Self>(builder).await.map(|inner| Self { inner })
-            }
+    {connect_doc}
+    pub fn connect(
+        credentials: ::mc_auth::__private::Credentials,
+    ) -> impl ::mc_auth::__private::Future<Output = ::mc_auth::__private::Result<Self>> {{
+        ::mc_auth::__private::connect(::mc_auth::__private::Client::builder(credentials), |inner| Self {{ inner }})
+    }}
 
-            /// The same client for another business unit (MID): same credentials and
-            /// connections, its own token.
-            pub fn for_account(&self, account: impl ::core::convert::Into<#p::AccountId>) -> Self {
-                Self { inner: self.inner.for_account(account) }
-            }
+    /// Like `connect`, with a builder you configured (timeouts, refresh policy, clock);
+    /// its scopes and name are set to this type's.
+    pub fn connect_with(
+        builder: ::mc_auth::__private::ClientBuilder,
+    ) -> impl ::mc_auth::__private::Future<Output = ::mc_auth::__private::Result<Self>> {{
+        ::mc_auth::__private::connect(builder, |inner| Self {{ inner }})
+    }}
 
-            /// The runtime client. Requests made through it are not scope-checked.
-            pub fn client(&self) -> &#p::Client {
-                &self.inner
-            }
+    /// The same client for another business unit (MID): same credentials and
+    /// connections, its own token.
+    pub fn for_account(&self, account: impl ::mc_auth::__private::Into<::mc_auth::__private::AccountId>) -> Self {{
+        Self {{ inner: self.inner.for_account(account) }}
+    }}
 
-            #[doc = #rest_doc]
-            pub fn rest<S>(&self) -> #p::Rest<'_, S>
-            where
-                Self: #has_bound,
-            {
-                #p::ScopedClient::rest(self)
-            }
-        }
+    /// The runtime client. Requests made through it are not scope-checked.
+    pub fn client(&self) -> &::mc_auth::__private::Client {{
+        &self.inner
+    }}
 
-        impl #p::ScopedClient for #ident {
-            const NAME: &'static str = #name;
-            const SCOPES: &'static [&'static str] = #ident::SCOPES;
+    {rest_doc}
+    pub fn rest<S>(&self) -> ::mc_auth::__private::Rest<'_, S>
+    where
+        Self: ::mc_auth::__private::Has<S>,
+    {{
+        ::mc_auth::__private::rest(&self.inner)
+    }}
+}}
 
-            fn client(&self) -> &#p::Client {
-                &self.inner
-            }
-        }
+const _: () = {{
+    use ::mc_auth::__private as __mc;
 
-        #clone
-        #debug
-        #(#declares)*
-        #grant_all
+    impl __mc::ScopedClient for {name} {{
+        const NAME: &'static str = {name:?};
+        const SCOPES: &'static [&'static str] = {name}::SCOPES;
+
+        fn client(&self) -> &__mc::Client {{
+            &self.inner
+        }}
+    }}
+"#
+    );
+    if clone {
+        let _ = write!(
+            o,
+            r#"
+    impl __mc::Clone for {name} {{
+        fn clone(&self) -> Self {{
+            {name} {{ inner: __mc::Clone::clone(&self.inner) }}
+        }}
+    }}
+"#
+        );
     }
-}
-
-/// The item unchanged, next to the errors (for items that are not structs at all).
-pub(crate) fn passthrough(item: TokenStream, errors: TokenStream) -> TokenStream {
-    quote!(#errors #item)
-}
-
-/// The expansion followed by the errors, if any.
-pub(crate) fn with_errors(tokens: TokenStream, errors: TokenStream) -> TokenStream {
-    quote!(#tokens #errors)
+    if debug {
+        let _ = write!(
+            o,
+            r#"
+    impl __mc::fmt::Debug for {name} {{
+        fn fmt(&self, f: &mut __mc::fmt::Formatter<'_>) -> __mc::fmt::Result {{
+            __mc::debug::<Self>(&self.inner, f)
+        }}
+    }}
+"#
+        );
+    }
+    if complete {
+        for d in declared {
+            let _ = write!(
+                o,
+                "\n    impl __mc::Declares<__mc::scope::{}> for {name} {{}}",
+                d.marker
+            );
+        }
+    } else {
+        let _ = write!(o, "\n    impl<S> __mc::Declares<S> for {name} {{}}");
+    }
+    o.push_str("\n};\n");
+    o
 }

@@ -25,13 +25,16 @@ pub(crate) struct ClientItem {
 /// through unchanged); for a struct with fields or generics, records the error and returns
 /// the struct as if it were a plain unit struct, so later uses still resolve.
 pub(crate) fn parse(item: TokenStream, errors: &mut Errors) -> Option<ClientItem> {
-    const ONLY: &str = "`#[mc_client]` goes on a unit struct, e.g. `pub struct Mailer;`";
     let item = match syn::parse2::<Item>(item) {
         Ok(Item::Struct(s)) => s,
         Ok(other) => {
+            let name = item_name(&other).unwrap_or_else(|| "Mailer".to_owned());
             errors.push(syn::Error::new(
                 kind_span(&other),
-                format!("{ONLY}; found {}", kind_name(&other)),
+                format!(
+                    "`#[mc_client]` goes on a unit struct (`struct {name};`), not on {}",
+                    kind_name(&other)
+                ),
             ));
             return None;
         }
@@ -40,23 +43,27 @@ pub(crate) fn parse(item: TokenStream, errors: &mut Errors) -> Option<ClientItem
             return None;
         }
     };
+    let name = &item.ident;
     match &item.fields {
         Fields::Unit => {}
         fields => errors.push(syn::Error::new(
             fields.span(),
             format!(
-                "{ONLY}: remove the fields; the macro gives `{}` its own (the runtime client)",
-                item.ident
+                "`#[mc_client]` needs a unit struct (`struct {name};`): remove the fields \
+                 (the macro adds the runtime client itself)"
             ),
         )),
     }
-    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+    if !item.generics.params.is_empty() {
         errors.push(syn::Error::new_spanned(
             &item.generics,
-            format!(
-                "{ONLY}: client types cannot be generic; remove the parameters of `{}`",
-                item.ident
-            ),
+            format!("`#[mc_client]` client types cannot be generic: remove the parameters of `{name}`"),
+        ));
+    }
+    if let Some(w) = &item.generics.where_clause {
+        errors.push(syn::Error::new_spanned(
+            w,
+            format!("`#[mc_client]` client types cannot have a `where` clause: remove it from `{name}`"),
         ));
     }
     let mut user_clone = false;
@@ -101,6 +108,26 @@ fn kind_name(item: &Item) -> &'static str {
         Item::Const(_) | Item::Static(_) => "a constant",
         _ => "another kind of item",
     }
+}
+
+fn item_name(item: &Item) -> Option<String> {
+    match item {
+        Item::Enum(e) => Some(e.ident.to_string()),
+        Item::Union(u) => Some(u.ident.to_string()),
+        Item::Fn(f) => Some(camel(&f.sig.ident.to_string())),
+        Item::Trait(t) => Some(t.ident.to_string()),
+        Item::Type(t) => Some(t.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// `my_client` -> `MyClient`, for suggesting a struct name from a function name.
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+        .collect()
 }
 
 /// The keyword that says what the item is (`enum`, `fn`, ...), else the whole item.

@@ -14,8 +14,32 @@ mod suggest;
 
 use proc_macro2::TokenStream;
 
+/// What `#[mc_client]` expands to, in three parts: tokens, then Rust source, then the errors.
+///
+/// The middle part is text so that the proc-macro entry point can hand it to the compiler's
+/// own parser in one call (see [`expand`]); [`Expansion::into_tokens`] joins everything with
+/// `proc_macro2` instead, for use outside the compiler.
+pub struct Expansion {
+    /// The struct (or the item passed through unchanged).
+    pub tokens: TokenStream,
+    /// The impls, as Rust source; empty when the item was not a struct.
+    pub source: String,
+    /// `compile_error!`s, if any.
+    pub errors: TokenStream,
+}
+
+impl Expansion {
+    /// Everything as one `proc_macro2` token stream (used by `cargo xtask expand`).
+    #[allow(dead_code)]
+    pub fn into_tokens(self) -> Result<TokenStream, String> {
+        let source: TokenStream = self.source.parse().map_err(|e| format!("{e:?}"))?;
+        let (tokens, errors) = (self.tokens, self.errors);
+        Ok(quote::quote!(#tokens #source #errors))
+    }
+}
+
 /// Expands `#[mc_client(<attr>)] <item>`.
-pub fn mc_client(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub fn mc_client(attr: TokenStream, item: TokenStream) -> Expansion {
     let mut errors = Errors::default();
     let args = attr::parse(attr, &mut errors);
     let declared = args
@@ -25,11 +49,19 @@ pub fn mc_client(attr: TokenStream, item: TokenStream) -> TokenStream {
         .unwrap_or_default();
     let Some(client) = item::parse(item.clone(), &mut errors) else {
         // Not a struct at all: give the item back unchanged next to the errors.
-        return expand::passthrough(item, errors.into_compile_errors());
+        return Expansion {
+            tokens: item,
+            source: String::new(),
+            errors: errors.into_compile_errors(),
+        };
     };
     let complete = errors.is_empty();
-    let tokens = expand::client(&client, &declared, args.scopes.as_ref(), complete);
-    expand::with_errors(tokens, errors.into_compile_errors())
+    let (tokens, source) = expand::client(&client, &declared, complete);
+    Expansion {
+        tokens,
+        source,
+        errors: errors.into_compile_errors(),
+    }
 }
 
 /// Errors collected across the stages.

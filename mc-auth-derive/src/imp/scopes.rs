@@ -12,15 +12,13 @@ pub(crate) struct Declared {
     pub(crate) name: &'static str,
     /// Its marker type in `mc_auth::scope`, e.g. `EmailSend`.
     pub(crate) marker: &'static str,
-    /// Where the user wrote it (the word if the compiler allows, else the literal).
-    pub(crate) span: Span,
 }
 
 /// Checks every word of `scopes = "..."`; returns the valid ones, sorted and de-duplicated,
 /// and records one error per problem: unknown scope (with a suggestion), duplicate, commas,
 /// and an empty list.
 pub(crate) fn validate(lit: &LitStr, errors: &mut Errors) -> Vec<Declared> {
-    let value = lit.value();
+    let value = value(lit);
     let mut declared: Vec<Declared> = Vec::new();
     let mut any = false;
     let mut comma_reported = false;
@@ -46,7 +44,7 @@ pub(crate) fn validate(lit: &LitStr, errors: &mut Errors) -> Vec<Declared> {
             ));
             continue;
         }
-        declared.push(Declared { name, marker, span });
+        declared.push(Declared { name, marker });
     }
     if !any {
         errors.push(syn::Error::new(
@@ -56,6 +54,16 @@ pub(crate) fn validate(lit: &LitStr, errors: &mut Errors) -> Vec<Declared> {
     }
     declared.sort_by_key(|d| d.name);
     declared
+}
+
+/// The literal's value; read directly for a plain `"..."` without escapes (the common case;
+/// `LitStr::value` is slow in an unoptimized macro build).
+fn value(lit: &LitStr) -> String {
+    let repr = lit.token().to_string();
+    match repr.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains(['\\', '"']) => inner.to_owned(),
+        _ => lit.value(),
+    }
 }
 
 /// Words separated by whitespace, with their byte offsets in `s`.
@@ -84,7 +92,7 @@ fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
 fn word_span(lit: &LitStr, value: &str, offset: usize, len: usize) -> Span {
     let token = lit.token();
     let repr = token.to_string();
-    if repr.len() == value.len() + 2 && repr.starts_with('"') {
+    if repr.len() == value.len() + 2 && repr.starts_with('"') && !repr.contains('\\') {
         if let Some(span) = token.subspan(offset + 1..offset + 1 + len) {
             return span;
         }
