@@ -46,6 +46,13 @@ fn fast_path(c: &mut Criterion) {
     let token = rt.block_on(client.token()).unwrap();
     let mut group = c.benchmark_group("fast_path");
     group.bench_function("arc_clone", |b| b.iter(|| black_box(Arc::clone(black_box(&token)))));
+    group.bench_function("instant_now", |b| b.iter(|| black_box(std::time::Instant::now())));
+    let clock = mc_auth::Clock::System;
+    group.bench_function("coarse_ticks", |b| b.iter(|| black_box(black_box(&clock).ticks())));
+    let cached = arc_swap::ArcSwap::from(Arc::clone(&token));
+    group.bench_function("arc_swap_load_full", |b| {
+        b.iter(|| black_box(black_box(&cached).load_full()))
+    });
     group.bench_function("token", |b| {
         b.to_async(&rt)
             .iter(|| async { black_box(client.token().await.unwrap()) });

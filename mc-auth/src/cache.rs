@@ -99,12 +99,12 @@ impl Partition {
     #[inline]
     pub async fn get<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock) -> Result<Arc<Token>> {
         if let Some(token) = self.current.load_full() {
-            let now = clock.now();
-            if now < token.refresh_at {
+            let now = clock.ticks();
+            if now < token.refresh_at_ticks {
                 return Ok(token);
             }
-            if now < token.usable_until {
-                self.refresh_in_background(source, clock, now);
+            if now < token.usable_until_ticks {
+                self.refresh_in_background(source, clock, clock.now());
                 return Ok(token);
             }
         }
@@ -129,7 +129,7 @@ impl Partition {
             let mut flight = self.lock();
             // Double-check: a flight may have landed since the fast path looked.
             if let Some(token) = self.current.load_full() {
-                if clock.now() < token.usable_until {
+                if clock.ticks() < token.usable_until_ticks {
                     return Ok(token);
                 }
             }

@@ -24,6 +24,38 @@ impl Clock {
             Clock::Manual(m) => m.now(),
         }
     }
+
+    /// The current time in opaque "ticks" of a fast, coarse monotonic clock (a few
+    /// milliseconds of resolution): what the token cache's fast path compares against, since
+    /// reading it costs a fraction of [`now`](Self::now). Only differences and comparisons of
+    /// ticks from the same clock mean anything.
+    #[inline]
+    pub fn ticks(&self) -> u64 {
+        match self {
+            Clock::System => coarsetime::Instant::now_without_cache_update().as_ticks(),
+            Clock::Manual(m) => duration_ticks(m.offset()),
+        }
+    }
+
+    /// The instant and the ticks of "now", read together (at a token's receipt).
+    pub(crate) fn receipt(&self) -> Receipt {
+        Receipt {
+            at: self.now(),
+            ticks: self.ticks(),
+        }
+    }
+}
+
+/// `d` in the ticks of [`Clock::ticks`].
+pub(crate) fn duration_ticks(d: Duration) -> u64 {
+    coarsetime::Duration::from(d).as_ticks()
+}
+
+/// When something was received, on both of a clock's scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Receipt {
+    pub at: Instant,
+    pub ticks: u64,
 }
 
 /// A monotonic clock that only moves when told to: tests use it to step through token
@@ -61,6 +93,11 @@ impl ManualClock {
     /// The clock's current instant.
     pub fn now(&self) -> Instant {
         self.inner.base + Duration::from_nanos(self.inner.offset_nanos.load(Ordering::SeqCst))
+    }
+
+    /// How far the clock has been advanced.
+    pub fn offset(&self) -> Duration {
+        Duration::from_nanos(self.inner.offset_nanos.load(Ordering::SeqCst))
     }
 
     /// Moves the clock forward.

@@ -1,7 +1,6 @@
 //! The token endpoint, `POST {auth}/v2/token`, for every grant type.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
@@ -9,7 +8,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::client::Counters;
-use crate::clock::Clock;
+use crate::clock::{Clock, Receipt};
 use crate::endpoint::AuthBase;
 use crate::error::{Error, Result, TransportKind};
 use crate::http::{excerpt, read_capped};
@@ -68,7 +67,7 @@ pub(crate) async fn request_token(
     body: &impl Serialize,
     resend: Resend,
     secrets: &[&str],
-) -> Result<(TokenResponse, Instant)> {
+) -> Result<(TokenResponse, Receipt)> {
     let endpoint = ep.auth.base.join("/v2/token")?;
     let json = Zeroizing::new(serde_json::to_vec(body).map_err(|e| Error::Internal {
         what: format!("could not encode the token request ({e})"),
@@ -92,7 +91,7 @@ pub(crate) async fn request_token(
             }
         }
         let (status, _headers, bytes) = outcome?;
-        return interpret(status, &bytes, endpoint, ep.clock.now(), secrets);
+        return interpret(status, &bytes, endpoint, ep.clock.receipt(), secrets);
     }
 }
 
@@ -121,9 +120,9 @@ fn interpret(
     status: u16,
     bytes: &[u8],
     endpoint: String,
-    received: Instant,
+    received: Receipt,
     secrets: &[&str],
-) -> Result<(TokenResponse, Instant)> {
+) -> Result<(TokenResponse, Receipt)> {
     if status == 200 {
         let parsed = TokenResponse::parse(bytes).map_err(|problem| Error::UnexpectedResponse {
             status,

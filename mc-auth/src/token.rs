@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::clock::{duration_ticks, Receipt};
 use crate::credentials::AccountId;
 use crate::endpoint::{normalise_instance_url, BaseUrl, HostPolicy};
 use crate::error::{Error, Result};
@@ -179,6 +180,10 @@ pub struct Token {
     pub(crate) expires_at: Instant,
     pub(crate) refresh_at: Instant,
     pub(crate) usable_until: Instant,
+    /// `refresh_at` in [`Clock::ticks`](crate::Clock::ticks), for the cache's fast path.
+    pub(crate) refresh_at_ticks: u64,
+    /// `usable_until` in [`Clock::ticks`](crate::Clock::ticks).
+    pub(crate) usable_until_ticks: u64,
     pub(crate) refresh_token: Option<RefreshToken>,
 }
 
@@ -188,7 +193,7 @@ impl Token {
     pub(crate) fn from_response(
         resp: TokenResponse,
         account_id: Option<AccountId>,
-        received_at: Instant,
+        received: Receipt,
         policy: HostPolicy,
         refresh: &RefreshPolicy,
     ) -> Result<Token> {
@@ -196,7 +201,12 @@ impl Token {
             normalise_instance_url(&resp.rest_instance_url, policy).map_err(|e| in_field(e, "rest_instance_url"))?;
         let soap_base =
             normalise_instance_url(&resp.soap_instance_url, policy).map_err(|e| in_field(e, "soap_instance_url"))?;
+        let received_at = received.at;
         let (refresh_at, usable_until) = refresh.schedule(received_at, resp.expires_in);
+        let refresh_at_ticks = received.ticks.saturating_add(duration_ticks(refresh_at - received_at));
+        let usable_until_ticks = received
+            .ticks
+            .saturating_add(duration_ticks(usable_until - received_at));
         Ok(Token {
             access_token: resp.access_token,
             scopes: resp.scope,
@@ -207,6 +217,8 @@ impl Token {
             expires_at: received_at + resp.expires_in,
             refresh_at,
             usable_until,
+            refresh_at_ticks,
+            usable_until_ticks,
             refresh_token: resp.refresh_token,
         })
     }
