@@ -54,7 +54,7 @@ pub(crate) fn encode_segment(value: &str) -> String {
 /// Like [`encode_segment`], keeping `:` (for `key:{key}` path forms).
 pub(crate) fn encode_segment_keep_colon(value: &str) -> String {
     match value.split_once(':') {
-        Some((prefix, rest)) if prefix == "key" => format!("key:{}", encode_segment(rest)),
+        Some(("key", rest)) => format!("key:{}", encode_segment(rest)),
         _ => encode_segment(value),
     }
 }
