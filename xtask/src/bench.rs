@@ -26,19 +26,29 @@ pub const CALLS: usize = 500;
 /// issue's `Mailer` has two). Its ten calls cycle through them.
 pub const SCOPES_PER_CLIENT: usize = 4;
 
-/// The measured medians.
+/// The measured medians: wall-clock time of `cargo check`, and the CPU time (user + system)
+/// of `cargo` and `rustc` together, which a busy machine disturbs less (Linux only).
 #[derive(Debug, Clone, Copy)]
 pub struct Figures {
-    /// `cargo check` of the plain crate.
+    /// Wall time, plain crate.
     pub plain: Duration,
-    /// `cargo check` of the scoped crate.
+    /// Wall time, scoped crate.
     pub scoped: Duration,
+    /// CPU time, plain crate (`None` where `/proc/self/stat` is unavailable).
+    pub plain_cpu: Option<Duration>,
+    /// CPU time, scoped crate.
+    pub scoped_cpu: Option<Duration>,
 }
 
 impl Figures {
-    /// scoped / plain.
+    /// scoped / plain, wall time.
     pub fn ratio(&self) -> f64 {
         self.scoped.as_secs_f64() / self.plain.as_secs_f64()
+    }
+
+    /// scoped / plain, CPU time.
+    pub fn cpu_ratio(&self) -> Option<f64> {
+        Some(self.scoped_cpu?.as_secs_f64() / self.plain_cpu?.as_secs_f64())
     }
 }
 
@@ -54,16 +64,33 @@ pub fn run(root: &Path, runs: usize, generic: bool) -> Result<Figures, String> {
     for dir in [&plain, &scoped] {
         check(dir, &target)?; // warm-up: dependencies
     }
-    let mut p = Vec::new();
-    let mut s = Vec::new();
+    let (mut p, mut s, mut pc, mut sc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs.max(1) {
-        p.push(timed_check(&plain, &target)?);
-        s.push(timed_check(&scoped, &target)?);
+        let (wall, cpu) = timed_check(&plain, &target)?;
+        p.push(wall);
+        pc.extend(cpu);
+        let (wall, cpu) = timed_check(&scoped, &target)?;
+        s.push(wall);
+        sc.extend(cpu);
     }
+    let cpu_known = pc.len() == p.len() && sc.len() == s.len();
     Ok(Figures {
         plain: median(p),
         scoped: median(s),
+        plain_cpu: cpu_known.then(|| median(pc)),
+        scoped_cpu: cpu_known.then(|| median(sc)),
     })
+}
+
+/// CPU time (user + system) of this process's waited-for children so far, from
+/// `/proc/self/stat` (`cutime` and `cstime`, in clock ticks of 1/100 s on Linux).
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 16 and 17 of stat(5); after the name, numbering starts at field 3.
+    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -105,13 +132,18 @@ fn check(dir: &Path, target: &Path) -> Result<(), String> {
     }
 }
 
-fn timed_check(dir: &Path, target: &Path) -> Result<Duration, String> {
+fn timed_check(dir: &Path, target: &Path) -> Result<(Duration, Option<Duration>), String> {
     let lib = dir.join("src/lib.rs");
     let text = std::fs::read_to_string(&lib).map_err(|e| e.to_string())?;
     std::fs::write(&lib, text).map_err(|e| e.to_string())?; // touch: new mtime
+    let cpu_before = children_cpu();
     let start = Instant::now();
     check(dir, target)?;
-    Ok(start.elapsed())
+    let wall = start.elapsed();
+    let cpu = children_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    Ok((wall, cpu))
 }
 
 /// The scopes client `c` declares: [`SCOPES_PER_CLIENT`] of them, spread over the catalog.
@@ -237,7 +269,7 @@ impl Client{c} {
     pub fn connect_with(builder: ClientBuilder) -> impl Future<Output = mc_auth::Result<Self>> {
         connect(builder, Self::SCOPES, \"Client{c}\", |inner| Self { inner })
     }
-    pub fn for_account(&self, account: u64) -> Self {
+    pub fn for_account(&self, account: impl Into<mc_auth::AccountId>) -> Self {
         Self { inner: self.inner.for_account(account) }
     }
     pub fn client(&self) -> &Client {

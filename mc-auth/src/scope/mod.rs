@@ -41,13 +41,24 @@
 //!
 //! ```text
 //! error[E0277]: `Mailer` lacks the Marketing Cloud scope `data_extensions_write`
-//!   --> src/main.rs:12:19
-//!    |
-//! 12 |     mailer.rest::<scope::DataExtensionsWrite>();
-//!    |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
-//!    |
-//!    = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
+//!  --> src/main.rs:8:17
+//!   |
+//! 8 |         .rest::<scope::DataExtensionsWrite>()
+//!   |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
+//!   |
+//!   = help: the trait `DataExtensionsWriteGrantedTo<Mailer>` is not implemented for `DataExtensionsWrite`
+//!   = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
+//!   = note: required for `Mailer` to implement `Has<DataExtensionsWrite>`
+//! note: required by a bound in `Mailer::rest`
+//!  --> src/main.rs:3:1
+//!   |
+//! 3 | #[mc_client(scopes = "email_read email_send")]
+//!   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ required by this bound in `Mailer::rest`
 //! ```
+//!
+//! An operation that needs two scopes reports each one that is missing, as its own error. A
+//! misspelt scope is caught by the macro: ``unknown Marketing Cloud scope `emial_read`: did you
+//! mean `email_read`?`` (see `tests/ui` in the repository for every message).
 //!
 //! # The pieces
 //!
