@@ -28,3 +28,12 @@ fn main() {
     fn is_client<C: Clone + std::fmt::Debug + Send + Sync + 'static>() {}
     is_client::<Mailer>();
 }
+
+/// The generated type and its `connect` future can cross threads (for `tokio::spawn`).
+#[allow(dead_code)]
+fn thread_safe(credentials: Credentials) {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: T) {}
+    send(Mailer::connect(credentials));
+    let _ = send_sync::<Mailer>;
+}
