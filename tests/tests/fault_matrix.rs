@@ -389,7 +389,9 @@ mod soap {
 
     async fn soap_setup() -> (FakeMarketingCloud, Client) {
         let fake = FakeMarketingCloud::start().await;
-        fake.register_package(Package::new("cid", "csecret-value").scopes(["list_and_subscribers_read", "list_and_subscribers_write"]));
+        fake.register_package(
+            Package::new("cid", "csecret-value").scopes(["list_and_subscribers_read", "list_and_subscribers_write"]),
+        );
         let client = Client::builder(fake.credentials("cid"))
             .retry_policy(fast_retries())
             .build()
@@ -406,7 +408,11 @@ mod soap {
     async fn token_expired_fault_gets_one_new_token_and_one_retry() {
         let (fake, client) = soap_setup().await;
         fake.inject(Fault::soap_fault("Token Expired").path_prefix("/Service.asmx"));
-        client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap();
+        client
+            .soap()
+            .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
+            .await
+            .unwrap();
         assert_eq!(fake.token_request_count(), 2);
         assert_eq!(soap_requests(&fake), 2);
         assert_eq!(client.stats().unauthorized_recoveries, 1);
@@ -416,7 +422,11 @@ mod soap {
     async fn an_expired_token_is_refreshed_for_soap_too() {
         let (fake, client) = soap_setup().await;
         fake.expire_tokens();
-        client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap();
+        client
+            .soap()
+            .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
+            .await
+            .unwrap();
         assert_eq!(fake.token_request_count(), 2);
         assert_eq!(soap_requests(&fake), 2);
     }
@@ -425,8 +435,15 @@ mod soap {
     async fn a_second_token_expired_fault_is_an_error() {
         let (fake, client) = soap_setup().await;
         fake.inject(Fault::soap_fault("Token Expired").path_prefix("/Service.asmx").times(2));
-        let err = client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap_err();
-        assert!(matches!(&err, Error::SoapFault { faultstring, .. } if faultstring == "Token Expired"), "{err:?}");
+        let err = client
+            .soap()
+            .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::SoapFault { faultstring, .. } if faultstring == "Token Expired"),
+            "{err:?}"
+        );
         assert_eq!(soap_requests(&fake), 2);
     }
 
@@ -434,11 +451,17 @@ mod soap {
     async fn a_throttling_fault_is_retried_for_retrieve_only() {
         let (fake, client) = soap_setup().await;
         fake.inject(Fault::soap_fault("Server is throttled, try again later").path_prefix("/Service.asmx"));
-        client.soap().retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"])).await.unwrap();
+        client
+            .soap()
+            .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
+            .await
+            .unwrap();
         assert_eq!(soap_requests(&fake), 2);
 
         fake.inject(Fault::soap_fault("Server is throttled, try again later").path_prefix("/Service.asmx"));
-        let sub = SoapObject::new("Subscriber").with("SubscriberKey", "k").with("EmailAddress", "k@example.com");
+        let sub = SoapObject::new("Subscriber")
+            .with("SubscriberKey", "k")
+            .with("EmailAddress", "k@example.com");
         let err = client.soap().create(&[sub]).await.unwrap_err();
         assert!(matches!(err, Error::SoapFault { .. }), "{err:?}");
         assert_eq!(soap_requests(&fake), 3, "a Create is not resent");
@@ -447,8 +470,15 @@ mod soap {
     #[tokio::test]
     async fn an_unknown_object_type_is_a_clear_error() {
         let (fake, client) = soap_setup().await;
-        let err = client.soap().retrieve(&RetrieveRequest::new("NoSuchObject", ["Name"])).await.unwrap_err();
-        assert!(matches!(err, Error::SoapObjects { .. } | Error::SoapFault { .. }), "{err:?}");
+        let err = client
+            .soap()
+            .retrieve(&RetrieveRequest::new("NoSuchObject", ["Name"]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::SoapObjects { .. } | Error::SoapFault { .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("NoSuchObject"), "{err}");
         assert_eq!(soap_requests(&fake), 1);
     }
@@ -456,7 +486,9 @@ mod soap {
     #[tokio::test]
     async fn a_per_object_error_keeps_every_result() {
         let (_fake, client) = soap_setup().await;
-        let good = SoapObject::new("Subscriber").with("SubscriberKey", "good").with("EmailAddress", "good@example.com");
+        let good = SoapObject::new("Subscriber")
+            .with("SubscriberKey", "good")
+            .with("EmailAddress", "good@example.com");
         let bad = SoapObject::new("Subscriber").with("SubscriberKey", "bad");
         match client.soap().create(&[good, bad]).await {
             Err(Error::SoapObjects { results, .. }) => {
