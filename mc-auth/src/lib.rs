@@ -115,6 +115,7 @@ pub use scoped::Rest;
 pub mod __private {
     pub use crate::scope;
     pub use crate::scope::{Has, ScopedClient};
+    pub use crate::web::{App, FromClient, PublicAppConfig, WebAppConfig};
     pub use crate::{AccountId, Client, ClientBuilder, Credentials, Rest, Result};
     pub use core::clone::Clone;
     pub use core::convert::Into;
@@ -136,6 +137,16 @@ pub mod __private {
     /// slower to compile.)
     pub fn rest<S>(client: &Client) -> Rest<'_, S> {
         Rest::new(client)
+    }
+
+    /// `web_app` of a generated client type.
+    pub fn web_app<C: ScopedClient + FromClient>(config: WebAppConfig) -> Result<App<C>> {
+        App::web(config, C::SCOPES, C::NAME)
+    }
+
+    /// `public_app` of a generated client type.
+    pub fn public_app<C: ScopedClient + FromClient>(config: PublicAppConfig) -> Result<App<C>> {
+        App::public(config, C::SCOPES, C::NAME)
     }
 
     /// `Debug` of a generated client type: its name and scopes, nothing secret.

@@ -24,6 +24,20 @@ impl Mailer {
     ) -> impl ::mc_auth::__private::Future<Output = ::mc_auth::__private::Result<Self>> {
         ::mc_auth::__private::connect(builder, |inner| Self { inner })
     }
+    /// A web app (authorization code with a client secret) whose users' clients are of this
+    /// type, with exactly its scopes.
+    pub fn web_app(
+        config: ::mc_auth::__private::WebAppConfig,
+    ) -> ::mc_auth::__private::Result<::mc_auth::__private::App<Self>> {
+        ::mc_auth::__private::web_app(config)
+    }
+    /// A public app (authorization code and PKCE, no secret) whose users' clients are of this
+    /// type, with exactly its scopes.
+    pub fn public_app(
+        config: ::mc_auth::__private::PublicAppConfig,
+    ) -> ::mc_auth::__private::Result<::mc_auth::__private::App<Self>> {
+        ::mc_auth::__private::public_app(config)
+    }
     /// The same client for another business unit (MID): same credentials and
     /// connections, its own token.
     pub fn for_account(
@@ -53,6 +67,11 @@ const _: () = {
         const SCOPES: &'static [&'static str] = Mailer::SCOPES;
         fn client(&self) -> &__mc::Client {
             &self.inner
+        }
+    }
+    impl __mc::FromClient for Mailer {
+        fn from_client(inner: __mc::Client) -> Self {
+            Mailer { inner }
         }
     }
     impl __mc::Clone for Mailer {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use mc_auth::reqwest;
 use mc_auth::testing::{AuthorizingUser, FakeMarketingCloud, Package};
 use mc_auth::web::{App, AuthorizeOptions, FileStoreKey, FileTokenStore, PublicAppConfig, TokenStore, WebAppConfig};
-use mc_auth::{Client, Error, ManualClock};
+use mc_auth::{mc_client, Client, Error, ManualClock};
 use mc_auth_tests::fixtures;
 
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
@@ -359,4 +359,69 @@ fn configs_refuse_what_mc_refuses() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("HTTPS"), "{err}");
+}
+
+/// `#[mc_client]` types get `web_app` and `public_app`: signed-in users get a client of the
+/// type, whose token carries exactly its scopes and whose calls are scope-checked.
+#[tokio::test]
+async fn a_typed_client_for_a_signed_in_user() {
+    #[mc_client(scopes = "email_read offline")]
+    struct Reader;
+
+    let clock = ManualClock::new();
+    let fake = fake_with_web_app(&clock).await;
+    let config = WebAppConfig::builder()
+        .subdomain(SUB)
+        .client_id("web-id")
+        .client_secret("web-secret-value")
+        .redirect_uri(REDIRECT)
+        .auth_url(fake.url())
+        .build();
+    let app = Reader::web_app(config).unwrap().with_clock(clock.clone());
+    let (url, pending) = app.authorize_url().unwrap();
+    assert!(url.contains("scope=email_read%20offline"), "{url}");
+    let reader: Reader = app.complete(pending, &browser_visits(&url).await).await.unwrap();
+    reader
+        .rest::<mc_auth::scope::EmailRead>()
+        .get("/messaging/v1/email/definitions")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        reader.client().token().await.unwrap().scopes().to_string(),
+        "email_read offline"
+    );
+}
+
+/// Two client types made from the same credentials get separate tokens, each with exactly
+/// its own scopes (least privilege per component).
+#[tokio::test]
+async fn two_client_types_from_one_package_get_their_own_scopes() {
+    #[mc_client(scopes = "email_send")]
+    struct Sender;
+    #[mc_client(scopes = "data_extensions_write")]
+    struct Loader;
+
+    let fake = FakeMarketingCloud::start().await;
+    let creds = fake.register_package(Package::new("shared", "shared-secret").scopes([
+        "email_send",
+        "data_extensions_write",
+        "email_read",
+    ]));
+    let sender = Sender::connect(creds.clone()).await.unwrap();
+    let loader = Loader::connect(creds).await.unwrap();
+    assert_eq!(
+        sender.client().token().await.unwrap().scopes().to_string(),
+        "email_send"
+    );
+    assert_eq!(
+        loader.client().token().await.unwrap().scopes().to_string(),
+        "data_extensions_write"
+    );
+    let scopes: Vec<String> = fake
+        .token_requests()
+        .iter()
+        .map(|r| r.json_body().unwrap()["scope"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(scopes, ["email_send", "data_extensions_write"]);
 }

@@ -83,6 +83,22 @@ fn render_impls(name: &str, declared: &[Declared], complete: bool, clone: bool, 
         ::mc_auth::__private::connect(builder, |inner| Self {{ inner }})
     }}
 
+    /// A web app (authorization code with a client secret) whose users' clients are of this
+    /// type, with exactly its scopes.
+    pub fn web_app(
+        config: ::mc_auth::__private::WebAppConfig,
+    ) -> ::mc_auth::__private::Result<::mc_auth::__private::App<Self>> {{
+        ::mc_auth::__private::web_app(config)
+    }}
+
+    /// A public app (authorization code and PKCE, no secret) whose users' clients are of this
+    /// type, with exactly its scopes.
+    pub fn public_app(
+        config: ::mc_auth::__private::PublicAppConfig,
+    ) -> ::mc_auth::__private::Result<::mc_auth::__private::App<Self>> {{
+        ::mc_auth::__private::public_app(config)
+    }}
+
     /// The same client for another business unit (MID): same credentials and
     /// connections, its own token.
     pub fn for_account(&self, account: impl ::mc_auth::__private::Into<::mc_auth::__private::AccountId>) -> Self {{
@@ -112,6 +128,12 @@ const _: () = {{
 
         fn client(&self) -> &__mc::Client {{
             &self.inner
+        }}
+    }}
+
+    impl __mc::FromClient for {name} {{
+        fn from_client(inner: __mc::Client) -> Self {{
+            {name} {{ inner }}
         }}
     }}
 "#
