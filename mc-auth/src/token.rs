@@ -120,7 +120,9 @@ fn parse_expires_in(v: serde_json::Value) -> std::result::Result<Duration, Strin
     if !secs.is_finite() || secs < 1.0 {
         return Err(format!("`expires_in` is {secs}; a token must live at least one second"));
     }
-    Ok(Duration::from_secs_f64(secs).min(MAX_TOKEN_LIFETIME))
+    // Values too large for a `Duration` (found by fuzzing: 1e20) are clamped like any other
+    // lifetime over a day.
+    Ok(Duration::try_from_secs_f64(secs).map_or(MAX_TOKEN_LIFETIME, |d| d.min(MAX_TOKEN_LIFETIME)))
 }
 
 /// When tokens are renewed.
@@ -322,6 +324,15 @@ mod tests {
         );
         assert!(TokenResponse::parse(&body("0")).unwrap_err().contains("expires_in"));
         assert!(TokenResponse::parse(&body("-5")).is_err());
+        // Found by the fuzzer: a lifetime too large for a Duration used to panic.
+        assert_eq!(
+            TokenResponse::parse(&body("1e20")).unwrap().expires_in,
+            MAX_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            TokenResponse::parse(&body("\"1e300\"")).unwrap().expires_in,
+            MAX_TOKEN_LIFETIME
+        );
         assert!(TokenResponse::parse(&body("null")).is_err());
     }
 

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod catalog;
 pub mod codegen;
 pub mod expand;
+pub mod fuzz;
 pub mod toml;
 
 use std::path::{Path, PathBuf};

@@ -14,7 +14,9 @@ commands:
   ui [--bless]             run the trybuild suite (--bless: rewrite the expected .stderr files)
   ci                       fmt, clippy, tests, codegen --check and expand --check
   bench-compile [--runs N] [--generic]
-                           cargo check time: 50 clients and 500 scoped calls vs plain structs";
+                           cargo check time: 50 clients and 500 scoped calls vs plain structs
+  fuzz [--seconds N] [TARGET...]
+                           libFuzzer (cargo-fuzz on stable, -s none) on each parser target, N s each (default 60)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +30,9 @@ fn main() -> ExitCode {
         ["ui"] => xtask::ui(&root, false),
         ["ui", "--bless"] => xtask::ui(&root, true),
         ["ci"] => xtask::ci(&root),
+        ["fuzz", rest @ ..] => {
+            fuzz_args(rest).and_then(|(seconds, targets)| xtask::fuzz::fuzz(&root, seconds, &targets))
+        }
         ["bench-compile", rest @ ..] => {
             bench_args(rest).and_then(|(runs, generic)| bench_compile(&root, runs, generic))
         }
@@ -91,4 +96,17 @@ fn bench_compile(root: &std::path::Path, runs: usize, generic: bool) -> Result<(
         );
     }
     Ok(())
+}
+
+fn fuzz_args(args: &[&str]) -> Result<(u64, Vec<String>), String> {
+    let (mut seconds, mut targets) = (60, Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--seconds" => seconds = it.next().and_then(|n| n.parse().ok()).ok_or(USAGE)?,
+            t if !t.starts_with('-') => targets.push(t.to_owned()),
+            _ => return Err(USAGE.to_owned()),
+        }
+    }
+    Ok((seconds, targets))
 }

@@ -187,6 +187,7 @@ impl<C> Clone for App<C> {
     }
 }
 
+#[derive(Clone)]
 struct AppInner {
     name: String,
     subdomain: String,
@@ -315,7 +316,8 @@ impl<C: FromClient> App<C> {
     }
 
     fn inner_mut(&mut self) -> &mut AppInner {
-        Arc::get_mut(&mut self.inner).expect("App settings are changed before the App is cloned")
+        // Copy-on-write: an App already cloned keeps its settings; this one gets its own.
+        Arc::make_mut(&mut self.inner)
     }
 
     /// Keeps refresh tokens in `store` (default: memory only).
