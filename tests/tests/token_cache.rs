@@ -184,7 +184,13 @@ async fn an_error_reaches_every_waiter_and_the_next_call_tries_again() {
         .retry_policy(mc_auth::RetryPolicy::never())
         .build()
         .unwrap();
-    fake.inject(Fault::status(500).only_token_requests().times(1));
+    // A slow failure, so that every caller joins the one request before it fails.
+    fake.inject(
+        Fault::status(500)
+            .after(Duration::from_millis(300))
+            .only_token_requests()
+            .times(1),
+    );
     let results = concurrent_tokens(&client, 100).await;
     assert_eq!(fake.token_request_count(), 1);
     for r in &results {

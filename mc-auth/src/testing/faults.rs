@@ -37,6 +37,7 @@ pub struct Fault {
     target: Target,
     path_prefix: Option<String>,
     retry_after: Option<Duration>,
+    answer_after: Option<Duration>,
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +69,7 @@ impl Fault {
             target: Target::Any,
             path_prefix: None,
             retry_after: None,
+            answer_after: None,
         }
     }
 
@@ -118,6 +120,18 @@ impl Fault {
     /// ```
     pub fn soap_fault(faultstring: impl Into<String>) -> Self {
         Fault::new(Action::SoapFault(faultstring.into()))
+    }
+
+    /// Wait this long (a real `tokio` sleep) before answering with the fault: a slow failure,
+    /// to keep a request in flight while other callers join it.
+    pub fn after(mut self, wait: Duration) -> Self {
+        self.answer_after = Some(wait);
+        self
+    }
+
+    /// How long to wait before answering (see [`after`](Self::after)).
+    pub(crate) fn answer_after(&self) -> Option<Duration> {
+        self.answer_after
     }
 
     /// Apply to the next `n` matching requests (default 1). `usize::MAX` is "until cleared".

@@ -54,6 +54,9 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
     let fault = lock(&shared.faults).take(kind, path);
     let faulted = fault.is_some();
     if let Some(fault) = fault {
+        if let Some(wait) = fault.answer_after() {
+            tokio::time::sleep(wait).await;
+        }
         match fault.apply(kind, path) {
             Applied::Respond(response) => {
                 shared.recorder.complete(seq, response.status().as_u16(), None, true);
