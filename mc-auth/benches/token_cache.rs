@@ -70,6 +70,15 @@ fn get_c64(c: &mut Criterion) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    // The same client settings mc-auth uses (timeouts, user agent), for a like-for-like
+    // comparison of the per-request work mc-auth adds.
+    let bare_configured = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60))
+        .user_agent("mc-auth-bench")
+        .build()
+        .unwrap();
 
     let mut group = c.benchmark_group("get_c64");
     group.sample_size(30);
@@ -77,6 +86,22 @@ fn get_c64(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async {
             let calls = (0..CONCURRENCY).map(|_| {
                 let (bare, url, bearer) = (bare.clone(), url.clone(), bearer.clone());
+                tokio::spawn(async move {
+                    let r = bare.get(&url).header("authorization", bearer).send().await.unwrap();
+                    assert!(r.status().is_success());
+                    black_box(r.bytes().await.unwrap());
+                })
+            });
+            for t in calls.collect::<Vec<_>>() {
+                t.await.unwrap();
+            }
+        });
+        fake.clear_requests();
+    });
+    group.bench_function("bare_reqwest_with_timeouts", |b| {
+        b.to_async(&rt).iter(|| async {
+            let calls = (0..CONCURRENCY).map(|_| {
+                let (bare, url, bearer) = (bare_configured.clone(), url.clone(), bearer.clone());
                 tokio::spawn(async move {
                     let r = bare.get(&url).header("authorization", bearer).send().await.unwrap();
                     assert!(r.status().is_success());
