@@ -247,21 +247,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     where
         Self: Has<op::InsertRowsAsync>,
     {
-        let req = self
-            .client()
-            .post(&format!(
-                "/data/v1/async/dataextensions/key:{}/rows",
-                encode_segment(de_key)
-            ))
-            .json(&AsyncItems { items });
-        let client = Self::clone(self);
-        async move {
-            let accepted: AsyncAccepted = req.send().await?.json()?;
-            Ok(AsyncRowsRequest {
-                client,
-                request_id: accepted.request_id,
-            })
-        }
+        queue_rows(self, reqwest::Method::POST, de_key, items)
     }
 
     /// Queues an upsert of `items`; poll the returned handle.
@@ -273,21 +259,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     where
         Self: Has<op::UpsertRowsAsync>,
     {
-        let req = self
-            .client()
-            .put(&format!(
-                "/data/v1/async/dataextensions/key:{}/rows",
-                encode_segment(de_key)
-            ))
-            .json(&AsyncItems { items });
-        let client = Self::clone(self);
-        async move {
-            let accepted: AsyncAccepted = req.send().await?.json()?;
-            Ok(AsyncRowsRequest {
-                client,
-                request_id: accepted.request_id,
-            })
-        }
+        queue_rows(self, reqwest::Method::PUT, de_key, items)
     }
 
     /// The rows of a data extension, a page at a time as the stream is read.
@@ -317,3 +289,23 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
 }
 
 impl<C: ScopedClient + Send + Sync> DataExtensions for C {}
+
+/// `POST` (insert) or `PUT` (upsert) `/data/v1/async/dataextensions/key:{key}/rows`; the scope
+/// check is done by the calling method's bound.
+fn queue_rows<C: ScopedClient + Send + Sync>(
+    client: &C,
+    method: reqwest::Method,
+    de_key: &str,
+    items: &[Map<String, Value>],
+) -> impl Future<Output = Result<AsyncRowsRequest<C>>> + Send {
+    let path = format!("/data/v1/async/dataextensions/key:{}/rows", encode_segment(de_key));
+    let req = client.client().request(method, &path).json(&AsyncItems { items });
+    let client = C::clone(client);
+    async move {
+        let accepted: AsyncAccepted = req.send().await?.json()?;
+        Ok(AsyncRowsRequest {
+            client,
+            request_id: accepted.request_id,
+        })
+    }
+}
