@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::encode_segment;
-use super::paging::{more_after, paged, Page, MAX_PAGE_SIZE};
+use super::paging::{paged_get, PageBody};
 use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
 
@@ -267,24 +267,9 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     where
         Self: Has<op::QueryRows>,
     {
-        let client = self.client().clone();
         let path = format!("/data/v1/customobjectdata/key/{}/rowset", encode_segment(de_key));
-        let size = query.page_size.unwrap_or(500).clamp(1, MAX_PAGE_SIZE);
-        paged(move |page| {
-            let mut params = vec![
-                ("$page".to_owned(), page.to_string()),
-                ("$pageSize".to_owned(), size.to_string()),
-            ];
-            if let Some(f) = &query.filter {
-                params.push(("$filter".to_owned(), f.clone()));
-            }
-            let req = client.get(&path).query(&params);
-            async move {
-                let p: RowsetPage = req.send().await?.json()?;
-                let more = more_after(page, size, p.count, p.items.len());
-                Ok(Page { items: p.items, more })
-            }
-        })
+        let filter = query.filter.map(|f| ("$filter".to_owned(), f)).into_iter().collect();
+        paged_get::<_, RowsetPage>(self.client().clone(), path, query.page_size.unwrap_or(500), filter)
     }
 }
 
@@ -307,5 +292,11 @@ fn queue_rows<C: ScopedClient + Send + Sync>(
             client,
             request_id: accepted.request_id,
         })
+    }
+}
+
+impl PageBody<Row> for RowsetPage {
+    fn into_parts(self) -> (Vec<Row>, Option<u64>) {
+        (self.items, self.count)
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::encode_segment;
-use super::paging::{more_after, paged, Page};
+use super::paging::{paged_get, PageBody};
 use crate::error::Result;
 use crate::scope::op;
 use crate::scope::{Has, ScopedClient};
@@ -273,21 +273,12 @@ pub trait TransactionalEmail: ScopedClient {
     where
         Self: Has<op::ListEmailDefinitions>,
     {
-        let client = self.client().clone();
-        let size = page_size.clamp(1, super::paging::MAX_PAGE_SIZE);
-        paged(move |page| {
-            let req = client
-                .get("/messaging/v1/email/definitions")
-                .query(&[("$page", page.to_string()), ("$pageSize", size.to_string())]);
-            async move {
-                let p: DefinitionsPage = req.send().await?.json()?;
-                let more = more_after(page, size, p.count, p.definitions.len());
-                Ok(Page {
-                    items: p.definitions,
-                    more,
-                })
-            }
-        })
+        paged_get::<_, DefinitionsPage>(
+            self.client().clone(),
+            "/messaging/v1/email/definitions".into(),
+            page_size,
+            Vec::new(),
+        )
     }
 
     /// Changes a definition: `changes` holds only the fields to change (for example
@@ -335,3 +326,9 @@ pub trait TransactionalEmail: ScopedClient {
 }
 
 impl<C: ScopedClient> TransactionalEmail for C {}
+
+impl PageBody<EmailDefinition> for DefinitionsPage {
+    fn into_parts(self) -> (Vec<EmailDefinition>, Option<u64>) {
+        (self.definitions, self.count)
+    }
+}

@@ -6,7 +6,7 @@ use futures_util::stream::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::paging::{more_after, paged, Page, MAX_PAGE_SIZE};
+use super::paging::{paged_get, PageBody};
 use crate::error::Result;
 use crate::scope::{op, Has, ScopedClient};
 
@@ -101,18 +101,12 @@ pub trait Journeys: ScopedClient {
     where
         Self: Has<op::ListJourneys>,
     {
-        let client = self.client().clone();
-        let size = page_size.clamp(1, MAX_PAGE_SIZE);
-        paged(move |page| {
-            let req = client
-                .get("/interaction/v1/interactions")
-                .query(&[("$page", page.to_string()), ("$pageSize", size.to_string())]);
-            async move {
-                let p: JourneysPage = req.send().await?.json()?;
-                let more = more_after(page, size, p.count, p.items.len());
-                Ok(Page { items: p.items, more })
-            }
-        })
+        paged_get::<_, JourneysPage>(
+            self.client().clone(),
+            "/interaction/v1/interactions".into(),
+            page_size,
+            Vec::new(),
+        )
     }
 
     /// One journey by id (or `key:{key}`).
@@ -129,3 +123,9 @@ pub trait Journeys: ScopedClient {
 }
 
 impl<C: ScopedClient> Journeys for C {}
+
+impl PageBody<Journey> for JourneysPage {
+    fn into_parts(self) -> (Vec<Journey>, Option<u64>) {
+        (self.items, self.count)
+    }
+}

@@ -4,7 +4,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 
 use futures_util::stream::{self, Stream};
+use serde::de::DeserializeOwned;
 
+use crate::client::Client;
 use crate::error::Result;
 
 /// One page as fetched: its items, and whether more pages may follow.
@@ -55,6 +57,40 @@ where
                     return Some((Err(e), s));
                 }
             }
+        }
+    })
+}
+
+/// The JSON body of one page of a paged MC endpoint: its items and MC's total `count`.
+pub(crate) trait PageBody<T>: DeserializeOwned {
+    /// The items and the total count, if MC sent one.
+    fn into_parts(self) -> (Vec<T>, Option<u64>);
+}
+
+/// `GET path?$page=N&$pageSize=SIZE` (plus `extra` parameters), page after page, as a lazy
+/// stream of items.
+pub(crate) fn paged_get<T, B>(
+    client: Client,
+    path: String,
+    page_size: u32,
+    extra: Vec<(String, String)>,
+) -> impl Stream<Item = Result<T>>
+where
+    B: PageBody<T>,
+{
+    let size = page_size.clamp(1, MAX_PAGE_SIZE);
+    paged(move |page| {
+        let mut params = vec![
+            ("$page".to_owned(), page.to_string()),
+            ("$pageSize".to_owned(), size.to_string()),
+        ];
+        params.extend(extra.iter().cloned());
+        let req = client.get(&path).query(&params);
+        async move {
+            let body: B = req.send().await?.json()?;
+            let (items, count) = body.into_parts();
+            let more = more_after(page, size, count, items.len());
+            Ok(Page { items, more })
         }
     })
 }

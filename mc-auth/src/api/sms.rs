@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::email::{Recipient, SendResponse};
 use super::encode_segment;
+use super::paging::PageBody;
 use crate::error::Result;
 use crate::scope::{op, Has, ScopedClient};
 
@@ -155,22 +156,19 @@ pub trait TransactionalSms: ScopedClient {
     where
         Self: Has<op::ListSmsDefinitions>,
     {
-        let client = self.client().clone();
-        let size = page_size.clamp(1, super::paging::MAX_PAGE_SIZE);
-        super::paging::paged(move |page| {
-            let req = client
-                .get("/messaging/v1/sms/definitions")
-                .query(&[("$page", page.to_string()), ("$pageSize", size.to_string())]);
-            async move {
-                let p: SmsDefinitionsPage = req.send().await?.json()?;
-                let more = super::paging::more_after(page, size, p.count, p.definitions.len());
-                Ok(super::paging::Page {
-                    items: p.definitions,
-                    more,
-                })
-            }
-        })
+        super::paging::paged_get::<_, SmsDefinitionsPage>(
+            self.client().clone(),
+            "/messaging/v1/sms/definitions".into(),
+            page_size,
+            Vec::new(),
+        )
     }
 }
 
 impl<C: ScopedClient> TransactionalSms for C {}
+
+impl PageBody<SmsDefinition> for SmsDefinitionsPage {
+    fn into_parts(self) -> (Vec<SmsDefinition>, Option<u64>) {
+        (self.definitions, self.count)
+    }
+}
