@@ -23,6 +23,9 @@ pub(crate) async fn read_capped(
         if len > cap as u64 {
             return Err(too_large(status, endpoint, cap));
         }
+        // The length is known and within the cap: read it in one go.
+        let body = resp.bytes().await.map_err(|e| Error::transport(endpoint, e))?;
+        return Ok((status, headers, body));
     }
     let mut buf = BytesMut::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))? {
