@@ -82,77 +82,64 @@ fn get_c64(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("get_c64");
     group.sample_size(30);
+    let bare_call = |http: reqwest::Client| {
+        let (url, bearer) = (url.clone(), bearer.clone());
+        async move { bare_get(&http, &url, &bearer).await }
+    };
     group.bench_function("bare_reqwest", |b| {
-        b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| {
-                let (bare, url, bearer) = (bare.clone(), url.clone(), bearer.clone());
-                tokio::spawn(async move {
-                    let r = bare.get(&url).header("authorization", bearer).send().await.unwrap();
-                    assert!(r.status().is_success());
-                    black_box(r.bytes().await.unwrap());
-                })
-            });
-            for t in calls.collect::<Vec<_>>() {
-                t.await.unwrap();
-            }
-        });
+        b.to_async(&rt).iter(|| concurrently(|| bare_call(bare.clone())));
         fake.clear_requests();
     });
     group.bench_function("bare_reqwest_with_timeouts", |b| {
-        b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| {
-                let (bare, url, bearer) = (bare_configured.clone(), url.clone(), bearer.clone());
-                tokio::spawn(async move {
-                    let r = bare.get(&url).header("authorization", bearer).send().await.unwrap();
-                    assert!(r.status().is_success());
-                    black_box(r.bytes().await.unwrap());
-                })
-            });
-            for t in calls.collect::<Vec<_>>() {
-                t.await.unwrap();
-            }
-        });
+        b.to_async(&rt)
+            .iter(|| concurrently(|| bare_call(bare_configured.clone())));
         fake.clear_requests();
     });
     // mc-auth's token cache with a bare request: separates the cache's cost from the request
     // builder's.
     group.bench_function("cache_plus_bare", |b| {
-        b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| {
-                let (bare, url, client) = (bare_configured.clone(), url.clone(), client.clone());
-                tokio::spawn(async move {
+        b.to_async(&rt).iter(|| {
+            concurrently(|| {
+                let (http, url, client) = (bare_configured.clone(), url.clone(), client.clone());
+                async move {
                     let t = client.token().await.unwrap();
-                    let r = bare
-                        .get(&url)
-                        .bearer_auth(t.access_token().expose_secret())
-                        .send()
-                        .await
-                        .unwrap();
-                    assert!(r.status().is_success());
-                    black_box(r.bytes().await.unwrap());
-                })
-            });
-            for t in calls.collect::<Vec<_>>() {
-                t.await.unwrap();
-            }
+                    bare_get(&http, &url, &format!("Bearer {}", t.access_token().expose_secret())).await;
+                }
+            })
         });
         fake.clear_requests();
     });
     group.bench_function("mc_auth", |b| {
-        b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| {
+        b.to_async(&rt).iter(|| {
+            concurrently(|| {
                 let client = client.clone();
-                tokio::spawn(async move {
+                async move {
                     black_box(client.get(PATH).send().await.unwrap());
-                })
-            });
-            for t in calls.collect::<Vec<_>>() {
-                t.await.unwrap();
-            }
+                }
+            })
         });
         fake.clear_requests();
     });
     group.finish();
+}
+
+/// Runs `CONCURRENCY` calls made by `call` as concurrent tasks and waits for all of them.
+async fn concurrently<F, Fut>(mut call: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..CONCURRENCY).map(|_| tokio::spawn(call())).collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// One authenticated GET with a plain reqwest client, body read in full.
+async fn bare_get(http: &reqwest::Client, url: &str, bearer: &str) {
+    let r = http.get(url).header("authorization", bearer).send().await.unwrap();
+    assert!(r.status().is_success());
+    black_box(r.bytes().await.unwrap());
 }
 
 criterion_group!(benches, fast_path, get_c64);
