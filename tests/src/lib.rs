@@ -84,6 +84,19 @@ impl RecordingProxy {
     pub fn seen(&self) -> String {
         String::from_utf8_lossy(&self.seen.lock().unwrap()).into_owned()
     }
+
+    /// Panics unless the proxy carried a token request, a REST GET of `rest_path` and a SOAP
+    /// call to the fake at `base` (`http://127.0.0.1:PORT`).
+    pub fn assert_carried_auth_rest_and_soap(&self, base: &str, rest_path: &str) {
+        let seen = self.seen();
+        for line in [
+            format!("POST {base}/v2/token HTTP/1.1"),
+            format!("GET {base}{rest_path} HTTP/1.1"),
+            format!("POST {base}/Service.asmx HTTP/1.1"),
+        ] {
+            assert!(seen.contains(&line), "the proxy did not carry `{line}`:\n{seen}");
+        }
+    }
 }
 
 async fn proxy_connection(mut client: tokio::net::TcpStream, log: Arc<Mutex<Vec<u8>>>) {
