@@ -177,43 +177,64 @@ fn record(call: &mut Call<'_>, definition_key: &str, sends: Recipients, body: &V
     }
 }
 
-/// `POST /messaging/v1/email/messages/{messageKey}`: needs a known `definitionKey` and a
-/// `recipient` with `to` or `contactKey`. A repeated message key replaces the earlier send.
-pub(crate) fn send(call: &mut Call<'_>) -> Response {
-    let message_key = call.param("messageKey").to_owned();
-    let parsed = json_object(call).and_then(|body| {
-        let definition_key = known_definition(&call.state.email.definitions, &body)?;
-        let recipient = recipient(body.get("recipient"))?;
-        Ok((body, definition_key, recipient))
-    });
-    let (body, definition_key, recipient) = match parsed {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    record(
-        call,
-        &definition_key,
-        vec![(message_key.clone(), recipient)],
-        &Value::Object(body),
-    );
-    accepted(&[message_key])
+/// Where a channel (email, SMS) keeps its definitions, and how it records sends.
+pub(crate) struct Channel {
+    /// The channel's definitions in the state.
+    pub definitions: fn(&super::state::State) -> &[Value],
+    /// Stores the accepted sends.
+    pub record: fn(&mut Call<'_>, &str, Recipients, &Value),
 }
 
-/// `POST /messaging/v1/email/messages`: one definition, `recipients` each with its own
-/// `messageKey` (generated when missing). All or nothing.
-pub(crate) fn send_batch(call: &mut Call<'_>) -> Response {
+/// A single send (`POST .../messages/{messageKey}`): needs a known `definitionKey` and a
+/// `recipient` with `to` or `contactKey`. A repeated message key replaces the earlier send.
+pub(crate) fn send_one(call: &mut Call<'_>, channel: &Channel) -> Response {
+    let message_key = call.param("messageKey").to_owned();
     let parsed = json_object(call).and_then(|body| {
-        let definition_key = known_definition(&call.state.email.definitions, &body)?;
+        let definition_key = known_definition((channel.definitions)(call.state), &body)?;
+        let recipient = recipient(body.get("recipient"))?;
+        Ok((body, definition_key, vec![(message_key.clone(), recipient)]))
+    });
+    finish_send(call, channel, parsed)
+}
+
+/// A batch send (`POST .../messages`): one definition, `recipients` each with its own
+/// `messageKey` (generated when missing). All or nothing.
+pub(crate) fn send_many(call: &mut Call<'_>, channel: &Channel) -> Response {
+    let parsed = json_object(call).and_then(|body| {
+        let definition_key = known_definition((channel.definitions)(call.state), &body)?;
         let recipients = batch_recipients(&body)?;
         Ok((body, definition_key, recipients))
     });
+    finish_send(call, channel, parsed)
+}
+
+fn finish_send(
+    call: &mut Call<'_>,
+    channel: &Channel,
+    parsed: Result<(Map<String, Value>, String, Recipients), ApiError>,
+) -> Response {
     let (body, definition_key, recipients) = match parsed {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
     let keys: Vec<String> = recipients.iter().map(|(k, _)| k.clone()).collect();
-    record(call, &definition_key, recipients, &Value::Object(body));
+    (channel.record)(call, &definition_key, recipients, &Value::Object(body));
     accepted(&keys)
+}
+
+const EMAIL: Channel = Channel {
+    definitions: |state| &state.email.definitions,
+    record,
+};
+
+/// `POST /messaging/v1/email/messages/{messageKey}`.
+pub(crate) fn send(call: &mut Call<'_>) -> Response {
+    send_one(call, &EMAIL)
+}
+
+/// `POST /messaging/v1/email/messages`.
+pub(crate) fn send_batch(call: &mut Call<'_>) -> Response {
+    send_many(call, &EMAIL)
 }
 
 fn definition_not_found(key: &str) -> Response {

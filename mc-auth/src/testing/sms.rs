@@ -8,9 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::api::{page_of, Call};
-use super::email::{
-    self, accepted, batch_recipients, json_object, known_definition, recipient, Recipients, MAX_PAGE_SIZE,
-};
+use super::email::{self, json_object, send_many, send_one, Channel, Recipients, MAX_PAGE_SIZE};
 use super::util::{json_response, request_id};
 
 /// A transactional SMS send recorded by the fake (one per recipient).
@@ -95,39 +93,17 @@ fn record(call: &mut Call<'_>, definition_key: &str, sends: Recipients, body: &V
     }
 }
 
+const SMS: Channel = Channel {
+    definitions: |state| &state.sms.definitions,
+    record,
+};
+
 /// `POST /messaging/v1/sms/messages/{messageKey}`: one message.
 pub(crate) fn send(call: &mut Call<'_>) -> Response {
-    let message_key = call.param("messageKey").to_owned();
-    let parsed = json_object(call).and_then(|body| {
-        let definition_key = known_definition(&call.state.sms.definitions, &body)?;
-        let recipient = recipient(body.get("recipient"))?;
-        Ok((body, definition_key, recipient))
-    });
-    let (body, definition_key, recipient) = match parsed {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    record(
-        call,
-        &definition_key,
-        vec![(message_key.clone(), recipient)],
-        &Value::Object(body),
-    );
-    accepted(&[message_key])
+    send_one(call, &SMS)
 }
 
 /// `POST /messaging/v1/sms/messages`: one definition, many `recipients`.
 pub(crate) fn send_batch(call: &mut Call<'_>) -> Response {
-    let parsed = json_object(call).and_then(|body| {
-        let definition_key = known_definition(&call.state.sms.definitions, &body)?;
-        let recipients = batch_recipients(&body)?;
-        Ok((body, definition_key, recipients))
-    });
-    let (body, definition_key, recipients) = match parsed {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    let keys: Vec<String> = recipients.iter().map(|(k, _)| k.clone()).collect();
-    record(call, &definition_key, recipients, &Value::Object(body));
-    accepted(&keys)
+    send_many(call, &SMS)
 }
