@@ -85,8 +85,14 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 }
 
 /// A validated base URL (scheme, host, port and an optional path prefix, no trailing slash).
+///
+/// Kept parsed as well as as text, so that a request URL is made by setting the path on a copy
+/// of the base: the host is never parsed again, and nothing in the path can change it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BaseUrl(String);
+pub(crate) struct BaseUrl {
+    text: String,
+    url: Url,
+}
 
 impl BaseUrl {
     fn from_url(url: &Url) -> Result<Self> {
@@ -96,18 +102,33 @@ impl BaseUrl {
                 "a base URL may not have a query or fragment",
             ));
         }
-        Ok(BaseUrl(url.as_str().trim_end_matches('/').to_owned()))
+        Ok(BaseUrl {
+            text: url.as_str().trim_end_matches('/').to_owned(),
+            url: url.clone(),
+        })
     }
 
     /// The base as a string, without trailing slash.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
-    /// `base + path`; `path` must start with `/`.
-    pub fn join(&self, path: &str) -> Result<String> {
+    /// `base + path` (an optional `?query` included); `path` must start with `/`.
+    pub fn join(&self, path: &str) -> Result<Url> {
         check_path(path)?;
-        Ok(format!("{}{}", self.0, path))
+        let (path, query) = match path.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path, None),
+        };
+        let mut url = self.url.clone();
+        let prefix = self.url.path().trim_end_matches('/');
+        if prefix.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&format!("{prefix}{path}"));
+        }
+        url.set_query(query);
+        Ok(url)
     }
 }
 
@@ -191,9 +212,25 @@ mod tests {
             "https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com"
         );
         assert_eq!(
-            a.join("/v2/userinfo").unwrap(),
+            a.join("/v2/userinfo").unwrap().as_str(),
             "https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com/v2/userinfo"
         );
+    }
+
+    #[test]
+    fn joined_urls_keep_the_host_prefix_and_query() {
+        let host = "mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com";
+        let a = normalise_instance_url(host, MC).unwrap();
+        for path in ["/\\evil.example.com/x", "/%2F%2Fevil.example.com", "/@evil.example.com", "/a:b@evil.example.com"] {
+            assert_eq!(a.join(path).unwrap().host_str(), Some(host), "{path}");
+        }
+        assert_eq!(
+            a.join("/data/v1/rows?$page=2&$pageSize=50").unwrap().as_str(),
+            format!("https://{host}/data/v1/rows?$page=2&$pageSize=50")
+        );
+        let prefixed = normalise_instance_url("http://127.0.0.1:9/mc/", LOOP).unwrap();
+        assert_eq!(prefixed.as_str(), "http://127.0.0.1:9/mc");
+        assert_eq!(prefixed.join("/v2/token?a=b").unwrap().as_str(), "http://127.0.0.1:9/mc/v2/token?a=b");
     }
 
     #[test]

@@ -182,7 +182,7 @@ impl Error {
         }
     }
 
-    pub(crate) fn transport(endpoint: &str, err: reqwest::Error) -> Self {
+    pub(crate) fn transport(endpoint: &(impl fmt::Display + ?Sized), err: reqwest::Error) -> Self {
         let kind = if err.is_timeout() {
             TransportKind::Timeout
         } else if err.is_connect() {
@@ -192,7 +192,7 @@ impl Error {
         };
         Error::Transport {
             kind,
-            endpoint: endpoint.to_owned(),
+            endpoint: endpoint.to_string(),
             source: Arc::new(err.without_url()),
         }
     }

@@ -68,7 +68,7 @@ pub(crate) async fn request_token(
     resend: Resend,
     secrets: &[&str],
 ) -> Result<(TokenResponse, Receipt)> {
-    let endpoint = ep.auth.base.join("/v2/token")?;
+    let endpoint = ep.auth.base.join("/v2/token")?.to_string();
     let json = Zeroizing::new(serde_json::to_vec(body).map_err(|e| Error::Internal {
         what: format!("could not encode the token request ({e})"),
     })?);

@@ -1,5 +1,6 @@
 //! Reading responses safely: bounded bodies, secret-free excerpts, MC error bodies.
 
+use std::fmt;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -14,7 +15,7 @@ const EXCERPT_CHARS: usize = 200;
 /// Reads a response body, refusing more than `cap` bytes.
 pub(crate) async fn read_capped(
     mut resp: reqwest::Response,
-    endpoint: &str,
+    endpoint: &(impl fmt::Display + ?Sized),
     cap: usize,
 ) -> Result<(u16, reqwest::header::HeaderMap, Bytes)> {
     let status = resp.status().as_u16();
@@ -37,10 +38,10 @@ pub(crate) async fn read_capped(
     Ok((status, headers, buf.freeze()))
 }
 
-fn too_large(status: u16, endpoint: &str, cap: usize) -> Error {
+fn too_large(status: u16, endpoint: &(impl fmt::Display + ?Sized), cap: usize) -> Error {
     Error::UnexpectedResponse {
         status,
-        endpoint: endpoint.to_owned(),
+        endpoint: endpoint.to_string(),
         problem: format!("the body is larger than the {cap}-byte limit"),
         excerpt: String::new(),
     }

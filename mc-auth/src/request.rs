@@ -9,7 +9,6 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use crate::client::Client;
 use crate::endpoint::check_path;
@@ -216,7 +215,8 @@ impl RequestBuilder {
                 status,
                 headers,
                 body,
-                request: self.describe(),
+                method: self.method,
+                path: self.path,
             });
         }
     }
@@ -228,31 +228,40 @@ impl RequestBuilder {
             Base::Soap => &token.soap_base,
         };
         let url = base.join(&self.path)?;
-        let mut bearer =
-            HeaderValue::try_from(Zeroizing::new(format!("Bearer {}", token.access_token.expose_secret())).as_str())
-                .map_err(|_| Error::UnexpectedResponse {
-                    status: 200,
-                    endpoint: "/v2/token".into(),
-                    problem: "the access token contains characters not allowed in an HTTP header".into(),
-                    excerpt: String::new(),
-                })?;
-        bearer.set_sensitive(true);
+        // Only formatted if an error needs it.
+        let endpoint = Endpoint {
+            method: &self.method,
+            base: base.as_str(),
+            path: &self.path,
+        };
         let mut req = self
             .client
             .core
             .http
-            .request(self.method.clone(), &url)
+            .request(self.method.clone(), url)
             .headers(self.headers.clone())
-            .header(AUTHORIZATION, bearer);
+            .header(AUTHORIZATION, token.authorization.clone());
         if !self.query.is_empty() {
             req = req.query(&self.query);
         }
         if let Some(body) = &self.body {
             req = req.body(body.clone());
         }
-        let endpoint = format!("{} {}", self.method, url);
         let resp = req.send().await.map_err(|e| Error::transport(&endpoint, e))?;
         read_capped(resp, &endpoint, self.client.core.max_body).await
+    }
+}
+
+/// `METHOD url` of a request, for errors: formatted only when one happens.
+struct Endpoint<'a> {
+    method: &'a Method,
+    base: &'a str,
+    path: &'a str,
+}
+
+impl fmt::Display for Endpoint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}{}", self.method, self.base, self.path)
     }
 }
 
@@ -272,7 +281,8 @@ pub struct Response {
     status: u16,
     headers: HeaderMap,
     body: Bytes,
-    request: String,
+    method: Method,
+    path: String,
 }
 
 impl Response {
@@ -305,7 +315,7 @@ impl Response {
     fn unexpected(&self, problem: String) -> Error {
         Error::UnexpectedResponse {
             status: self.status,
-            endpoint: self.request.clone(),
+            endpoint: format!("{} {}", self.method, self.path),
             problem,
             excerpt: excerpt(&self.body, &[]),
         }
@@ -315,7 +325,8 @@ impl Response {
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
-            .field("request", &self.request)
+            .field("method", &self.method)
+            .field("path", &self.path)
             .field("status", &self.status)
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()

@@ -4,7 +4,10 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use reqwest::header::HeaderValue;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use crate::clock::{duration_ticks, Receipt};
 use crate::credentials::AccountId;
@@ -174,6 +177,8 @@ impl RefreshPolicy {
 /// `Debug` never shows the token itself.
 pub struct Token {
     pub(crate) access_token: AccessToken,
+    /// `Bearer <access token>`, built once at receipt and marked sensitive.
+    pub(crate) authorization: HeaderValue,
     pub(crate) scopes: ScopeSet,
     pub(crate) rest_base: BaseUrl,
     pub(crate) soap_base: BaseUrl,
@@ -203,6 +208,12 @@ impl Token {
             normalise_instance_url(&resp.rest_instance_url, policy).map_err(|e| in_field(e, "rest_instance_url"))?;
         let soap_base =
             normalise_instance_url(&resp.soap_instance_url, policy).map_err(|e| in_field(e, "soap_instance_url"))?;
+        let authorization = bearer_header(&resp.access_token).ok_or_else(|| Error::UnexpectedResponse {
+            status: 200,
+            endpoint: "POST /v2/token".into(),
+            problem: "the access token contains characters that cannot be sent in an HTTP header".into(),
+            excerpt: String::new(),
+        })?;
         let received_at = received.at;
         let (refresh_at, usable_until) = refresh.schedule(received_at, resp.expires_in);
         let refresh_at_ticks = received.ticks.saturating_add(duration_ticks(refresh_at - received_at));
@@ -211,6 +222,7 @@ impl Token {
             .saturating_add(duration_ticks(usable_until - received_at));
         Ok(Token {
             access_token: resp.access_token,
+            authorization,
             scopes: resp.scope,
             rest_base,
             soap_base,
@@ -273,6 +285,27 @@ impl Token {
     /// Lifetime as granted (`expires_in`, after clamping).
     pub fn lifetime(&self) -> Duration {
         self.expires_at - self.received_at
+    }
+}
+
+/// The `Authorization` value for `token`, or `None` if the token cannot go in a header. Its
+/// bytes are wiped when the last copy of the header value is dropped, like the token itself.
+fn bearer_header(token: &AccessToken) -> Option<HeaderValue> {
+    let secret = token.expose_secret();
+    let mut value = Zeroizing::new(Vec::with_capacity("Bearer ".len() + secret.len()));
+    value.extend_from_slice(b"Bearer ");
+    value.extend_from_slice(secret.as_bytes());
+    let mut header = HeaderValue::from_maybe_shared(Bytes::from_owner(WipedOnDrop(value))).ok()?;
+    header.set_sensitive(true);
+    Some(header)
+}
+
+/// Bytes that are zeroized when dropped (the owner of a header value's buffer).
+struct WipedOnDrop(Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for WipedOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }
 

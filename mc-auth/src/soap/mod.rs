@@ -297,7 +297,7 @@ impl<'a, S> Soap<'a, S> {
             let endpoint = format!("SOAP {} {url}", action.name());
             let sent = core
                 .http
-                .post(&url)
+                .post(url)
                 .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
                 .header("SOAPAction", action.name())
                 .body(body.to_vec())

@@ -1,0 +1,185 @@
+//! Interleaved A/B timing of authenticated GETs at concurrency 64 against the fake
+//! Marketing Cloud: mc-auth versus a bare reqwest client with a fixed bearer header.
+//!
+//! ```text
+//! cargo bench -p mc-auth --features testing --bench get_ab -- [ROUNDS]
+//! ```
+//!
+//! Wall-clock timings on a shared 2-core VM drift by ±10% from one criterion run to the
+//! next, which hides a 2% difference. This binary instead runs every variant once per round,
+//! in a fresh random order, so that drift hits all variants alike, and reports the median of
+//! the per-round ratios to the bare client with a bootstrap 95% confidence interval.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use mc_auth::testing::{FakeMarketingCloud, Package};
+use mc_auth::Client;
+
+const PATH: &str = "/messaging/v1/email/definitions";
+const CONCURRENCY: usize = 64;
+/// Batches of `CONCURRENCY` requests per variant per round.
+const WAVES: usize = 8;
+
+type Variant = (&'static str, Box<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>);
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(60);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (fake, client) = rt.block_on(async {
+        let fake = FakeMarketingCloud::start().await;
+        fake.register_package(Package::new("bench", "bench-secret").scopes(["email_read"]));
+        let client = Client::builder(fake.credentials("bench"))
+            .scopes(["email_read"])
+            .connect()
+            .await
+            .unwrap();
+        (fake, client)
+    });
+    let token = rt.block_on(client.token()).unwrap();
+    let url = format!("{}{PATH}", token.rest_instance_url());
+    let bearer = format!("Bearer {}", token.access_token().expose_secret());
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let timed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+
+    let with_ua = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("mc-auth/0.1.0")
+        .build()
+        .unwrap();
+    let timed_ua = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .user_agent("mc-auth/0.1.0")
+        .build()
+        .unwrap();
+    let bare_variant = |http: reqwest::Client| {
+        let (url, bearer) = (url.clone(), bearer.clone());
+        Box::new(move || {
+            let (http, url, bearer) = (http.clone(), url.clone(), bearer.clone());
+            Box::pin(concurrently(move || {
+                let (http, url, bearer) = (http.clone(), url.clone(), bearer.clone());
+                async move { bare_get(&http, &url, &bearer).await }
+            })) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>
+        }) as Box<dyn Fn() -> _>
+    };
+    let mc = client.clone();
+    let variants: Vec<Variant> = vec![
+        ("bare_reqwest", bare_variant(bare)),
+        ("bare_reqwest_with_timeouts", bare_variant(timed)),
+        ("bare_reqwest_with_ua", bare_variant(with_ua)),
+        ("bare_reqwest_with_timeouts_ua", bare_variant(timed_ua)),
+        (
+            "mc_auth",
+            Box::new(move || {
+                let mc = mc.clone();
+                Box::pin(concurrently(move || {
+                    let c = mc.clone();
+                    async move {
+                        black_box(c.get(PATH).send().await.unwrap());
+                    }
+                }))
+            }),
+        ),
+    ];
+
+    // `GET_AB_ONLY=mc_auth` runs one variant (for profiling).
+    let only = std::env::var("GET_AB_ONLY").ok();
+    let variants: Vec<Variant> = variants
+        .into_iter()
+        .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name || *name == "bare_reqwest"))
+        .collect();
+
+    // Warm-up: open the pool's connections and settle the allocator.
+    for _ in 0..5 {
+        for (_, run) in &variants {
+            rt.block_on(run());
+        }
+    }
+    fake.clear_requests();
+
+    let mut times = vec![Vec::with_capacity(rounds); variants.len()];
+    let mut order: Vec<usize> = (0..variants.len()).collect();
+    for _ in 0..rounds {
+        fastrand::shuffle(&mut order);
+        for &i in &order {
+            let start = Instant::now();
+            rt.block_on((variants[i].1)());
+            times[i].push(start.elapsed().as_secs_f64());
+        }
+        fake.clear_requests();
+    }
+
+    let per_request = |t: f64| t / (WAVES * CONCURRENCY) as f64 * 1e6;
+    println!("{rounds} rounds; each variant {WAVES} x {CONCURRENCY} concurrent GETs per round");
+    println!("{:<28} {:>12} {:>22}", "variant", "median µs/req", "ratio to bare [95% CI]");
+    for (i, (name, _)) in variants.iter().enumerate() {
+        let ratios: Vec<f64> = times[i].iter().zip(&times[0]).map(|(a, b)| a / b).collect();
+        let (lo, hi) = bootstrap_median_ci(&ratios);
+        println!(
+            "{:<28} {:>12.2} {:>10.4} [{:.4}, {:.4}]",
+            name,
+            per_request(median(&times[i])),
+            median(&ratios),
+            lo,
+            hi
+        );
+    }
+}
+
+async fn concurrently<F, Fut>(call: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    for _ in 0..WAVES {
+        let tasks: Vec<_> = (0..CONCURRENCY).map(|_| tokio::spawn(call())).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    }
+}
+
+async fn bare_get(http: &reqwest::Client, url: &str, bearer: &str) {
+    let r = http.get(url).header("authorization", bearer).send().await.unwrap();
+    assert!(r.status().is_success());
+    black_box(r.bytes().await.unwrap());
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// 95% bootstrap confidence interval of the median.
+fn bootstrap_median_ci(xs: &[f64]) -> (f64, f64) {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut medians: Vec<f64> = (0..2000)
+        .map(|_| {
+            let sample: Vec<f64> = (0..xs.len()).map(|_| xs[rng.usize(..xs.len())]).collect();
+            median(&sample)
+        })
+        .collect();
+    medians.sort_by(f64::total_cmp);
+    (medians[50], medians[1949])
+}
