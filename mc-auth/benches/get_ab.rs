@@ -22,7 +22,10 @@ const CONCURRENCY: usize = 64;
 /// Batches of `CONCURRENCY` requests per variant per round.
 const WAVES: usize = 8;
 
-type Variant = (&'static str, Box<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>);
+type Variant = (
+    &'static str,
+    Box<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
+);
 
 fn main() {
     let rounds: usize = std::env::args()
@@ -30,7 +33,10 @@ fn main() {
         .find(|a| !a.starts_with('-'))
         .and_then(|a| a.parse().ok())
         .unwrap_or(60);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (fake, client) = rt.block_on(async {
         let fake = FakeMarketingCloud::start().await;
         fake.register_package(Package::new("bench", "bench-secret").scopes(["email_read"]));
@@ -78,6 +84,7 @@ fn main() {
         }) as Box<dyn Fn() -> _>
     };
     let mc = client.clone();
+    let leaked: &'static Client = Box::leak(Box::new(client.clone()));
     let variants: Vec<Variant> = vec![
         ("bare_reqwest", bare_variant(bare)),
         ("bare_reqwest_with_timeouts", bare_variant(timed)),
@@ -92,6 +99,14 @@ fn main() {
                     async move {
                         black_box(c.get(PATH).send().await.unwrap());
                     }
+                }))
+            }),
+        ),
+        (
+            "mc_auth_leaked",
+            Box::new(move || {
+                Box::pin(concurrently(move || async move {
+                    black_box(leaked.get(PATH).send().await.unwrap());
                 }))
             }),
         ),
@@ -113,32 +128,54 @@ fn main() {
     fake.clear_requests();
 
     let mut times = vec![Vec::with_capacity(rounds); variants.len()];
+    let mut cpu = vec![0.0f64; variants.len()];
     let mut order: Vec<usize> = (0..variants.len()).collect();
     for _ in 0..rounds {
         fastrand::shuffle(&mut order);
         for &i in &order {
             let start = Instant::now();
+            let cpu_start = process_cpu_seconds();
             rt.block_on((variants[i].1)());
             times[i].push(start.elapsed().as_secs_f64());
+            cpu[i] += process_cpu_seconds() - cpu_start;
         }
         fake.clear_requests();
     }
 
     let per_request = |t: f64| t / (WAVES * CONCURRENCY) as f64 * 1e6;
     println!("{rounds} rounds; each variant {WAVES} x {CONCURRENCY} concurrent GETs per round");
-    println!("{:<28} {:>12} {:>22}", "variant", "median µs/req", "ratio to bare [95% CI]");
+    println!(
+        "{:<30} {:>12} {:>30} {:>14}",
+        "variant", "median µs/req", "ratio to bare [95% CI]", "CPU µs/req"
+    );
     for (i, (name, _)) in variants.iter().enumerate() {
         let ratios: Vec<f64> = times[i].iter().zip(&times[0]).map(|(a, b)| a / b).collect();
         let (lo, hi) = bootstrap_median_ci(&ratios);
         println!(
-            "{:<28} {:>12.2} {:>10.4} [{:.4}, {:.4}]",
+            "{:<30} {:>12.2} {:>12.4} [{:.4}, {:.4}] {:>14.2}",
             name,
             per_request(median(&times[i])),
             median(&ratios),
             lo,
-            hi
+            hi,
+            per_request(cpu[i] / rounds as f64)
         );
     }
+}
+
+/// User plus system CPU time of the whole process (both sides of every request), from
+/// `/proc/self/stat`; 0 where that file does not exist.
+fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11..13)
+        .map_or(0.0, |f| f.iter().filter_map(|x| x.parse::<f64>().ok()).sum());
+    ticks / 100.0
 }
 
 async fn concurrently<F, Fut>(call: F)

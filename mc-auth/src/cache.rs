@@ -1,6 +1,11 @@
 //! The token cache: one partition per (tenant, client id, business unit, scope set).
 //!
 //! - **Fast path**: a fresh token is read with one atomic load and an `Arc` clone; no lock.
+//!   Each thread remembers the token it last used for a few partitions, tagged with the
+//!   partition's generation (bumped whenever its token is replaced or invalidated), so a hit
+//!   costs a plain atomic load, a coarse clock read and the `Arc` clone. A replaced token stays
+//!   in memory (never in logs or output) until each thread that remembered it next asks for
+//!   that partition, evicts it, or exits; it is zeroized then, like any dropped token.
 //! - **Single flight**: callers that find no usable token share one token request, run as its
 //!   own task so that a caller dropping its future never cancels it for the others. Its
 //!   result (token or error) reaches every waiter; after an error the next call tries again.
@@ -8,8 +13,11 @@
 //!   keep getting the still-valid token; only past the hard margin do callers wait.
 //! - **Invalidation**: a 401 removes exactly the token that was refused, never a newer one.
 
+use std::cell::RefCell;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
@@ -63,10 +71,28 @@ struct Flight {
     background_retry_after: Option<Instant>,
 }
 
+/// How many partitions each thread remembers a token for.
+const REMEMBERED_PER_THREAD: usize = 4;
+
+/// A token a thread last read from a partition, valid while the partition's generation is
+/// unchanged.
+struct Remembered {
+    /// Identifies the partition (the weak reference keeps its address from being reused).
+    partition: Weak<Partition>,
+    generation: u64,
+    token: Arc<Token>,
+}
+
+thread_local! {
+    static REMEMBERED: RefCell<Vec<Remembered>> = const { RefCell::new(Vec::new()) };
+}
+
 /// One cache partition.
 pub(crate) struct Partition {
     key: CacheKey,
     current: ArcSwapOption<Token>,
+    /// Bumped after every change of `current`.
+    generation: AtomicU64,
     flight: Mutex<Flight>,
 }
 
@@ -82,6 +108,7 @@ impl Partition {
         Partition {
             key,
             current: ArcSwapOption::empty(),
+            generation: AtomicU64::new(0),
             flight: Mutex::new(Flight::default()),
         }
     }
@@ -98,9 +125,14 @@ impl Partition {
     /// Returns a usable token, fetching one (single flight) if needed.
     #[inline]
     pub async fn get<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock) -> Result<Arc<Token>> {
+        let now = clock.ticks();
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some(token) = self.remembered(generation, now) {
+            return Ok(token);
+        }
         if let Some(token) = self.current.load_full() {
-            let now = clock.ticks();
             if now < token.refresh_at_ticks {
+                self.remember(generation, &token);
                 return Ok(token);
             }
             if now < token.usable_until_ticks {
@@ -109,6 +141,45 @@ impl Partition {
             }
         }
         self.get_slow(source, clock).await
+    }
+
+    /// This thread's remembered token, if it is still the partition's token and fresh.
+    #[inline]
+    fn remembered(self: &Arc<Self>, generation: u64, now: u64) -> Option<Arc<Token>> {
+        REMEMBERED
+            .try_with(|slots| {
+                let slots = slots.try_borrow().ok()?;
+                let hit = slots
+                    .iter()
+                    .find(|r| ptr::eq(r.partition.as_ptr(), Arc::as_ptr(self)))?;
+                (hit.generation == generation && now < hit.token.refresh_at_ticks).then(|| Arc::clone(&hit.token))
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Remembers `token`, read when the partition was at `generation`, for this thread.
+    fn remember(self: &Arc<Self>, generation: u64, token: &Arc<Token>) {
+        let _ = REMEMBERED.try_with(|slots| {
+            let Ok(mut slots) = slots.try_borrow_mut() else {
+                return;
+            };
+            slots.retain(|r| r.partition.strong_count() > 0 && !ptr::eq(r.partition.as_ptr(), Arc::as_ptr(self)));
+            if slots.len() >= REMEMBERED_PER_THREAD {
+                slots.remove(0);
+            }
+            slots.push(Remembered {
+                partition: Arc::downgrade(self),
+                generation,
+                token: Arc::clone(token),
+            });
+        });
+    }
+
+    /// Replaces the partition's token and tells every thread's remembered copy it is stale.
+    fn replace(&self, token: Option<Arc<Token>>) {
+        self.current.store(token);
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
     /// Starts a background refresh unless one is running or a recent one failed.
@@ -156,7 +227,7 @@ impl Partition {
         let task = tokio::spawn(async move {
             let result = request.await.map(Arc::new);
             if let Ok(token) = &result {
-                this.current.store(Some(Arc::clone(token)));
+                this.replace(Some(Arc::clone(token)));
             }
             let mut flight = this.lock();
             if flight.generation == generation {
@@ -187,7 +258,7 @@ impl Partition {
 
     /// Puts a token obtained elsewhere (an authorization-code exchange) into the cache.
     pub fn seed(&self, token: Arc<Token>) {
-        self.current.store(Some(token));
+        self.replace(Some(token));
     }
 
     /// Forgets `used` if it is still the cached token (a newer one is kept).
@@ -195,6 +266,7 @@ impl Partition {
         let previous = self.current.compare_and_swap(used, None::<Arc<Token>>);
         let hit = previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, used));
         if hit {
+            self.generation.fetch_add(1, Ordering::Release);
             tracing::debug!(partition = ?self.key, "token refused with 401: invalidated");
         }
         hit

@@ -221,7 +221,12 @@ mod tests {
     fn joined_urls_keep_the_host_prefix_and_query() {
         let host = "mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com";
         let a = normalise_instance_url(host, MC).unwrap();
-        for path in ["/\\evil.example.com/x", "/%2F%2Fevil.example.com", "/@evil.example.com", "/a:b@evil.example.com"] {
+        for path in [
+            "/\\evil.example.com/x",
+            "/%2F%2Fevil.example.com",
+            "/@evil.example.com",
+            "/a:b@evil.example.com",
+        ] {
             assert_eq!(a.join(path).unwrap().host_str(), Some(host), "{path}");
         }
         assert_eq!(
@@ -230,7 +235,10 @@ mod tests {
         );
         let prefixed = normalise_instance_url("http://127.0.0.1:9/mc/", LOOP).unwrap();
         assert_eq!(prefixed.as_str(), "http://127.0.0.1:9/mc");
-        assert_eq!(prefixed.join("/v2/token?a=b").unwrap().as_str(), "http://127.0.0.1:9/mc/v2/token?a=b");
+        assert_eq!(
+            prefixed.join("/v2/token?a=b").unwrap().as_str(),
+            "http://127.0.0.1:9/mc/v2/token?a=b"
+        );
     }
 
     #[test]

@@ -111,6 +111,54 @@ async fn the_background_refresh_replaces_the_token() {
     assert!(Arc::ptr_eq(&client.token().await.unwrap(), &new));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_get_the_refreshed_token_as_soon_as_it_lands() {
+    let (fake, client, clock) = setup().await;
+    let old = client.token().await.unwrap();
+    // Fast-path reads here and on the workers: those threads now remember the token.
+    client.token().await.unwrap();
+    concurrent_tokens(&client, 100).await;
+    clock.advance(Duration::from_secs(845)); // inside the refresh window
+    assert!(Arc::ptr_eq(&client.token().await.unwrap(), &old));
+    fake.wait_for_token_requests(2).await;
+    // Still inside the window: the old token would be usable, but the new one must win as soon
+    // as the background request stores it (every thread's remembered copy is stale then).
+    let new = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let t = client.token().await.unwrap();
+            if !Arc::ptr_eq(&t, &old) {
+                return t;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the refreshed token was never handed out inside the refresh window");
+    let tokens = concurrent_tokens(&client, 100).await;
+    assert!(tokens.iter().all(|t| Arc::ptr_eq(t.as_ref().unwrap(), &new)));
+    assert_eq!(fake.token_request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_dropped_clients_token_is_not_kept_alive() {
+    let (fake, client, _clock) = setup().await;
+    let token = client.token().await.unwrap();
+    client.token().await.unwrap(); // a fast-path read: this thread now remembers the token
+    let weak = Arc::downgrade(&token);
+    drop(token);
+    drop(client);
+    let other = Client::builder(fake.credentials("cid"))
+        .scopes(["email_read"])
+        .build()
+        .unwrap();
+    other.token().await.unwrap();
+    other.token().await.unwrap();
+    assert!(
+        weak.upgrade().is_none(),
+        "the dropped client's token (a secret) is still held after this thread read another token"
+    );
+}
+
 #[tokio::test]
 async fn a_401_gets_one_new_token_and_one_retry() {
     let (fake, client, _clock) = setup().await;
@@ -167,8 +215,13 @@ async fn concurrent_401s_on_the_same_token_cause_one_refresh() {
 async fn a_401_does_not_invalidate_a_newer_token() {
     let (_fake, client, _clock) = setup().await;
     let old = client.token().await.unwrap();
+    client.token().await.unwrap(); // a fast-path read: this thread now remembers `old`
     assert!(client.invalidate(&old));
     let newer = client.token().await.unwrap();
+    assert!(
+        !Arc::ptr_eq(&newer, &old),
+        "this thread must not keep handing out the refused token"
+    );
     // A late 401 for the old token must not throw the newer one away.
     assert!(!client.invalidate(&old));
     assert!(Arc::ptr_eq(&client.token().await.unwrap(), &newer));
