@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt};
+use reqwest::header::HeaderValue;
 use reqwest::Method;
 
 use crate::cache::{CacheKey, Partition, TokenSource};
@@ -38,10 +39,8 @@ pub struct ClientBuilder {
     name: Cow<'static, str>,
     refresh: RefreshPolicy,
     clock: Clock,
-    connect_timeout: Duration,
-    request_timeout: Duration,
+    http: HttpSettings,
     max_body: usize,
-    proxy: Option<String>,
     retry: RetryPolicy,
 }
 
@@ -89,13 +88,39 @@ impl ClientBuilder {
 
     /// Limit for establishing a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http.connect_timeout = timeout;
         self
     }
 
-    /// Limit for one whole request (default 60 s).
+    /// Limit for one whole request, from connecting to the last byte of the body (default
+    /// 60 s). A request that runs out of time fails with a timeout
+    /// [`Error::Transport`](crate::Error::Transport), and is retried per the
+    /// [`RetryPolicy`] when it is idempotent.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
+        self.http.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends requests without a total time limit; the connect timeout still applies. For
+    /// calls known to run long, or when you put your own limit around each call with
+    /// `tokio::time::timeout`. Saves a timer per request.
+    pub fn no_request_timeout(mut self) -> Self {
+        self.http.request_timeout = None;
+        self
+    }
+
+    /// The `User-Agent` header (default `mc-auth/<version>`), for example to name your
+    /// application to Marketing Cloud support: `"acme-sync/2.1 mc-auth/0.1"`. An invalid
+    /// header value is a [`Error::Config`](crate::Error::Config) from
+    /// [`build`](Self::build).
+    pub fn user_agent(mut self, value: impl Into<String>) -> Self {
+        self.http.user_agent = Some(Cow::Owned(value.into()));
+        self
+    }
+
+    /// Sends no `User-Agent` header.
+    pub fn no_user_agent(mut self) -> Self {
+        self.http.user_agent = None;
         self
     }
 
@@ -115,7 +140,7 @@ impl ClientBuilder {
     /// Sends auth, REST and SOAP requests through this proxy (`http://host:port`). Without
     /// it, the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` variables apply.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
+        self.http.proxy = Some(url.into());
         self
     }
 
@@ -123,12 +148,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         self.credentials.validate()?;
         let auth = self.credentials.auth_base()?;
-        let http = HttpSettings {
-            connect_timeout: self.connect_timeout,
-            request_timeout: self.request_timeout,
-            proxy: self.proxy,
-        }
-        .build()?;
+        let http = self.http.build()?;
         let account = self.credentials.account_id;
         let core = Arc::new(Core {
             http,
@@ -165,24 +185,37 @@ impl ClientBuilder {
 /// checks scopes at compile time; a plain `Client` is the untyped escape hatch.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) core: Arc<Core>,
-    pub(crate) partition: Arc<Partition>,
+    /// One allocation, so that a clone is one reference-count increment (clones are made per
+    /// request and per task, often on several threads at once).
+    handle: Arc<Handle>,
 }
+
+/// What a [`Client`] handle holds.
+struct Handle {
+    core: Arc<Core>,
+    partition: Arc<Partition>,
+}
+
+/// The `User-Agent` sent unless a client says otherwise.
+pub const DEFAULT_USER_AGENT: &str = concat!("mc-auth/", env!("CARGO_PKG_VERSION"));
 
 /// Connection settings shared by every client type.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpSettings {
     pub connect_timeout: Duration,
-    pub request_timeout: Duration,
+    /// `None`: no total limit per request.
+    pub request_timeout: Option<Duration>,
     pub proxy: Option<String>,
+    pub user_agent: Option<Cow<'static, str>>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
             proxy: None,
+            user_agent: Some(Cow::Borrowed(DEFAULT_USER_AGENT)),
         }
     }
 }
@@ -192,9 +225,27 @@ impl HttpSettings {
     pub fn build(&self) -> Result<reqwest::Client> {
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .user_agent(concat!("mc-auth/", env!("CARGO_PKG_VERSION")));
+            .connect_timeout(self.connect_timeout);
+        if let Some(timeout) = self.request_timeout {
+            http = http.timeout(timeout);
+        }
+        match &self.user_agent {
+            // A static value: copying it into each request touches no shared reference count.
+            Some(Cow::Borrowed(ua)) => http = http.user_agent(HeaderValue::from_static(ua)),
+            Some(Cow::Owned(ua)) => {
+                let value = HeaderValue::try_from(ua.as_str()).map_err(|_| {
+                    Error::config(
+                        "user agent",
+                        format!(
+                            "`{}` is not a valid header value (printable ASCII only)",
+                            ua.escape_debug()
+                        ),
+                    )
+                })?;
+                http = http.user_agent(value);
+            }
+            None => {}
+        }
         if let Some(p) = &self.proxy {
             let proxy = reqwest::Proxy::all(p)
                 .map_err(|e| Error::config("proxy", format!("`{p}` is not a proxy URL ({e})")))?;
@@ -376,10 +427,8 @@ impl Client {
             name: Cow::Borrowed("Client"),
             refresh: RefreshPolicy::default(),
             clock: Clock::System,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            http: HttpSettings::default(),
             max_body: DEFAULT_MAX_BODY,
-            proxy: None,
             retry: RetryPolicy::default(),
         }
     }
@@ -388,59 +437,71 @@ impl Client {
     /// its own token partition (tokens requested with `account_id = mid`). Handles for the same
     /// MID share one partition.
     pub fn for_account(&self, mid: impl Into<AccountId>) -> Client {
-        Client::from_core(Arc::clone(&self.core), Some(mid.into()))
+        Client::from_core(Arc::clone(self.core()), Some(mid.into()))
+    }
+
+    /// The state shared by every handle of this client.
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.handle.core
+    }
+
+    /// This handle's token partition.
+    pub(crate) fn partition(&self) -> &Arc<Partition> {
+        &self.handle.partition
     }
 
     pub(crate) fn from_core(core: Arc<Core>, account: Option<AccountId>) -> Client {
         let partition = core.partition(account);
-        Client { core, partition }
+        Client {
+            handle: Arc::new(Handle { core, partition }),
+        }
     }
 
     /// A usable access token, from the cache or freshly requested (one request however many
     /// tasks ask at once).
     #[inline]
     pub async fn token(&self) -> Result<Arc<Token>> {
-        self.partition.get(&self.core, &self.core.clock).await
+        self.partition().get(self.core(), &self.core().clock).await
     }
 
     /// The cached token, if any, without fetching or checking expiry.
     pub fn cached_token(&self) -> Option<Arc<Token>> {
-        self.partition.peek()
+        self.partition().peek()
     }
 
     /// Forgets the cached token if it is still `used` (call this when MC refused it).
     pub fn invalidate(&self, used: &Arc<Token>) -> bool {
-        self.partition.invalidate(used)
+        self.partition().invalidate(used)
     }
 
     /// The declared scopes, if any were given.
     pub fn scopes(&self) -> Option<&ScopeSet> {
-        self.core.scopes.as_ref()
+        self.core().scopes.as_ref()
     }
 
     /// The client's name (the `#[mc_client]` type name, or `Client`).
     pub fn name(&self) -> &str {
-        &self.core.name
+        &self.core().name
     }
 
     /// The business unit this handle acts in, if one was set.
     pub fn account_id(&self) -> Option<AccountId> {
-        self.partition.key().account
+        self.partition().key().account
     }
 
     /// The tenant subdomain.
     pub fn subdomain(&self) -> &str {
-        &self.core.tenant
+        &self.core().tenant
     }
 
     /// The clock this client reads expiry from.
     pub fn clock(&self) -> &Clock {
-        &self.core.clock
+        &self.core().clock
     }
 
     /// A snapshot of the counters (shared by clones and `for_account` handles).
     pub fn stats(&self) -> Stats {
-        let c = &self.core.counters;
+        let c = &self.core().counters;
         Stats {
             token_requests: c.token_requests.load(Ordering::Relaxed),
             background_refreshes: c.background_refreshes.load(Ordering::Relaxed),
@@ -491,12 +552,12 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("name", &self.core.name)
-            .field("subdomain", &self.core.tenant)
-            .field("client_id", &self.core.client_id)
+            .field("name", &self.core().name)
+            .field("subdomain", &self.core().tenant)
+            .field("client_id", &self.core().client_id)
             .field("account_id", &self.account_id())
-            .field("scopes", &self.core.scopes)
-            .field("auth_url", &self.core.auth.base.as_str())
+            .field("scopes", &self.core().scopes)
+            .field("auth_url", &self.core().auth.base.as_str())
             .finish_non_exhaustive()
     }
 }

@@ -1,6 +1,7 @@
 //! Reading responses safely: bounded bodies, secret-free excerpts, MC error bodies.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -13,29 +14,45 @@ use crate::secret::scrub;
 const EXCERPT_CHARS: usize = 200;
 
 /// Reads a response body, refusing more than `cap` bytes.
-pub(crate) async fn read_capped(
+///
+/// Not an `async fn`, which would keep the response twice in the future (argument and binding).
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn read_capped<'a>(
     mut resp: reqwest::Response,
-    endpoint: &(impl fmt::Display + ?Sized),
+    endpoint: &'a (impl fmt::Display + ?Sized),
     cap: usize,
-) -> Result<(u16, reqwest::header::HeaderMap, Bytes)> {
-    let status = resp.status().as_u16();
-    let headers = std::mem::take(resp.headers_mut());
-    if let Some(len) = resp.content_length() {
-        if len > cap as u64 {
+) -> impl Future<Output = Result<(u16, reqwest::header::HeaderMap, Bytes)>> + 'a {
+    async move {
+        // Headers stay in `resp` until the body is read (the future stays smaller that way).
+        let status = resp.status().as_u16();
+        if resp.content_length().is_some_and(|len| len > cap as u64) {
             return Err(too_large(status, endpoint, cap));
         }
-        // The length is known and within the cap: read it in one go.
-        let body = resp.bytes().await.map_err(|e| Error::transport(endpoint, e))?;
-        return Ok((status, headers, body));
-    }
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))? {
-        if buf.len() + chunk.len() > cap {
+        // Most bodies arrive as one chunk: keep it as it is, without a copy or a buffer list.
+        let Some(first) = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))? else {
+            return Ok((status, std::mem::take(resp.headers_mut()), Bytes::new()));
+        };
+        if first.len() > cap {
             return Err(too_large(status, endpoint, cap));
         }
-        buf.extend_from_slice(&chunk);
+        let Some(second) = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))? else {
+            return Ok((status, std::mem::take(resp.headers_mut()), first));
+        };
+        let mut buf = BytesMut::with_capacity(
+            resp.content_length()
+                .map_or(first.len() + second.len(), |len| len as usize),
+        );
+        buf.extend_from_slice(&first);
+        let mut next = Some(second);
+        while let Some(chunk) = next {
+            if buf.len() + chunk.len() > cap {
+                return Err(too_large(status, endpoint, cap));
+            }
+            buf.extend_from_slice(&chunk);
+            next = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))?;
+        }
+        Ok((status, std::mem::take(resp.headers_mut()), buf.freeze()))
     }
-    Ok((status, headers, buf.freeze()))
 }
 
 fn too_large(status: u16, endpoint: &(impl fmt::Display + ?Sized), cap: usize) -> Error {

@@ -164,7 +164,10 @@ pub mod __private {
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use client::{Client, ClientBuilder, Stats};
+pub use client::{
+    Client, ClientBuilder, Stats, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_USER_AGENT,
+};
 pub use clock::{Clock, ManualClock};
 pub use credentials::{validate_subdomain, AccountId, Credentials, ENV_VARS};
 pub use endpoint::MC_DOMAIN;

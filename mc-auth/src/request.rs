@@ -1,6 +1,7 @@
 //! REST requests with the bearer token from the cache and one refresh-and-retry on 401.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -41,13 +42,14 @@ pub struct RequestBuilder {
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Option<Bytes>,
-    error: Option<Error>,
+    /// Boxed: rare, and this struct lives in every request's future.
+    error: Option<Box<Error>>,
     idempotent: Option<bool>,
 }
 
 impl RequestBuilder {
     pub(crate) fn new(client: Client, base: Base, method: Method, path: &str) -> Self {
-        let error = check_path(path).err();
+        let error = check_path(path).err().map(Box::new);
         RequestBuilder {
             client,
             base,
@@ -91,7 +93,7 @@ impl RequestBuilder {
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             (Ok(n), _) if n == AUTHORIZATION => {
-                self.error.get_or_insert(Error::config(
+                self.fail(Error::config(
                     "header",
                     "Authorization is set by mc-auth from the token cache",
                 ));
@@ -100,7 +102,7 @@ impl RequestBuilder {
                 self.headers.append(n, v);
             }
             _ => {
-                self.error.get_or_insert(Error::config(
+                self.fail(Error::config(
                     "header",
                     format!("`{name}` or its value is not a valid HTTP header"),
                 ));
@@ -118,8 +120,7 @@ impl RequestBuilder {
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
             Err(e) => {
-                self.error
-                    .get_or_insert(Error::config("body", format!("could not be encoded as JSON ({e})")));
+                self.fail(Error::config("body", format!("could not be encoded as JSON ({e})")));
             }
         }
         self
@@ -133,13 +134,18 @@ impl RequestBuilder {
                 self.headers.insert(CONTENT_TYPE, v);
             }
             Err(_) => {
-                self.error.get_or_insert(Error::config(
+                self.fail(Error::config(
                     "content type",
                     format!("`{content_type}` is not a valid header value"),
                 ));
             }
         }
         self
+    }
+
+    /// Records the first problem found while building; `send` returns it.
+    fn fail(&mut self, error: Error) {
+        self.error.get_or_insert_with(|| Box::new(error));
     }
 
     /// `METHOD /path` for errors and logs (no query string, which may hold user data).
@@ -155,79 +161,86 @@ impl RequestBuilder {
     ///   [`RetryPolicy`](crate::RetryPolicy) when the request is idempotent (see
     ///   [`idempotent`](Self::idempotent)); `Retry-After` is honoured.
     /// - Any other non-2xx status becomes [`Error::Api`]; 400 and 403 are never retried.
-    pub async fn send(self) -> Result<Response> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let span = tracing::debug_span!(
-            "mc_auth.api_call",
-            request = %self.describe(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty
-        );
-        let core = &self.client.core;
-        let started = tokio::time::Instant::now();
-        let idempotent = self.is_idempotent();
-        let mut token = self.client.token().await?;
-        let mut refreshed = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            let outcome = self.send_once(&token).await;
-            let (status, headers, body) = match outcome {
-                Ok(r) => r,
-                Err(e @ Error::Transport { kind, .. }) => {
-                    let may = idempotent || kind == TransportKind::Connect;
-                    match core.retry.delay(attempt, started.elapsed(), None).filter(|_| may) {
-                        Some(delay) => {
-                            core.counters.retries.fetch_add(1, Ordering::Relaxed);
-                            tracing::info!(parent: &span, attempt, reason = ?kind, delay_ms = delay.as_millis() as u64, "transport error; retrying");
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
-                        None => return Err(e),
-                    }
-                }
-                Err(e) => return Err(e),
-            };
-            span.record("status", status);
-            if status == 401 && !refreshed {
-                tracing::debug!(parent: &span, "401 Not Authorized: getting a new token and retrying once");
-                refreshed = true;
-                self.client.invalidate(&token);
-                core.counters.unauthorized_recoveries.fetch_add(1, Ordering::Relaxed);
-                token = self.client.token().await?;
-                continue;
+    // Not an `async fn`: that would keep two copies of `self` in the future (the argument and
+    // its binding), and the future is what every spawned request task carries.
+    #[allow(clippy::manual_async_fn)]
+    pub fn send(self) -> impl Future<Output = Result<Response>> {
+        async move {
+            if let Some(e) = self.error {
+                return Err(*e);
             }
-            if transient_status(status) && idempotent {
-                if let Some(delay) = core.retry.delay(attempt, started.elapsed(), retry_after(&headers)) {
-                    core.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient status; retrying");
-                    tokio::time::sleep(delay).await;
+            let span = tracing::debug_span!(
+                "mc_auth.api_call",
+                request = %self.describe(),
+                status = tracing::field::Empty,
+                attempt = tracing::field::Empty
+            );
+            let core = &self.client.core();
+            let started = tokio::time::Instant::now();
+            let idempotent = self.is_idempotent();
+            let mut token = self.client.token().await?;
+            let mut refreshed = false;
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                span.record("attempt", attempt);
+                let outcome = self.send_once(&token).await;
+                let (status, headers, body) = match outcome {
+                    Ok(r) => r,
+                    Err(e @ Error::Transport { kind, .. }) => {
+                        let may = idempotent || kind == TransportKind::Connect;
+                        match core.retry.delay(attempt, started.elapsed(), None).filter(|_| may) {
+                            Some(delay) => {
+                                core.counters.retries.fetch_add(1, Ordering::Relaxed);
+                                tracing::info!(parent: &span, attempt, reason = ?kind, delay_ms = delay.as_millis() as u64, "transport error; retrying");
+                                sleep(delay).await;
+                                continue;
+                            }
+                            None => return Err(e),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                };
+                span.record("status", status);
+                if status == 401 && !refreshed {
+                    tracing::debug!(parent: &span, "401 Not Authorized: getting a new token and retrying once");
+                    refreshed = true;
+                    self.client.invalidate(&token);
+                    core.counters.unauthorized_recoveries.fetch_add(1, Ordering::Relaxed);
+                    // Boxed, like the sleeps: rare paths should not grow every request's future.
+                    token = Box::pin(self.client.token()).await?;
                     continue;
                 }
+                if transient_status(status) && idempotent {
+                    if let Some(delay) = core.retry.delay(attempt, started.elapsed(), retry_after(&headers)) {
+                        core.counters.retries.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient status; retrying");
+                        sleep(delay).await;
+                        continue;
+                    }
+                }
+                if !(200..300).contains(&status) {
+                    return Err(api_error(status, &headers, &body, self.describe(), &core.secrets()));
+                }
+                return Ok(Response {
+                    status,
+                    headers,
+                    body,
+                    method: self.method,
+                    path: self.path,
+                });
             }
-            if !(200..300).contains(&status) {
-                return Err(api_error(status, &headers, &body, self.describe(), &core.secrets()));
-            }
-            return Ok(Response {
-                status,
-                headers,
-                body,
-                method: self.method,
-                path: self.path,
-            });
         }
     }
 
     async fn send_once(&self, token: &Arc<Token>) -> Result<(u16, HeaderMap, Bytes)> {
         let base = match self.base {
-            Base::Auth => &self.client.core.auth.base,
+            Base::Auth => &self.client.core().auth.base,
             Base::Rest => &token.rest_base,
             Base::Soap => &token.soap_base,
         };
-        let url = base.join(&self.path)?;
+        // `new` checked the path (`send` stops at a recorded error).
+        let url = base.join_checked(&self.path);
         // Only formatted if an error needs it.
         let endpoint = Endpoint {
             method: &self.method,
@@ -236,7 +249,7 @@ impl RequestBuilder {
         };
         let mut req = self
             .client
-            .core
+            .core()
             .http
             .request(self.method.clone(), url)
             .headers(self.headers.clone())
@@ -248,8 +261,13 @@ impl RequestBuilder {
             req = req.body(body.clone());
         }
         let resp = req.send().await.map_err(|e| Error::transport(&endpoint, e))?;
-        read_capped(resp, &endpoint, self.client.core.max_body).await
+        read_capped(resp, &endpoint, self.client.core().max_body).await
     }
+}
+
+/// A retry delay, boxed so that its timer does not take room in every request's future.
+async fn sleep(delay: std::time::Duration) {
+    Box::pin(tokio::time::sleep(delay)).await;
 }
 
 /// `METHOD url` of a request, for errors: formatted only when one happens.

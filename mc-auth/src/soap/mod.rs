@@ -278,7 +278,7 @@ impl<'a, S> Soap<'a, S> {
     /// Sends one SOAP request: token from the cache, one refresh on `Token Expired` or 401,
     /// retries for idempotent actions.
     async fn call(&self, action: &Action<'_>, idempotent: bool) -> Result<Reply> {
-        let core = &self.client.core;
+        let core = &self.client.core();
         let started = tokio::time::Instant::now();
         let mut token = self.client.token().await?;
         let mut refreshed = false;

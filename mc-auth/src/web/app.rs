@@ -500,7 +500,7 @@ impl<C: FromClient> App<C> {
         core.check_granted(&token)?;
         tracing::info!(parent: &span, scopes = %token.scopes, "user authorized");
         let client = Client::from_core(core, app.account_id);
-        client.partition.seed(Arc::new(token));
+        client.partition().seed(Arc::new(token));
         Ok(C::from_client(client))
     }
 
