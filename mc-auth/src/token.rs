@@ -174,7 +174,8 @@ impl RefreshPolicy {
 /// An access token with everything needed to use it: where to send it, what it may do, and
 /// when it must be renewed.
 ///
-/// `Debug` never shows the token itself.
+/// `Debug` never shows the token itself. A web or public app's refresh token is not kept here
+/// (tokens are shared and cached); the user's grant holds its one live copy.
 pub struct Token {
     pub(crate) access_token: AccessToken,
     /// `Bearer <access token>`, built once at receipt and marked sensitive.
@@ -191,7 +192,6 @@ pub struct Token {
     pub(crate) refresh_at_ticks: u64,
     /// `usable_until` in [`Clock::ticks`](crate::Clock::ticks).
     pub(crate) usable_until_ticks: u64,
-    pub(crate) refresh_token: Option<RefreshToken>,
 }
 
 impl Token {
@@ -233,7 +233,6 @@ impl Token {
             usable_until,
             refresh_at_ticks,
             usable_until_ticks,
-            refresh_token: resp.refresh_token,
         })
     }
 
@@ -328,7 +327,6 @@ impl fmt::Debug for Token {
             .field("soap_instance_url", &self.soap_base.as_str())
             .field("account_id", &self.account_id)
             .field("lifetime", &self.lifetime())
-            .field("refresh_token", &self.refresh_token)
             .finish()
     }
 }
