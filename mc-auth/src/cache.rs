@@ -143,6 +143,24 @@ impl Partition {
         self.get_slow(source, clock).await
     }
 
+    /// Runs `f` on this thread's remembered token when it is still the partition's token and
+    /// fresh, without touching its reference count; `None` otherwise (use [`get`](Self::get)).
+    #[inline]
+    pub fn with_remembered<R>(self: &Arc<Self>, clock: &Clock, f: impl Fn(&Token) -> R) -> Option<R> {
+        let now = clock.ticks();
+        let generation = self.generation.load(Ordering::Acquire);
+        REMEMBERED
+            .try_with(|slots| {
+                let slots = slots.try_borrow().ok()?;
+                let hit = slots
+                    .iter()
+                    .find(|r| ptr::eq(r.partition.as_ptr(), Arc::as_ptr(self)))?;
+                (hit.generation == generation && now < hit.token.refresh_at_ticks).then(|| f(&hit.token))
+            })
+            .ok()
+            .flatten()
+    }
+
     /// This thread's remembered token, if it is still the partition's token and fresh.
     #[inline]
     fn remembered(self: &Arc<Self>, generation: u64, now: u64) -> Option<Arc<Token>> {
@@ -270,6 +288,14 @@ impl Partition {
             tracing::debug!(partition = ?self.key, "token refused with 401: invalidated");
         }
         hit
+    }
+
+    /// [`invalidate`](Self::invalidate) for the token with this serial, if it is still cached.
+    pub fn invalidate_serial(&self, serial: u64) -> bool {
+        match self.current.load_full() {
+            Some(current) if current.serial == serial => self.invalidate(&current),
+            _ => false,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Flight> {

@@ -464,6 +464,16 @@ impl Client {
         self.partition().get(self.core(), &self.core().clock).await
     }
 
+    /// Runs `f` on a usable token: this thread's remembered one when it is current (no
+    /// reference count touched), else one from [`token`](Self::token).
+    pub(crate) async fn with_token<R>(&self, f: impl Fn(&Token) -> R) -> Result<R> {
+        if let Some(r) = self.partition().with_remembered(&self.core().clock, &f) {
+            return Ok(r);
+        }
+        let token = self.token().await?;
+        Ok(f(&token))
+    }
+
     /// The cached token, if any, without fetching or checking expiry.
     pub fn cached_token(&self) -> Option<Arc<Token>> {
         self.partition().peek()

@@ -113,7 +113,7 @@ async fn send_once(ep: &TokenEndpoint<'_>, endpoint: &str, json: &[u8]) -> Resul
         .send()
         .await
         .map_err(|e| Error::transport(endpoint, e))?;
-    read_capped(resp, endpoint, TOKEN_BODY_CAP).await
+    read_capped(resp, &|_| endpoint.to_owned(), TOKEN_BODY_CAP).await
 }
 
 fn interpret(

@@ -17,25 +17,36 @@ const EXCERPT_CHARS: usize = 200;
 ///
 /// Not an `async fn`, which would keep the response twice in the future (argument and binding).
 #[allow(clippy::manual_async_fn)]
+///
+/// `endpoint` names the request in errors, given the response's URL; it is only called when
+/// an error needs it.
 pub(crate) fn read_capped<'a>(
     mut resp: reqwest::Response,
-    endpoint: &'a (impl fmt::Display + ?Sized),
+    endpoint: &'a (dyn Fn(&reqwest::Url) -> String + Sync),
     cap: usize,
 ) -> impl Future<Output = Result<(u16, reqwest::header::HeaderMap, Bytes)>> + 'a {
     async move {
         // Headers stay in `resp` until the body is read (the future stays smaller that way).
         let status = resp.status().as_u16();
         if resp.content_length().is_some_and(|len| len > cap as u64) {
-            return Err(too_large(status, endpoint, cap));
+            return Err(too_large(status, &endpoint(resp.url()), cap));
         }
         // Most bodies arrive as one chunk: keep it as it is, without a copy or a buffer list.
-        let Some(first) = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))? else {
+        let Some(first) = resp
+            .chunk()
+            .await
+            .map_err(|e| Error::transport(&endpoint(resp.url()), e))?
+        else {
             return Ok((status, std::mem::take(resp.headers_mut()), Bytes::new()));
         };
         if first.len() > cap {
-            return Err(too_large(status, endpoint, cap));
+            return Err(too_large(status, &endpoint(resp.url()), cap));
         }
-        let Some(second) = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))? else {
+        let Some(second) = resp
+            .chunk()
+            .await
+            .map_err(|e| Error::transport(&endpoint(resp.url()), e))?
+        else {
             return Ok((status, std::mem::take(resp.headers_mut()), first));
         };
         let mut buf = BytesMut::with_capacity(
@@ -46,10 +57,13 @@ pub(crate) fn read_capped<'a>(
         let mut next = Some(second);
         while let Some(chunk) = next {
             if buf.len() + chunk.len() > cap {
-                return Err(too_large(status, endpoint, cap));
+                return Err(too_large(status, &endpoint(resp.url()), cap));
             }
             buf.extend_from_slice(&chunk);
-            next = resp.chunk().await.map_err(|e| Error::transport(endpoint, e))?;
+            next = resp
+                .chunk()
+                .await
+                .map_err(|e| Error::transport(&endpoint(resp.url()), e))?;
         }
         Ok((status, std::mem::take(resp.headers_mut()), buf.freeze()))
     }

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -17,6 +16,7 @@ use crate::error::{Error, Result, TransportKind};
 use crate::http::{api_error, excerpt, read_capped};
 use crate::retry::{retry_after, transient_status};
 use crate::token::Token;
+use url::{Position, Url};
 
 /// Which host a request goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,13 +178,14 @@ impl RequestBuilder {
             let core = &self.client.core();
             let started = tokio::time::Instant::now();
             let idempotent = self.is_idempotent();
-            let mut token = self.client.token().await?;
             let mut refreshed = false;
             let mut attempt = 0;
             loop {
                 attempt += 1;
                 span.record("attempt", attempt);
-                let outcome = self.send_once(&token).await;
+                let prepared = self.client.with_token(|token| self.prepare(token)).await?;
+                let token_serial = prepared.token_serial;
+                let outcome = self.send_once(prepared).await;
                 let (status, headers, body) = match outcome {
                     Ok(r) => r,
                     Err(e @ Error::Transport { kind, .. }) => {
@@ -205,10 +206,9 @@ impl RequestBuilder {
                 if status == 401 && !refreshed {
                     tracing::debug!(parent: &span, "401 Not Authorized: getting a new token and retrying once");
                     refreshed = true;
-                    self.client.invalidate(&token);
+                    // The next attempt gets a new token (one request however many callers).
+                    self.client.partition().invalidate_serial(token_serial);
                     core.counters.unauthorized_recoveries.fetch_add(1, Ordering::Relaxed);
-                    // Boxed, like the sleeps: rare paths should not grow every request's future.
-                    token = Box::pin(self.client.token()).await?;
                     continue;
                 }
                 if transient_status(status) && idempotent {
@@ -233,54 +233,60 @@ impl RequestBuilder {
         }
     }
 
-    async fn send_once(&self, token: &Arc<Token>) -> Result<(u16, HeaderMap, Bytes)> {
+    /// What one attempt sends with `token`: built without holding on to the token, so that
+    /// the usual case (this thread's remembered token) touches no shared reference count.
+    fn prepare(&self, token: &Token) -> Attempt {
         let base = match self.base {
             Base::Auth => &self.client.core().auth.base,
             Base::Rest => &token.rest_base,
             Base::Soap => &token.soap_base,
         };
-        // `new` checked the path (`send` stops at a recorded error).
-        let url = base.join_checked(&self.path);
-        // Only formatted if an error needs it.
-        let endpoint = Endpoint {
-            method: &self.method,
-            base: base.as_str(),
-            path: &self.path,
-        };
+        Attempt {
+            token_serial: token.serial,
+            // `new` checked the path (`send` stops at a recorded error).
+            url: base.join_checked(&self.path),
+            authorization: token.authorization.clone(),
+        }
+    }
+
+    async fn send_once(&self, attempt: Attempt) -> Result<(u16, HeaderMap, Bytes)> {
         let mut req = self
             .client
             .core()
             .http
-            .request(self.method.clone(), url)
+            .request(self.method.clone(), attempt.url)
             .headers(self.headers.clone())
-            .header(AUTHORIZATION, token.authorization.clone());
+            .header(AUTHORIZATION, attempt.authorization);
         if !self.query.is_empty() {
             req = req.query(&self.query);
         }
         if let Some(body) = &self.body {
             req = req.body(body.clone());
         }
-        let resp = req.send().await.map_err(|e| Error::transport(&endpoint, e))?;
-        read_capped(resp, &endpoint, self.client.core().max_body).await
+        // Endpoints for errors are only formatted when an error happens.
+        let resp = req.send().await.map_err(|e| {
+            let endpoint = e.url().map_or_else(|| self.describe(), |url| self.endpoint(url));
+            Error::transport(&endpoint, e)
+        })?;
+        read_capped(resp, &|url| self.endpoint(url), self.client.core().max_body).await
     }
+
+    /// `METHOD scheme://host/path` for errors (no query string, which may hold user data).
+    fn endpoint(&self, url: &Url) -> String {
+        format!("{} {}", self.method, &url[..Position::AfterPath])
+    }
+}
+
+/// One attempt's URL and `Authorization` value, and the serial of the token they came from.
+struct Attempt {
+    token_serial: u64,
+    url: Url,
+    authorization: HeaderValue,
 }
 
 /// A retry delay, boxed so that its timer does not take room in every request's future.
 async fn sleep(delay: std::time::Duration) {
     Box::pin(tokio::time::sleep(delay)).await;
-}
-
-/// `METHOD url` of a request, for errors: formatted only when one happens.
-struct Endpoint<'a> {
-    method: &'a Method,
-    base: &'a str,
-    path: &'a str,
-}
-
-impl fmt::Display for Endpoint<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}{}", self.method, self.base, self.path)
-    }
 }
 
 impl fmt::Debug for RequestBuilder {

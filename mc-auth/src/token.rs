@@ -2,6 +2,7 @@
 //! (refresh-ahead window, hard margin) that decide when a token is renewed.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,6 +16,9 @@ use crate::endpoint::{normalise_instance_url, BaseUrl, HostPolicy};
 use crate::error::{Error, Result};
 use crate::scopes::ScopeSet;
 use crate::secret::{AccessToken, RefreshToken};
+
+/// The serial of the next [`Token`].
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
 
 /// Longest token lifetime accepted; longer `expires_in` values are clamped to it.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
@@ -177,6 +181,9 @@ impl RefreshPolicy {
 /// `Debug` never shows the token itself. A web or public app's refresh token is not kept here
 /// (tokens are shared and cached); the user's grant holds its one live copy.
 pub struct Token {
+    /// Unique in this process: names the token without holding it (a request that got a 401
+    /// invalidates the token by its serial).
+    pub(crate) serial: u64,
     pub(crate) access_token: AccessToken,
     /// `Bearer <access token>`, built once at receipt and marked sensitive.
     pub(crate) authorization: HeaderValue,
@@ -221,6 +228,7 @@ impl Token {
             .ticks
             .saturating_add(duration_ticks(usable_until - received_at));
         Ok(Token {
+            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
             access_token: resp.access_token,
             authorization,
             scopes: resp.scope,

@@ -304,7 +304,7 @@ impl<'a, S> Soap<'a, S> {
                 .send()
                 .await;
             let (status, headers, bytes) = match sent {
-                Ok(resp) => read_capped(resp, &endpoint, core.max_body).await?,
+                Ok(resp) => read_capped(resp, &|_| endpoint.clone(), core.max_body).await?,
                 Err(e) => {
                     let err = Error::transport(&endpoint, e);
                     let may = idempotent
