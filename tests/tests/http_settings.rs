@@ -97,3 +97,25 @@ async fn without_a_request_timeout_a_slow_answer_is_awaited() {
     fake.inject(slow);
     assert_eq!(unlimited.get(PATH).send().await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn transport_errors_name_the_endpoint_without_its_query_string() {
+    let fake = fake().await;
+    let client = builder(&fake)
+        .request_timeout(Duration::from_millis(50))
+        .retry_policy(RetryPolicy::never())
+        .connect()
+        .await
+        .unwrap();
+    fake.inject(Fault::delay(Duration::from_millis(300)).only_api_requests());
+    let err = client
+        .get(PATH)
+        .query(&[("subscriberKey", "jane@example.com")])
+        .send()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    let url = client.cached_token().unwrap().rest_instance_url().to_owned();
+    assert!(text.contains(&format!("GET {url}{PATH}")), "{text}");
+    assert!(!text.contains("jane"), "the query string (user data) leaked into the error: {text}");
+}
