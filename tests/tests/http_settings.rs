@@ -117,5 +117,8 @@ async fn transport_errors_name_the_endpoint_without_its_query_string() {
     let text = err.to_string();
     let url = client.cached_token().unwrap().rest_instance_url().to_owned();
     assert!(text.contains(&format!("GET {url}{PATH}")), "{text}");
-    assert!(!text.contains("jane"), "the query string (user data) leaked into the error: {text}");
+    assert!(
+        !text.contains("jane"),
+        "the query string (user data) leaked into the error: {text}"
+    );
 }
