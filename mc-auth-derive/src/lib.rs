@@ -1,7 +1,7 @@
 //! The `#[mc_client]` attribute macro. Use it through [`mc_auth::mc_client`](https://docs.rs/mc-auth).
 //!
-//! The work happens in [`imp`], a plain function over `proc_macro2` token streams, so that
-//! `cargo xtask expand` can run the same expansion outside the compiler.
+//! The work happens in the private `imp` module (`imp::mc_client`, a plain function over
+//! `proc_macro2` token streams), so that `cargo xtask expand` can run the same expansion outside the compiler.
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;

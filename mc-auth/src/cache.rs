@@ -127,7 +127,7 @@ impl Partition {
     pub async fn get<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock) -> Result<Arc<Token>> {
         let now = clock.ticks();
         let generation = self.generation.load(Ordering::Acquire);
-        if let Some(token) = self.remembered(generation, now) {
+        if let Some(token) = self.remembered(generation, now, Arc::clone) {
             return Ok(token);
         }
         if let Some(token) = self.current.load_full() {
@@ -146,9 +146,16 @@ impl Partition {
     /// Runs `f` on this thread's remembered token when it is still the partition's token and
     /// fresh, without touching its reference count; `None` otherwise (use [`get`](Self::get)).
     #[inline]
-    pub fn with_remembered<R>(self: &Arc<Self>, clock: &Clock, f: impl Fn(&Token) -> R) -> Option<R> {
+    pub fn with_remembered<R>(self: &Arc<Self>, clock: &Clock, f: impl FnOnce(&Token) -> R) -> Option<R> {
         let now = clock.ticks();
         let generation = self.generation.load(Ordering::Acquire);
+        self.remembered(generation, now, |token| f(token))
+    }
+
+    /// Runs `f` on this thread's remembered token if it was read at `generation` (so it is
+    /// still the partition's token) and is fresh at `now`.
+    #[inline]
+    fn remembered<R>(self: &Arc<Self>, generation: u64, now: u64, f: impl FnOnce(&Arc<Token>) -> R) -> Option<R> {
         REMEMBERED
             .try_with(|slots| {
                 let slots = slots.try_borrow().ok()?;
@@ -156,21 +163,6 @@ impl Partition {
                     .iter()
                     .find(|r| ptr::eq(r.partition.as_ptr(), Arc::as_ptr(self)))?;
                 (hit.generation == generation && now < hit.token.refresh_at_ticks).then(|| f(&hit.token))
-            })
-            .ok()
-            .flatten()
-    }
-
-    /// This thread's remembered token, if it is still the partition's token and fresh.
-    #[inline]
-    fn remembered(self: &Arc<Self>, generation: u64, now: u64) -> Option<Arc<Token>> {
-        REMEMBERED
-            .try_with(|slots| {
-                let slots = slots.try_borrow().ok()?;
-                let hit = slots
-                    .iter()
-                    .find(|r| ptr::eq(r.partition.as_ptr(), Arc::as_ptr(self)))?;
-                (hit.generation == generation && now < hit.token.refresh_at_ticks).then(|| Arc::clone(&hit.token))
             })
             .ok()
             .flatten()

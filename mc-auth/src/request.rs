@@ -175,7 +175,7 @@ impl RequestBuilder {
                 status = tracing::field::Empty,
                 attempt = tracing::field::Empty
             );
-            let core = &self.client.core();
+            let core = self.client.core();
             let started = tokio::time::Instant::now();
             let idempotent = self.is_idempotent();
             let mut refreshed = false;

@@ -554,7 +554,7 @@ impl<C: ScopedClient> Has<ContactBuMappingDelete> for C where
 /// - `GET /data/v1/async/{requestId}/results`: Get the results of an async data extension request
 /// - `GET /data/v1/customobjectdata/key/{key}/rowset`: Query data extension rows ($page, $pageSize, $filter)
 /// - SOAP `Retrieve` on `DataExtension`: Retrieve data extensions (SOAP Retrieve on DataExtension)
-/// - SOAP `Retrieve` on `DataExtensionObject`: Retrieve data extension rows (SOAP Retrieve on DataExtensionObject[key])
+/// - SOAP `Retrieve` on `DataExtensionObject`: Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)
 pub enum DataExtensionsRead {}
 
 impl Scope for DataExtensionsRead {
@@ -2056,7 +2056,7 @@ pub const OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         name: "soap_retrieve_data_extension_rows",
-        summary: "Retrieve data extension rows (SOAP Retrieve on DataExtensionObject[key])",
+        summary: "Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)",
         api: Api::Soap,
         method: "Retrieve",
         path: "DataExtensionObject",
@@ -2255,7 +2255,7 @@ pub mod op {
     /// `soap_retrieve_data_extensions`: Retrieve data extensions (SOAP Retrieve on DataExtension) (see [`OPERATIONS`]`[30]`).
     pub type SoapRetrieveDataExtensions = DataExtensionsRead;
 
-    /// `soap_retrieve_data_extension_rows`: Retrieve data extension rows (SOAP Retrieve on DataExtensionObject[key]) (see [`OPERATIONS`]`[31]`).
+    /// `soap_retrieve_data_extension_rows`: Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`) (see [`OPERATIONS`]`[31]`).
     pub type SoapRetrieveDataExtensionRows = DataExtensionsRead;
 
     /// `soap_create_data_extension_rows`: Create data extension rows (SOAP Create on DataExtensionObject) (see [`OPERATIONS`]`[32]`).
