@@ -15,11 +15,10 @@ const EXCERPT_CHARS: usize = 200;
 
 /// Reads a response body, refusing more than `cap` bytes.
 ///
-/// Not an `async fn`, which would keep the response twice in the future (argument and binding).
-#[allow(clippy::manual_async_fn)]
-///
 /// `endpoint` names the request in errors, given the response's URL; it is only called when
-/// an error needs it.
+/// an error needs it. Not an `async fn`, which would keep the response twice in the future
+/// (argument and binding).
+#[allow(clippy::manual_async_fn)]
 pub(crate) fn read_capped<'a>(
     mut resp: reqwest::Response,
     endpoint: &'a (dyn Fn(&reqwest::Url) -> String + Sync),
@@ -31,41 +30,33 @@ pub(crate) fn read_capped<'a>(
         if resp.content_length().is_some_and(|len| len > cap as u64) {
             return Err(too_large(status, &endpoint(resp.url()), cap));
         }
-        // Most bodies arrive as one chunk: keep it as it is, without a copy or a buffer list.
-        let Some(first) = resp
-            .chunk()
-            .await
-            .map_err(|e| Error::transport(&endpoint(resp.url()), e))?
-        else {
-            return Ok((status, std::mem::take(resp.headers_mut()), Bytes::new()));
-        };
-        if first.len() > cap {
-            return Err(too_large(status, &endpoint(resp.url()), cap));
-        }
-        let Some(second) = resp
-            .chunk()
-            .await
-            .map_err(|e| Error::transport(&endpoint(resp.url()), e))?
-        else {
-            return Ok((status, std::mem::take(resp.headers_mut()), first));
-        };
-        let mut buf = BytesMut::with_capacity(
-            resp.content_length()
-                .map_or(first.len() + second.len(), |len| len as usize),
-        );
-        buf.extend_from_slice(&first);
-        let mut next = Some(second);
-        while let Some(chunk) = next {
-            if buf.len() + chunk.len() > cap {
+        // Most bodies arrive as one chunk: that one is kept as it is, without a copy.
+        let mut single: Option<Bytes> = None;
+        let mut joined = BytesMut::new();
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => return Err(Error::transport(&endpoint(resp.url()), e)),
+            };
+            let so_far = single.as_ref().map_or(joined.len(), Bytes::len);
+            if so_far + chunk.len() > cap {
                 return Err(too_large(status, &endpoint(resp.url()), cap));
             }
-            buf.extend_from_slice(&chunk);
-            next = resp
-                .chunk()
-                .await
-                .map_err(|e| Error::transport(&endpoint(resp.url()), e))?;
+            match single.take() {
+                None if joined.is_empty() => single = Some(chunk),
+                earlier => {
+                    if let Some(first) = earlier {
+                        let expected = resp.content_length().map_or(0, |len| len as usize);
+                        joined.reserve(expected.max(first.len() + chunk.len()));
+                        joined.extend_from_slice(&first);
+                    }
+                    joined.extend_from_slice(&chunk);
+                }
+            }
         }
-        Ok((status, std::mem::take(resp.headers_mut()), buf.freeze()))
+        let body = single.unwrap_or_else(|| joined.freeze());
+        Ok((status, std::mem::take(resp.headers_mut()), body))
     }
 }
 

@@ -245,6 +245,40 @@ async fn an_api_body_over_the_cap_is_refused() {
 }
 
 #[tokio::test]
+async fn a_chunked_api_body_is_reassembled_in_order() {
+    let (fake, client) = setup().await;
+    client.token().await.unwrap();
+    let chunks = [
+        &br#"{"requestId":"r1","#[..],
+        &br#""definitions":["#[..],
+        &br#"{"definitionKey":"k"}]}"#[..],
+    ];
+    fake.inject(Fault::chunked_body(200, "application/json", chunks).only_api_requests());
+    let resp = client.get(PATH).send().await.unwrap();
+    assert_eq!(resp.bytes().as_ref(), chunks.concat().as_slice());
+    let json: serde_json::Value = resp.json().unwrap();
+    assert_eq!(json["definitions"][0]["definitionKey"], "k");
+}
+
+#[tokio::test]
+async fn a_chunked_api_body_over_the_cap_is_refused_without_a_content_length() {
+    let (fake, _) = setup().await;
+    let client = Client::builder(fake.credentials("cid")).max_body(1024).build().unwrap();
+    client.token().await.unwrap();
+    // Each chunk is under the cap; together they are over it.
+    fake.inject(Fault::chunked_body(200, "application/json", vec![vec![b' '; 600]; 3]).only_api_requests());
+    let err = client.get(PATH).send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedResponse { problem, .. } if problem.contains("1024-byte limit")),
+        "{err:?}"
+    );
+    // A single chunk over the cap is refused too.
+    fake.inject(Fault::chunked_body(200, "application/json", [vec![b' '; 2000]]).only_api_requests());
+    let err = client.get(PATH).send().await.unwrap_err();
+    assert!(err.to_string().contains("limit"), "{err}");
+}
+
+#[tokio::test]
 async fn a_token_response_missing_each_required_field_is_named() {
     let full = serde_json::json!({
         "access_token": "tok-123456", "token_type": "Bearer", "expires_in": 1080, "scope": "email_read",

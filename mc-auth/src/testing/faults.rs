@@ -1,6 +1,7 @@
 //! Fault injection: make the next N matching requests fail (or slow down) in a chosen way.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -49,6 +50,11 @@ enum Action {
         status: u16,
         content_type: String,
         body: Bytes,
+    },
+    Chunked {
+        status: u16,
+        content_type: String,
+        chunks: Vec<Bytes>,
     },
     Unauthorized,
     SoapFault(String),
@@ -101,6 +107,26 @@ impl Fault {
             status,
             content_type: content_type.into(),
             body: body.into(),
+        })
+    }
+
+    /// Answer with this status and content type, and the body sent in these chunks with
+    /// `Transfer-Encoding: chunked` (no `Content-Length`), as a streaming server would: for
+    /// testing body limits and reassembly.
+    ///
+    /// ```
+    /// use mc_auth::testing::Fault;
+    /// let fault = Fault::chunked_body(200, "application/json", [&b"{\"a\":"[..], &b"1}"[..]]);
+    /// ```
+    pub fn chunked_body<B: Into<Bytes>>(
+        status: u16,
+        content_type: impl Into<String>,
+        chunks: impl IntoIterator<Item = B>,
+    ) -> Self {
+        Fault::new(Action::Chunked {
+            status,
+            content_type: content_type.into(),
+            chunks: chunks.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -234,6 +260,19 @@ impl Fault {
             } => {
                 let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let mut r = (status, body.clone()).into_response();
+                if let Ok(v) = HeaderValue::from_str(content_type) {
+                    r.headers_mut().insert(header::CONTENT_TYPE, v);
+                }
+                r
+            }
+            Action::Chunked {
+                status,
+                content_type,
+                chunks,
+            } => {
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let stream = futures_util::stream::iter(chunks.clone().into_iter().map(Ok::<_, Infallible>));
+                let mut r = (status, axum::body::Body::from_stream(stream)).into_response();
                 if let Ok(v) = HeaderValue::from_str(content_type) {
                     r.headers_mut().insert(header::CONTENT_TYPE, v);
                 }
