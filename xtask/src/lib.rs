@@ -48,7 +48,8 @@ pub fn ui(root: &Path, bless: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo xtask ci`: what `.ci/run` checks, plus the generated-code checks.
+/// `cargo xtask ci`: what `.ci/run` checks except the fuzz run and the examples (run
+/// `cargo xtask fuzz` for that), plus the generated-code checks.
 pub fn ci(root: &Path) -> Result<(), String> {
     cargo(root, &["fmt", "--all", "--", "--check"], &[])?;
     cargo(
@@ -57,6 +58,11 @@ pub fn ci(root: &Path) -> Result<(), String> {
         &[],
     )?;
     cargo(root, &["test", "--workspace"], &[])?;
+    cargo(
+        root,
+        &["doc", "--workspace", "--no-deps", "--all-features"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     eprintln!("==> codegen --check");
     codegen::run(root, true)?;
     eprintln!("==> expand --check");

@@ -12,7 +12,7 @@ commands:
   codegen [--check]        generate code from scopes.toml (--check: fail if stale)
   expand [--check]         write #[mc_client] expansion snapshots in tests/expand (--check: fail if stale)
   ui [--bless]             run the trybuild suite (--bless: rewrite the expected .stderr files)
-  ci                       fmt, clippy, tests, codegen --check and expand --check
+  ci                       fmt, clippy, tests, rustdoc, codegen --check and expand --check
   bench-compile [--runs N] [--generic]
                            cargo check time: 50 clients and 500 scoped calls vs plain structs
   fuzz [--seconds N] [TARGET...]
