@@ -194,7 +194,7 @@ impl RequestBuilder {
                             Some(delay) => {
                                 core.counters.retries.fetch_add(1, Ordering::Relaxed);
                                 tracing::info!(parent: &span, attempt, reason = ?kind, delay_ms = delay.as_millis() as u64, "transport error; retrying");
-                                sleep(delay).await;
+                                tokio::time::sleep(delay).await;
                                 continue;
                             }
                             None => return Err(e),
@@ -215,7 +215,7 @@ impl RequestBuilder {
                     if let Some(delay) = core.retry.delay(attempt, started.elapsed(), retry_after(&headers)) {
                         core.counters.retries.fetch_add(1, Ordering::Relaxed);
                         tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient status; retrying");
-                        sleep(delay).await;
+                        tokio::time::sleep(delay).await;
                         continue;
                     }
                 }
@@ -282,11 +282,6 @@ struct Attempt {
     token_serial: u64,
     url: Url,
     authorization: HeaderValue,
-}
-
-/// A retry delay, boxed so that its timer does not take room in every request's future.
-async fn sleep(delay: std::time::Duration) {
-    Box::pin(tokio::time::sleep(delay)).await;
 }
 
 impl fmt::Debug for RequestBuilder {

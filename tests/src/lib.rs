@@ -18,6 +18,21 @@ pub mod fixtures {
     pub const AUTHORIZE_URL: &str = include_str!("../fixtures/authorize-url.txt");
 }
 
+/// Fails the test unless `err` is a transport timeout (the request ran out of time).
+#[track_caller]
+pub fn assert_timeout(err: &mc_auth::Error) {
+    assert!(
+        matches!(
+            err,
+            mc_auth::Error::Transport {
+                kind: mc_auth::TransportKind::Timeout,
+                ..
+            }
+        ),
+        "expected a timeout, got {err:?}"
+    );
+}
+
 /// A `tracing` writer that keeps everything written, to search logs for secrets.
 #[derive(Clone, Default)]
 pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);

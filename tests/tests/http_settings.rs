@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use mc_auth::testing::{FakeMarketingCloud, Fault, Package};
-use mc_auth::{Client, ClientBuilder, Error, RetryPolicy, TransportKind, DEFAULT_USER_AGENT};
+use mc_auth::{Client, ClientBuilder, Error, RetryPolicy, DEFAULT_USER_AGENT};
 
 const PATH: &str = "/messaging/v1/email/definitions";
 
@@ -16,6 +16,16 @@ async fn fake() -> FakeMarketingCloud {
 
 fn builder(fake: &FakeMarketingCloud) -> ClientBuilder {
     Client::builder(fake.credentials("cid")).scopes(["email_read"])
+}
+
+/// A client that gives up on a request after 50 ms, without retrying.
+async fn impatient(fake: &FakeMarketingCloud) -> Client {
+    builder(fake)
+        .request_timeout(Duration::from_millis(50))
+        .retry_policy(RetryPolicy::never())
+        .connect()
+        .await
+        .unwrap()
 }
 
 /// The `User-Agent` values of every request the fake received (token and API alike).
@@ -69,24 +79,10 @@ async fn without_a_request_timeout_a_slow_answer_is_awaited() {
     let fake = fake().await;
     let slow = Fault::delay(Duration::from_millis(300)).only_api_requests();
 
-    let limited = builder(&fake)
-        .request_timeout(Duration::from_millis(50))
-        .retry_policy(RetryPolicy::never())
-        .connect()
-        .await
-        .unwrap();
+    let limited = impatient(&fake).await;
     fake.inject(slow.clone());
     let err = limited.get(PATH).send().await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    mc_auth_tests::assert_timeout(&err);
 
     let unlimited = builder(&fake)
         .no_request_timeout()
@@ -101,12 +97,7 @@ async fn without_a_request_timeout_a_slow_answer_is_awaited() {
 #[tokio::test]
 async fn transport_errors_name_the_endpoint_without_its_query_string() {
     let fake = fake().await;
-    let client = builder(&fake)
-        .request_timeout(Duration::from_millis(50))
-        .retry_policy(RetryPolicy::never())
-        .connect()
-        .await
-        .unwrap();
+    let client = impatient(&fake).await;
     fake.inject(Fault::delay(Duration::from_millis(300)).only_api_requests());
     let err = client
         .get(PATH)
@@ -114,6 +105,7 @@ async fn transport_errors_name_the_endpoint_without_its_query_string() {
         .send()
         .await
         .unwrap_err();
+    mc_auth_tests::assert_timeout(&err);
     let text = err.to_string();
     let url = client.cached_token().unwrap().rest_instance_url().to_owned();
     assert!(text.contains(&format!("GET {url}{PATH}")), "{text}");
