@@ -136,7 +136,7 @@ impl Partition {
                 return Ok(token);
             }
             if now < token.usable_until_ticks {
-                self.refresh_in_background(source, clock, clock.now());
+                self.refresh_in_background(source, clock, clock.now(), generation);
                 return Ok(token);
             }
         }
@@ -193,9 +193,22 @@ impl Partition {
     }
 
     /// Starts a background refresh unless one is running or a recent one failed.
-    fn refresh_in_background<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock, now: Instant) {
+    ///
+    /// `generation` is the partition's generation from before the caller read the ageing token:
+    /// if it has moved on, a refresh landed meanwhile (its request is no longer pending) and
+    /// starting another would be a second refresh for one window.
+    fn refresh_in_background<S: TokenSource>(
+        self: &Arc<Self>,
+        source: &Arc<S>,
+        clock: &Clock,
+        now: Instant,
+        generation: u64,
+    ) {
         let mut flight = self.lock();
-        if flight.pending.is_some() || flight.background_retry_after.is_some_and(|t| now < t) {
+        if flight.pending.is_some()
+            || flight.background_retry_after.is_some_and(|t| now < t)
+            || self.generation.load(Ordering::Acquire) != generation
+        {
             return;
         }
         tracing::debug!(partition = ?self.key, "token inside the refresh window: refreshing in the background");
