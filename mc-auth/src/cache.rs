@@ -1,23 +1,20 @@
 //! The token cache: one partition per (tenant, client id, business unit, scope set).
 //!
-//! - **Fast path**: a fresh token is read with one atomic load and an `Arc` clone; no lock.
-//!   Each thread remembers the token it last used for a few partitions, tagged with the
-//!   partition's generation (bumped whenever its token is replaced or invalidated), so a hit
-//!   costs a plain atomic load, a coarse clock read and the `Arc` clone. A replaced token stays
-//!   in memory (never in logs or output) until each thread that remembered it next asks for
-//!   that partition, evicts it, or exits; it is zeroized then, like any dropped token.
+//! - **Fast path**: a fresh token is read with one `ArcSwap` load and a coarse clock read; no
+//!   lock, and no copy of the token anywhere but the partition.
 //! - **Single flight**: callers that find no usable token share one token request, run as its
 //!   own task so that a caller dropping its future never cancels it for the others. Its
 //!   result (token or error) reaches every waiter; after an error the next call tries again.
+//!   The flight has its own deadline ([`TokenSource::flight_deadline`]), whatever the HTTP
+//!   timeouts, and is always cleared when it ends, fails, times out or panics: no caller's
+//!   timeout and no hung endpoint can wedge a partition.
 //! - **Refresh ahead**: inside the refresh window one background request starts while callers
 //!   keep getting the still-valid token; only past the hard margin do callers wait.
 //! - **Invalidation**: a 401 removes exactly the token that was refused, never a newer one.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
@@ -25,7 +22,7 @@ use futures_util::future::{BoxFuture, FutureExt, Shared};
 
 use crate::clock::Clock;
 use crate::credentials::AccountId;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransportKind};
 use crate::scopes::ScopeSet;
 use crate::token::Token;
 
@@ -40,6 +37,10 @@ pub(crate) trait TokenSource: Send + Sync + 'static {
 
     /// Called when a background (refresh-ahead) request starts.
     fn note_background_refresh(&self) {}
+
+    /// The longest a token fetch may take before it is abandoned (and its waiters get a
+    /// timeout error).
+    fn flight_deadline(&self) -> Duration;
 }
 
 /// What a cache partition is keyed by. Holds no secret.
@@ -65,26 +66,10 @@ impl fmt::Debug for CacheKey {
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
 
 #[derive(Default)]
-struct Flight {
+pub(crate) struct Flight {
     pending: Option<SharedFetch>,
     generation: u64,
     background_retry_after: Option<Instant>,
-}
-
-/// How many partitions each thread remembers a token for.
-const REMEMBERED_PER_THREAD: usize = 4;
-
-/// A token a thread last read from a partition, valid while the partition's generation is
-/// unchanged.
-struct Remembered {
-    /// Identifies the partition (the weak reference keeps its address from being reused).
-    partition: Weak<Partition>,
-    generation: u64,
-    token: Arc<Token>,
-}
-
-thread_local! {
-    static REMEMBERED: RefCell<Vec<Remembered>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One cache partition.
@@ -127,12 +112,8 @@ impl Partition {
     pub async fn get<S: TokenSource>(self: &Arc<Self>, source: &Arc<S>, clock: &Clock) -> Result<Arc<Token>> {
         let now = clock.ticks();
         let generation = self.generation.load(Ordering::Acquire);
-        if let Some(token) = self.remembered(generation, now, Arc::clone) {
-            return Ok(token);
-        }
         if let Some(token) = self.current.load_full() {
             if now < token.refresh_at_ticks {
-                self.remember(generation, &token);
                 return Ok(token);
             }
             if now < token.usable_until_ticks {
@@ -143,50 +124,7 @@ impl Partition {
         self.get_slow(source, clock).await
     }
 
-    /// Runs `f` on this thread's remembered token when it is still the partition's token and
-    /// fresh, without touching its reference count; `None` otherwise (use [`get`](Self::get)).
-    #[inline]
-    pub fn with_remembered<R>(self: &Arc<Self>, clock: &Clock, f: impl FnOnce(&Token) -> R) -> Option<R> {
-        let now = clock.ticks();
-        let generation = self.generation.load(Ordering::Acquire);
-        self.remembered(generation, now, |token| f(token))
-    }
-
-    /// Runs `f` on this thread's remembered token if it was read at `generation` (so it is
-    /// still the partition's token) and is fresh at `now`.
-    #[inline]
-    fn remembered<R>(self: &Arc<Self>, generation: u64, now: u64, f: impl FnOnce(&Arc<Token>) -> R) -> Option<R> {
-        REMEMBERED
-            .try_with(|slots| {
-                let slots = slots.try_borrow().ok()?;
-                let hit = slots
-                    .iter()
-                    .find(|r| ptr::eq(r.partition.as_ptr(), Arc::as_ptr(self)))?;
-                (hit.generation == generation && now < hit.token.refresh_at_ticks).then(|| f(&hit.token))
-            })
-            .ok()
-            .flatten()
-    }
-
-    /// Remembers `token`, read when the partition was at `generation`, for this thread.
-    fn remember(self: &Arc<Self>, generation: u64, token: &Arc<Token>) {
-        let _ = REMEMBERED.try_with(|slots| {
-            let Ok(mut slots) = slots.try_borrow_mut() else {
-                return;
-            };
-            slots.retain(|r| r.partition.strong_count() > 0 && !ptr::eq(r.partition.as_ptr(), Arc::as_ptr(self)));
-            if slots.len() >= REMEMBERED_PER_THREAD {
-                slots.remove(0);
-            }
-            slots.push(Remembered {
-                partition: Arc::downgrade(self),
-                generation,
-                token: Arc::clone(token),
-            });
-        });
-    }
-
-    /// Replaces the partition's token and tells every thread's remembered copy it is stale.
+    /// Replaces the partition's token and bumps its generation.
     fn replace(&self, token: Option<Arc<Token>>) {
         self.current.store(token);
         self.generation.fetch_add(1, Ordering::Release);
@@ -247,29 +185,45 @@ impl Partition {
         let this = Arc::clone(self);
         let request = Arc::clone(source).fetch(self.key.account);
         let clock = clock.clone();
+        let deadline = source.flight_deadline();
         let task = tokio::spawn(async move {
-            let result = request.await.map(Arc::new);
+            // Clears `pending` however this task ends: a result, a timeout, or a panic in the
+            // token source (the guard drops while unwinding).
+            let mut guard = ClearFlight {
+                partition: Arc::clone(&this),
+                generation,
+                retry_at: Some(clock.now() + BACKGROUND_RETRY_DELAY),
+            };
+            let result = match tokio::time::timeout(deadline, request).await {
+                Ok(result) => result.map(Arc::new),
+                Err(_) => Err(Error::Transport {
+                    kind: TransportKind::Timeout,
+                    endpoint: "the token endpoint".into(),
+                    source: Arc::new(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no token within the {} s flight deadline", deadline.as_secs_f64()),
+                    )),
+                }),
+            };
             if let Ok(token) = &result {
                 this.replace(Some(Arc::clone(token)));
+                guard.retry_at = None;
             }
-            let mut flight = this.lock();
-            if flight.generation == generation {
-                flight.pending = None;
-                flight.background_retry_after = match &result {
-                    Ok(_) => None,
-                    Err(_) => Some(clock.now() + BACKGROUND_RETRY_DELAY),
-                };
-            }
-            drop(flight);
+            drop(guard);
             if let Err(e) = &result {
                 tracing::warn!(partition = ?this.key, error = %e, background = (why == Started::Background), "token request failed");
             }
             result
         });
         let shared = async move {
+            // The panic's message is not quoted: it could hold anything.
             task.await.unwrap_or_else(|e| {
                 Err(Error::Internal {
-                    what: format!("the token request task ended abnormally ({e})"),
+                    what: if e.is_panic() {
+                        "the token request panicked; the next call will try again".into()
+                    } else {
+                        "the token request task was cancelled (is the runtime shutting down?)".into()
+                    },
                 })
             })
         }
@@ -295,18 +249,28 @@ impl Partition {
         hit
     }
 
-    /// [`invalidate`](Self::invalidate) for the token with this serial, if it is still cached.
-    pub fn invalidate_serial(&self, serial: u64) -> bool {
-        match self.current.load_full() {
-            Some(current) if current.serial == serial => self.invalidate(&current),
-            _ => false,
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Flight> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Flight> {
         // A panic while holding this lock cannot leave `Flight` inconsistent (plain field
         // writes), so a poisoned lock is still usable.
         self.flight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Clears a partition's pending flight when dropped, if it is still the flight that made it.
+struct ClearFlight {
+    partition: Arc<Partition>,
+    generation: u64,
+    /// When a failed flight may be retried in the background (`None` after success).
+    retry_at: Option<Instant>,
+}
+
+impl Drop for ClearFlight {
+    fn drop(&mut self) {
+        let mut flight = self.partition.lock();
+        if flight.generation == self.generation {
+            flight.pending = None;
+            flight.background_retry_after = self.retry_at;
+        }
     }
 }
 

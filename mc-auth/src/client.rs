@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,11 +15,12 @@ use crate::clock::Clock;
 use crate::credentials::{AccountId, Credentials};
 use crate::endpoint::AuthBase;
 use crate::error::{Error, Result};
-use crate::grant::{request_token, ClientCredentialsBody, Resend, TokenEndpoint};
+use crate::grant::{ClientCredentials, Grant, TokenEndpoint};
 use crate::request::{Base, RequestBuilder};
 use crate::retry::RetryPolicy;
 use crate::scopes::ScopeSet;
-use crate::secret::ClientSecret;
+use crate::secret::{ClientSecret, Redactor};
+use crate::stats::{Counters, Stats};
 use crate::token::{RefreshPolicy, Token};
 use crate::userinfo::UserInfo;
 
@@ -30,6 +30,181 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default cap on API response bodies.
 pub const DEFAULT_MAX_BODY: usize = 32 * 1024 * 1024;
+/// Default deadline of one token fetch when there is no request timeout to derive it from.
+pub const DEFAULT_TOKEN_DEADLINE: Duration = Duration::from_secs(60);
+
+/// How a client talks to Marketing Cloud: timeouts, proxy, `User-Agent`, body cap, retries,
+/// token renewal and the clock. Shared by every kind of client: [`ClientBuilder`] for
+/// server-to-server packages and [`App::with_settings`](crate::web::App::with_settings) for
+/// web and public apps, so both are built by the same code with the same settings.
+#[derive(Debug, Clone)]
+#[must_use = "settings do nothing until given to a builder or an app"]
+pub struct ClientSettings {
+    refresh: RefreshPolicy,
+    pub(crate) clock: Clock,
+    http: HttpSettings,
+    max_body: usize,
+    retry: RetryPolicy,
+    token_deadline: Option<Duration>,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            refresh: RefreshPolicy::default(),
+            clock: Clock::System,
+            http: HttpSettings::default(),
+            max_body: DEFAULT_MAX_BODY,
+            retry: RetryPolicy::default(),
+            token_deadline: None,
+        }
+    }
+}
+
+/// The setters of [`ClientSettings`], also offered by [`ClientBuilder`].
+macro_rules! settings_setters {
+    ($($field:tt)*) => {
+        /// Start refreshing this long before expiry (default 5 minutes, with jitter; at most
+        /// half a token's lifetime).
+        pub fn refresh_window(mut self, window: Duration) -> Self {
+            self$($field)*.refresh.refresh_window = window;
+            self
+        }
+
+        /// Stop handing out a token this long before expiry (default 30 seconds; at most a
+        /// tenth of a token's lifetime).
+        pub fn hard_margin(mut self, margin: Duration) -> Self {
+            self$($field)*.refresh.hard_margin = margin;
+            self
+        }
+
+        /// Replaces the whole refresh policy.
+        pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+            self$($field)*.refresh = policy;
+            self
+        }
+
+        /// The clock expiry is measured on (tests inject a [`ManualClock`](crate::ManualClock)).
+        pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+            self$($field)*.clock = clock.into();
+            self
+        }
+
+        /// Limit for establishing a connection (default 10 s).
+        pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+            self$($field)*.http.connect_timeout = timeout;
+            self
+        }
+
+        /// Limit for one whole request, from connecting to the last byte of the body (default
+        /// 60 s). A request that runs out of time fails with a timeout
+        /// [`Error::Transport`](crate::Error::Transport), and is retried per the
+        /// [`RetryPolicy`] when it is idempotent.
+        pub fn request_timeout(mut self, timeout: Duration) -> Self {
+            self$($field)*.http.request_timeout = Some(timeout);
+            self
+        }
+
+        /// Sends requests without a total time limit; the connect timeout still applies. For
+        /// calls known to run long, or when you put your own limit around each call with
+        /// `tokio::time::timeout`. Saves a timer per request. Token fetches keep their own
+        /// deadline (see [`token_deadline`](Self::token_deadline)).
+        pub fn no_request_timeout(mut self) -> Self {
+            self$($field)*.http.request_timeout = None;
+            self
+        }
+
+        /// The longest one token fetch (all its attempts and back-off) may take before it is
+        /// abandoned and its waiters get a timeout error; the next call starts a new one.
+        /// Default: the connect plus request timeouts, or 60 s without a request timeout. A
+        /// hung token endpoint can never wedge the client, whatever the other settings.
+        pub fn token_deadline(mut self, deadline: Duration) -> Self {
+            self$($field)*.token_deadline = Some(deadline);
+            self
+        }
+
+        /// The `User-Agent` header (default `mc-auth/<version>`), for example to name your
+        /// application to Marketing Cloud support: `"acme-sync/2.1 mc-auth/0.1"`. An invalid
+        /// header value is a [`Error::Config`](crate::Error::Config) when the client is built.
+        pub fn user_agent(mut self, value: impl Into<String>) -> Self {
+            self$($field)*.http.user_agent = Some(Cow::Owned(value.into()));
+            self
+        }
+
+        /// Sends no `User-Agent` header.
+        pub fn no_user_agent(mut self) -> Self {
+            self$($field)*.http.user_agent = None;
+            self
+        }
+
+        /// Largest API response body accepted (default 32 MiB).
+        pub fn max_body(mut self, bytes: usize) -> Self {
+            self$($field)*.max_body = bytes;
+            self
+        }
+
+        /// When token requests and API calls are sent again after a transient failure (see
+        /// [`RetryPolicy`]).
+        pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+            self$($field)*.retry = policy;
+            self
+        }
+
+        /// Sends auth, REST and SOAP requests through this proxy (`http://host:port`). Without
+        /// it, the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` variables apply.
+        pub fn proxy(mut self, url: impl Into<String>) -> Self {
+            self$($field)*.http.proxy = Some(url.into());
+            self
+        }
+    };
+}
+
+impl ClientSettings {
+    /// The defaults (see the README's Reliability table).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    settings_setters!();
+
+    /// The one place a client's shared state is built, for every kind of client.
+    pub(crate) fn core(&self, identity: Identity, grant: Arc<dyn Grant>) -> Result<Arc<Core>> {
+        let flight_deadline = self.token_deadline.unwrap_or_else(|| match self.http.request_timeout {
+            Some(request) => self.http.connect_timeout.saturating_add(request),
+            None => DEFAULT_TOKEN_DEADLINE,
+        });
+        let endpoint = TokenEndpoint {
+            http: self.http.build()?,
+            auth: identity.auth,
+            clock: self.clock.clone(),
+            retry: self.retry,
+            refresh: self.refresh,
+            counters: Counters::default(),
+            tenant: identity.tenant,
+            client_id: identity.client_id,
+            client_secret: identity.client_secret,
+            scopes: identity.scopes,
+            name: identity.name,
+            flight_deadline,
+        };
+        Ok(Arc::new(Core {
+            endpoint,
+            grant,
+            max_body: self.max_body,
+            partitions: Mutex::new(HashMap::new()),
+        }))
+    }
+}
+
+/// Who a client is: what [`ClientSettings::core`] needs besides the settings.
+pub(crate) struct Identity {
+    pub auth: AuthBase,
+    pub tenant: String,
+    pub client_id: String,
+    pub client_secret: Option<ClientSecret>,
+    pub scopes: Option<ScopeSet>,
+    pub name: Cow<'static, str>,
+}
 
 /// Configures a [`Client`]. Start with [`Client::builder`].
 #[must_use = "a builder does nothing until you call `connect` or `build`"]
@@ -37,11 +212,7 @@ pub struct ClientBuilder {
     credentials: Credentials,
     scopes: Option<ScopeSet>,
     name: Cow<'static, str>,
-    refresh: RefreshPolicy,
-    clock: Clock,
-    http: HttpSettings,
-    max_body: usize,
-    retry: RetryPolicy,
+    settings: ClientSettings,
 }
 
 impl ClientBuilder {
@@ -62,111 +233,32 @@ impl ClientBuilder {
         self
     }
 
-    /// Start refreshing this long before expiry (default 5 minutes, with jitter).
-    pub fn refresh_window(mut self, window: Duration) -> Self {
-        self.refresh.refresh_window = window;
+    /// Replaces every connection and renewal setting at once.
+    pub fn settings(mut self, settings: ClientSettings) -> Self {
+        self.settings = settings;
         self
     }
 
-    /// Stop handing out a token this long before expiry (default 30 seconds).
-    pub fn hard_margin(mut self, margin: Duration) -> Self {
-        self.refresh.hard_margin = margin;
-        self
-    }
+    settings_setters!(.settings);
 
-    /// Replaces the whole refresh policy.
-    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
-        self.refresh = policy;
-        self
-    }
-
-    /// The clock expiry is measured on (tests inject a [`ManualClock`](crate::ManualClock)).
-    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
-        self.clock = clock.into();
-        self
-    }
-
-    /// Limit for establishing a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = timeout;
-        self
-    }
-
-    /// Limit for one whole request, from connecting to the last byte of the body (default
-    /// 60 s). A request that runs out of time fails with a timeout
-    /// [`Error::Transport`](crate::Error::Transport), and is retried per the
-    /// [`RetryPolicy`] when it is idempotent.
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.http.request_timeout = Some(timeout);
-        self
-    }
-
-    /// Sends requests without a total time limit; the connect timeout still applies. For
-    /// calls known to run long, or when you put your own limit around each call with
-    /// `tokio::time::timeout`. Saves a timer per request.
-    pub fn no_request_timeout(mut self) -> Self {
-        self.http.request_timeout = None;
-        self
-    }
-
-    /// The `User-Agent` header (default `mc-auth/<version>`), for example to name your
-    /// application to Marketing Cloud support: `"acme-sync/2.1 mc-auth/0.1"`. An invalid
-    /// header value is a [`Error::Config`](crate::Error::Config) from
-    /// [`build`](Self::build).
-    pub fn user_agent(mut self, value: impl Into<String>) -> Self {
-        self.http.user_agent = Some(Cow::Owned(value.into()));
-        self
-    }
-
-    /// Sends no `User-Agent` header.
-    pub fn no_user_agent(mut self) -> Self {
-        self.http.user_agent = None;
-        self
-    }
-
-    /// Largest API response body accepted (default 32 MiB).
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
-    /// When token requests and API calls are sent again after a transient failure (see
-    /// [`RetryPolicy`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// Sends auth, REST and SOAP requests through this proxy (`http://host:port`). Without
-    /// it, the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` variables apply.
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.http.proxy = Some(url.into());
-        self
+    /// The scopes set with [`scopes`](Self::scopes), if any.
+    pub(crate) fn requested_scopes(&self) -> Option<&ScopeSet> {
+        self.scopes.as_ref()
     }
 
     /// Builds the client without any network traffic; the first call fetches a token.
     pub fn build(self) -> Result<Client> {
         self.credentials.validate()?;
-        let auth = self.credentials.auth_base()?;
-        let http = self.http.build()?;
-        let account = self.credentials.account_id;
-        let core = Arc::new(Core {
-            http,
-            auth,
+        let identity = Identity {
+            auth: self.credentials.auth_base()?,
             tenant: self.credentials.subdomain,
             client_id: self.credentials.client_id,
             client_secret: Some(self.credentials.client_secret),
             scopes: self.scopes,
             name: self.name,
-            refresh: self.refresh,
-            clock: self.clock,
-            max_body: self.max_body,
-            partitions: Mutex::new(HashMap::new()),
-            counters: Counters::default(),
-            grant: Grant::ClientCredentials,
-            retry: self.retry,
-        });
-        Ok(Client::from_core(core, account))
+        };
+        let core = self.settings.core(identity, Arc::new(ClientCredentials))?;
+        Ok(Client::from_core(core, self.credentials.account_id))
     }
 
     /// Builds the client and fetches its first token, checking that every requested scope
@@ -256,53 +348,14 @@ impl HttpSettings {
     }
 }
 
-/// How a client gets its tokens.
-pub(crate) enum Grant {
-    /// Server-to-server: client id and secret.
-    ClientCredentials,
-    /// A signed-in user's refresh token (web and public apps).
-    User(Arc<crate::web::UserGrant>),
-}
-
 /// What clones and `for_account` handles of one client share.
 pub(crate) struct Core {
-    pub http: reqwest::Client,
-    pub auth: AuthBase,
-    pub tenant: String,
-    pub client_id: String,
-    pub client_secret: Option<ClientSecret>,
-    pub scopes: Option<ScopeSet>,
-    pub name: Cow<'static, str>,
-    pub refresh: RefreshPolicy,
-    pub clock: Clock,
+    /// The token endpoint, HTTP client, policies and counters.
+    pub endpoint: TokenEndpoint,
+    /// Where tokens come from.
+    pub grant: Arc<dyn Grant>,
     pub max_body: usize,
     pub partitions: Mutex<HashMap<Option<AccountId>, Arc<Partition>>>,
-    pub counters: Counters,
-    pub grant: Grant,
-    pub retry: RetryPolicy,
-}
-
-/// Counters a client keeps (shared by clones and `for_account` handles).
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub token_requests: AtomicU64,
-    pub background_refreshes: AtomicU64,
-    pub unauthorized_recoveries: AtomicU64,
-    pub retries: AtomicU64,
-}
-
-/// A snapshot of a client's counters. See [`Client::stats`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Token requests sent.
-    pub token_requests: u64,
-    /// Background (refresh-ahead) token requests started.
-    pub background_refreshes: u64,
-    /// 401 responses recovered from by getting a new token and retrying once.
-    pub unauthorized_recoveries: u64,
-    /// Requests sent again after a transient failure.
-    pub retries: u64,
 }
 
 impl Core {
@@ -310,100 +363,58 @@ impl Core {
         let mut map = self.partitions.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(map.entry(account).or_insert_with(|| {
             Arc::new(Partition::new(CacheKey {
-                tenant: self.tenant.clone(),
-                client_id: self.client_id.clone(),
+                tenant: self.endpoint.tenant.clone(),
+                client_id: self.endpoint.client_id.clone(),
                 account,
-                scopes: self.scopes.clone(),
+                scopes: self.endpoint.scopes.clone(),
             }))
         }))
     }
 
-    /// Secrets that must never appear in an error from this client.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
-        self.client_secret.iter().map(ClientSecret::expose_secret).collect()
-    }
-
-    async fn fetch_client_credentials(self: Arc<Self>, account: Option<AccountId>) -> Result<Token> {
-        let Some(secret) = &self.client_secret else {
-            return Err(Error::Internal {
-                what: "a client-credentials client has no client secret".into(),
-            });
-        };
-        let body = ClientCredentialsBody {
-            grant_type: "client_credentials",
-            client_id: &self.client_id,
-            client_secret: secret.expose_secret(),
-            scope: self.scopes.as_ref().map(ToString::to_string),
-            account_id: account.map(|a| a.to_string()),
-        };
-        let span = tracing::info_span!(
-            "mc_auth.token_request",
-            grant = "client_credentials",
-            tenant = %self.tenant,
-            client = %self.name,
-            account = ?account.map(|a| a.0),
-            outcome = tracing::field::Empty,
-        );
-        let _enter = span.enter();
-        self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
-        drop(_enter);
-        let result = async {
-            let (resp, received) =
-                request_token(&self.token_endpoint(), &body, Resend::Freely, &self.secrets()).await?;
-            let token = Token::from_response(resp, account, received, self.auth.policy, &self.refresh)?;
-            self.check_granted(&token)?;
-            Ok(token)
-        }
-        .await;
-        span.record("outcome", if result.is_ok() { "ok" } else { "error" });
-        match &result {
-            Ok(t) => {
-                tracing::info!(parent: &span, lifetime_s = t.lifetime().as_secs(), scopes = %t.scopes, "token received")
-            }
-            Err(e) => tracing::info!(parent: &span, error = %e, "token request failed"),
-        }
-        result
-    }
-}
-
-impl Core {
-    /// The token endpoint of this client.
-    pub(crate) fn token_endpoint(&self) -> TokenEndpoint<'_> {
-        TokenEndpoint {
-            http: &self.http,
-            auth: &self.auth,
-            clock: &self.clock,
-            retry: &self.retry,
-            counters: &self.counters,
-        }
-    }
-
-    /// Fails with [`Error::ScopesNotGranted`] unless `token` carries every declared scope.
-    pub(crate) fn check_granted(&self, token: &Token) -> Result<()> {
-        if let Some(requested) = &self.scopes {
-            let missing = requested.missing_from(&token.scopes);
-            if !missing.is_empty() {
-                return Err(Error::ScopesNotGranted {
-                    client: self.name.to_string(),
-                    missing,
-                    granted: token.scopes.to_vec(),
-                });
+    /// A redactor that knows every live secret of this client: the client secret, every
+    /// cached access token (all business units), and the grant's refresh token.
+    pub(crate) fn redactor(&self) -> Redactor {
+        let mut r = self.endpoint.redactor();
+        let partitions: Vec<Arc<Partition>> = self
+            .partitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for p in partitions {
+            if let Some(t) = p.peek() {
+                r.add(t.access_token.expose_secret());
             }
         }
-        Ok(())
+        self.grant.live_secrets(&mut r);
+        r
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.endpoint.http
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.endpoint.counters
+    }
+
+    pub(crate) fn retry(&self) -> &RetryPolicy {
+        &self.endpoint.retry
     }
 }
 
 impl TokenSource for Core {
     fn fetch(self: Arc<Self>, account: Option<AccountId>) -> BoxFuture<'static, Result<Token>> {
-        match &self.grant {
-            Grant::ClientCredentials => self.fetch_client_credentials(account).boxed(),
-            Grant::User(user) => Arc::clone(user).refresh(self, account).boxed(),
-        }
+        async move { self.grant.fetch(&self.endpoint, account).await }.boxed()
     }
 
     fn note_background_refresh(&self) {
-        self.counters.background_refreshes.fetch_add(1, Ordering::Relaxed);
+        Counters::bump(&self.endpoint.counters.background_refreshes);
+    }
+
+    fn flight_deadline(&self) -> Duration {
+        self.endpoint.flight_deadline
     }
 }
 
@@ -425,11 +436,7 @@ impl Client {
             credentials,
             scopes: None,
             name: Cow::Borrowed("Client"),
-            refresh: RefreshPolicy::default(),
-            clock: Clock::System,
-            http: HttpSettings::default(),
-            max_body: DEFAULT_MAX_BODY,
-            retry: RetryPolicy::default(),
+            settings: ClientSettings::default(),
         }
     }
 
@@ -461,17 +468,7 @@ impl Client {
     /// tasks ask at once).
     #[inline]
     pub async fn token(&self) -> Result<Arc<Token>> {
-        self.partition().get(self.core(), &self.core().clock).await
-    }
-
-    /// Runs `f` on a usable token: this thread's remembered one when it is current (no
-    /// reference count touched), else one from [`token`](Self::token).
-    pub(crate) async fn with_token<R>(&self, f: impl Fn(&Token) -> R) -> Result<R> {
-        if let Some(r) = self.partition().with_remembered(&self.core().clock, &f) {
-            return Ok(r);
-        }
-        let token = self.token().await?;
-        Ok(f(&token))
+        self.partition().get(self.core(), &self.core().endpoint.clock).await
     }
 
     /// The cached token, if any, without fetching or checking expiry.
@@ -486,12 +483,19 @@ impl Client {
 
     /// The declared scopes, if any were given.
     pub fn scopes(&self) -> Option<&ScopeSet> {
-        self.core().scopes.as_ref()
+        self.core().endpoint.scopes.as_ref()
     }
 
     /// The client's name (the `#[mc_client]` type name, or `Client`).
     pub fn name(&self) -> &str {
-        &self.core().name
+        &self.core().endpoint.name
+    }
+
+    /// The signed-in user's key in the token store (web and public app clients: the user
+    /// given to [`AuthorizeOptions`](crate::web::AuthorizeOptions), or the `sub` Marketing
+    /// Cloud reported); `None` for server-to-server clients.
+    pub fn user(&self) -> Option<&str> {
+        self.core().grant.user()
     }
 
     /// The business unit this handle acts in, if one was set.
@@ -501,23 +505,17 @@ impl Client {
 
     /// The tenant subdomain.
     pub fn subdomain(&self) -> &str {
-        &self.core().tenant
+        &self.core().endpoint.tenant
     }
 
     /// The clock this client reads expiry from.
     pub fn clock(&self) -> &Clock {
-        &self.core().clock
+        &self.core().endpoint.clock
     }
 
     /// A snapshot of the counters (shared by clones and `for_account` handles).
     pub fn stats(&self) -> Stats {
-        let c = &self.core().counters;
-        Stats {
-            token_requests: c.token_requests.load(Ordering::Relaxed),
-            background_refreshes: c.background_refreshes.load(Ordering::Relaxed),
-            unauthorized_recoveries: c.unauthorized_recoveries.load(Ordering::Relaxed),
-            retries: c.retries.load(Ordering::Relaxed),
-        }
+        self.core().counters().snapshot()
     }
 
     /// A REST request to `path` under the tenant's REST instance URL.
@@ -561,13 +559,14 @@ impl Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ep = &self.core().endpoint;
         f.debug_struct("Client")
-            .field("name", &self.core().name)
-            .field("subdomain", &self.core().tenant)
-            .field("client_id", &self.core().client_id)
+            .field("name", &ep.name)
+            .field("subdomain", &ep.tenant)
+            .field("client_id", &ep.client_id)
             .field("account_id", &self.account_id())
-            .field("scopes", &self.core().scopes)
-            .field("auth_url", &self.core().auth.base.as_str())
+            .field("scopes", &ep.scopes)
+            .field("auth_url", &ep.auth.base.as_str())
             .finish_non_exhaustive()
     }
 }

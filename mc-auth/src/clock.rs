@@ -37,6 +37,24 @@ impl Clock {
         }
     }
 
+    /// Wall-clock "now" in milliseconds since the Unix epoch, for expiry times shared with
+    /// other processes through a token store. A manual clock counts from the moment this
+    /// process first asked, plus its offset.
+    pub(crate) fn unix_millis(&self) -> u64 {
+        fn millis(t: std::time::SystemTime) -> u64 {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        }
+        static MANUAL_BASE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        match self {
+            Clock::System => millis(std::time::SystemTime::now()),
+            Clock::Manual(m) => {
+                let base = *MANUAL_BASE.get_or_init(|| millis(std::time::SystemTime::now()));
+                base.saturating_add(u64::try_from(m.offset().as_millis()).unwrap_or(u64::MAX))
+            }
+        }
+    }
+
     /// The instant and the ticks of "now", read together (at a token's receipt).
     pub(crate) fn receipt(&self) -> Receipt {
         Receipt {

@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::secret::Redactor;
+
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -26,6 +28,8 @@ pub enum Error {
         description: Option<String>,
         /// The OAuth `error_uri`, if any.
         uri: Option<String>,
+        /// The business unit the token was requested for, if one was.
+        account: Option<crate::credentials::AccountId>,
     },
     /// A REST or SOAP API call failed with an MC error response.
     Api {
@@ -111,6 +115,8 @@ pub enum Error {
         faultcode: String,
         /// `faultstring`.
         faultstring: String,
+        /// The text of `detail`, when the fault has one.
+        detail: Option<String>,
     },
     /// A SOAP request was answered, but some objects failed (or a Retrieve reported an error).
     SoapObjects {
@@ -168,6 +174,90 @@ impl Error {
         }
     }
 
+    /// This error with every text field passed through `redactor` (see
+    /// [`Redactor`](crate::secret::Redactor)): the last step before an error derived from a
+    /// response leaves the client, so no field can carry a secret a server echoed.
+    pub(crate) fn redact(self, redactor: &Redactor) -> Self {
+        let r = |s: String| redactor.text(&s);
+        let ro = |s: Option<String>| s.map(|s| redactor.text(&s));
+        match self {
+            Error::OAuth {
+                status,
+                error,
+                description,
+                uri,
+                account,
+            } => Error::OAuth {
+                status,
+                error: r(error),
+                description: ro(description),
+                uri: ro(uri),
+                account,
+            },
+            Error::Api {
+                status,
+                errorcode,
+                message,
+                request,
+                retry_after,
+            } => Error::Api {
+                status,
+                errorcode,
+                message: r(message),
+                request: r(request),
+                retry_after,
+            },
+            Error::Transport { kind, endpoint, source } => Error::Transport {
+                kind,
+                endpoint: r(endpoint),
+                source,
+            },
+            Error::UnexpectedResponse {
+                status,
+                endpoint,
+                problem,
+                excerpt,
+            } => Error::UnexpectedResponse {
+                status,
+                endpoint: r(endpoint),
+                problem: r(problem),
+                excerpt: r(excerpt),
+            },
+            Error::AuthorizationDenied { error, description } => Error::AuthorizationDenied {
+                error: r(error),
+                description: ro(description),
+            },
+            Error::Callback { problem } => Error::Callback { problem: r(problem) },
+            Error::Store { store, problem } => Error::Store {
+                store,
+                problem: r(problem),
+            },
+            Error::SoapFault {
+                status,
+                faultcode,
+                faultstring,
+                detail,
+            } => Error::SoapFault {
+                status,
+                faultcode: r(faultcode),
+                faultstring: r(faultstring),
+                detail: ro(detail),
+            },
+            Error::SoapObjects {
+                action,
+                overall_status,
+                results,
+            } => Error::SoapObjects {
+                action,
+                overall_status: r(overall_status),
+                results: results.into_iter().map(|o| o.redact(redactor)).collect(),
+            },
+            Error::ReauthorizationRequired { reason } => Error::ReauthorizationRequired { reason: r(reason) },
+            Error::Internal { what } => Error::Internal { what: r(what) },
+            e @ (Error::Config { .. } | Error::UntrustedEndpoint { .. } | Error::ScopesNotGranted { .. }) => e,
+        }
+    }
+
     pub(crate) fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Config {
             setting: setting.into(),
@@ -198,7 +288,12 @@ impl Error {
     }
 }
 
-fn oauth_hint(error: &str) -> &'static str {
+fn oauth_hint(error: &str, account: Option<crate::credentials::AccountId>) -> String {
+    if let (Some(mid), "unauthorized_client" | "invalid_client" | "invalid_request" | "access_denied") =
+        (account, error)
+    {
+        return format!("the package may not act in business unit {mid}: check that the installed package has access to that business unit (Setup > Installed Packages > the package > Access), or drop `account_id` to use the package's own business unit");
+    }
     match error {
         "invalid_client" => "check the client id and secret, and that the installed package is enabled and installed in this business unit",
         "unauthorized_client" => "this package may not use this grant type; check the installed package's integration type (server-to-server, web or public app)",
@@ -207,6 +302,20 @@ fn oauth_hint(error: &str) -> &'static str {
         "invalid_scope" => "request only scopes that the installed package has; edit the package or the requested scopes",
         "invalid_request" => "the token request was malformed; check the redirect URI, account_id and other parameters",
         _ => "see the error description and error_uri",
+    }
+    .to_owned()
+}
+
+fn soap_hint(faultstring: &str) -> &'static str {
+    let f = faultstring.to_ascii_lowercase();
+    if f.contains("insufficient privileges") || f.contains("permission") {
+        "the token lacks a scope this object and action need: add the scope to the installed package and to the client's declared scopes (#[mc_client(scopes = \"...\")])"
+    } else if f.contains("token expired") || f.contains("login failed") || f.contains("unauthorized") {
+        "the token was refused even after a fresh one was obtained; check that the package is installed in this business unit and that the SOAP host belongs to this tenant"
+    } else if f.contains("throttl") || f.contains("rate limit") || f.contains("too many") {
+        "Marketing Cloud is throttling this client: send fewer requests and retry later"
+    } else {
+        "check the object type and properties against the SOAP API reference"
     }
 }
 
@@ -226,12 +335,12 @@ fn api_hint(status: u16) -> &'static str {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::OAuth { status, error, description, uri } => {
+            Error::OAuth { status, error, description, uri, account } => {
                 write!(f, "the Marketing Cloud token endpoint refused the request (HTTP {status}): {error}")?;
                 if let Some(d) = description {
                     write!(f, " ({d})")?;
                 }
-                write!(f, "; {}", oauth_hint(error))?;
+                write!(f, "; {}", oauth_hint(error, *account))?;
                 if let Some(u) = uri {
                     write!(f, " [{u}]")?;
                 }
@@ -254,7 +363,15 @@ impl fmt::Display for Error {
                     TransportKind::Timeout => "timed out talking to",
                     TransportKind::Io => "lost the connection to",
                 };
-                write!(f, "{what} {endpoint}: {source}; check the network, proxy settings and the tenant subdomain, then retry")
+                write!(f, "{what} {endpoint}: {source}")?;
+                // The root cause (DNS, refused, TLS) is what users need; reqwest keeps it in
+                // the source chain, not in its own message.
+                let mut cause = source.source();
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
+                write!(f, "; check the network, proxy settings and the tenant subdomain, then retry")
             }
             Error::UnexpectedResponse { status, endpoint, problem, excerpt } => {
                 write!(f, "unexpected response from {endpoint} (HTTP {status}): {problem}")?;
@@ -298,10 +415,13 @@ impl fmt::Display for Error {
             }
             Error::Callback { problem } => write!(f, "refusing the authorization redirect: {problem}; start the authorization again from a fresh authorize URL"),
             Error::Store { store, problem } => write!(f, "token store {store}: {problem}"),
-            Error::SoapFault { status, faultcode, faultstring } => write!(
-                f,
-                "the Marketing Cloud SOAP API answered with a fault (HTTP {status}, {faultcode}): {faultstring}; check the object type and properties against the SOAP API reference"
-            ),
+            Error::SoapFault { status, faultcode, faultstring, detail } => {
+                write!(f, "the Marketing Cloud SOAP API answered with a fault (HTTP {status}, {faultcode}): {faultstring}")?;
+                if let Some(d) = detail.as_deref().filter(|d| !d.is_empty()) {
+                    write!(f, " ({d})")?;
+                }
+                write!(f, "; {}", soap_hint(faultstring))
+            }
             Error::SoapObjects { action, overall_status, results } => {
                 let failed: Vec<String> = results
                     .iter()

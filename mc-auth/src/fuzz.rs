@@ -15,7 +15,14 @@ pub fn api_error_body(status: u16, retry_after: &str, data: &[u8]) -> String {
     if let Ok(v) = reqwest::header::HeaderValue::from_str(retry_after) {
         headers.insert(reqwest::header::RETRY_AFTER, v);
     }
-    api_error(status, &headers, data, "GET /fuzz".into(), &[]).to_string()
+    api_error(
+        status,
+        &headers,
+        data,
+        "GET /fuzz".into(),
+        &crate::secret::Redactor::new(),
+    )
+    .to_string()
 }
 
 /// Parses an authorization redirect (URL or query string).

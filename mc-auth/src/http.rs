@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::secret::scrub;
+use crate::secret::Redactor;
 
 /// Longest body excerpt kept in an error.
 const EXCERPT_CHARS: usize = 200;
@@ -69,50 +69,9 @@ fn too_large(status: u16, endpoint: &(impl fmt::Display + ?Sized), cap: usize) -
     }
 }
 
-/// The start of a body, safe to put in an error message: JSON string values under keys that
-/// look secret (`*token*`, `*secret*`, `code`, `*verifier*`, `password`) are replaced, every known
-/// secret is scrubbed, and the result is cut to a few hundred characters.
-pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut v) => {
-            redact_json(&mut v);
-            v.to_string()
-        }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
-    };
-    let text = scrub(&text, secrets);
-    let mut out: String = text
-        .chars()
-        .filter(|c| !c.is_control() || *c == ' ')
-        .take(EXCERPT_CHARS)
-        .collect();
-    if text.chars().count() > EXCERPT_CHARS {
-        out.push('…');
-    }
-    out
-}
-
-fn redact_json(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, val) in map.iter_mut() {
-                let k = k.to_ascii_lowercase();
-                let secret = k.contains("token")
-                    || k.contains("secret")
-                    || k.contains("verifier")
-                    || k == "code"
-                    || k.contains("password")
-                    || k == "fueloauth";
-                if secret && !val.is_null() {
-                    *val = serde_json::Value::String("<redacted>".into());
-                } else {
-                    redact_json(val);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
-        _ => {}
-    }
+/// The start of a body, safe to put in an error message (see [`Redactor`]).
+pub(crate) fn excerpt(body: &[u8], redactor: &Redactor) -> String {
+    redactor.excerpt(body, EXCERPT_CHARS)
 }
 
 /// MC's REST error body: `{"documentation": "...", "errorcode": 0, "message": "Not Authorized"}`,
@@ -136,7 +95,7 @@ pub(crate) fn api_error(
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
     request: String,
-    secrets: &[&str],
+    redactor: &Redactor,
 ) -> Error {
     let raw: RawApiError = serde_json::from_slice(body).unwrap_or_default();
     let errorcode = raw
@@ -146,9 +105,16 @@ pub(crate) fn api_error(
     let message = raw
         .message
         .or_else(|| raw.error.as_ref().and_then(|e| e.as_str().map(str::to_owned)))
-        .map(|m| scrub(&m, secrets).chars().take(500).collect())
+        .map(|m| {
+            let m = redactor.text(&m);
+            let mut cut: String = m.chars().take(500).collect();
+            if cut.len() < m.len() {
+                cut.push('…');
+            }
+            cut
+        })
         .unwrap_or_else(|| {
-            let ex = excerpt(body, secrets);
+            let ex = excerpt(body, redactor);
             if ex.is_empty() {
                 "(empty body)".to_owned()
             } else {
@@ -181,14 +147,14 @@ mod tests {
     #[test]
     fn excerpt_redacts_token_fields_and_known_secrets() {
         let body = br#"{"access_token":"AAAA","nested":{"refresh_token":"BBBB"},"note":"the secret is CCCC"}"#;
-        let e = excerpt(body, &["CCCC"]);
+        let e = excerpt(body, &Redactor::new().with("CCCC"));
         assert!(!e.contains("AAAA") && !e.contains("BBBB") && !e.contains("CCCC"), "{e}");
     }
 
     #[test]
     fn excerpt_is_short() {
         let body = vec![b'x'; 10_000];
-        assert!(excerpt(&body, &[]).chars().count() <= EXCERPT_CHARS + 1);
+        assert!(excerpt(&body, &Redactor::new()).chars().count() <= EXCERPT_CHARS + 1);
     }
 
     #[test]
@@ -200,7 +166,7 @@ mod tests {
             &h,
             br#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":7}"#,
             "GET /x".into(),
-            &[],
+            &Redactor::new(),
         );
         match e {
             Error::Api {
@@ -224,7 +190,7 @@ mod tests {
             &Default::default(),
             b"<html>Bad gateway</html>",
             "GET /x".into(),
-            &[],
+            &Redactor::new(),
         );
         assert!(e.to_string().contains("Bad gateway"), "{e}");
     }

@@ -71,6 +71,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
@@ -88,11 +89,11 @@ mod retry;
 mod scopes;
 mod secret;
 pub mod soap;
+mod stats;
 mod token;
 mod userinfo;
 pub mod web;
 
-// ---- BEGIN scope/macro section (owned by the #[mc_client] work) ----
 pub mod scope;
 mod scoped;
 
@@ -129,6 +130,20 @@ pub mod __private {
     /// `C::SCOPES`, verified. Generic and written once, so each client type's own methods are
     /// plain functions (cheaper to compile than one `async fn` per client type).
     pub async fn connect<C: ScopedClient>(builder: ClientBuilder, make: fn(Client) -> C) -> Result<C> {
+        // A typed client's token carries exactly its declared scopes: scopes set on the
+        // builder as well would be silently replaced, so they are refused unless equal.
+        if let Some(set) = builder.requested_scopes() {
+            let declared = crate::ScopeSet::new(C::SCOPES);
+            if *set != declared {
+                return Err(crate::Error::Config {
+                    setting: "scopes".into(),
+                    reason: format!(
+                        "the builder asks for `{set}` but `{}` declares `{declared}`; a typed client requests exactly its declared scopes: remove `.scopes(..)` from the builder, or change #[mc_client(scopes = \"...\")]",
+                        C::NAME
+                    ),
+                });
+            }
+        }
         builder.scopes(C::SCOPES).name(C::NAME).connect().await.map(make)
     }
 
@@ -159,14 +174,13 @@ pub mod __private {
         s.finish_non_exhaustive()
     }
 }
-// ---- END scope/macro section ----
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use client::{
-    Client, ClientBuilder, Stats, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_USER_AGENT,
+    Client, ClientBuilder, ClientSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_TOKEN_DEADLINE, DEFAULT_USER_AGENT,
 };
 pub use clock::{Clock, ManualClock};
 pub use credentials::{validate_subdomain, AccountId, Credentials, ENV_VARS};
@@ -176,6 +190,7 @@ pub use request::{RequestBuilder, Response};
 pub use retry::RetryPolicy;
 pub use scopes::ScopeSet;
 pub use secret::{AccessToken, AuthorizationCode, ClientSecret, RefreshToken};
+pub use stats::Stats;
 pub use token::{RefreshPolicy, Token, TokenResponse, MAX_TOKEN_LIFETIME};
 pub use userinfo::UserInfo;
 

@@ -1,8 +1,7 @@
 //! REST requests with the bearer token from the cache and one refresh-and-retry on 401.
 
 use std::fmt;
-use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -14,9 +13,12 @@ use crate::client::Client;
 use crate::endpoint::check_path;
 use crate::error::{Error, Result, TransportKind};
 use crate::http::{api_error, excerpt, read_capped};
-use crate::retry::{retry_after, transient_status};
+use crate::retry::{retry_after, transient_status, Attempts, Failure};
+use crate::secret::wiped_bytes;
+use crate::stats::Counters;
 use crate::token::Token;
 use url::{Position, Url};
+use zeroize::Zeroizing;
 
 /// Which host a request goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +28,6 @@ pub(crate) enum Base {
     /// The REST instance URL from the token response.
     Rest,
     /// The SOAP instance URL from the token response.
-    #[allow(dead_code)]
     Soap,
 }
 
@@ -36,6 +37,10 @@ pub(crate) enum Base {
 #[must_use = "a request does nothing until you call `send`"]
 pub struct RequestBuilder {
     client: Client,
+    /// How answers are judged (REST or SOAP rules).
+    classify: fn(u16, &[u8]) -> Verdict,
+    /// A SOAP envelope, completed with each attempt's token.
+    soap: Option<SoapEnvelope>,
     base: Base,
     method: Method,
     path: String,
@@ -52,6 +57,8 @@ impl RequestBuilder {
         let error = check_path(path).err().map(Box::new);
         RequestBuilder {
             client,
+            classify: classify_rest,
+            soap: None,
             base,
             method,
             path: path.to_owned(),
@@ -61,6 +68,14 @@ impl RequestBuilder {
             error,
             idempotent: None,
         }
+    }
+
+    /// A SOAP request: `envelope` completed with each attempt's token, SOAP's rules for
+    /// answers (`classify`).
+    pub(crate) fn soap(mut self, envelope: SoapEnvelope, classify: fn(u16, &[u8]) -> Verdict) -> Self {
+        self.soap = Some(envelope);
+        self.classify = classify;
+        self
     }
 
     /// Declares whether sending this request twice is harmless. GET, HEAD, PUT and DELETE are
@@ -161,107 +176,125 @@ impl RequestBuilder {
     ///   [`RetryPolicy`](crate::RetryPolicy) when the request is idempotent (see
     ///   [`idempotent`](Self::idempotent)); `Retry-After` is honoured.
     /// - Any other non-2xx status becomes [`Error::Api`]; 400 and 403 are never retried.
-    // Not an `async fn`: that would keep two copies of `self` in the future (the argument and
-    // its binding), and the future is what every spawned request task carries.
-    #[allow(clippy::manual_async_fn)]
-    pub fn send(self) -> impl Future<Output = Result<Response>> {
-        async move {
-            if let Some(e) = self.error {
-                return Err(*e);
-            }
-            let span = tracing::debug_span!(
-                "mc_auth.api_call",
-                request = %self.describe(),
-                status = tracing::field::Empty,
-                attempt = tracing::field::Empty
-            );
-            let core = self.client.core();
-            let started = tokio::time::Instant::now();
-            let idempotent = self.is_idempotent();
-            let mut refreshed = false;
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                span.record("attempt", attempt);
-                let prepared = self.client.with_token(|token| self.prepare(token)).await?;
-                let token_serial = prepared.token_serial;
-                let outcome = self.send_once(prepared).await;
-                let (status, headers, body) = match outcome {
-                    Ok(r) => r,
-                    Err(e @ Error::Transport { kind, .. }) => {
-                        let may = idempotent || kind == TransportKind::Connect;
-                        match core.retry.delay(attempt, started.elapsed(), None).filter(|_| may) {
-                            Some(delay) => {
-                                core.counters.retries.fetch_add(1, Ordering::Relaxed);
-                                tracing::info!(parent: &span, attempt, reason = ?kind, delay_ms = delay.as_millis() as u64, "transport error; retrying");
+    ///
+    /// Every error is scrubbed of the client's secrets and the token the request carried,
+    /// even when the server echoes them back.
+    pub async fn send(self) -> Result<Response> {
+        let request = self.describe();
+        let client = self.client.clone();
+        let Answer {
+            status,
+            headers,
+            body,
+            token,
+        } = self.execute().await?;
+        if !(200..300).contains(&status) {
+            let redactor = client.core().redactor().with(token.access_token.expose_secret());
+            return Err(api_error(status, &headers, &body, request, &redactor));
+        }
+        tracing::debug!(request = %request, status, "Marketing Cloud API call succeeded");
+        Ok(Response {
+            status,
+            headers,
+            body,
+            request,
+            client,
+            token,
+        })
+    }
+
+    /// Sends the request through the attempt driver and returns the final answer, whatever
+    /// its status (for SOAP, which reads faults from non-2xx bodies).
+    pub(crate) async fn execute(self) -> Result<Answer> {
+        if let Some(e) = self.error {
+            return Err(*e);
+        }
+        let span = tracing::debug_span!("mc_auth.api_call", request = %self.describe());
+        let core = self.client.core();
+        let mut attempts = Attempts::new(core.retry(), self.is_idempotent(), &core.counters().api_retries);
+        loop {
+            let attempt = attempts.next();
+            let token = self.client.token().await?;
+            let failure = match self.send_once(&token).await {
+                Ok((status, headers, body)) => {
+                    match (self.classify)(status, &body) {
+                        Verdict::Reauthorize if attempts.reauthorize() => {
+                            tracing::debug!(parent: &span, attempt, status, "token refused: getting a new token and retrying once");
+                            // The next attempt gets a new token (one request however many callers).
+                            self.client.partition().invalidate(&token);
+                            Counters::bump(&core.counters().unauthorized_recoveries);
+                            continue;
+                        }
+                        Verdict::Transient => {
+                            let failure = Failure::Transient {
+                                retry_after: retry_after(&headers),
+                            };
+                            if let Some(delay) = attempts.backoff(failure) {
+                                tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient answer; retrying");
                                 tokio::time::sleep(delay).await;
                                 continue;
                             }
-                            None => return Err(e),
                         }
+                        _ => {}
                     }
-                    Err(e) => return Err(e),
-                };
-                span.record("status", status);
-                if status == 401 && !refreshed {
-                    tracing::debug!(parent: &span, "401 Not Authorized: getting a new token and retrying once");
-                    refreshed = true;
-                    // The next attempt gets a new token (one request however many callers).
-                    self.client.partition().invalidate_serial(token_serial);
-                    core.counters.unauthorized_recoveries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(parent: &span, attempt, status, "answered");
+                    return Ok(Answer {
+                        status,
+                        headers,
+                        body,
+                        token,
+                    });
+                }
+                Err(e) => e,
+            };
+            let maybe_sent = !matches!(
+                failure,
+                Error::Transport {
+                    kind: TransportKind::Connect,
+                    ..
+                }
+            );
+            if let Error::Transport { .. } = failure {
+                if let Some(delay) = attempts.backoff(Failure::Transport { maybe_sent }) {
+                    tracing::info!(parent: &span, attempt, error = %failure, delay_ms = delay.as_millis() as u64, "transport error; retrying");
+                    tokio::time::sleep(delay).await;
                     continue;
                 }
-                if transient_status(status) && idempotent {
-                    if let Some(delay) = core.retry.delay(attempt, started.elapsed(), retry_after(&headers)) {
-                        core.counters.retries.fetch_add(1, Ordering::Relaxed);
-                        tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient status; retrying");
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                }
-                if !(200..300).contains(&status) {
-                    return Err(api_error(status, &headers, &body, self.describe(), &core.secrets()));
-                }
-                return Ok(Response {
-                    status,
-                    headers,
-                    body,
-                    method: self.method,
-                    path: self.path,
-                });
             }
+            return Err(failure);
         }
     }
 
-    /// What one attempt sends with `token`: built without holding on to the token, so that
-    /// the usual case (this thread's remembered token) touches no shared reference count.
-    fn prepare(&self, token: &Token) -> Attempt {
+    fn body_for(&self, token: &Token) -> Option<Bytes> {
+        match &self.soap {
+            Some(envelope) => Some(envelope.with_token(token.access_token.expose_secret())),
+            None => self.body.clone(),
+        }
+    }
+
+    async fn send_once(&self, token: &Token) -> Result<(u16, HeaderMap, Bytes)> {
         let base = match self.base {
-            Base::Auth => &self.client.core().auth.base,
+            Base::Auth => &self.client.core().endpoint.auth.base,
             Base::Rest => &token.rest_base,
             Base::Soap => &token.soap_base,
         };
-        Attempt {
-            token_serial: token.serial,
-            // `new` checked the path (`send` stops at a recorded error).
-            url: base.join_checked(&self.path),
-            authorization: token.authorization.clone(),
-        }
-    }
-
-    async fn send_once(&self, attempt: Attempt) -> Result<(u16, HeaderMap, Bytes)> {
+        // `new` checked the path (`execute` stops at a recorded error).
+        let url = base.join_checked(&self.path);
         let mut req = self
             .client
             .core()
-            .http
-            .request(self.method.clone(), attempt.url)
-            .headers(self.headers.clone())
-            .header(AUTHORIZATION, attempt.authorization);
+            .http()
+            .request(self.method.clone(), url)
+            .headers(self.headers.clone());
+        // SOAP carries the token in its `fueloauth` header element only.
+        if self.soap.is_none() {
+            req = req.header(AUTHORIZATION, token.authorization.clone());
+        }
         if !self.query.is_empty() {
             req = req.query(&self.query);
         }
-        if let Some(body) = &self.body {
-            req = req.body(body.clone());
+        if let Some(body) = self.body_for(token) {
+            req = req.body(body);
         }
         // Endpoints for errors are only formatted when an error happens.
         let resp = req.send().await.map_err(|e| {
@@ -277,11 +310,59 @@ impl RequestBuilder {
     }
 }
 
-/// One attempt's URL and `Authorization` value, and the serial of the token they came from.
-struct Attempt {
-    token_serial: u64,
-    url: Url,
-    authorization: HeaderValue,
+/// What a request ended with: the final answer and the token it carried.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub token: Arc<Token>,
+}
+
+/// What the attempt driver should do with an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Return it.
+    Done,
+    /// The token was refused: one new token and one more attempt.
+    Reauthorize,
+    /// Worth sending again later (429, 5xx, throttling).
+    Transient,
+}
+
+/// REST: 401 re-authorizes, 429 and 5xx are transient.
+fn classify_rest(status: u16, _body: &[u8]) -> Verdict {
+    if status == 401 {
+        Verdict::Reauthorize
+    } else if transient_status(status) {
+        Verdict::Transient
+    } else {
+        Verdict::Done
+    }
+}
+
+/// A SOAP envelope with the token's place left open, so each attempt sends its own token
+/// (in a buffer wiped after use) without rebuilding the envelope.
+#[derive(Clone)]
+pub(crate) struct SoapEnvelope {
+    pub before: Bytes,
+    pub after: Bytes,
+}
+
+impl SoapEnvelope {
+    fn with_token(&self, token: &str) -> Bytes {
+        let mut body = Zeroizing::new(Vec::with_capacity(self.before.len() + token.len() + self.after.len()));
+        body.extend_from_slice(&self.before);
+        for b in token.bytes() {
+            match b {
+                b'&' => body.extend_from_slice(b"&amp;"),
+                b'<' => body.extend_from_slice(b"&lt;"),
+                b'>' => body.extend_from_slice(b"&gt;"),
+                _ => body.push(b),
+            }
+        }
+        body.extend_from_slice(&self.after);
+        wiped_bytes(body)
+    }
 }
 
 impl fmt::Debug for RequestBuilder {
@@ -300,8 +381,11 @@ pub struct Response {
     status: u16,
     headers: HeaderMap,
     body: Bytes,
-    method: Method,
-    path: String,
+    /// `METHOD /path`, for errors.
+    request: String,
+    /// For scrubbing errors derived from the body.
+    client: Client,
+    token: Arc<Token>,
 }
 
 impl Response {
@@ -332,20 +416,25 @@ impl Response {
     }
 
     fn unexpected(&self, problem: String) -> Error {
+        let redactor = self
+            .client
+            .core()
+            .redactor()
+            .with(self.token.access_token.expose_secret());
         Error::UnexpectedResponse {
             status: self.status,
-            endpoint: format!("{} {}", self.method, self.path),
+            endpoint: self.request.clone(),
             problem,
-            excerpt: excerpt(&self.body, &[]),
+            excerpt: excerpt(&self.body, &redactor),
         }
+        .redact(&redactor)
     }
 }
 
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
-            .field("method", &self.method)
-            .field("path", &self.path)
+            .field("request", &self.request)
             .field("status", &self.status)
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()

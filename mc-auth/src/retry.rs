@@ -90,10 +90,84 @@ impl RetryPolicy {
                 Duration::from_nanos(fastrand::u64(0..=nanos))
             }
         };
-        if elapsed + delay > self.deadline {
+        // Checked: a policy and a `Retry-After` both near `Duration::MAX` must not overflow.
+        match elapsed.checked_add(delay) {
+            Some(end) if end <= self.deadline => Some(delay),
+            _ => None,
+        }
+    }
+}
+
+/// Why an attempt failed, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// No HTTP response; `maybe_sent` unless the connection was never made.
+    Transport {
+        /// The request may have reached the server.
+        maybe_sent: bool,
+    },
+    /// A transient answer (429, 5xx, a SOAP throttling fault), with its `Retry-After`.
+    Transient {
+        /// The delay the server asked for.
+        retry_after: Option<Duration>,
+    },
+}
+
+/// The one attempt driver: every request (token, REST, SOAP) asks it whether and when to
+/// send again, so the rules live here only.
+///
+/// - A request that may have reached the server is sent again only when `resend` allows it
+///   (idempotent calls, client-credentials grants); one that never left is always eligible.
+/// - Delays follow the [`RetryPolicy`] (backoff, `Retry-After`, attempts, deadline), with
+///   checked arithmetic for every policy and header value.
+/// - One re-authorization (new token after a 401 or SOAP `Token Expired`) per request.
+pub(crate) struct Attempts<'a> {
+    policy: &'a RetryPolicy,
+    started: tokio::time::Instant,
+    attempt: u32,
+    resend: bool,
+    reauthorized: bool,
+    retries: &'a std::sync::atomic::AtomicU64,
+}
+
+impl<'a> Attempts<'a> {
+    /// A driver for one request; `resend`: may it be sent again after it reached the server;
+    /// `retries` counts the retries made.
+    pub fn new(policy: &'a RetryPolicy, resend: bool, retries: &'a std::sync::atomic::AtomicU64) -> Self {
+        Attempts {
+            policy,
+            started: tokio::time::Instant::now(),
+            attempt: 0,
+            resend,
+            reauthorized: false,
+            retries,
+        }
+    }
+
+    /// Starts the next attempt and returns its number (1-based).
+    pub fn next(&mut self) -> u32 {
+        self.attempt = self.attempt.saturating_add(1);
+        self.attempt
+    }
+
+    /// After `failure`: the delay before the next attempt, or `None` to give up (and return
+    /// the failure).
+    pub fn backoff(&mut self, failure: Failure) -> Option<Duration> {
+        let (allowed, retry_after) = match failure {
+            Failure::Transport { maybe_sent } => (self.resend || !maybe_sent, None),
+            Failure::Transient { retry_after } => (self.resend, retry_after),
+        };
+        if !allowed {
             return None;
         }
+        let delay = self.policy.delay(self.attempt, self.started.elapsed(), retry_after)?;
+        crate::stats::Counters::bump(self.retries);
         Some(delay)
+    }
+
+    /// True the first time only: the request may get a new token and be sent once more.
+    pub fn reauthorize(&mut self) -> bool {
+        !std::mem::replace(&mut self.reauthorized, true)
     }
 }
 
@@ -139,6 +213,17 @@ mod tests {
     fn deadline_stops_retries() {
         let p = RetryPolicy::default();
         assert_eq!(p.delay(1, Duration::from_secs(89), Some(Duration::from_secs(5))), None);
+    }
+
+    #[test]
+    fn huge_values_never_overflow() {
+        let p = RetryPolicy::default()
+            .with_max_retry_after(Duration::MAX)
+            .with_deadline(Duration::MAX);
+        assert_eq!(p.delay(1, Duration::from_secs(5), Some(Duration::MAX)), None);
+        assert_eq!(p.delay(1, Duration::ZERO, Some(Duration::MAX)), Some(Duration::MAX));
+        let p = RetryPolicy::new(u32::MAX, Duration::MAX, Duration::MAX).with_deadline(Duration::MAX);
+        assert!(p.delay(u32::MAX - 1, Duration::from_secs(1), None).is_some());
     }
 
     #[test]

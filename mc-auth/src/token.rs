@@ -2,10 +2,8 @@
 //! (refresh-ahead window, hard margin) that decide when a token is renewed.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -15,10 +13,7 @@ use crate::credentials::AccountId;
 use crate::endpoint::{normalise_instance_url, BaseUrl, HostPolicy};
 use crate::error::{Error, Result};
 use crate::scopes::ScopeSet;
-use crate::secret::{AccessToken, RefreshToken};
-
-/// The serial of the next [`Token`].
-static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
+use crate::secret::{wiped_bytes, AccessToken, RefreshToken};
 
 /// Longest token lifetime accepted; longer `expires_in` values are clamped to it.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
@@ -102,6 +97,27 @@ impl TokenResponse {
     }
 }
 
+impl TokenResponse {
+    /// A response rebuilt from a token store entry (its remaining lifetime as `expires_in`).
+    pub(crate) fn stored(
+        access_token: AccessToken,
+        expires_in: Duration,
+        scope: ScopeSet,
+        rest_instance_url: String,
+        soap_instance_url: String,
+    ) -> Self {
+        TokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: expires_in.min(MAX_TOKEN_LIFETIME),
+            scope,
+            rest_instance_url,
+            soap_instance_url,
+            refresh_token: None,
+        }
+    }
+}
+
 trait ClassifyName {
     fn classify_name(&self) -> &'static str;
 }
@@ -158,13 +174,14 @@ impl Default for RefreshPolicy {
 
 impl RefreshPolicy {
     /// Returns `(refresh_at, usable_until)` for a token received at `received` that lives
-    /// `lifetime`. For short-lived tokens both margins shrink to at most half the lifetime, so a
-    /// token is always usable for a while.
+    /// `lifetime`. For short-lived tokens the hard margin shrinks to at most a tenth of the
+    /// lifetime and the refresh window to at most half, so for any lifetime the background
+    /// refresh starts well before callers would have to wait (a 5-second token: refresh from
+    /// 2.5 s, usable until 4.5 s).
     pub(crate) fn schedule(&self, received: Instant, lifetime: Duration) -> (Instant, Instant) {
         let expires = received + lifetime;
-        let half = lifetime / 2;
-        let usable_until = expires - self.hard_margin.min(half);
-        let mut window = self.refresh_window.min(half);
+        let usable_until = expires - self.hard_margin.min(lifetime / 10);
+        let mut window = self.refresh_window.min(lifetime / 2);
         if self.jitter && !window.is_zero() {
             let fifth = window / 5;
             let cut = Duration::from_nanos(fastrand::u64(0..=u64::try_from(fifth.as_nanos()).unwrap_or(u64::MAX)));
@@ -181,9 +198,6 @@ impl RefreshPolicy {
 /// `Debug` never shows the token itself. A web or public app's refresh token is not kept here
 /// (tokens are shared and cached); the user's grant holds its one live copy.
 pub struct Token {
-    /// Unique in this process: names the token without holding it (a request that got a 401
-    /// invalidates the token by its serial).
-    pub(crate) serial: u64,
     pub(crate) access_token: AccessToken,
     /// `Bearer <access token>`, built once at receipt and marked sensitive.
     pub(crate) authorization: HeaderValue,
@@ -228,7 +242,6 @@ impl Token {
             .ticks
             .saturating_add(duration_ticks(usable_until - received_at));
         Ok(Token {
-            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
             access_token: resp.access_token,
             authorization,
             scopes: resp.scope,
@@ -302,18 +315,9 @@ fn bearer_header(token: &AccessToken) -> Option<HeaderValue> {
     let mut value = Zeroizing::new(Vec::with_capacity("Bearer ".len() + secret.len()));
     value.extend_from_slice(b"Bearer ");
     value.extend_from_slice(secret.as_bytes());
-    let mut header = HeaderValue::from_maybe_shared(Bytes::from_owner(WipedOnDrop(value))).ok()?;
+    let mut header = HeaderValue::from_maybe_shared(wiped_bytes(value)).ok()?;
     header.set_sensitive(true);
     Some(header)
-}
-
-/// Bytes that are zeroized when dropped (the owner of a header value's buffer).
-struct WipedOnDrop(Zeroizing<Vec<u8>>);
-
-impl AsRef<[u8]> for WipedOnDrop {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
 }
 
 fn in_field(e: Error, field: &str) -> Error {
@@ -405,7 +409,16 @@ mod tests {
             assert!(refresh_at <= now + Duration::from_secs(840), "jitter at most a fifth");
             assert_eq!(usable_until, now + Duration::from_secs(1050));
         }
-        let (r, u) = p.schedule(now, Duration::from_secs(10));
-        assert!(r <= u && u == now + Duration::from_secs(5));
+        // Short lifetimes keep a background window before the hard margin.
+        for secs in [2, 5, 10, 60, 600] {
+            let lifetime = Duration::from_secs(secs);
+            let (r, u) = p.schedule(now, lifetime);
+            assert_eq!(u, now + lifetime - Duration::from_secs(30).min(lifetime / 10));
+            assert!(
+                r + lifetime / 4 <= u,
+                "{secs} s: refresh at {r:?} leaves no window before {u:?}"
+            );
+            assert!(r >= now + lifetime / 2);
+        }
     }
 }

@@ -137,6 +137,7 @@ async fn invalid_client_is_an_oauth_error_that_says_what_to_check() {
             error,
             description,
             uri,
+            ..
         } => {
             assert_eq!(*status, 401);
             assert_eq!(error, "invalid_client");

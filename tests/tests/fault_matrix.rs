@@ -35,7 +35,15 @@ async fn token_status_is_retried(status: u16) {
         .await
         .unwrap_or_else(|e| panic!("HTTP {status} not retried: {e}"));
     assert_eq!(fake.token_request_count(), 2, "HTTP {status}: one failure, one retry");
-    assert_eq!(client.stats().retries, 1);
+    let stats = client.stats();
+    assert_eq!(stats.token_retries, 1);
+    assert_eq!(stats.api_retries, 0);
+    assert_eq!(stats.token_fetches, 1);
+    assert_eq!(
+        stats.token_requests as usize,
+        fake.token_request_count(),
+        "the counter is what the fake saw"
+    );
 }
 
 #[tokio::test]
@@ -373,7 +381,8 @@ async fn connection_refused_is_retried_then_reported() {
         ),
         "{err:?}"
     );
-    assert_eq!(client.stats().retries, 3, "four attempts in all");
+    assert_eq!(client.stats().token_retries, 3, "four attempts in all");
+    assert_eq!(client.stats().token_requests, 4);
     assert!(err.to_string().contains("could not connect"), "{err}");
 }
 

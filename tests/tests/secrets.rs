@@ -46,6 +46,7 @@ fn every_error_variant_formats_without_secrets() {
             error: "invalid_client".into(),
             description: Some("d".into()),
             uri: None,
+            account: None,
         },
         Error::Api {
             status: 403,
@@ -92,6 +93,7 @@ fn every_error_variant_formats_without_secrets() {
             status: 500,
             faultcode: "Client".into(),
             faultstring: "Token Expired".into(),
+            detail: None,
         },
         Error::SoapObjects {
             action: "Create".into(),

@@ -74,7 +74,7 @@ async fn one_simulated_hour_of_64_workers_with_transient_errors() {
         "soak: {calls} calls, {failed} failed, {} API requests ({faulted} faulted, {:.1}%), {} retries, {} token requests (minimum {minimum_token_requests}), {} background refreshes",
         api.len(),
         100.0 * faulted as f64 / api.len() as f64,
-        stats.retries,
+        stats.api_retries,
         fake.token_request_count(),
         stats.background_refreshes,
     );

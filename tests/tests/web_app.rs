@@ -42,10 +42,16 @@ fn web_app(fake: &FakeMarketingCloud, clock: &ManualClock) -> App {
     App::web(config, SCOPES, "Mailer").unwrap().with_clock(clock.clone())
 }
 
+/// The fake's signed-in user (`user.sub` of `/v2/userinfo`): the store key of a sign-in that
+/// named no user.
+const USER: &str = "700000001";
+
 async fn sign_in(app: &App) -> Client {
     let (url, pending) = app.authorize_url().unwrap();
     let redirect = browser_visits(&url).await;
-    app.complete(pending, &redirect).await.unwrap()
+    let client = app.complete(pending, &redirect).await.unwrap();
+    assert_eq!(client.user(), Some(USER), "the user is who MC says signed in");
+    client
 }
 
 #[test]
@@ -307,19 +313,17 @@ async fn a_crash_after_a_refresh_leaves_a_valid_refresh_token_in_the_file_store(
         // Crash: everything in memory is gone.
     }
     let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
-    let client = app
-        .resume("default")
-        .await
-        .unwrap()
-        .expect("the user is still signed in");
+    let client = app.resume(USER).await.unwrap().expect("the user is still signed in");
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
-    assert_eq!(fake.refresh_token_uses(), [1, 1, 0]);
+    // The new process uses the access token the refresh saved: no second refresh, and the
+    // rotated refresh token is still unused.
+    assert_eq!(fake.refresh_token_uses(), [1, 0]);
 
     // A crash in the middle of a store write leaves the previous, complete file.
     let store = FileTokenStore::new(&path, key.clone());
     store.simulate_crash_before_next_rename();
     let app = web_app(&fake, &clock).with_store(store);
-    let client = app.resume("default").await.unwrap().unwrap();
+    let client = app.resume(USER).await.unwrap().unwrap();
     clock.advance(Duration::from_secs(1080));
     let err = client.token().await.unwrap_err();
     assert!(matches!(err, Error::Store { .. }), "{err:?}");
@@ -334,7 +338,7 @@ async fn a_crash_after_a_refresh_leaves_a_valid_refresh_token_in_the_file_store(
 }
 
 fn app_key() -> mc_auth::web::StoreKey {
-    mc_auth::web::StoreKey::new("Mailer", SUB, None, "email_read email_send offline", "default")
+    mc_auth::web::StoreKey::new("Mailer", SUB, None, "email_read email_send offline", USER)
 }
 
 #[tokio::test]

@@ -31,21 +31,20 @@ pub(crate) mod xml;
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::Ordering;
 
-use zeroize::Zeroizing;
+use bytes::Bytes;
+use reqwest::Method;
 
-pub use envelope::{FUELOAUTH_NS, PARTNER_NS, SOAP_ENV_NS};
 pub use object::{Field, FieldValue, SoapObject};
 pub use response::ObjectResult;
 
 use envelope::{envelope, Action};
-use response::{interpret, Reply};
+pub(crate) use envelope::{PARTNER_NS, SOAP_ENV_NS};
+use response::{classify, interpret, Reply};
 
 use crate::client::Client;
-use crate::error::{Error, Result, TransportKind};
-use crate::http::{excerpt, read_capped};
-use crate::retry::retry_after;
+use crate::error::{Error, Result};
+use crate::request::{Base, RequestBuilder, SoapEnvelope};
 
 /// Most continuation pages followed by one [`Soap::retrieve`] (a guard against a server that
 /// never stops saying `MoreDataAvailable`).
@@ -275,103 +274,26 @@ impl<'a, S> Soap<'a, S> {
         }
     }
 
-    /// Sends one SOAP request: token from the cache, one refresh on `Token Expired` or 401,
-    /// retries for idempotent actions.
+    /// Sends one SOAP request through the client's request path (the attempt driver:
+    /// one new token on `Token Expired` or 401, retries for idempotent actions) and reads the
+    /// answer. Every error is scrubbed of the client's secrets and the token sent.
     async fn call(&self, action: &Action<'_>, idempotent: bool) -> Result<Reply> {
-        let core = &self.client.core();
-        let started = tokio::time::Instant::now();
-        let mut token = self.client.token().await?;
-        let mut refreshed = false;
-        let mut attempt = 0;
-        let span = tracing::debug_span!(
-            "mc_auth.soap_call",
-            action = action.name(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty
-        );
-        loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            let url = token.soap_base.join("/Service.asmx")?;
-            let body = Zeroizing::new(envelope(token.access_token.expose_secret(), action));
-            let endpoint = format!("SOAP {} {url}", action.name());
-            let sent = core
-                .http
-                .post(url)
-                .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-                .header("SOAPAction", action.name())
-                .body(body.to_vec())
-                .send()
-                .await;
-            let (status, headers, bytes) = match sent {
-                Ok(resp) => read_capped(resp, &|_| endpoint.clone(), core.max_body).await?,
-                Err(e) => {
-                    let err = Error::transport(&endpoint, e);
-                    let may = idempotent
-                        || matches!(
-                            err,
-                            Error::Transport {
-                                kind: TransportKind::Connect,
-                                ..
-                            }
-                        );
-                    if let Some(delay) = core.retry.delay(attempt, started.elapsed(), None).filter(|_| may) {
-                        core.counters.retries.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    return Err(err);
-                }
-            };
-            span.record("status", status);
-            let secrets = [token.access_token.expose_secret()];
-            let outcome = interpret(status, &bytes, action.name(), &endpoint, &secrets);
-            let expired = status == 401
-                || matches!(&outcome, Err(Error::SoapFault { faultstring, .. }) if faultstring.trim().eq_ignore_ascii_case("Token Expired"));
-            if expired && !refreshed {
-                tracing::debug!(parent: &span, "token expired: getting a new token and retrying once");
-                refreshed = true;
-                self.client.invalidate(&token);
-                core.counters.unauthorized_recoveries.fetch_add(1, Ordering::Relaxed);
-                token = self.client.token().await?;
-                continue;
-            }
-            if expired {
-                return Err(match outcome {
-                    Err(e @ Error::SoapFault { .. }) => e,
-                    _ => Error::Api {
-                        status,
-                        errorcode: None,
-                        message: excerpt(&bytes, &secrets),
-                        request: endpoint,
-                        retry_after: None,
-                    },
-                });
-            }
-            let transient = match &outcome {
-                Err(Error::SoapFault { faultstring, .. }) => is_throttling(faultstring),
-                Err(Error::UnexpectedResponse { status, .. }) | Err(Error::Api { status, .. }) => {
-                    *status == 429 || *status >= 500
-                }
-                _ => false,
-            };
-            if transient && idempotent {
-                if let Some(delay) = core.retry.delay(attempt, started.elapsed(), retry_after(&headers)) {
-                    core.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(parent: &span, attempt, status, "transient SOAP failure; retrying");
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-            }
-            return outcome;
-        }
+        let (before, after) = envelope_parts(action);
+        let answer = RequestBuilder::new(self.client.clone(), Base::Soap, Method::POST, "/Service.asmx")
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", action.name())
+            .soap(SoapEnvelope { before, after }, classify)
+            .idempotent(idempotent)
+            .execute()
+            .await?;
+        let redactor = self
+            .client
+            .core()
+            .redactor()
+            .with(answer.token.access_token.expose_secret());
+        let endpoint = format!("SOAP {} {}", action.name(), answer.token.soap_instance_url());
+        interpret(answer.status, &answer.body, action.name(), &endpoint, &redactor).map_err(|e| e.redact(&redactor))
     }
-}
-
-/// True for fault strings that mean "too many requests" (retry later).
-fn is_throttling(faultstring: &str) -> bool {
-    let f = faultstring.to_ascii_lowercase();
-    f.contains("throttl") || f.contains("rate limit") || f.contains("too many") || f.contains("try again")
 }
 
 fn wrong_reply(action: &str) -> Error {
@@ -383,9 +305,23 @@ fn wrong_reply(action: &str) -> Error {
     }
 }
 
+/// The envelope for `action`, split where the token goes (the `fueloauth` header comes before
+/// the body, so the first slot is the header's).
+fn envelope_parts(action: &Action<'_>) -> (Bytes, Bytes) {
+    const SLOT: &str = "mc-auth-token-slot-5f0c";
+    let whole = envelope(SLOT, action);
+    match whole.windows(SLOT.len()).position(|w| w == SLOT.as_bytes()) {
+        Some(at) => (
+            Bytes::copy_from_slice(&whole[..at]),
+            Bytes::copy_from_slice(&whole[at + SLOT.len()..]),
+        ),
+        None => (Bytes::from(whole), Bytes::new()),
+    }
+}
+
 /// For `crate::__fuzz`: runs the response interpreter.
 pub(crate) fn interpret_for_fuzzing(status: u16, data: &[u8], action: &str) -> Result<()> {
-    interpret(status, data, action, "fuzz", &[]).map(|_| ())
+    interpret(status, data, action, "fuzz", &crate::secret::Redactor::new()).map(|_| ())
 }
 
 /// For `crate::__fuzz`: a Create envelope for one object with `token` in the header.

@@ -4,6 +4,8 @@ use super::object::SoapObject;
 use super::xml::{parse, Element};
 use crate::error::{Error, Result};
 use crate::http::excerpt;
+use crate::request::Verdict;
+use crate::secret::Redactor;
 
 /// The result for one object of a Create, Update, Delete or Perform request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,13 @@ pub struct ObjectResult {
 }
 
 impl ObjectResult {
+    /// This result with its server-written text passed through `redactor`.
+    pub(crate) fn redact(mut self, redactor: &crate::secret::Redactor) -> Self {
+        self.status_code = redactor.text(&self.status_code);
+        self.status_message = self.status_message.map(|m| redactor.text(&m));
+        self
+    }
+
     /// True when `StatusCode` is `OK`.
     pub fn is_ok(&self) -> bool {
         self.status_code.eq_ignore_ascii_case("OK")
@@ -41,12 +50,12 @@ pub(crate) enum Reply {
 }
 
 /// Interprets a SOAP response body (any HTTP status).
-pub(crate) fn interpret(status: u16, bytes: &[u8], action: &str, endpoint: &str, secrets: &[&str]) -> Result<Reply> {
+pub(crate) fn interpret(status: u16, bytes: &[u8], action: &str, endpoint: &str, redactor: &Redactor) -> Result<Reply> {
     let unexpected = |problem: String| Error::UnexpectedResponse {
         status,
         endpoint: endpoint.to_owned(),
         problem,
-        excerpt: excerpt(bytes, secrets),
+        excerpt: excerpt(bytes, redactor),
     };
     let root = match parse(bytes) {
         Ok(r) => r,
@@ -54,7 +63,7 @@ pub(crate) fn interpret(status: u16, bytes: &[u8], action: &str, endpoint: &str,
             return Err(Error::Api {
                 status,
                 errorcode: None,
-                message: format!("not a SOAP response ({problem}): {}", excerpt(bytes, secrets)),
+                message: format!("not a SOAP response ({problem}): {}", excerpt(bytes, redactor)),
                 request: endpoint.to_owned(),
                 retry_after: None,
             })
@@ -72,8 +81,10 @@ pub(crate) fn interpret(status: u16, bytes: &[u8], action: &str, endpoint: &str,
         return Err(Error::SoapFault {
             status,
             faultcode: msg.child_text("faultcode").unwrap_or("").trim().to_owned(),
-            faultstring: crate::secret::scrub(msg.child_text("faultstring").unwrap_or("").trim(), secrets),
-        });
+            faultstring: msg.child_text("faultstring").unwrap_or("").trim().to_owned(),
+            detail: msg.child("detail").map(element_text).filter(|d| !d.is_empty()),
+        }
+        .redact(redactor));
     }
     if !(200..300).contains(&status) {
         return Err(unexpected(format!("HTTP {status} without a SOAP fault")));
@@ -114,6 +125,51 @@ pub(crate) fn interpret(status: u16, bytes: &[u8], action: &str, endpoint: &str,
     Ok(Reply::Results(results))
 }
 
+/// All text under `el`, joined by spaces.
+fn element_text(el: &Element) -> String {
+    let mut parts = Vec::new();
+    fn walk<'a>(el: &'a Element, parts: &mut Vec<&'a str>) {
+        let t = el.text.trim();
+        if !t.is_empty() {
+            parts.push(t);
+        }
+        for c in &el.children {
+            walk(c, parts);
+        }
+    }
+    walk(el, &mut parts);
+    parts.join(" ")
+}
+
+/// Classifies a SOAP answer for the attempt driver: 401 or a `Token Expired` fault
+/// re-authorizes; a throttling fault, 429 and 5xx without a fault are transient; other faults
+/// are final.
+pub(crate) fn classify(status: u16, bytes: &[u8]) -> Verdict {
+    if status == 401 {
+        return Verdict::Reauthorize;
+    }
+    if (200..300).contains(&status) {
+        return Verdict::Done;
+    }
+    let faultstring = parse(bytes).ok().and_then(|root| {
+        let fault = root.child("Body")?.children.first().filter(|m| m.name == "Fault")?;
+        Some(fault.child_text("faultstring").unwrap_or("").trim().to_owned())
+    });
+    match faultstring {
+        Some(f) if f.eq_ignore_ascii_case("Token Expired") => Verdict::Reauthorize,
+        Some(f) if is_throttling(&f) => Verdict::Transient,
+        Some(_) => Verdict::Done,
+        None if status == 429 || status >= 500 => Verdict::Transient,
+        None => Verdict::Done,
+    }
+}
+
+/// True for fault strings that mean "too many requests" (retry later).
+pub(crate) fn is_throttling(faultstring: &str) -> bool {
+    let f = faultstring.to_ascii_lowercase();
+    f.contains("throttl") || f.contains("rate limit") || f.contains("too many") || f.contains("try again")
+}
+
 /// Every descendant `Results`/`Result` element that has a `StatusCode`.
 fn collect_results(el: &Element, out: &mut Vec<ObjectResult>) {
     for c in &el.children {
@@ -143,7 +199,7 @@ mod tests {
 
     #[test]
     fn faults_are_typed() {
-        match interpret(500, FAULT, "Retrieve", "e", &[]) {
+        match interpret(500, FAULT, "Retrieve", "e", &Redactor::new()) {
             Err(Error::SoapFault {
                 status: 500,
                 faultstring,
@@ -156,7 +212,7 @@ mod tests {
     #[test]
     fn retrieve_with_more_data() {
         let body = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><RetrieveResponseMsg xmlns="http://exacttarget.com/wsdl/partnerAPI"><OverallStatus>MoreDataAvailable</OverallStatus><RequestID>abc</RequestID><Results xsi:type="Subscriber" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><EmailAddress>a@b.c</EmailAddress></Results></RetrieveResponseMsg></soap:Body></soap:Envelope>"#;
-        match interpret(200, body, "Retrieve", "e", &[]) {
+        match interpret(200, body, "Retrieve", "e", &Redactor::new()) {
             Ok(Reply::Retrieved {
                 objects,
                 more: true,
@@ -173,7 +229,7 @@ mod tests {
     #[test]
     fn per_object_errors_are_reported_with_every_result() {
         let body = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><CreateResponse xmlns="http://exacttarget.com/wsdl/partnerAPI"><Results><StatusCode>OK</StatusCode><OrdinalID>0</OrdinalID><NewID>1</NewID></Results><Results><StatusCode>Error</StatusCode><StatusMessage>Invalid email</StatusMessage><OrdinalID>1</OrdinalID><ErrorCode>12000</ErrorCode></Results><OverallStatus>Has Errors</OverallStatus></CreateResponse></soap:Body></soap:Envelope>"#;
-        match interpret(200, body, "Create", "e", &[]) {
+        match interpret(200, body, "Create", "e", &Redactor::new()) {
             Err(Error::SoapObjects { results, .. }) => {
                 assert_eq!(results.len(), 2);
                 assert!(results[0].is_ok());
@@ -186,11 +242,11 @@ mod tests {
     #[test]
     fn garbage_is_an_unexpected_response() {
         assert!(matches!(
-            interpret(200, b"<html>oops", "Create", "e", &[]),
+            interpret(200, b"<html>oops", "Create", "e", &Redactor::new()),
             Err(Error::UnexpectedResponse { .. })
         ));
         assert!(matches!(
-            interpret(502, b"<html>bad gateway</html>", "Create", "e", &[]),
+            interpret(502, b"<html>bad gateway</html>", "Create", "e", &Redactor::new()),
             Err(Error::UnexpectedResponse { .. }) | Err(Error::Api { .. })
         ));
     }

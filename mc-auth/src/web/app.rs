@@ -4,28 +4,29 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+use futures_util::future::BoxFuture;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use typed_builder::TypedBuilder;
 
 use super::callback::{validate_tssd, Callback};
 use super::pkce::PkceVerifier;
 use super::state::CsrfState;
-use super::store::{MemoryTokenStore, StoreKey, StoredTokens, TokenStore};
-use crate::client::{Client, Core, Counters, Grant, HttpSettings};
+use super::store::{MemoryTokenStore, StoreKey, StoredAccess, StoredTokens, TokenStore};
+use crate::client::{Client, ClientSettings, Core, Identity};
 use crate::clock::Clock;
 use crate::credentials::{validate_subdomain, AccountId};
 use crate::endpoint::{auth_host_url, AuthBase};
-use crate::error::{Error, Result};
-use crate::grant::{request_token, Resend};
+use crate::error::{Error, Result, TransportKind};
+use crate::grant::{obtain, Grant, GrantRequest, Resend, TokenEndpoint};
 use crate::retry::RetryPolicy;
 use crate::scopes::ScopeSet;
-use crate::secret::{ClientSecret, RefreshToken};
-use crate::token::{RefreshPolicy, Token};
+use crate::secret::{AccessToken, ClientSecret};
+use crate::token::{RefreshPolicy, Token, TokenResponse};
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -113,10 +114,12 @@ pub struct AuthorizeOptions {
     /// Send a PKCE S256 challenge (default true).
     #[builder(default = true)]
     pub pkce: bool,
-    /// Your identifier for the user or session, used as part of the token store key
-    /// (default `"default"`).
-    #[builder(default = "default".to_owned(), setter(into))]
-    pub user: String,
+    /// Your identifier for the user, the token store key under which their tokens are kept
+    /// (and what [`App::resume`] takes). When unset, [`App::complete`] asks Marketing Cloud
+    /// who signed in (`GET /v2/userinfo`) and uses the user's `sub`; read it back with
+    /// [`Client::user`]. Never a shared constant: two users must never share a key.
+    #[builder(default, setter(strip_option, into))]
+    pub user: Option<String>,
 }
 
 impl Default for AuthorizeOptions {
@@ -133,7 +136,7 @@ impl Default for AuthorizeOptions {
 pub struct PendingAuthorization {
     state: CsrfState,
     pkce: Option<PkceVerifier>,
-    user: String,
+    user: Option<String>,
     created_at: Instant,
 }
 
@@ -148,9 +151,9 @@ impl PendingAuthorization {
         self.pkce.as_ref()
     }
 
-    /// The user identifier this authorization is for.
-    pub fn user(&self) -> &str {
-        &self.user
+    /// The user identifier this authorization is for, when one was given.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
     }
 
     /// When the authorize URL was made.
@@ -200,10 +203,17 @@ struct AppInner {
     declared: Vec<String>,
     scopes: ScopeSet,
     store: Arc<dyn TokenStore>,
-    http: reqwest::Client,
-    clock: Clock,
-    refresh: RefreshPolicy,
-    retry: RetryPolicy,
+    settings: ClientSettings,
+}
+
+/// What differs between a web and a public app's settings.
+struct AppIdentity {
+    subdomain: String,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    redirect_uri: String,
+    account_id: Option<AccountId>,
+    auth_url: Option<String>,
 }
 
 impl<C: FromClient> App<C> {
@@ -221,12 +231,14 @@ impl<C: FromClient> App<C> {
         }
         Self::new(
             name,
-            config.subdomain,
-            config.client_id,
-            Some(config.client_secret),
-            config.redirect_uri,
-            config.account_id,
-            config.auth_url,
+            AppIdentity {
+                subdomain: config.subdomain,
+                client_id: config.client_id,
+                client_secret: Some(config.client_secret),
+                redirect_uri: config.redirect_uri,
+                account_id: config.account_id,
+                auth_url: config.auth_url,
+            },
             scopes,
         )
     }
@@ -239,45 +251,35 @@ impl<C: FromClient> App<C> {
     {
         Self::new(
             name,
-            config.subdomain,
-            config.client_id,
-            None,
-            config.redirect_uri,
-            config.account_id,
-            config.auth_url,
+            AppIdentity {
+                subdomain: config.subdomain,
+                client_id: config.client_id,
+                client_secret: None,
+                redirect_uri: config.redirect_uri,
+                account_id: config.account_id,
+                auth_url: config.auth_url,
+            },
             scopes,
         )
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn new<I, S>(
-        name: &str,
-        subdomain: String,
-        client_id: String,
-        client_secret: Option<ClientSecret>,
-        redirect_uri: String,
-        account_id: Option<AccountId>,
-        auth_url: Option<String>,
-        scopes: I,
-    ) -> Result<Self>
+    fn new<I, S>(name: &str, id: AppIdentity, scopes: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        validate_subdomain(&subdomain).map_err(|why| Error::config("subdomain", why))?;
-        if client_id.trim().is_empty() {
+        validate_subdomain(&id.subdomain).map_err(|why| Error::config("subdomain", why))?;
+        if id.client_id.trim().is_empty() {
             return Err(Error::config(
                 "client_id",
                 "is empty; copy it from the installed package",
             ));
         }
+        let redirect_uri = id.redirect_uri;
         let redirect = url::Url::parse(&redirect_uri)
             .map_err(|e| Error::config("redirect_uri", format!("`{redirect_uri}` is not a URL ({e})")))?;
-        let emulator = auth_url
-            .as_deref()
-            .map(AuthBase::parse)
-            .transpose()?
-            .is_some_and(|a| a.policy.loopback);
+        let auth_override = id.auth_url.as_deref().map(AuthBase::parse).transpose()?;
+        let emulator = auth_override.as_ref().is_some_and(|a| a.policy.loopback);
         let loopback_redirect = crate::endpoint::is_loopback(&redirect);
         if redirect.scheme() != "https" && !(emulator && loopback_redirect) {
             return Err(Error::config(
@@ -285,7 +287,6 @@ impl<C: FromClient> App<C> {
                 format!("`{redirect_uri}` is not HTTPS; Marketing Cloud accepts only HTTPS redirect URIs (for local use, https://127.0.0.1:80/; plain HTTP on loopback is accepted only with a loopback auth_url, such as the fake)"),
             ));
         }
-        let auth_override = auth_url.as_deref().map(AuthBase::parse).transpose()?;
         let mut declared: Vec<String> = Vec::new();
         for s in scopes {
             let s = s.as_ref().trim();
@@ -294,22 +295,20 @@ impl<C: FromClient> App<C> {
             }
         }
         let scopes = ScopeSet::new(&declared);
+        let settings = ClientSettings::default();
         Ok(App {
             inner: Arc::new(AppInner {
                 name: name.to_owned(),
-                subdomain,
-                client_id,
-                client_secret,
+                subdomain: id.subdomain,
+                client_id: id.client_id,
+                client_secret: id.client_secret,
                 redirect_uri,
-                account_id,
+                account_id: id.account_id,
                 auth_override,
                 declared,
                 scopes,
                 store: Arc::new(MemoryTokenStore::new()),
-                http: HttpSettings::default().build()?,
-                clock: Clock::System,
-                refresh: RefreshPolicy::default(),
-                retry: RetryPolicy::default(),
+                settings,
             }),
             _client: PhantomData,
         })
@@ -332,22 +331,48 @@ impl<C: FromClient> App<C> {
         self
     }
 
-    /// The clock token expiry is measured on (tests inject a [`ManualClock`](crate::ManualClock)).
-    pub fn with_clock(mut self, clock: impl Into<Clock>) -> Self {
-        self.inner_mut().clock = clock.into();
+    /// Every connection and renewal setting (timeouts, proxy, `User-Agent`, body cap,
+    /// retries, refresh policy, clock), exactly as for a server-to-server client: the same
+    /// [`ClientSettings`], applied by the same code.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mc_auth::{web::{App, PublicAppConfig}, ClientSettings};
+    /// let app: App = App::public(
+    ///     PublicAppConfig::builder()
+    ///         .subdomain("mc563885gzs27c5t9-63k636tzgm")
+    ///         .client_id("vqwyswrlzzfk024ivr682esb")
+    ///         .redirect_uri("https://127.0.0.1:80/")
+    ///         .build(),
+    ///     ["email_read"],
+    ///     "Reader",
+    /// )?
+    /// .with_settings(ClientSettings::new().proxy("http://proxy.internal:3128").request_timeout(Duration::from_secs(20)));
+    /// # Ok::<(), mc_auth::Error>(())
+    /// ```
+    pub fn with_settings(mut self, settings: ClientSettings) -> Self {
+        self.inner_mut().settings = settings;
         self
+    }
+
+    /// The clock token expiry is measured on (tests inject a [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock(self, clock: impl Into<Clock>) -> Self {
+        let settings = self.inner.settings.clone().clock(clock);
+        self.with_settings(settings)
     }
 
     /// When requests are sent again after transient failures (see [`RetryPolicy`]). Code
     /// exchanges and refreshes are only resent when the first attempt never reached MC.
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.inner_mut().retry = policy;
+        let settings = self.inner.settings.clone().retry_policy(policy);
+        self.inner_mut().settings = settings;
         self
     }
 
     /// When access tokens are renewed (see [`RefreshPolicy`]).
     pub fn with_refresh_policy(mut self, policy: RefreshPolicy) -> Self {
-        self.inner_mut().refresh = policy;
+        let settings = self.inner.settings.clone().refresh_policy(policy);
+        self.inner_mut().settings = settings;
         self
     }
 
@@ -409,7 +434,7 @@ impl<C: FromClient> App<C> {
             state,
             pkce,
             user: options.user,
-            created_at: app.clock.now(),
+            created_at: app.settings.clock.now(),
         };
         Ok((url, pending))
     }
@@ -450,6 +475,13 @@ impl<C: FromClient> App<C> {
             None => app.subdomain.clone(),
         };
         let auth = self.auth_for(&tenant)?;
+        let grant = Arc::new(UserGrant {
+            store: Arc::clone(&app.store),
+            key: OnceLock::new(),
+            home_account: app.account_id,
+            last: Mutex::new(HashMap::new()),
+        });
+        let core = self.core(auth, tenant.clone(), Arc::clone(&grant))?;
         #[derive(Serialize)]
         struct Body<'a> {
             grant_type: &'static str,
@@ -463,49 +495,74 @@ impl<C: FromClient> App<C> {
             #[serde(skip_serializing_if = "Option::is_none")]
             account_id: Option<String>,
         }
-        let secret = app.client_secret.as_ref().map(ClientSecret::expose_secret);
         let verifier = pending.pkce.as_ref().map(PkceVerifier::expose_secret);
         let body = Body {
             grant_type: "authorization_code",
             code: callback.code.expose_secret(),
             client_id: &app.client_id,
-            client_secret: secret,
+            client_secret: app.client_secret.as_ref().map(ClientSecret::expose_secret),
             redirect_uri: &app.redirect_uri,
             code_verifier: verifier,
             account_id: app.account_id.map(|a| a.to_string()),
         };
-        let mut secrets: Vec<&str> = vec![callback.code.expose_secret()];
-        secrets.extend(secret);
-        secrets.extend(verifier);
-        let span = tracing::info_span!("mc_auth.token_request", grant = "authorization_code", tenant = %tenant, client = %app.name, account = ?app.account_id.map(|a| a.0));
-        let core = self.core(auth, tenant.clone(), pending.user.clone());
-        core.counters.token_requests.fetch_add(1, Ordering::Relaxed);
-        let (resp, received) = request_token(&core.token_endpoint(), &body, Resend::OnlyIfUnsent, &secrets)
-            .await
-            .inspect_err(|e| tracing::info!(parent: &span, error = %e, "code exchange failed"))?;
-        let Some(refresh_token) = resp.refresh_token.clone() else {
+        let mut redactor = core.endpoint.redactor().with(callback.code.expose_secret());
+        if let Some(v) = verifier {
+            redactor.add(v);
+        }
+        let request = GrantRequest::new(
+            "authorization_code",
+            &body,
+            Resend::OnlyIfUnsent,
+            app.account_id,
+            redactor,
+        )?;
+        let granted = obtain(&core.endpoint, request).await?;
+        let Some(refresh_token) = granted.refresh_token else {
             return Err(Error::UnexpectedResponse {
                 status: 200,
-                endpoint: "/v2/token".into(),
+                endpoint: "POST /v2/token".into(),
                 problem: "the authorization-code response has no `refresh_token`".into(),
                 excerpt: String::new(),
             });
         };
-        let Grant::User(user) = &core.grant else {
-            unreachable!("built as a user grant")
+        let token = Arc::new(granted.token);
+        let client = Client::from_core(Arc::clone(&core), app.account_id);
+        client.partition().seed(Arc::clone(&token));
+        let user = match pending.user {
+            Some(user) => user,
+            None => {
+                let info = client.userinfo().await?;
+                match info.user.sub.filter(|s| !s.trim().is_empty()) {
+                    Some(sub) => sub,
+                    None => {
+                        return Err(Error::Callback {
+                            problem: "Marketing Cloud did not say who signed in (no `user.sub` in /v2/userinfo); name the user with AuthorizeOptions::user".into(),
+                        })
+                    }
+                }
+            }
         };
-        // Persist first: the access token is only handed out once the refresh token is safe.
-        user.replace_refresh_token(refresh_token).await?;
-        let token = Token::from_response(resp, app.account_id, received, core.auth.policy, &app.refresh)?;
-        core.check_granted(&token)?;
-        tracing::info!(parent: &span, scopes = %token.scopes, "user authorized");
-        let client = Client::from_core(core, app.account_id);
-        client.partition().seed(Arc::new(token));
+        let key = self.store_key(&tenant, user);
+        // Persist first: the client is only handed out once the refresh token is safe.
+        {
+            let mut entry = app.store.lock(&key).await?;
+            let tokens = StoredTokens::new(refresh_token, tenant.clone())
+                .with_access(stored_access(&token, &core.endpoint.clock));
+            entry.save(&tokens).await?;
+        }
+        grant.remember(app.account_id, &token);
+        let _ = grant.key.set(key);
+        tracing::info!(client = %app.name, tenant = %tenant, scopes = %token.scopes, "user authorized");
         Ok(C::from_client(client))
     }
 
-    /// A client for a user whose refresh token is in the store (saved by an earlier
-    /// [`complete`](Self::complete)), or `None` when the user must authorize.
+    /// A client for a user whose tokens are in the store (saved by an earlier
+    /// [`complete`](Self::complete)), or `None` when the user must authorize: nothing is
+    /// stored, or the last refresh's answer was lost so its refresh token may be spent.
+    ///
+    /// Any number of clients, tasks and processes may resume the same user from one shared
+    /// store: the store is the one source of truth, so each expiry causes one refresh and a
+    /// refresh token is never sent twice.
     pub async fn resume(&self, user: &str) -> Result<Option<C>> {
         self.resume_in(&self.inner.subdomain.clone(), user).await
     }
@@ -514,51 +571,57 @@ impl<C: FromClient> App<C> {
     /// `tssd`).
     pub async fn resume_in(&self, tenant: &str, user: &str) -> Result<Option<C>> {
         validate_tssd(tenant)?;
+        let app = &self.inner;
         let auth = self.auth_for(tenant)?;
-        let core = self.core(auth, tenant.to_owned(), user.to_owned());
-        let Grant::User(grant) = &core.grant else {
-            unreachable!("built as a user grant")
+        let key = self.store_key(tenant, user.to_owned());
+        let Some(stored) = app.store.load(&key).await? else {
+            return Ok(None);
         };
-        match self.inner.store.load(&grant.key).await? {
-            None => Ok(None),
-            Some(stored) => {
-                *grant.refresh_token.lock().await = Some(stored.refresh_token);
-                Ok(Some(C::from_client(Client::from_core(core, self.inner.account_id))))
+        if stored.in_doubt {
+            return Ok(None);
+        }
+        let key_cell = OnceLock::new();
+        let _ = key_cell.set(key);
+        let grant = Arc::new(UserGrant {
+            store: Arc::clone(&app.store),
+            key: key_cell,
+            home_account: app.account_id,
+            last: Mutex::new(HashMap::new()),
+        });
+        let core = self.core(auth, tenant.to_owned(), Arc::clone(&grant))?;
+        let client = Client::from_core(Arc::clone(&core), app.account_id);
+        // A stored access token still good is used as it is: resuming costs no refresh.
+        if let Some(access) = &stored.access {
+            if let Some(token) = grant.adopt(&core.endpoint, access, app.account_id) {
+                client.partition().seed(Arc::new(token));
             }
         }
+        Ok(Some(C::from_client(client)))
     }
 
-    fn core(&self, auth: AuthBase, tenant: String, user: String) -> Arc<Core> {
+    fn store_key(&self, tenant: &str, user: String) -> StoreKey {
         let app = &self.inner;
-        let key = StoreKey::new(
+        StoreKey::new(
             app.name.clone(),
-            tenant.clone(),
+            tenant.to_owned(),
             app.account_id.map(|a| a.0),
             app.scopes.to_string(),
             user,
-        );
-        let grant = UserGrant {
-            refresh_token: tokio::sync::Mutex::new(None),
-            store: Arc::clone(&app.store),
-            key,
-            tenant: tenant.clone(),
-        };
-        Arc::new(Core {
-            http: app.http.clone(),
+        )
+    }
+
+    /// A user client's shared state, built like every client's by [`ClientSettings`].
+    fn core(&self, auth: AuthBase, tenant: String, grant: Arc<UserGrant>) -> Result<Arc<Core>> {
+        let app = &self.inner;
+        let identity = Identity {
             auth,
             tenant,
             client_id: app.client_id.clone(),
             client_secret: app.client_secret.clone(),
             scopes: Some(app.scopes.clone()),
             name: app.name.clone().into(),
-            refresh: app.refresh,
-            clock: app.clock.clone(),
-            max_body: crate::client::DEFAULT_MAX_BODY,
-            partitions: Mutex::new(HashMap::new()),
-            counters: Counters::default(),
-            grant: Grant::User(Arc::new(grant)),
-            retry: app.retry,
-        })
+        };
+        app.settings.core(identity, grant)
     }
 }
 
@@ -577,34 +640,110 @@ impl<C> fmt::Debug for App<C> {
     }
 }
 
-/// The refresh-token side of a user client: the one current refresh token, used by one
-/// request at a time and replaced (and saved) atomically when it rotates.
-pub(crate) struct UserGrant {
-    refresh_token: tokio::sync::Mutex<Option<RefreshToken>>,
+/// `token` as a store entry, its expiry in wall-clock time.
+fn stored_access(token: &Token, clock: &Clock) -> StoredAccess {
+    let remaining = token.expires_at.saturating_duration_since(clock.now());
+    let expires_at_ms = clock
+        .unix_millis()
+        .saturating_add(u64::try_from(remaining.as_millis()).unwrap_or(u64::MAX));
+    StoredAccess::new(
+        token.access_token.clone(),
+        expires_at_ms,
+        token.scopes.to_string(),
+        token.rest_instance_url(),
+        token.soap_instance_url(),
+    )
+}
+
+/// A signed-in user's grant: refresh tokens read from and written to the store, under its
+/// lock, every time (no private copy).
+struct UserGrant {
     store: Arc<dyn TokenStore>,
-    key: StoreKey,
-    tenant: String,
+    /// Set once the user is known (at once on resume, after the code exchange otherwise).
+    key: OnceLock<StoreKey>,
+    /// The business unit of the store key: its access token is shared through the store.
+    home_account: Option<AccountId>,
+    /// A digest of the last access token this grant gave its cache, per business unit: a
+    /// different one in the store is newer (another client or process refreshed).
+    last: Mutex<HashMap<Option<AccountId>, [u8; 32]>>,
+}
+
+fn digest(token: &AccessToken) -> [u8; 32] {
+    Sha256::digest(token.expose_secret().as_bytes()).into()
 }
 
 impl UserGrant {
-    async fn replace_refresh_token(&self, new: RefreshToken) -> Result<()> {
-        let mut slot = self.refresh_token.lock().await;
-        let saved = self
-            .store
-            .save(&self.key, &StoredTokens::new(new.clone(), self.tenant.clone()))
-            .await;
-        *slot = Some(new);
-        saved
+    fn remember(&self, account: Option<AccountId>, token: &Token) {
+        self.last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account, digest(&token.access_token));
     }
 
-    /// Uses the refresh token once, saves its successor, then returns the new access token.
-    pub(crate) async fn refresh(self: Arc<Self>, core: Arc<Core>, account: Option<AccountId>) -> Result<Token> {
-        let mut slot = self.refresh_token.lock().await;
-        let Some(current) = slot.clone() else {
+    fn is_last(&self, account: Option<AccountId>, token: &AccessToken) -> bool {
+        self.last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account)
+            .is_some_and(|d| *d == digest(token))
+    }
+
+    /// A token from a stored access token with at least a second to live, checked like any
+    /// other (hosts, scopes); remembered as this grant's last.
+    fn adopt(&self, ep: &TokenEndpoint, access: &StoredAccess, account: Option<AccountId>) -> Option<Token> {
+        let remaining_ms = access.expires_at_ms.saturating_sub(ep.clock.unix_millis());
+        if remaining_ms < 1_000 {
+            return None;
+        }
+        let response = TokenResponse::stored(
+            access.access_token.clone(),
+            std::time::Duration::from_millis(remaining_ms),
+            ScopeSet::parse(&access.scope),
+            access.rest_instance_url.clone(),
+            access.soap_instance_url.clone(),
+        );
+        let token = Token::from_response(response, account, ep.clock.receipt(), ep.auth.policy, &ep.refresh).ok()?;
+        ep.check_granted(&token).ok()?;
+        self.remember(account, &token);
+        Some(token)
+    }
+
+    async fn refresh(&self, ep: &TokenEndpoint, account: Option<AccountId>) -> Result<Token> {
+        let key = self.key.get().ok_or_else(|| Error::Internal {
+            what: "a user client was used before its user was known".into(),
+        })?;
+        let mut entry = self.store.lock(key).await?;
+        let Some(stored) = entry.load().await? else {
             return Err(Error::ReauthorizationRequired {
-                reason: "there is no refresh token for this user (it was refused earlier, or never stored)".into(),
+                reason: format!(
+                    "no refresh token is stored for user `{}` (it was removed, or never saved)",
+                    key.user
+                ),
             });
         };
+        if stored.in_doubt {
+            return Err(Error::ReauthorizationRequired {
+                reason: "the last refresh for this user was sent but its answer was lost, so Marketing Cloud may have used up the refresh token; mc-auth never sends a refresh token twice".into(),
+            });
+        }
+        let home = account == self.home_account;
+        if home {
+            if let Some(access) = stored
+                .access
+                .as_ref()
+                .filter(|a| !self.is_last(account, &a.access_token))
+            {
+                if let Some(token) = self.adopt(ep, access, account) {
+                    tracing::debug!(client = %ep.name, "a newer access token was in the store: used it instead of refreshing");
+                    return Ok(token);
+                }
+            }
+        }
+        // Write ahead: if the answer is lost (or this task is abandoned), the entry says so,
+        // and nobody sends this refresh token again.
+        let mut doubt = stored.clone();
+        doubt.in_doubt = true;
+        entry.save(&doubt).await?;
         #[derive(Serialize)]
         struct Body<'a> {
             grant_type: &'static str,
@@ -615,52 +754,65 @@ impl UserGrant {
             #[serde(skip_serializing_if = "Option::is_none")]
             account_id: Option<String>,
         }
-        let secret = core.client_secret.as_ref().map(ClientSecret::expose_secret);
         let body = Body {
             grant_type: "refresh_token",
-            refresh_token: current.expose_secret(),
-            client_id: &core.client_id,
-            client_secret: secret,
+            refresh_token: stored.refresh_token.expose_secret(),
+            client_id: &ep.client_id,
+            client_secret: ep.client_secret.as_ref().map(ClientSecret::expose_secret),
             account_id: account.map(|a| a.to_string()),
         };
-        let mut secrets = vec![current.expose_secret()];
-        secrets.extend(secret);
-        let span = tracing::info_span!("mc_auth.token_request", grant = "refresh_token", tenant = %core.tenant, client = %core.name, account = ?account.map(|a| a.0));
-        core.counters.token_requests.fetch_add(1, Ordering::Relaxed);
-        let (resp, received) = match request_token(&core.token_endpoint(), &body, Resend::OnlyIfUnsent, &secrets).await
-        {
-            Ok(r) => r,
+        let redactor = ep.redactor().with(stored.refresh_token.expose_secret());
+        let request = GrantRequest::new("refresh_token", &body, Resend::OnlyIfUnsent, account, redactor)?;
+        match obtain(ep, request).await {
+            Ok(granted) => {
+                let next = granted.refresh_token.unwrap_or_else(|| stored.refresh_token.clone());
+                let mut saved = StoredTokens::new(next, stored.tenant.clone());
+                saved.access = if home {
+                    Some(stored_access(&granted.token, &ep.clock))
+                } else {
+                    stored.access.clone()
+                };
+                entry.save(&saved).await?;
+                self.remember(account, &granted.token);
+                Ok(granted.token)
+            }
             Err(Error::OAuth { error, description, .. }) if error == "invalid_grant" => {
-                // The refresh token is dead: never send it again. The store keeps its entry
-                // untouched; the next authorization replaces it.
-                *slot = None;
-                tracing::info!(parent: &span, "refresh token refused (invalid_grant)");
-                return Err(Error::ReauthorizationRequired {
+                // The refresh token is dead: the entry stays marked, never sent again.
+                Err(Error::ReauthorizationRequired {
                     reason: format!(
                         "Marketing Cloud refused the refresh token (invalid_grant{})",
                         description.map(|d| format!(": {d}")).unwrap_or_default()
                     ),
-                });
+                })
             }
-            Err(e) => {
-                tracing::info!(parent: &span, error = %e, "refresh failed");
-                return Err(e);
+            Err(e) if refresh_token_unspent(&e) => {
+                entry.save(&stored).await?;
+                Err(e)
             }
-        };
-        if let Some(next) = resp.refresh_token.clone() {
-            // Persist the rotated token before anything else can fail or hand out the access
-            // token; keep it in memory even if saving fails, since the old one is spent.
-            let saved = self
-                .store
-                .save(&self.key, &StoredTokens::new(next.clone(), self.tenant.clone()))
-                .await;
-            *slot = Some(next);
-            saved?;
+            Err(e) => Err(Error::ReauthorizationRequired {
+                reason: format!("the refresh was sent but its answer was lost ({e}), so Marketing Cloud may have used up the refresh token; mc-auth never sends a refresh token twice"),
+            }),
         }
-        drop(slot);
-        let token = Token::from_response(resp, account, received, core.auth.policy, &core.refresh)?;
-        core.check_granted(&token)?;
-        tracing::info!(parent: &span, lifetime_s = token.lifetime().as_secs(), "token refreshed");
-        Ok(token)
+    }
+}
+
+/// True when a failed refresh certainly left its refresh token unused: MC answered with an
+/// error, or the request never left.
+fn refresh_token_unspent(e: &Error) -> bool {
+    match e {
+        Error::OAuth { .. } => true,
+        Error::UnexpectedResponse { status, .. } => !(200..300).contains(status),
+        Error::Transport { kind, .. } => *kind == TransportKind::Connect,
+        _ => false,
+    }
+}
+
+impl Grant for UserGrant {
+    fn fetch<'a>(&'a self, ep: &'a TokenEndpoint, account: Option<AccountId>) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(self.refresh(ep, account))
+    }
+
+    fn user(&self) -> Option<&str> {
+        self.key.get().map(|k| k.user.as_str())
     }
 }

@@ -27,9 +27,9 @@ use futures_util::future::{BoxFuture, FutureExt};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::store::{StoreKey, StoredTokens, TokenStore};
+use super::store::{LockedTokens, StoreKey, StoredAccess, StoredTokens, TokenStore};
 use crate::error::{Error, Result};
-use crate::secret::RefreshToken;
+use crate::secret::{AccessToken, RefreshToken};
 
 const MAGIC: &[u8] = b"mc-auth token store v1\n";
 const NONCE_LEN: usize = 24;
@@ -116,11 +116,65 @@ struct Entry {
     refresh_token: String,
     tenant: String,
     saved_at: u64,
+    #[serde(default)]
+    access: Option<EntryAccess>,
+    #[serde(default)]
+    in_doubt: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EntryAccess {
+    access_token: String,
+    expires_at_ms: u64,
+    scope: String,
+    rest_instance_url: String,
+    soap_instance_url: String,
 }
 
 impl Drop for Entry {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.refresh_token);
+    }
+}
+
+impl Drop for EntryAccess {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.access_token);
+    }
+}
+
+impl Entry {
+    fn new(key: &StoreKey, tokens: &StoredTokens) -> Self {
+        Entry {
+            key: key.clone(),
+            refresh_token: tokens.refresh_token.expose_secret().to_owned(),
+            tenant: tokens.tenant.clone(),
+            saved_at: tokens.saved_at,
+            access: tokens.access.as_ref().map(|a| EntryAccess {
+                access_token: a.access_token.expose_secret().to_owned(),
+                expires_at_ms: a.expires_at_ms,
+                scope: a.scope.clone(),
+                rest_instance_url: a.rest_instance_url.clone(),
+                soap_instance_url: a.soap_instance_url.clone(),
+            }),
+            in_doubt: tokens.in_doubt,
+        }
+    }
+
+    fn tokens(&self) -> StoredTokens {
+        let mut t = StoredTokens::new(RefreshToken::new(self.refresh_token.clone()), self.tenant.clone());
+        t.saved_at = self.saved_at;
+        t.in_doubt = self.in_doubt;
+        t.access = self.access.as_ref().map(|a| {
+            StoredAccess::new(
+                AccessToken::new(a.access_token.clone()),
+                a.expires_at_ms,
+                a.scope.clone(),
+                a.rest_instance_url.clone(),
+                a.soap_instance_url.clone(),
+            )
+        });
+        t
     }
 }
 
@@ -144,6 +198,7 @@ impl FileTokenStore {
 
     /// Testing aid: the next save writes and syncs its temporary file, then fails as if the
     /// process had died before the rename.
+    #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fn simulate_crash_before_next_rename(&self) {
         self.inner.crash_before_rename.store(true, Ordering::SeqCst);
@@ -315,22 +370,13 @@ impl TokenStore for FileTokenStore {
         self.blocking(move |inner| {
             let _lock = inner.lock_file(false)?;
             let contents = inner.read()?;
-            Ok(contents.entries.get(&k).map(|e| StoredTokens {
-                refresh_token: RefreshToken::new(e.refresh_token.clone()),
-                tenant: e.tenant.clone(),
-                saved_at: e.saved_at,
-            }))
+            Ok(contents.entries.get(&k).map(Entry::tokens))
         })
         .boxed()
     }
 
     fn save<'a>(&'a self, key: &'a StoreKey, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>> {
-        let entry = Entry {
-            key: key.clone(),
-            refresh_token: tokens.refresh_token.expose_secret().to_owned(),
-            tenant: tokens.tenant.clone(),
-            saved_at: tokens.saved_at,
-        };
+        let entry = Entry::new(key, tokens);
         self.blocking(move |inner| {
             inner.modify(|c| {
                 c.entries.insert(entry.key.to_key_string(), entry);
@@ -347,5 +393,47 @@ impl TokenStore for FileTokenStore {
             })
         })
         .boxed()
+    }
+
+    fn lock<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<Box<dyn LockedTokens + 'a>>> {
+        async move {
+            let file = self.blocking(|inner| inner.lock_file(true)).await?;
+            Ok(Box::new(FileLocked {
+                store: self,
+                key,
+                _lock: file,
+            }) as Box<dyn LockedTokens + 'a>)
+        }
+        .boxed()
+    }
+}
+
+/// A [`FileTokenStore`] entry under the exclusive lock on `<file>.lock` (released when the
+/// lock file is closed, on drop).
+struct FileLocked<'a> {
+    store: &'a FileTokenStore,
+    key: &'a StoreKey,
+    _lock: File,
+}
+
+impl LockedTokens for FileLocked<'_> {
+    fn load(&mut self) -> BoxFuture<'_, Result<Option<StoredTokens>>> {
+        let k = self.key.to_key_string();
+        // The lock is held: read without taking it again (a second lock on another
+        // descriptor would wait for this one).
+        self.store
+            .blocking(move |inner| Ok(inner.read()?.entries.get(&k).map(Entry::tokens)))
+            .boxed()
+    }
+
+    fn save<'a>(&'a mut self, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>> {
+        let entry = Entry::new(self.key, tokens);
+        self.store
+            .blocking(move |inner| {
+                let mut contents = inner.read()?;
+                contents.entries.insert(entry.key.to_key_string(), entry);
+                inner.write(&contents)
+            })
+            .boxed()
     }
 }

@@ -37,12 +37,11 @@ mod pkce;
 mod state;
 mod store;
 
-pub(crate) use app::UserGrant;
 pub use app::{App, AuthorizeOptions, FromClient, PendingAuthorization, PublicAppConfig, WebAppConfig};
-pub use callback::{validate_tssd, Callback};
+pub use callback::Callback;
 pub use file_store::{FileStoreKey, FileTokenStore};
 #[cfg(feature = "loopback")]
 pub use loopback::LoopbackReceiver;
 pub use pkce::PkceVerifier;
 pub use state::CsrfState;
-pub use store::{MemoryTokenStore, StoreKey, StoredTokens, TokenStore};
+pub use store::{LockedTokens, MemoryTokenStore, StoreKey, StoredAccess, StoredTokens, TokenStore};

@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::{BoxFuture, FutureExt};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::secret::RefreshToken;
+use crate::secret::{AccessToken, RefreshToken};
 
 /// Identifies one user's tokens: client type, tenant, business unit, scope set and user.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,6 +64,47 @@ pub struct StoredTokens {
     pub tenant: String,
     /// Seconds since the Unix epoch when this was saved.
     pub saved_at: u64,
+    /// The access token that came with the refresh token, so that every process and client
+    /// for this user uses it instead of refreshing again.
+    pub access: Option<StoredAccess>,
+    /// A refresh with this refresh token was sent and its answer never came: MC may have
+    /// spent it. mc-auth never sends it again; the user must sign in again.
+    pub in_doubt: bool,
+}
+
+/// An access token kept in a [`TokenStore`] next to its refresh token.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StoredAccess {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// When Marketing Cloud stops accepting it, in milliseconds since the Unix epoch.
+    pub expires_at_ms: u64,
+    /// The granted scopes, space-separated.
+    pub scope: String,
+    /// The REST instance URL it goes to.
+    pub rest_instance_url: String,
+    /// The SOAP instance URL it goes to.
+    pub soap_instance_url: String,
+}
+
+impl StoredAccess {
+    /// An entry for `access_token`, expiring at `expires_at_ms`.
+    pub fn new(
+        access_token: AccessToken,
+        expires_at_ms: u64,
+        scope: impl Into<String>,
+        rest_instance_url: impl Into<String>,
+        soap_instance_url: impl Into<String>,
+    ) -> Self {
+        StoredAccess {
+            access_token,
+            expires_at_ms,
+            scope: scope.into(),
+            rest_instance_url: rest_instance_url.into(),
+            soap_instance_url: soap_instance_url.into(),
+        }
+    }
 }
 
 impl StoredTokens {
@@ -76,15 +117,31 @@ impl StoredTokens {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
+            access: None,
+            in_doubt: false,
         }
+    }
+
+    /// With the access token that came with the refresh token.
+    pub fn with_access(mut self, access: StoredAccess) -> Self {
+        self.access = Some(access);
+        self
     }
 }
 
-/// Keeps refresh tokens so that users stay signed in across restarts.
+/// Keeps refresh tokens so that users stay signed in across restarts: the one source of
+/// truth for a user's tokens, however many clients, tasks or processes act for that user.
 ///
-/// mc-auth saves the rotated refresh token **before** it hands out the new access token, so a
-/// crash never loses the only valid refresh token. Implementations must make `save` atomic:
-/// after a crash, `load` returns either the old or the new value, never a mix.
+/// A refresh takes the store's [`lock`](Self::lock) on the user's key, reads the latest
+/// tokens, uses a newer access token found there instead of refreshing (another client or
+/// process refreshed first), or else refreshes, saves the rotated refresh token and the new
+/// access token, and only then releases the lock and hands the token out. So a refresh token
+/// is sent once, and a crash never loses the only valid one.
+///
+/// Implementations must make `save` atomic (after a crash, `load` returns either the old or
+/// the new value, never a mix), and `lock` exclusive among every client that shares the
+/// store: a mutex for a store in one process ([`MemoryTokenStore`]), a file lock for a file
+/// ([`FileTokenStore`](super::FileTokenStore)), a lease for a networked store.
 pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
     /// The tokens saved under `key`, if any.
     fn load<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<Option<StoredTokens>>>;
@@ -92,12 +149,26 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
     fn save<'a>(&'a self, key: &'a StoreKey, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>>;
     /// Forgets the tokens under `key`.
     fn remove<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<()>>;
+    /// Waits for the exclusive lock on `key` and returns the entry to read and write under
+    /// it; the lock is released when the returned value is dropped.
+    fn lock<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<Box<dyn LockedTokens + 'a>>>;
 }
 
-/// The default store: process memory only (tokens are gone when the process ends).
+/// One key's entry of a [`TokenStore`], held under the store's exclusive lock (released on
+/// drop).
+pub trait LockedTokens: Send {
+    /// The tokens saved under the key, if any.
+    fn load(&mut self) -> BoxFuture<'_, Result<Option<StoredTokens>>>;
+    /// Saves (replaces) the tokens under the key.
+    fn save<'a>(&'a mut self, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>>;
+}
+
+/// The default store: process memory only (tokens are gone when the process ends). Its lock
+/// is an async mutex per key.
 #[derive(Default)]
 pub struct MemoryTokenStore {
     entries: Mutex<HashMap<StoreKey, StoredTokens>>,
+    locks: Mutex<HashMap<StoreKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl MemoryTokenStore {
@@ -108,7 +179,7 @@ impl MemoryTokenStore {
 
     /// Number of stored entries.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.entries().len()
     }
 
     /// True when nothing is stored.
@@ -116,7 +187,7 @@ impl MemoryTokenStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<StoreKey, StoredTokens>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<StoreKey, StoredTokens>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -131,17 +202,53 @@ impl fmt::Debug for MemoryTokenStore {
 
 impl TokenStore for MemoryTokenStore {
     fn load<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<Option<StoredTokens>>> {
-        let found = self.lock().get(key).cloned();
+        let found = self.entries().get(key).cloned();
         async move { Ok(found) }.boxed()
     }
 
     fn save<'a>(&'a self, key: &'a StoreKey, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>> {
-        self.lock().insert(key.clone(), tokens.clone());
+        self.entries().insert(key.clone(), tokens.clone());
         async { Ok(()) }.boxed()
     }
 
     fn remove<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<()>> {
-        self.lock().remove(key);
+        self.entries().remove(key);
         async { Ok(()) }.boxed()
+    }
+
+    fn lock<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<Box<dyn LockedTokens + 'a>>> {
+        let mutex = Arc::clone(
+            self.locks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key.clone())
+                .or_default(),
+        );
+        async move {
+            let guard = mutex.lock_owned().await;
+            Ok(Box::new(MemoryLocked {
+                store: self,
+                key,
+                _guard: guard,
+            }) as Box<dyn LockedTokens + 'a>)
+        }
+        .boxed()
+    }
+}
+
+/// A [`MemoryTokenStore`] entry under its lock.
+struct MemoryLocked<'a> {
+    store: &'a MemoryTokenStore,
+    key: &'a StoreKey,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl LockedTokens for MemoryLocked<'_> {
+    fn load(&mut self) -> BoxFuture<'_, Result<Option<StoredTokens>>> {
+        TokenStore::load(self.store, self.key)
+    }
+
+    fn save<'a>(&'a mut self, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>> {
+        TokenStore::save(self.store, self.key, tokens)
     }
 }
