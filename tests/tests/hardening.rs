@@ -2,9 +2,14 @@
 //! in paths, absurd `Content-Length`s and symlinked store files. Everything talks real HTTP
 //! to the fake Marketing Cloud (or to a raw TCP server) on loopback.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use mc_auth::reqwest;
 use mc_auth::testing::{FakeMarketingCloud, Package};
-use mc_auth::web::{App, WebAppConfig};
-use mc_auth::Error;
+use mc_auth::web::{App, LoopbackReceiver, WebAppConfig};
+use mc_auth::{Client, Error};
 
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
 const REDIRECT: &str = "https://127.0.0.1:80/";
@@ -75,4 +80,126 @@ async fn an_error_redirect_with_the_right_state_is_denied_with_cleaned_text() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The loopback receiver
+// ---------------------------------------------------------------------------------------------
+
+/// Generous: a stalled receiver takes 30 s per idle connection, a working one milliseconds.
+const FLOW_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Fails the test if `f` has not finished within [`FLOW_DEADLINE`].
+async fn within_deadline<T>(what: &str, f: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(FLOW_DEADLINE, f).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what} did not finish within {FLOW_DEADLINE:?}"),
+    }
+}
+
+/// A receiver on `addr`, a fake whose web package redirects to it, and the app.
+async fn loopback_setup(addr: &str) -> Option<(LoopbackReceiver, FakeMarketingCloud, App)> {
+    let receiver = match LoopbackReceiver::bind(addr.parse().unwrap(), "/cb").await {
+        Ok(r) => r,
+        Err(e) if addr.starts_with('[') => {
+            eprintln!("SKIPPED: this machine has no IPv6 loopback to bind {addr} ({e})");
+            return None;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let redirect = receiver.redirect_uri().to_owned();
+    let fake = fake_with_web_app(&redirect).await;
+    let app = web_app(&fake, &redirect);
+    Some((receiver, fake, app))
+}
+
+/// Starts the receiver's whole flow in a task; returns it, the authorize URL it printed, a
+/// browser that trusts the receiver's certificate, and the receiver's address.
+async fn start_flow(
+    receiver: LoopbackReceiver,
+    app: App,
+) -> (
+    tokio::task::JoinHandle<mc_auth::Result<Client>>,
+    String,
+    reqwest::Client,
+    SocketAddr,
+) {
+    let browser = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_der(receiver.certificate_der()).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let addr = url::Url::parse(receiver.redirect_uri())
+        .expect("the redirect URI parses")
+        .socket_addrs(|| None)
+        .unwrap()[0];
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let flow = tokio::spawn(async move {
+        receiver
+            .authorize(&app, |url| {
+                let _ = tx.send(url.to_owned());
+            })
+            .await
+    });
+    let url = rx.await.expect("the flow printed its authorize URL");
+    (flow, url, browser, addr)
+}
+
+/// The redirect the fake sends the approving user's browser to.
+async fn approved_redirect(browser: &reqwest::Client, authorize_url: &str) -> String {
+    let resp = browser.get(authorize_url).send().await.unwrap();
+    assert_eq!(resp.status(), 302, "the fake approves and redirects");
+    resp.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_forged_request_to_the_receiver_gets_400_and_the_real_redirect_still_signs_in() {
+    let (receiver, fake, app) = loopback_setup("127.0.0.1:0").await.unwrap();
+    let redirect_uri = receiver.redirect_uri().to_owned();
+    let (flow, url, browser, _) = start_flow(receiver, app).await;
+    for forged in [
+        format!("{redirect_uri}?code=forged-code&state=forged-state"),
+        format!("{redirect_uri}?code=forged-code"),
+        format!("{redirect_uri}?error=access_denied&error_description=forged"),
+    ] {
+        let resp = browser.get(&forged).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{forged}");
+    }
+    let real = approved_redirect(&browser, &url).await;
+    let page = browser.get(&real).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let client = within_deadline("the sign-in", flow).await.unwrap().unwrap();
+    client.get("/messaging/v1/email/definitions").send().await.unwrap();
+    assert_eq!(fake.token_request_count(), 1, "only the real code was exchanged");
+}
+
+#[tokio::test]
+async fn an_idle_connection_does_not_delay_the_real_redirect() {
+    let (receiver, _fake, app) = loopback_setup("127.0.0.1:0").await.unwrap();
+    let (flow, url, browser, addr) = start_flow(receiver, app).await;
+    // Connected (so queued before the browser's connection) and silent for the whole test.
+    let _idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _idle_too = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let real = approved_redirect(&browser, &url).await;
+    let page = within_deadline("the redirect page", browser.get(&real).send())
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    within_deadline("the sign-in", flow).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn an_ipv6_loopback_receiver_gives_a_parseable_redirect_uri_and_signs_in() {
+    // Skips (with a message) only when the machine cannot bind [::1].
+    let Some((receiver, _fake, app)) = loopback_setup("[::1]:0").await else {
+        return;
+    };
+    let uri = url::Url::parse(receiver.redirect_uri()).unwrap_or_else(|e| panic!("{}: {e}", receiver.redirect_uri()));
+    assert_eq!(uri.host(), Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST)));
+    assert_eq!(uri.path(), "/cb");
+    assert!(uri.port().is_some());
+    let (flow, url, browser, _) = start_flow(receiver, app).await;
+    let real = approved_redirect(&browser, &url).await;
+    assert_eq!(browser.get(&real).send().await.unwrap().status(), 200);
+    within_deadline("the sign-in", flow).await.unwrap().unwrap();
 }

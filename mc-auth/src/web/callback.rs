@@ -74,6 +74,19 @@ pub(crate) fn parse_checked(input: &str, expected: &CsrfState) -> Result<Callbac
     }
 }
 
+/// True when the redirect's query string (`a=b&...`, not a whole URL) carries exactly one `state`, equal (constant time) to
+/// `expected`. Nothing else in the query is looked at.
+#[cfg(feature = "loopback")]
+pub(crate) fn state_matches(query: &str, expected: &CsrfState) -> bool {
+    let mut states = url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .filter(|(key, _)| key == "state")
+        .map(|(_, value)| value);
+    match (states.next(), states.next()) {
+        (Some(state), None) => expected.matches(&state),
+        _ => false,
+    }
+}
+
 /// Longest `error` value kept from an error redirect, in characters.
 const MAX_ERROR: usize = 64;
 /// Longest `error_description` kept from an error redirect, in characters.
