@@ -6,10 +6,13 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use mc_auth::api::data_extensions::RowQuery;
+use mc_auth::api::prelude::*;
 use mc_auth::reqwest;
 use mc_auth::testing::{FakeMarketingCloud, Package};
 use mc_auth::web::{App, LoopbackReceiver, WebAppConfig};
-use mc_auth::{Client, Error};
+use mc_auth::{mc_client, Client, Error};
 
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
 const REDIRECT: &str = "https://127.0.0.1:80/";
@@ -202,4 +205,88 @@ async fn an_ipv6_loopback_receiver_gives_a_parseable_redirect_uri_and_signs_in()
     let real = approved_redirect(&browser, &url).await;
     assert_eq!(browser.get(&real).send().await.unwrap().status(), 200);
     within_deadline("the sign-in", flow).await.unwrap().unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Dot segments in paths
+// ---------------------------------------------------------------------------------------------
+
+#[mc_client(scopes = "email_read email_write email_send sms_send data_extensions_read \
+    data_extensions_write journeys_read")]
+struct Typed;
+
+async fn api_fake() -> (FakeMarketingCloud, Typed) {
+    let fake = FakeMarketingCloud::start().await;
+    let creds = fake.register_package(Package::new("typed", "typed-secret-value").scopes(Typed::SCOPES));
+    let client = Typed::connect(creds).await.unwrap();
+    (fake, client)
+}
+
+#[tokio::test]
+async fn encoded_and_backslash_dot_segments_are_refused_before_sending() {
+    let (fake, typed) = api_fake().await;
+    let client = typed.client();
+    for path in [
+        "/messaging/v1/email/definitions/%2e%2e",
+        "/messaging/v1/email/definitions/%2E%2E/x",
+        "/messaging/v1/email/definitions/.%2E/x",
+        "/messaging/v1/email/definitions/%2e./x",
+        "/messaging/v1/email/definitions/%2e",
+        "/messaging/v1/email/definitions/./x",
+        "/messaging/v1/email/definitions/..\\x",
+        "/messaging/v1/email/definitions/.\\x",
+        "/messaging/v1/email/definitions\\..\\x",
+        "/messaging/v1/email/definitions/x\\y",
+        "/messaging/v1/email/definitions/.",
+    ] {
+        let err = client.get(path).send().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Config { setting, .. } if setting == "path"),
+            "{path}: {err:?}"
+        );
+        assert!(err.to_string().contains("percent-encode"), "{err}");
+    }
+    assert_eq!(fake.api_request_count(), 0, "nothing was sent");
+    // Dots inside a segment are ordinary characters.
+    for path in [
+        "/messaging/v1/email/definitions/a..b",
+        "/messaging/v1/email/definitions/.x",
+    ] {
+        let result = client.get(path).send().await;
+        assert!(!matches!(result, Err(Error::Config { .. })), "{path}: {result:?}");
+    }
+}
+
+#[tokio::test]
+async fn dot_and_empty_keys_in_typed_calls_are_refused() {
+    let (fake, typed) = api_fake().await;
+    for key in ["", ".", ".."] {
+        let results = [
+            typed.delete_email_definition(key).await.err(),
+            typed.get_email_definition(key).await.err(),
+            typed.get_journey(key).await.err(),
+            typed.get_journey(&format!("key:{key}")).await.err(),
+            typed.upsert_rows(key, &[]).await.err(),
+            Box::pin(typed.query_rows(key, RowQuery::default()))
+                .next()
+                .await
+                .and_then(Result::err),
+        ];
+        for (i, err) in results.into_iter().enumerate() {
+            let err = err.unwrap_or_else(|| panic!("call {i} with key {key:?} succeeded"));
+            match &err {
+                Error::Config { setting, reason } => {
+                    assert_eq!(setting, "key", "call {i}, key {key:?}: {err}");
+                    assert!(reason.contains(&format!("`{key}`")), "call {i}: {reason}");
+                }
+                other => panic!("call {i} with key {key:?}: {other:?}"),
+            }
+        }
+    }
+    assert_eq!(fake.api_request_count(), 0);
+    // An ordinary key with dots in it still goes through.
+    assert!(matches!(
+        typed.get_email_definition("a.b").await,
+        Err(Error::Api { status: 404, .. })
+    ));
 }
