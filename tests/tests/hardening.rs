@@ -12,7 +12,7 @@ use mc_auth::api::prelude::*;
 use mc_auth::reqwest;
 use mc_auth::testing::{FakeMarketingCloud, Package};
 use mc_auth::web::{App, LoopbackReceiver, WebAppConfig};
-use mc_auth::{mc_client, Client, Error};
+use mc_auth::{mc_client, Client, Error, RetryPolicy};
 
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
 const REDIRECT: &str = "https://127.0.0.1:80/";
@@ -289,4 +289,56 @@ async fn dot_and_empty_keys_in_typed_calls_are_refused() {
         typed.get_email_definition("a.b").await,
         Err(Error::Api { status: 404, .. })
     ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. An absurd Content-Length
+// ---------------------------------------------------------------------------------------------
+
+/// A server that answers every request with `Content-Length: 2^62`, sends 256 KiB in small
+/// writes, and closes.
+async fn lying_server() -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = conn
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4611686018427387904\r\n\r\n")
+                    .await;
+                for _ in 0..64 {
+                    if conn.write_all(&[b' '; 4096]).await.is_err() || conn.flush().await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_absurd_content_length_with_no_body_limit_is_an_error_not_an_abort() {
+    let fake = FakeMarketingCloud::start().await;
+    let creds = fake.register_package(Package::new("cid", "csecret-value").scopes(["email_read"]));
+    let server = lying_server().await;
+    fake.set_instance_urls(&format!("http://{server}/"), &format!("http://{server}/Service.asmx"));
+    let client = Client::builder(creds)
+        .scopes(["email_read"])
+        .max_body(usize::MAX)
+        .retry_policy(RetryPolicy::never())
+        .connect()
+        .await
+        .unwrap();
+    let err = client.get("/messaging/v1/email/definitions").send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
 }
