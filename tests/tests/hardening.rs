@@ -11,8 +11,10 @@ use mc_auth::api::data_extensions::RowQuery;
 use mc_auth::api::prelude::*;
 use mc_auth::reqwest;
 use mc_auth::testing::{FakeMarketingCloud, Package};
-use mc_auth::web::{App, LoopbackReceiver, WebAppConfig};
-use mc_auth::{mc_client, Client, Error, RetryPolicy};
+use mc_auth::web::{
+    App, FileStoreKey, FileTokenStore, LoopbackReceiver, StoreKey, StoredTokens, TokenStore, WebAppConfig,
+};
+use mc_auth::{mc_client, Client, Error, RefreshToken, RetryPolicy};
 
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
 const REDIRECT: &str = "https://127.0.0.1:80/";
@@ -341,4 +343,58 @@ async fn an_absurd_content_length_with_no_body_limit_is_an_error_not_an_abort() 
         .unwrap();
     let err = client.get("/messaging/v1/email/definitions").send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Symlinks next to the file store
+// ---------------------------------------------------------------------------------------------
+
+fn store_dir(name: &str) -> std::path::PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    let salt = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let dir = std::env::temp_dir().join(format!("mc-auth-hardening-{}-{salt}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn store_key() -> StoreKey {
+    StoreKey::new("Mailer", SUB, None, "email_read offline", "alice")
+}
+
+#[tokio::test]
+async fn a_symlinked_lock_file_is_refused_and_its_target_not_created() {
+    let dir = store_dir("lock-link");
+    let target = dir.join("planted-by-someone-else");
+    std::os::unix::fs::symlink(&target, dir.join("tokens.bin.lock")).unwrap();
+    let store = FileTokenStore::new(dir.join("tokens.bin"), FileStoreKey::generate().unwrap());
+    let err = store
+        .save(&store_key(), &StoredTokens::new(RefreshToken::new("rt-secret-1"), SUB))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Store { problem, .. } => assert!(problem.contains("symbolic link"), "{err}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!target.exists(), "the symlink's target was created");
+    assert!(!dir.join("tokens.bin").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_symlinked_store_file_is_refused() {
+    let dir = store_dir("file-link");
+    let elsewhere = dir.join("elsewhere.bin");
+    let first = FileTokenStore::new(&elsewhere, FileStoreKey::generate().unwrap());
+    first
+        .save(&store_key(), &StoredTokens::new(RefreshToken::new("rt-secret-1"), SUB))
+        .await
+        .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("tokens.bin")).unwrap();
+    let linked = FileTokenStore::new(dir.join("tokens.bin"), FileStoreKey::generate().unwrap());
+    let err = linked.load(&store_key()).await.unwrap_err();
+    match &err {
+        Error::Store { problem, .. } => assert!(problem.contains("symbolic link"), "{err}"),
+        other => panic!("{other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
