@@ -29,6 +29,24 @@ use crate::secret::ClientSecret;
 /// # Ok::<(), mc_auth::Error>(())
 /// ```
 #[derive(Clone, TypedBuilder)]
+#[builder(mutators(
+    /// The MID of the business unit to act in: an integer (`12345`, any integer type) or
+    /// text (`"12345"`, for example from a config file). A negative, zero or non-numeric
+    /// value is not refused here but by [`Credentials::validate`] (which building a client
+    /// runs), with an error naming the value.
+    pub fn account_id(&mut self, mid: impl Into<AccountIdInput>) {
+        match mid.into().0 {
+            Ok(id) => {
+                self.account_id = Some(id);
+                self.account_id_problem = None;
+            }
+            Err(given) => {
+                self.account_id = None;
+                self.account_id_problem = Some(given);
+            }
+        }
+    }
+))]
 #[non_exhaustive]
 pub struct Credentials {
     /// The tenant subdomain: 28 characters, starting with `mc`.
@@ -41,8 +59,12 @@ pub struct Credentials {
     #[builder(setter(into))]
     pub client_secret: ClientSecret,
     /// The MID of the business unit to act in; the package's default business unit when unset.
-    #[builder(default, setter(strip_option, into))]
+    #[builder(via_mutators)]
     pub account_id: Option<AccountId>,
+    /// An account id given to the builder that is not a MID, as given; reported by
+    /// [`validate`](Self::validate).
+    #[builder(via_mutators)]
+    account_id_problem: Option<String>,
     /// Overrides `https://{subdomain}.auth.marketingcloudapis.com` (for emulators and tests).
     /// Only Marketing Cloud hosts and loopback addresses are accepted.
     #[builder(default, setter(strip_option, into))]
@@ -89,8 +111,12 @@ impl Credentials {
     /// process environment (handy in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let mut problems: Vec<String> = Vec::new();
-        let mut required = |name: &str| match lookup(name).filter(|v| !v.trim().is_empty()) {
-            Some(v) => Some(v.trim().to_owned()),
+        let mut required = |name: &str| match lookup(name) {
+            Some(v) if !v.trim().is_empty() => Some(v.trim().to_owned()),
+            Some(_) => {
+                problems.push(format!("{name} is set but empty (or only whitespace)"));
+                None
+            }
             None => {
                 problems.push(format!("{name} is not set"));
                 None
@@ -109,7 +135,10 @@ impl Credentials {
             Some(v) => match v.trim().parse::<AccountId>() {
                 Ok(id) => Some(id),
                 Err(_) => {
-                    problems.push("MC_ACCOUNT_ID is malformed: expected the numeric MID of a business unit".into());
+                    problems.push(format!(
+                        "MC_ACCOUNT_ID is malformed: `{}` is not the MID of a business unit (a positive number)",
+                        v.trim().chars().take(40).collect::<String>()
+                    ));
                     None
                 }
             },
@@ -126,6 +155,7 @@ impl Credentials {
                 client_id,
                 client_secret: ClientSecret::new(secret),
                 account_id,
+                account_id_problem: None,
                 auth_url: auth_url.map(|u| u.trim().to_owned()),
             }),
             _ => {
@@ -141,10 +171,17 @@ impl Credentials {
         }
     }
 
-    /// Checks every field: the subdomain's shape, a non-empty client id and secret, and that the
-    /// auth URL (if set) is a Marketing Cloud host or loopback.
+    /// Checks every field: the subdomain's shape, a non-empty client id and secret, an account
+    /// id that is a MID (a positive number), and that the auth URL (if set) is a Marketing
+    /// Cloud host or loopback.
     pub fn validate(&self) -> Result<()> {
         validate_subdomain(&self.subdomain).map_err(|why| Error::config("subdomain", why))?;
+        if let Some(given) = &self.account_id_problem {
+            return Err(not_a_mid(given));
+        }
+        if self.account_id == Some(AccountId(0)) {
+            return Err(not_a_mid("0"));
+        }
         if self.client_id.trim().is_empty() {
             return Err(Error::config(
                 "client_id",
@@ -176,6 +213,15 @@ impl Credentials {
 /// assert!(mc_auth::validate_subdomain("mc5638").is_err());
 /// ```
 pub fn validate_subdomain(s: &str) -> std::result::Result<(), String> {
+    if s.contains("://") || s.to_ascii_lowercase().contains(endpoint::MC_DOMAIN) {
+        let shown: String = s.chars().take(100).collect();
+        return Err(match subdomain_in(s) {
+            Some(sub) => format!("`{shown}` is a URL or host name, not the subdomain; use the subdomain `{sub}`"),
+            None => format!(
+                "`{shown}` is a URL or host name, not the subdomain; use the 28-character `mc...` part of your API hosts"
+            ),
+        });
+    }
     if s.len() != 28 {
         return Err(format!(
             "`{s}` has {} characters, a Marketing Cloud subdomain has 28 (the `mc...` part of your API hosts)",
@@ -193,6 +239,24 @@ pub fn validate_subdomain(s: &str) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The tenant subdomain in a pasted URL or host (`https://{sub}.auth.marketingcloudapis.com/`,
+/// `{sub}.rest.marketingcloudapis.com`), if its first label is one.
+/// Host names are case-insensitive, so it is offered in lower case.
+fn subdomain_in(s: &str) -> Option<String> {
+    let rest = s.trim().split_once("://").map_or(s.trim(), |(_, rest)| rest);
+    let label = rest.split(['.', '/', ':', '?', '#']).next()?.to_ascii_lowercase();
+    (validate_subdomain(&label).is_ok()).then_some(label)
+}
+
+fn not_a_mid(given: &str) -> Error {
+    Error::config(
+        "account_id",
+        format!(
+            "`{given}` is not the MID of a business unit (a positive number); copy it from Setup > Business Units, or leave account_id unset for the package's default business unit"
+        ),
+    )
 }
 
 /// The MID of a business unit (`account_id` in token requests).
@@ -218,19 +282,109 @@ impl From<u32> for AccountId {
 }
 
 impl From<i32> for AccountId {
-    /// Panics on negative values, which are never valid MIDs (use `u64` for data from outside).
+    /// A negative value, never a valid MID, becomes 0, which [`Credentials::validate`]
+    /// refuses. For the builder's `account_id` prefer passing the value directly: the error
+    /// then names it.
     fn from(v: i32) -> Self {
-        AccountId(u64::try_from(v).expect("a business unit MID is never negative"))
+        AccountId(u64::try_from(v).unwrap_or(0))
+    }
+}
+
+impl From<i64> for AccountId {
+    /// A negative value, never a valid MID, becomes 0 (see the `i32` conversion).
+    fn from(v: i64) -> Self {
+        AccountId(u64::try_from(v).unwrap_or(0))
+    }
+}
+
+impl TryFrom<&str> for AccountId {
+    type Error = Error;
+    /// Parses a MID written in decimal (surrounding whitespace allowed); zero and anything else
+    /// is [`Error::Config`] naming the value.
+    fn try_from(s: &str) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl TryFrom<String> for AccountId {
+    type Error = Error;
+    /// As for `&str`.
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+/// A business unit MID as given to the credentials builder's `account_id`: any integer type, or
+/// text. It is checked by [`Credentials::validate`], which names a value that is not a MID;
+/// converting never fails or panics.
+#[derive(Clone, Debug)]
+pub struct AccountIdInput(std::result::Result<AccountId, String>);
+
+impl AccountIdInput {
+    fn checked(id: u64) -> Self {
+        AccountIdInput(if id == 0 { Err("0".into()) } else { Ok(AccountId(id)) })
+    }
+
+    fn signed(id: i64) -> Self {
+        match u64::try_from(id) {
+            Ok(id) => Self::checked(id),
+            Err(_) => AccountIdInput(Err(id.to_string())),
+        }
+    }
+}
+
+impl From<AccountId> for AccountIdInput {
+    fn from(id: AccountId) -> Self {
+        Self::checked(id.0)
+    }
+}
+
+impl From<u64> for AccountIdInput {
+    fn from(id: u64) -> Self {
+        Self::checked(id)
+    }
+}
+
+impl From<u32> for AccountIdInput {
+    fn from(id: u32) -> Self {
+        Self::checked(id.into())
+    }
+}
+
+impl From<i32> for AccountIdInput {
+    fn from(id: i32) -> Self {
+        Self::signed(id.into())
+    }
+}
+
+impl From<i64> for AccountIdInput {
+    fn from(id: i64) -> Self {
+        Self::signed(id)
+    }
+}
+
+impl From<&str> for AccountIdInput {
+    fn from(text: &str) -> Self {
+        AccountIdInput(text.parse().map_err(|_| text.trim().chars().take(40).collect()))
+    }
+}
+
+impl From<String> for AccountIdInput {
+    fn from(text: String) -> Self {
+        Self::from(text.as_str())
     }
 }
 
 impl FromStr for AccountId {
     type Err = Error;
+    /// Parses a MID written in decimal; zero, signs and anything else are
+    /// [`Error::Config`] naming the value.
     fn from_str(s: &str) -> Result<Self> {
-        s.trim()
-            .parse::<u64>()
-            .map(AccountId)
-            .map_err(|_| Error::config("account_id", format!("`{s}` is not a business unit MID (digits only)")))
+        let t = s.trim();
+        match t.parse::<u64>() {
+            Ok(id) if id > 0 && t.bytes().all(|b| b.is_ascii_digit()) => Ok(AccountId(id)),
+            _ => Err(not_a_mid(&t.chars().take(40).collect::<String>())),
+        }
     }
 }
 
@@ -294,5 +448,125 @@ mod tests {
         assert_eq!(c.account_id, Some(AccountId(12345)));
         assert_eq!(c.auth_url.as_deref(), Some("http://127.0.0.1:9"));
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn a_pasted_url_or_host_names_the_subdomain_in_it() {
+        for pasted in [
+            "https://mc563885gzs27c5t9-63k636tzgm.auth.marketingcloudapis.com/",
+            "https://mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com/v2/token",
+            "mc563885gzs27c5t9-63k636tzgm.auth.marketingcloudapis.com",
+            "MC563885gzs27c5t9-63k636tzgm.AUTH.MarketingCloudAPIs.com",
+        ] {
+            let why = validate_subdomain(pasted).unwrap_err();
+            assert!(why.contains("not the subdomain"), "{why}");
+            assert!(why.contains(&format!("use the subdomain `{SUB}`")), "{why}");
+            assert!(!why.contains("characters"), "{why}");
+        }
+        let why = validate_subdomain("https://auth.marketingcloudapis.com/").unwrap_err();
+        assert!(
+            why.contains("not the subdomain") && why.contains("`mc...` part"),
+            "{why}"
+        );
+        let err = Credentials::from_lookup(lookup(&[
+            (
+                "MC_SUBDOMAIN",
+                "https://mc563885gzs27c5t9-63k636tzgm.auth.marketingcloudapis.com/",
+            ),
+            ("MC_CLIENT_ID", "id"),
+            ("MC_CLIENT_SECRET", "topsecretvalue"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains(&format!("use the subdomain `{SUB}`")), "{err}");
+    }
+
+    #[test]
+    fn empty_variables_are_reported_as_set_but_empty() {
+        let err = Credentials::from_lookup(lookup(&[
+            ("MC_SUBDOMAIN", ""),
+            ("MC_CLIENT_ID", "  "),
+            ("MC_CLIENT_SECRET", " \t\n"),
+        ]))
+        .unwrap_err();
+        let s = err.to_string();
+        for name in ["MC_SUBDOMAIN", "MC_CLIENT_ID", "MC_CLIENT_SECRET"] {
+            assert!(s.contains(&format!("{name} is set but empty")), "{s}");
+        }
+        assert!(!s.contains("not set"), "{s}");
+    }
+
+    fn with_account(mid: impl Into<AccountIdInput>) -> Credentials {
+        Credentials::builder()
+            .subdomain(SUB)
+            .client_id("id")
+            .client_secret("topsecretvalue")
+            .account_id(mid)
+            .build()
+    }
+
+    #[test]
+    fn account_ids_from_integers_and_text() {
+        // An integer literal still compiles, as every integer type and text does.
+        let literal = Credentials::builder()
+            .subdomain(SUB)
+            .client_id("id")
+            .client_secret("topsecretvalue")
+            .account_id(12345)
+            .build();
+        assert_eq!(literal.account_id, Some(AccountId(12345)));
+        for c in [
+            with_account(12345i32),
+            with_account(12345i64),
+            with_account(12345u32),
+            with_account(12345u64),
+            with_account("12345"),
+            with_account(" 12345 ".to_owned()),
+            with_account(AccountId(12345)),
+        ] {
+            c.validate().unwrap();
+            assert_eq!(c.account_id, Some(AccountId(12345)));
+        }
+        assert_eq!(AccountId::try_from("12345").unwrap(), AccountId(12345));
+        assert_eq!(AccountId::try_from("12345".to_owned()).unwrap(), AccountId(12345));
+        assert_eq!(AccountId::from(12345i64), AccountId(12345));
+    }
+
+    #[test]
+    fn bad_account_ids_are_config_errors_naming_the_value() {
+        for (c, shown) in [
+            (with_account(-5), "`-5`"),
+            (with_account(i64::MIN), "`-9223372036854775808`"),
+            (with_account(0), "`0`"),
+            (with_account(0u64), "`0`"),
+            (with_account("12a"), "`12a`"),
+            (with_account("-7"), "`-7`"),
+            (with_account("+7"), "`+7`"),
+            (with_account(""), "``"),
+            (with_account(AccountId(0)), "`0`"),
+        ] {
+            assert_eq!(c.account_id, None);
+            match c.validate() {
+                Err(Error::Config { setting, reason }) => {
+                    assert_eq!(setting, "account_id");
+                    assert!(reason.contains(shown), "{reason}");
+                }
+                other => panic!("{shown}: {other:?}"),
+            }
+        }
+        // A later good value replaces an earlier bad one.
+        let c = Credentials::builder()
+            .subdomain(SUB)
+            .client_id("id")
+            .client_secret("topsecretvalue")
+            .account_id(-1)
+            .account_id(7)
+            .build();
+        c.validate().unwrap();
+        // The conversions into AccountId itself never panic.
+        assert_eq!(AccountId::from(-5i32), AccountId(0));
+        assert_eq!(AccountId::from(-5i64), AccountId(0));
+        for bad in ["0", "-1", "x", "", "1 2"] {
+            assert!(matches!(AccountId::try_from(bad), Err(Error::Config { .. })), "{bad}");
+        }
     }
 }

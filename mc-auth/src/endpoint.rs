@@ -147,17 +147,41 @@ pub(crate) fn check_path(path: &str) -> Result<()> {
             format!("`{path}` must start with a single `/` (a path under the instance URL, like `/messaging/v1/email/definitions`)"),
         ));
     }
-    let dot_dot = path.contains("..") && path.split(['/', '?']).any(|segment| segment == "..");
-    if dot_dot || path.bytes().any(|b| matches!(b, b'\r' | b'\n' | b' ' | b'#')) {
+    if path.bytes().any(|b| matches!(b, b'\r' | b'\n' | b' ' | b'#' | b'\\')) {
         return Err(Error::config(
             "path",
             format!(
-                "`{}` contains a space, newline, `#` or `..`; percent-encode user values in paths",
+                "`{}` contains a space, newline, `#` or `\\`; percent-encode user values in paths",
+                path.escape_debug()
+            ),
+        ));
+    }
+    if path.split(['/', '?']).any(is_dot_segment) {
+        return Err(Error::config(
+            "path",
+            format!(
+                "`{}` has a `.` or `..` segment (perhaps percent-encoded, like `%2e%2e`), which would leave the intended path; percent-encode user values in paths, and do not use `.` or `..` as one",
                 path.escape_debug()
             ),
         ));
     }
     Ok(())
+}
+
+/// True for a segment that URL parsers treat as `.` or `..`: the dots may be percent-encoded
+/// (`%2e`, `%2E`), in any mix.
+pub(crate) fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        match rest {
+            [b'.', tail @ ..] => rest = tail,
+            [b'%', b'2', b'e' | b'E', tail @ ..] => rest = tail,
+            _ => return false,
+        }
+        dots += 1;
+    }
+    matches!(dots, 1 | 2)
 }
 
 /// The auth base URL, with whether it is loopback.
@@ -228,12 +252,8 @@ mod tests {
     fn joined_urls_keep_the_host_prefix_and_query() {
         let host = "mc563885gzs27c5t9-63k636tzgm.rest.marketingcloudapis.com";
         let a = normalise_instance_url(host, MC).unwrap();
-        for path in [
-            "/\\evil.example.com/x",
-            "/%2F%2Fevil.example.com",
-            "/@evil.example.com",
-            "/a:b@evil.example.com",
-        ] {
+        assert!(a.join("/\\evil.example.com/x").is_err(), "backslashes are refused");
+        for path in ["/%2F%2Fevil.example.com", "/@evil.example.com", "/a:b@evil.example.com"] {
             assert_eq!(a.join(path).unwrap().host_str(), Some(host), "{path}");
         }
         assert_eq!(
@@ -284,8 +304,53 @@ mod tests {
     #[test]
     fn paths_must_stay_under_the_base() {
         assert!(check_path("/a/b?x=1").is_ok());
-        for bad in ["a/b", "//evil.com/x", "/a/../b", "/a b", "/a\nb", "/a#b"] {
+        for bad in [
+            "a/b",
+            "//evil.com/x",
+            "/a/../b",
+            "/a b",
+            "/a\nb",
+            "/a#b",
+            "/a/%2e%2e/b",
+            "/a/.%2E",
+            "/a/%2E.",
+            "/a/%2e",
+            "/a/.",
+            "/a/./b",
+            "/a/..\\b",
+            "/a/.\\b",
+            "/a\\b",
+        ] {
             assert!(check_path(bad).is_err(), "{bad:?} accepted");
+        }
+        for good in [
+            "/a/..b",
+            "/a/.b",
+            "/a/b.",
+            "/a/...",
+            "/a/%2e%2e%2e",
+            "/a/%2ex",
+            "/a/%252e%252e",
+        ] {
+            assert!(check_path(good).is_ok(), "{good:?} refused");
+        }
+    }
+
+    #[test]
+    fn no_accepted_path_leaves_the_base_prefix() {
+        // Whatever check_path accepts, the url crate keeps under the prefix.
+        let base = normalise_instance_url("http://127.0.0.1:9/mc/v1", LOOP).unwrap();
+        let pieces = [".", "..", "%2e", "%2E", "\\", "/", "a", "%2f", "?"];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let path = format!("/{a}{b}/{c}");
+                    if check_path(&path).is_ok() {
+                        let url = base.join_checked(&path);
+                        assert!(url.path().starts_with("/mc/v1/"), "{path:?} became {url}");
+                    }
+                }
+            }
         }
     }
 }

@@ -47,8 +47,11 @@ pub(crate) fn read_capped<'a>(
                 None if joined.is_empty() => single = Some(chunk),
                 earlier => {
                     if let Some(first) = earlier {
-                        let expected = resp.content_length().map_or(0, |len| len as usize);
-                        joined.reserve(expected.max(first.len() + chunk.len()));
+                        // The announced length is only a hint: it may be absurd (2^62 with no
+                        // limit set), so at most 1 MiB is reserved ahead of what has arrived.
+                        const MAX_AHEAD: u64 = 1024 * 1024;
+                        let hint = resp.content_length().unwrap_or(0).min(MAX_AHEAD) as usize;
+                        joined.reserve(hint.max(first.len() + chunk.len()));
                         joined.extend_from_slice(&first);
                     }
                     joined.extend_from_slice(&chunk);

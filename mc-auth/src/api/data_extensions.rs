@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use futures_util::future::Either;
 use futures_util::stream::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -135,7 +136,7 @@ impl<C: ScopedClient> AsyncRowsRequest<C> {
     {
         self.client
             .client()
-            .get(&format!("/data/v1/async/{}/status", encode_segment(&self.request_id)))
+            .get(&format!("/data/v1/async/{}/status", encode_segment(&self.request_id)?))
             .send()
             .await?
             .json()
@@ -149,7 +150,7 @@ impl<C: ScopedClient> AsyncRowsRequest<C> {
         let body: AsyncResultsBody = self
             .client
             .client()
-            .get(&format!("/data/v1/async/{}/results", encode_segment(&self.request_id)))
+            .get(&format!("/data/v1/async/{}/results", encode_segment(&self.request_id)?))
             .send()
             .await?
             .json()?;
@@ -231,11 +232,12 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     where
         Self: Has<op::UpsertRows>,
     {
-        let req = self
-            .client()
-            .post(&format!("/hub/v1/dataevents/key:{}/rowset", encode_segment(de_key)))
-            .json(rows);
-        async move { req.send().await.map(|_| ()) }
+        let req = encode_segment(de_key).map(|key| {
+            self.client()
+                .post(&format!("/hub/v1/dataevents/key:{key}/rowset"))
+                .json(rows)
+        });
+        async move { req?.send().await.map(|_| ()) }
     }
 
     /// Queues an insert of `items` (column → value maps); poll the returned handle.
@@ -267,9 +269,17 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     where
         Self: Has<op::QueryRows>,
     {
-        let path = format!("/data/v1/customobjectdata/key/{}/rowset", encode_segment(de_key));
-        let filter = query.filter.map(|f| ("$filter".to_owned(), f)).into_iter().collect();
-        paged_get::<_, RowsetPage>(self.client().clone(), path, query.page_size.unwrap_or(500), filter)
+        match encode_segment(de_key) {
+            Ok(key) => {
+                let path = format!("/data/v1/customobjectdata/key/{key}/rowset");
+                let filter = query.filter.map(|f| ("$filter".to_owned(), f)).into_iter().collect();
+                let rows =
+                    paged_get::<_, RowsetPage>(self.client().clone(), path, query.page_size.unwrap_or(500), filter);
+                Either::Left(rows)
+            }
+            // The refusal is the stream's only item.
+            Err(e) => Either::Right(futures_util::stream::once(std::future::ready(Err(e)))),
+        }
     }
 }
 
@@ -283,11 +293,15 @@ fn queue_rows<C: ScopedClient + Send + Sync>(
     de_key: &str,
     items: &[Map<String, Value>],
 ) -> impl Future<Output = Result<AsyncRowsRequest<C>>> + Send {
-    let path = format!("/data/v1/async/dataextensions/key:{}/rows", encode_segment(de_key));
-    let req = client.client().request(method, &path).json(&AsyncItems { items });
+    let req = encode_segment(de_key).map(|key| {
+        client
+            .client()
+            .request(method, &format!("/data/v1/async/dataextensions/key:{key}/rows"))
+            .json(&AsyncItems { items })
+    });
     let client = C::clone(client);
     async move {
-        let accepted: AsyncAccepted = req.send().await?.json()?;
+        let accepted: AsyncAccepted = req?.send().await?.json()?;
         Ok(AsyncRowsRequest {
             client,
             request_id: accepted.request_id,

@@ -230,9 +230,12 @@ pub trait TransactionalEmail: ScopedClient {
     where
         Self: Has<op::SendEmail>,
     {
-        let path = format!("/messaging/v1/email/messages/{}", encode_segment(message_key));
-        let req = self.client().post(&path).json(message);
-        async move { req.send().await?.json() }
+        let req = encode_segment(message_key).map(|key| {
+            self.client()
+                .post(&format!("/messaging/v1/email/messages/{key}"))
+                .json(message)
+        });
+        async move { req?.send().await?.json() }
     }
 
     /// Sends one definition to many recipients, each with its own `message_key`.
@@ -261,11 +264,9 @@ pub trait TransactionalEmail: ScopedClient {
     where
         Self: Has<op::GetEmailDefinition>,
     {
-        let req = self.client().get(&format!(
-            "/messaging/v1/email/definitions/{}",
-            encode_segment(definition_key)
-        ));
-        async move { req.send().await?.json() }
+        let req = encode_segment(definition_key)
+            .map(|key| self.client().get(&format!("/messaging/v1/email/definitions/{key}")));
+        async move { req?.send().await?.json() }
     }
 
     /// Every definition, fetched `page_size` at a time as the stream is read.
@@ -291,14 +292,12 @@ pub trait TransactionalEmail: ScopedClient {
     where
         Self: Has<op::UpdateEmailDefinition>,
     {
-        let req = self
-            .client()
-            .patch(&format!(
-                "/messaging/v1/email/definitions/{}",
-                encode_segment(definition_key)
-            ))
-            .json(changes);
-        async move { req.send().await?.json() }
+        let req = encode_segment(definition_key).map(|key| {
+            self.client()
+                .patch(&format!("/messaging/v1/email/definitions/{key}"))
+                .json(changes)
+        });
+        async move { req?.send().await?.json() }
     }
 
     /// Deletes a definition.
@@ -306,11 +305,9 @@ pub trait TransactionalEmail: ScopedClient {
     where
         Self: Has<op::DeleteEmailDefinition>,
     {
-        let req = self.client().delete(&format!(
-            "/messaging/v1/email/definitions/{}",
-            encode_segment(definition_key)
-        ));
-        async move { req.send().await.map(|_| ()) }
+        let req = encode_segment(definition_key)
+            .map(|key| self.client().delete(&format!("/messaging/v1/email/definitions/{key}")));
+        async move { req?.send().await.map(|_| ()) }
     }
 
     /// The status of one sent message.
@@ -318,10 +315,9 @@ pub trait TransactionalEmail: ScopedClient {
     where
         Self: Has<op::GetEmailMessageStatus>,
     {
-        let req = self
-            .client()
-            .get(&format!("/messaging/v1/email/messages/{}", encode_segment(message_key)));
-        async move { req.send().await?.json() }
+        let req =
+            encode_segment(message_key).map(|key| self.client().get(&format!("/messaging/v1/email/messages/{key}")));
+        async move { req?.send().await?.json() }
     }
 }
 

@@ -114,11 +114,9 @@ pub trait Journeys: ScopedClient {
     where
         Self: Has<op::GetJourney>,
     {
-        let req = self.client().get(&format!(
-            "/interaction/v1/interactions/{}",
-            super::encode_segment_keep_colon(id)
-        ));
-        async move { req.send().await?.json() }
+        let req = super::encode_segment_keep_colon(id)
+            .map(|id| self.client().get(&format!("/interaction/v1/interactions/{id}")));
+        async move { req?.send().await?.json() }
     }
 }
 

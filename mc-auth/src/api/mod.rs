@@ -29,6 +29,8 @@ pub mod sms;
 
 pub use paging::MAX_PAGE_SIZE;
 
+use crate::error::{Error, Result};
+
 /// Every API trait, for `use mc_auth::api::prelude::*;`.
 pub mod prelude {
     pub use super::assets::ContentBuilder;
@@ -41,20 +43,32 @@ pub mod prelude {
     pub use crate::soap::ScopedSoap;
 }
 
-/// Percent-encodes a user value for use as one path segment.
-pub(crate) fn encode_segment(value: &str) -> String {
+/// Percent-encodes a user value (a key or id) for use as one path segment.
+///
+/// An empty key, `.` or `..` is refused: URL parsers drop such a segment (or climb one level
+/// with `..`, encoded or not), so the call would address the collection or another resource
+/// instead of the item.
+pub(crate) fn encode_segment(value: &str) -> Result<String> {
     const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')
         .remove(b'_')
         .remove(b'~');
-    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(Error::config(
+            "key",
+            format!(
+                "`{value}` cannot be used as a key or id in a request path (an empty, `.` or `..` path segment would address another resource); pass the item's real key"
+            ),
+        ));
+    }
+    Ok(percent_encoding::utf8_percent_encode(value, SEGMENT).to_string())
 }
 
 /// Like [`encode_segment`], keeping `:` (for `key:{key}` path forms).
-pub(crate) fn encode_segment_keep_colon(value: &str) -> String {
+pub(crate) fn encode_segment_keep_colon(value: &str) -> Result<String> {
     match value.split_once(':') {
-        Some(("key", rest)) => format!("key:{}", encode_segment(rest)),
+        Some(("key", rest)) => Ok(format!("key:{}", encode_segment(rest)?)),
         _ => encode_segment(value),
     }
 }

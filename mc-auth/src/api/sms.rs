@@ -126,11 +126,12 @@ pub trait TransactionalSms: ScopedClient {
     where
         Self: Has<op::SendSms>,
     {
-        let req = self
-            .client()
-            .post(&format!("/messaging/v1/sms/messages/{}", encode_segment(message_key)))
-            .json(message);
-        async move { req.send().await?.json() }
+        let req = encode_segment(message_key).map(|key| {
+            self.client()
+                .post(&format!("/messaging/v1/sms/messages/{key}"))
+                .json(message)
+        });
+        async move { req?.send().await?.json() }
     }
 
     /// Sends one definition to many recipients.

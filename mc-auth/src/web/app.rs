@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use typed_builder::TypedBuilder;
 
-use super::callback::{validate_tssd, Callback};
+use super::callback::{parse_checked, validate_tssd};
 use super::pkce::PkceVerifier;
 use super::state::CsrfState;
 use super::store::{MemoryTokenStore, StoreKey, StoredAccess, StoredTokens, TokenStore};
@@ -460,12 +460,8 @@ impl<C: FromClient> App<C> {
     /// the PKCE verifier), checks the granted scopes, saves the refresh token, and returns a
     /// client acting for the user.
     pub async fn complete(&self, pending: PendingAuthorization, redirect: &str) -> Result<C> {
-        let callback = Callback::parse(redirect)?;
-        if !pending.state.matches(&callback.state) {
-            return Err(Error::Callback {
-                problem: "its `state` does not match the one sent (a forged or stale redirect)".into(),
-            });
-        }
+        // The state is checked before anything else in the redirect is believed.
+        let callback = parse_checked(redirect, &pending.state)?;
         let app = &self.inner;
         let tenant = match &callback.tssd {
             Some(t) => {

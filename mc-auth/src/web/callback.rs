@@ -4,6 +4,7 @@ use std::fmt;
 
 use url::Url;
 
+use super::state::CsrfState;
 use crate::error::{Error, Result};
 use crate::secret::AuthorizationCode;
 
@@ -34,9 +35,11 @@ impl Callback {
     /// Parses a full redirect URL (`https://app.example.com/callback?code=...`) or just its
     /// query string (with or without the leading `?`).
     ///
-    /// An error redirect (`error=access_denied&error_description=...`) becomes
-    /// [`Error::AuthorizationDenied`]; a missing or repeated parameter or an invalid `tssd`
-    /// becomes [`Error::Callback`].
+    /// This does not check `state` (the app types do, before believing anything in the
+    /// redirect). An error redirect (`error=access_denied&error_description=...`) becomes
+    /// [`Error::AuthorizationDenied`], its texts cut to a bounded length and stripped of
+    /// control characters; a missing or repeated parameter or an invalid `tssd` becomes
+    /// [`Error::Callback`].
     ///
     /// ```
     /// let cb = mc_auth::web::Callback::parse("https://127.0.0.1/cb?code=abc&state=xyz&tssd=mc1234").unwrap();
@@ -44,6 +47,62 @@ impl Callback {
     /// assert_eq!(cb.tssd.as_deref(), Some("mc1234"));
     /// ```
     pub fn parse(input: &str) -> Result<Callback> {
+        Params::parse(input)?.into_callback()
+    }
+}
+
+/// Parses a redirect and checks its `state` against the one sent, before anything else in it
+/// is believed: a redirect with a missing or different `state` is an [`Error::Callback`] (a
+/// forged or stale redirect), whatever else it says, and an `error=` in it is not repeated.
+/// Only a redirect carrying the pending state can become [`Error::AuthorizationDenied`] or a
+/// [`Callback`]. The comparison is constant-time ([`CsrfState::matches`]).
+pub(crate) fn parse_checked(input: &str, expected: &CsrfState) -> Result<Callback> {
+    let params = Params::parse(input)?;
+    let what = if params.error.is_some() {
+        "an error redirect"
+    } else {
+        "the redirect"
+    };
+    match &params.state {
+        None => Err(problem(format!(
+            "{what} has no `state` parameter, so it cannot be tied to the authorization started here (a forged or stale redirect; anything else it says was ignored)"
+        ))),
+        Some(state) if !expected.matches(state) => Err(problem(format!(
+            "the `state` of {what} does not match the one sent (a forged or stale redirect; anything else it says was ignored)"
+        ))),
+        Some(_) => params.into_callback(),
+    }
+}
+
+/// True when the redirect's query string (`a=b&...`, not a whole URL) carries exactly one `state`, equal (constant time) to
+/// `expected`. Nothing else in the query is looked at.
+#[cfg(feature = "loopback")]
+pub(crate) fn state_matches(query: &str, expected: &CsrfState) -> bool {
+    let mut states = url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .filter(|(key, _)| key == "state")
+        .map(|(_, value)| value);
+    match (states.next(), states.next()) {
+        (Some(state), None) => expected.matches(&state),
+        _ => false,
+    }
+}
+
+/// Longest `error` value kept from an error redirect, in characters.
+const MAX_ERROR: usize = 64;
+/// Longest `error_description` kept from an error redirect, in characters.
+const MAX_DESCRIPTION: usize = 300;
+
+/// The redirect's parameters, not yet believed.
+struct Params {
+    code: Option<String>,
+    state: Option<String>,
+    tssd: Option<String>,
+    error: Option<String>,
+    description: Option<String>,
+}
+
+impl Params {
+    fn parse(input: &str) -> Result<Params> {
         let input = input.trim();
         let query = if input.contains("://") {
             let url = Url::parse(input).map_err(|e| problem(format!("the redirect URL could not be parsed ({e})")))?;
@@ -51,18 +110,20 @@ impl Callback {
         } else {
             input.trim_start_matches('?').to_owned()
         };
-        let mut code = None;
-        let mut state = None;
-        let mut tssd = None;
-        let mut error = None;
-        let mut description = None;
+        let mut p = Params {
+            code: None,
+            state: None,
+            tssd: None,
+            error: None,
+            description: None,
+        };
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let slot = match &*key {
-                "code" => &mut code,
-                "state" => &mut state,
-                "tssd" => &mut tssd,
-                "error" => &mut error,
-                "error_description" => &mut description,
+                "code" => &mut p.code,
+                "state" => &mut p.state,
+                "tssd" => &mut p.tssd,
+                "error" => &mut p.error,
+                "error_description" => &mut p.description,
                 _ => continue,
             };
             if slot.is_some() {
@@ -70,22 +131,43 @@ impl Callback {
             }
             *slot = Some(value.into_owned());
         }
-        if let Some(error) = error {
-            return Err(Error::AuthorizationDenied { error, description });
+        Ok(p)
+    }
+
+    fn into_callback(self) -> Result<Callback> {
+        if let Some(error) = self.error {
+            return Err(Error::AuthorizationDenied {
+                error: clean(&error, MAX_ERROR),
+                description: self.description.map(|d| clean(&d, MAX_DESCRIPTION)),
+            });
         }
-        let code = code
+        let code = self
+            .code
             .filter(|c| !c.is_empty())
             .ok_or_else(|| problem("it has no `code` parameter".into()))?;
-        let state = state.ok_or_else(|| problem("it has no `state` parameter".into()))?;
-        if let Some(t) = &tssd {
+        let state = self
+            .state
+            .ok_or_else(|| problem("it has no `state` parameter".into()))?;
+        if let Some(t) = &self.tssd {
             validate_tssd(t)?;
         }
         Ok(Callback {
             code: AuthorizationCode::new(code),
             state,
-            tssd,
+            tssd: self.tssd,
         })
     }
+}
+
+/// Text from the redirect made safe to show: control characters dropped, at most `max`
+/// characters kept (an ellipsis marks a cut).
+fn clean(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().filter(|c| !c.is_control()).take(max + 1).collect();
+    if out.chars().count() > max {
+        out = out.chars().take(max).collect();
+        out.push('…');
+    }
+    out
 }
 
 /// Checks a `tssd` value: 1 to 63 characters from `[a-zA-Z0-9-]`.
@@ -149,6 +231,57 @@ mod tests {
                 "{bad} accepted"
             );
         }
+    }
+
+    #[test]
+    fn the_state_is_checked_before_an_error_is_believed() {
+        let sent = CsrfState::new("s1").unwrap();
+        for forged in [
+            "?error=access_denied&error_description=Call%20us&state=s2",
+            "?error=access_denied&error_description=Call%20us",
+            "?error=access_denied&state=s1x",
+        ] {
+            match parse_checked(forged, &sent) {
+                Err(Error::Callback { problem }) => {
+                    assert!(problem.contains("forged or stale"), "{problem}");
+                    assert!(
+                        !problem.contains("Call us") && !problem.contains("access_denied"),
+                        "{problem}"
+                    );
+                }
+                other => panic!("{forged}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            parse_checked("?error=access_denied&state=s1", &sent),
+            Err(Error::AuthorizationDenied { .. })
+        ));
+        assert!(matches!(
+            parse_checked("?code=c&state=s2", &sent),
+            Err(Error::Callback { .. })
+        ));
+        assert_eq!(
+            parse_checked("?code=c&state=s1", &sent).unwrap().code.expose_secret(),
+            "c"
+        );
+    }
+
+    #[test]
+    fn error_texts_are_bounded_and_without_control_characters() {
+        let long = "d".repeat(10_000);
+        let input = format!("?error=bad%0A%1B{long}&error_description=a%0D%0Ab%00{long}&state=s");
+        match Callback::parse(&input) {
+            Err(Error::AuthorizationDenied { error, description }) => {
+                let description = description.unwrap();
+                assert!(error.starts_with("badddd") && error.ends_with('…'), "{error}");
+                assert_eq!(error.chars().count(), MAX_ERROR + 1);
+                assert!(description.starts_with("abddd"), "{description}");
+                assert_eq!(description.chars().count(), MAX_DESCRIPTION + 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(clean("short", 10), "short");
+        assert_eq!(clean("exactly10!", 10), "exactly10!");
     }
 
     #[test]

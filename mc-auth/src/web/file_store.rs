@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -230,15 +230,31 @@ impl Inner {
         }
     }
 
+    /// The error for a path that is a symbolic link.
+    fn symlink_refused(&self, path: &Path) -> Error {
+        self.err(format!(
+            "{} is a symbolic link; refusing to follow it (it could make the store read or create another file). Remove the link, or point the store at the real file",
+            path.display()
+        ))
+    }
+
     fn lock_file(&self, exclusive: bool) -> Result<File> {
         let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         name.push(".lock");
         let lock_path = self.path.with_file_name(name);
+        if is_symlink(&lock_path) {
+            return Err(self.symlink_refused(&lock_path));
+        }
         let mut opts = OpenOptions::new();
         opts.read(true).write(true).create(true).truncate(false);
+        no_follow(&mut opts);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let file = opts.open(&lock_path).map_err(|e| {
+            // O_NOFOLLOW: a link planted between the check above and the open lands here.
+            if is_symlink(&lock_path) {
+                return self.symlink_refused(&lock_path);
+            }
             self.err(format!(
                 "cannot open the lock file {} ({e}); check the directory exists and is writable",
                 lock_path.display()
@@ -251,12 +267,22 @@ impl Inner {
 
     /// Reads and decrypts the file; a missing file is empty.
     fn read(&self) -> Result<Contents> {
-        let bytes = match fs::read(&self.path) {
-            Ok(b) => Zeroizing::new(b),
+        if is_symlink(&self.path) {
+            return Err(self.symlink_refused(&self.path));
+        }
+        let mut opts = OpenOptions::new();
+        opts.read(true);
+        no_follow(&mut opts);
+        let mut file = match opts.open(&self.path) {
+            Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Contents::default()),
+            Err(_) if is_symlink(&self.path) => return Err(self.symlink_refused(&self.path)),
             Err(e) => return Err(self.err(format!("cannot be read ({e})"))),
         };
-        self.check_permissions()?;
+        let mut bytes = Zeroizing::new(Vec::new());
+        file.read_to_end(&mut bytes)
+            .map_err(|e| self.err(format!("cannot be read ({e})")))?;
+        self.check_permissions(&file)?;
         if bytes.len() < MAGIC.len() + NONCE_LEN || !bytes.starts_with(MAGIC) {
             return Err(self.err("is not an mc-auth token store (bad header); it was left untouched. Point the store at another path or delete this file"));
         }
@@ -273,9 +299,10 @@ impl Inner {
     }
 
     #[cfg(unix)]
-    fn check_permissions(&self) -> Result<()> {
+    fn check_permissions(&self, file: &File) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(&self.path)
+        let mode = file
+            .metadata()
             .map_err(|e| self.err(format!("cannot be inspected ({e})")))?
             .permissions()
             .mode();
@@ -290,7 +317,7 @@ impl Inner {
     }
 
     #[cfg(not(unix))]
-    fn check_permissions(&self) -> Result<()> {
+    fn check_permissions(&self, _file: &File) -> Result<()> {
         Ok(())
     }
 
@@ -362,6 +389,21 @@ impl Inner {
         f(&mut contents);
         self.write(&contents)
     }
+}
+
+/// True when `path` itself (not what it points to) is a symbolic link.
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Makes `opts` refuse to open a symbolic link in the last path component (Unix: `O_NOFOLLOW`,
+/// which closes the gap between an [`is_symlink`] check and the open; elsewhere that check
+/// is all there is). The temporary file needs nothing: `create_new` (`O_EXCL`) never follows.
+fn no_follow(opts: &mut OpenOptions) {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(opts, libc::O_NOFOLLOW);
+    #[cfg(not(unix))]
+    let _ = opts;
 }
 
 impl TokenStore for FileTokenStore {
