@@ -66,7 +66,7 @@ impl fmt::Debug for CacheKey {
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
 
 #[derive(Default)]
-pub(crate) struct Flight {
+struct Flight {
     pending: Option<SharedFetch>,
     generation: u64,
     background_retry_after: Option<Instant>,
@@ -249,7 +249,7 @@ impl Partition {
         hit
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Flight> {
+    fn lock(&self) -> MutexGuard<'_, Flight> {
         // A panic while holding this lock cannot leave `Flight` inconsistent (plain field
         // writes), so a poisoned lock is still usable.
         self.flight.lock().unwrap_or_else(|p| p.into_inner())
@@ -280,5 +280,94 @@ impl fmt::Debug for Partition {
             .field("key", &self.key)
             .field("token", &self.current.load())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The flight's own invariants, which no server can provoke: a token source that panics or
+    //! never finishes. (Everything a server can do is tested against the fake in `tests/`.)
+
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::endpoint::HostPolicy;
+    use crate::secret::AccessToken;
+    use crate::token::{RefreshPolicy, TokenResponse};
+
+    /// Panics on its first fetch, hangs on its second, then succeeds.
+    struct Unruly {
+        calls: AtomicUsize,
+        deadline: Duration,
+    }
+
+    impl TokenSource for Unruly {
+        fn fetch(self: Arc<Self>, _account: Option<AccountId>) -> BoxFuture<'static, Result<Token>> {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                match call {
+                    0 => panic!("a bug in a token source"),
+                    1 => std::future::pending().await,
+                    _ => {
+                        let response = TokenResponse::stored(
+                            AccessToken::new("token-value"),
+                            Duration::from_secs(1080),
+                            ScopeSet::parse("email_read"),
+                            "http://127.0.0.1:9".into(),
+                            "http://127.0.0.1:9".into(),
+                        );
+                        let clock = Clock::System;
+                        Token::from_response(
+                            response,
+                            None,
+                            clock.receipt(),
+                            HostPolicy { loopback: true },
+                            &RefreshPolicy::default(),
+                        )
+                    }
+                }
+            }
+            .boxed()
+        }
+
+        fn flight_deadline(&self) -> Duration {
+            self.deadline
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_or_hung_source_never_wedges_the_partition() {
+        let source = Arc::new(Unruly {
+            calls: AtomicUsize::new(0),
+            deadline: Duration::from_millis(100),
+        });
+        let partition = Arc::new(Partition::new(CacheKey {
+            tenant: "t".into(),
+            client_id: "c".into(),
+            account: None,
+            scopes: None,
+        }));
+        let clock = Clock::System;
+        let err = partition.get(&source, &clock).await.unwrap_err();
+        assert!(matches!(err, Error::Internal { .. }), "{err:?}");
+        assert!(
+            !err.to_string().contains("a bug in"),
+            "the panic's text is not quoted: {err}"
+        );
+        assert!(partition.lock().pending.is_none(), "the panicked flight was cleared");
+        let err = partition.get(&source, &clock).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Transport {
+                    kind: TransportKind::Timeout,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(partition.lock().pending.is_none(), "the abandoned flight was cleared");
+        partition.get(&source, &clock).await.unwrap();
+        assert_eq!(source.calls.load(Ordering::SeqCst), 3);
     }
 }

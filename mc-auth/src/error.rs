@@ -28,8 +28,8 @@ pub enum Error {
         description: Option<String>,
         /// The OAuth `error_uri`, if any.
         uri: Option<String>,
-        /// The business unit the token was requested for, if one was.
-        account: Option<crate::credentials::AccountId>,
+        /// The MID of the business unit the token was requested for, if one was.
+        account: Option<u64>,
     },
     /// A REST or SOAP API call failed with an MC error response.
     Api {
@@ -125,7 +125,7 @@ pub enum Error {
         /// MC's `OverallStatus`.
         overall_status: String,
         /// Every object's result, the successful ones included.
-        results: Vec<crate::soap::ObjectResult>,
+        results: Vec<crate::soap::object::ObjectResult>,
     },
     /// The access could not go on because the signed-in user must authorize the app again.
     ReauthorizationRequired {
@@ -288,7 +288,7 @@ impl Error {
     }
 }
 
-fn oauth_hint(error: &str, account: Option<crate::credentials::AccountId>) -> String {
+fn oauth_hint(error: &str, account: Option<u64>) -> String {
     if let (Some(mid), "unauthorized_client" | "invalid_client" | "invalid_request" | "access_denied") =
         (account, error)
     {

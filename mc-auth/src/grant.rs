@@ -298,7 +298,7 @@ fn interpret(
             error: e.error,
             description: e.error_description,
             uri: e.error_uri,
-            account,
+            account: account.map(|a| a.0),
         }),
         // A 2xx body may hold tokens: never quoted.
         _ if (200..300).contains(&status) => Err(Error::UnexpectedResponse {

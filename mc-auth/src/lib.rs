@@ -95,7 +95,6 @@ mod userinfo;
 pub mod web;
 
 pub mod scope;
-mod scoped;
 
 /// Declares a Marketing Cloud client type and the scopes it needs; see [`scope`].
 ///
@@ -109,7 +108,7 @@ mod scoped;
 /// `for_account` (another business unit, own token), `client` (the runtime [`Client`]),
 /// `rest::<S>()`, `Clone`, a `Debug` without secrets, and [`scope::ScopedClient`].
 pub use mc_auth_derive::mc_client;
-pub use scoped::Rest;
+pub use scope::Rest;
 
 /// Items for the code that `#[mc_client]` generates. Not public API: no stability promise.
 #[doc(hidden)]

@@ -107,8 +107,9 @@
 //! impl<C: ScopedClient> Journeys for C {}
 //! ```
 
-use crate::scoped::Rest;
+mod rest;
 use crate::Client;
+pub use rest::Rest;
 
 mod generated;
 

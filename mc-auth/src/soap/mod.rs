@@ -25,7 +25,7 @@
 //! ```
 
 mod envelope;
-mod object;
+pub(crate) mod object;
 mod response;
 pub(crate) mod xml;
 
@@ -35,8 +35,7 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use reqwest::Method;
 
-pub use object::{Field, FieldValue, SoapObject};
-pub use response::ObjectResult;
+pub use object::{Field, FieldValue, ObjectResult, SoapObject};
 
 use envelope::{envelope, Action};
 pub(crate) use envelope::{PARTNER_NS, SOAP_ENV_NS};

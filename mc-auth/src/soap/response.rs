@@ -1,43 +1,11 @@
 //! Reading SOAP responses: faults, Retrieve results, per-object results.
 
-use super::object::SoapObject;
+use super::object::{ObjectResult, SoapObject};
 use super::xml::{parse, Element};
 use crate::error::{Error, Result};
 use crate::http::excerpt;
 use crate::request::Verdict;
 use crate::secret::Redactor;
-
-/// The result for one object of a Create, Update, Delete or Perform request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ObjectResult {
-    /// Position of the object in the request (`OrdinalID`), when given.
-    pub ordinal: Option<u32>,
-    /// `OK` or `Error` (MC's `StatusCode`).
-    pub status_code: String,
-    /// MC's `StatusMessage`.
-    pub status_message: Option<String>,
-    /// MC's numeric `ErrorCode`, on failure.
-    pub error_code: Option<i64>,
-    /// `NewID` (Create).
-    pub new_id: Option<String>,
-    /// The object as MC returned it, if it did.
-    pub object: Option<SoapObject>,
-}
-
-impl ObjectResult {
-    /// This result with its server-written text passed through `redactor`.
-    pub(crate) fn redact(mut self, redactor: &crate::secret::Redactor) -> Self {
-        self.status_code = redactor.text(&self.status_code);
-        self.status_message = self.status_message.map(|m| redactor.text(&m));
-        self
-    }
-
-    /// True when `StatusCode` is `OK`.
-    pub fn is_ok(&self) -> bool {
-        self.status_code.eq_ignore_ascii_case("OK")
-    }
-}
 
 /// A successful SOAP reply.
 pub(crate) enum Reply {

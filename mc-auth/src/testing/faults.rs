@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::json;
@@ -58,6 +58,43 @@ enum Action {
     },
     Unauthorized,
     SoapFault(String),
+    Echo {
+        status: u16,
+        format: EchoFormat,
+        split: bool,
+    },
+    Mangle(Mangle),
+}
+
+/// How an echo fault writes the request back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EchoFormat {
+    Json,
+    Html,
+    SoapFault,
+}
+
+/// How a mangling fault spoils the normal answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mangle {
+    /// Cut off the last bytes of the body.
+    Truncate,
+    /// Add bytes after the body.
+    TrailingGarbage,
+}
+
+impl Mangle {
+    /// `body`, spoiled.
+    pub(crate) fn apply(self, body: &[u8]) -> Bytes {
+        match self {
+            Mangle::Truncate => Bytes::copy_from_slice(&body[..body.len().saturating_sub(12)]),
+            Mangle::TrailingGarbage => {
+                let mut v = body.to_vec();
+                v.extend_from_slice(b"}\n<garbage/>");
+                Bytes::from(v)
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +185,57 @@ impl Fault {
         Fault::new(Action::SoapFault(faultstring.into()))
     }
 
+    /// Answer with `status` and an MC-shaped JSON error whose `message` quotes the request's
+    /// headers and body, and whose `echo` object copies them: what a misbehaving proxy or
+    /// server does, and what mc-auth must never pass on (the `Authorization` header carries
+    /// the access token).
+    pub fn echo_json(status: u16) -> Self {
+        Fault::new(Action::Echo {
+            status,
+            format: EchoFormat::Json,
+            split: false,
+        })
+    }
+
+    /// Answer with `status` and an HTML error page that quotes the request's headers and body.
+    pub fn echo_html(status: u16) -> Self {
+        Fault::new(Action::Echo {
+            status,
+            format: EchoFormat::Html,
+            split: false,
+        })
+    }
+
+    /// Answer with an HTTP 500 SOAP fault whose `faultcode`, `faultstring` and `detail` quote
+    /// the request's headers and body (a SOAP envelope carries the token in `fueloauth`).
+    pub fn echo_soap_fault() -> Self {
+        Fault::new(Action::Echo {
+            status: 500,
+            format: EchoFormat::SoapFault,
+            split: false,
+        })
+    }
+
+    /// For an echo fault: splits every quoted value with CR/LF every few characters, so a
+    /// secret is never in one piece in the body.
+    pub fn split_by_crlf(mut self) -> Self {
+        if let Action::Echo { split, .. } = &mut self.action {
+            *split = true;
+        }
+        self
+    }
+
+    /// Answers normally but cuts off the end of the body: a token response still holds its
+    /// new access and refresh tokens, but does not parse.
+    pub fn truncated() -> Self {
+        Fault::new(Action::Mangle(Mangle::Truncate))
+    }
+
+    /// Answers normally with garbage after the body.
+    pub fn trailing_garbage() -> Self {
+        Fault::new(Action::Mangle(Mangle::TrailingGarbage))
+    }
+
     /// Wait this long (a real `tokio` sleep) before answering with the fault: a slow failure,
     /// to keep a request in flight while other callers join it.
     pub fn after(mut self, wait: Duration) -> Self {
@@ -212,9 +300,11 @@ impl Fault {
     }
 
     /// What to do with the request (of this kind, to this path) this fault was taken for.
-    pub(crate) fn apply(&self, kind: RequestKind, path: &str) -> Applied {
+    pub(crate) fn apply(&self, kind: RequestKind, path: &str, headers: &HeaderMap, body: &[u8]) -> Applied {
         let response = match &self.action {
             Action::Delay(d) => return Applied::Delay(*d),
+            Action::Mangle(m) => return Applied::Mangle(*m),
+            Action::Echo { status, format, split } => echo(*status, *format, *split, headers, body),
             Action::Status(code) => {
                 let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 if status == StatusCode::TOO_MANY_REQUESTS {
@@ -293,8 +383,79 @@ impl Fault {
     }
 }
 
+/// The request's headers and body as text, split by CR/LF every 7 characters when `split`.
+fn quote_request(headers: &HeaderMap, body: &[u8], split: bool) -> (Vec<(String, String)>, String) {
+    let cut = |s: &str| -> String {
+        if !split {
+            return s.to_owned();
+        }
+        let chars: Vec<char> = s.chars().collect();
+        chars
+            .chunks(7)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\r\n")
+    };
+    let mut headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), cut(&String::from_utf8_lossy(v.as_bytes()))))
+        .collect();
+    // The credentials first, where any excerpt of the echo would show them.
+    headers.sort_by_key(|(k, _)| k != "authorization");
+    (headers, cut(&String::from_utf8_lossy(body)))
+}
+
+fn echo(status: u16, format: EchoFormat, split: bool, headers: &HeaderMap, body: &[u8]) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (headers, body) = quote_request(headers, body, split);
+    let as_text: String = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect::<String>() + &body;
+    match format {
+        EchoFormat::Json => {
+            let echoed: serde_json::Map<String, serde_json::Value> = headers
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            super::util::json_response(
+                status,
+                &json!({
+                    "message": format!("Bad request: {as_text}"),
+                    "errorcode": 10000,
+                    "documentation": DOCUMENTATION,
+                    "echo": { "headers": echoed, "body": body },
+                }),
+            )
+        }
+        EchoFormat::Html => {
+            let page = format!(
+                "<html><head><title>{status}</title></head><body><h1>Forbidden</h1><pre>{as_text}</pre></body></html>"
+            );
+            let mut r = (status, page).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r
+        }
+        EchoFormat::SoapFault => {
+            let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            let envelope = format!(
+                r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client {}</faultcode><faultstring>Could not process: {}</faultstring><detail><request>{}</request></detail></soap:Fault></soap:Body></soap:Envelope>"#,
+                escape(&body),
+                escape(&as_text),
+                escape(&body)
+            );
+            let mut r = (status, envelope).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/xml; charset=utf-8"),
+            );
+            r
+        }
+    }
+}
+
 /// The effect of a fault on one request.
 pub(crate) enum Applied {
+    /// Answer normally, then spoil the body.
+    Mangle(Mangle),
     /// Sleep, then answer normally.
     Delay(Duration),
     /// Answer with this instead.

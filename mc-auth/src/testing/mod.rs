@@ -756,6 +756,12 @@ impl FakeMarketingCloud {
             .collect()
     }
 
+    /// The values of the refresh tokens issued so far, in issue order (to check that none of
+    /// them shows up in errors or logs).
+    pub fn issued_refresh_tokens(&self) -> Vec<String> {
+        self.state().oauth.refresh_order.to_vec()
+    }
+
     /// Revokes every refresh token (the user signed out without the `offline` scope): the
     /// next refresh gets `invalid_grant`.
     pub fn revoke_refresh_tokens(&self) {

@@ -53,20 +53,28 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
 
     let fault = lock(&shared.faults).take(kind, path);
     let faulted = fault.is_some();
+    let mut mangle = None;
     if let Some(fault) = fault {
         if let Some(wait) = fault.answer_after() {
             tokio::time::sleep(wait).await;
         }
-        match fault.apply(kind, path) {
+        match fault.apply(kind, path, &parts.headers, &body) {
             Applied::Respond(response) => {
                 shared.recorder.complete(seq, response.status().as_u16(), None, true);
                 return response;
             }
             Applied::Delay(by) => tokio::time::sleep(by).await,
+            Applied::Mangle(m) => mangle = Some(m),
         }
     }
 
-    let (response, token_serial) = answer(&shared, kind, method, path, query, &parts.headers, &body);
+    let (mut response, token_serial) = answer(&shared, kind, method, path, query, &parts.headers, &body);
+    if let Some(m) = mangle {
+        let (mut head, body) = response.into_parts();
+        let bytes = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+        head.headers.remove(axum::http::header::CONTENT_LENGTH);
+        response = Response::from_parts(head, Body::from(m.apply(&bytes)));
+    }
     shared
         .recorder
         .complete(seq, response.status().as_u16(), token_serial, faulted);

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use reqwest::Method;
 
-use crate::scope::Scopes;
+use super::Scopes;
 use crate::{Client, RequestBuilder};
 
 /// A REST handle for scope(s) `S`, obtained only through a compile-time scope check.
