@@ -4,8 +4,10 @@
 //! cargo bench -p mc-auth --features testing --bench token_cache
 //! ```
 //!
-//! - `fast_path/arc_clone` vs `fast_path/token`: reading a fresh token from the cache next to
-//!   the `Arc::clone` it is built on (target: at most 2x).
+//! - `fast_path/arc_clone` vs `fast_path/token`: reading a fresh token from the cache (one
+//!   `ArcSwap` load and a coarse clock read) next to the `Arc::clone` it is built on, and next
+//!   to `fast_path/authenticated_get`, one authenticated GET against the fake on loopback, in
+//!   the same run (targets: at most 100 ns, and under 0.5% of the GET).
 //!
 //! Authenticated GETs at concurrency 64 are measured by the `get_ab` bench instead, which
 //! interleaves its variants to cancel this VM's drift.
@@ -53,6 +55,10 @@ fn fast_path(c: &mut Criterion) {
     group.bench_function("token", |b| {
         b.to_async(&rt)
             .iter(|| async { black_box(client.token().await.unwrap()) });
+    });
+    group.bench_function("authenticated_get", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(client.get("/messaging/v1/email/definitions").send().await.unwrap()) });
     });
     group.finish();
 }

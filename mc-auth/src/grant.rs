@@ -129,6 +129,12 @@ impl GrantRequest {
         account: Option<AccountId>,
         redactor: Redactor,
     ) -> Result<Self> {
+        if account.is_some_and(|a| a.0 == 0) {
+            return Err(Error::config(
+                "account_id",
+                "0 (or a negative number) is not a business unit MID; pass the MID shown in Setup > Business Units, or no account to use the package's own business unit",
+            ));
+        }
         let json = Zeroizing::new(serde_json::to_vec(body).map_err(|e| Error::Internal {
             what: format!("could not encode the token request ({e})"),
         })?);

@@ -192,7 +192,6 @@ impl RequestBuilder {
             let redactor = client.core().redactor().with(token.access_token.expose_secret());
             return Err(api_error(status, &headers, &body, request, &redactor));
         }
-        tracing::debug!(request = %request, status, "Marketing Cloud API call succeeded");
         Ok(Response {
             status,
             headers,
@@ -212,6 +211,7 @@ impl RequestBuilder {
         let span = tracing::debug_span!("mc_auth.api_call", request = %self.describe());
         let core = self.client.core();
         let mut attempts = Attempts::new(core.retry(), self.is_idempotent(), &core.counters().api_retries);
+        let started = std::time::Instant::now();
         loop {
             let attempt = attempts.next();
             let token = self.client.token().await?;
@@ -237,7 +237,8 @@ impl RequestBuilder {
                         }
                         _ => {}
                     }
-                    tracing::debug!(parent: &span, attempt, status, "answered");
+                    let duration_ms = started.elapsed().as_millis() as u64;
+                    tracing::debug!(parent: &span, attempt, status, duration_ms, "Marketing Cloud answered");
                     return Ok(Answer {
                         status,
                         headers,

@@ -663,3 +663,16 @@ async fn hints_point_the_right_way() {
         .unwrap_err();
     assert!(err.to_string().contains("scope"), "{err}");
 }
+
+/// A negative or zero business unit is a clear error before any request, never a panic.
+#[tokio::test]
+async fn a_negative_business_unit_is_a_clear_error() {
+    let (fake, client) = fake_and_client().await;
+    let err = client.for_account(-5).token().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { setting, .. } if setting == "account_id"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("MID"), "{err}");
+    assert_eq!(fake.token_request_count(), 0);
+}

@@ -384,7 +384,7 @@ impl FakeMarketingCloud {
         &self.shared().config.clock
     }
 
-    // ---- packages ----
+    // packages.
 
     /// Registers (or replaces, by client id) an installed package and returns credentials for
     /// it, pointing at the fake.
@@ -429,7 +429,7 @@ impl FakeMarketingCloud {
             .build()
     }
 
-    // ---- tokens ----
+    // tokens.
 
     /// Makes every token issued so far expired: API calls with them get 401.
     pub fn expire_tokens(&self) {
@@ -487,7 +487,7 @@ impl FakeMarketingCloud {
         self.state().instance_urls = None;
     }
 
-    // ---- recorded requests ----
+    // recorded requests.
 
     /// Every request received since the start (or the last
     /// [`clear_requests`](Self::clear_requests)), in arrival order.
@@ -535,7 +535,7 @@ impl FakeMarketingCloud {
         self.shared().recorder.wait_until(|c| c.api >= n).await;
     }
 
-    // ---- faults ----
+    // faults.
 
     /// Queues a fault for the next matching requests.
     pub fn inject(&self, fault: Fault) {
@@ -552,7 +552,7 @@ impl FakeMarketingCloud {
         lock(&self.shared().faults).pending()
     }
 
-    // ---- API state ----
+    // API state.
 
     /// Stores a transactional email definition as `POST /messaging/v1/email/definitions` would.
     ///

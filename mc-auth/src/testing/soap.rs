@@ -93,7 +93,7 @@ pub(crate) fn is_soap_path(path: &str) -> bool {
     path.trim_end_matches('/').eq_ignore_ascii_case("/Service.asmx")
 }
 
-// ---- writing ----
+// writing.
 
 /// A SOAP envelope around what `body` writes.
 pub(crate) fn envelope(body: impl FnOnce(&mut XmlWriter)) -> Vec<u8> {
@@ -201,7 +201,7 @@ fn overall(outcomes: &[Outcome]) -> &'static str {
     }
 }
 
-// ---- reading ----
+// reading.
 
 /// The action a body element asks for.
 fn action_of(element: &str) -> Option<&'static str> {

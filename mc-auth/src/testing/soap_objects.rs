@@ -499,7 +499,7 @@ fn parse_filter(el: &Element) -> Result<Filter, String> {
     Ok(Filter::compare(property, op, values))
 }
 
-// ---- Retrieve ----
+// Retrieve.
 
 /// One page of a Retrieve.
 pub(crate) struct RetrievePage {
@@ -681,7 +681,7 @@ fn rows(state: &State, req: &RetrieveRequest, filter: Option<&Filter>) -> Result
         .collect())
 }
 
-// ---- Create, Update, Delete ----
+// Create, Update, Delete.
 
 /// Applies a Create, Update or Delete to each object, in order.
 pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects: &[InObject]) -> Vec<Outcome> {
@@ -982,7 +982,7 @@ fn delete_rows(state: &mut State, o: &InObject) -> Outcome {
     }
 }
 
-// ---- Perform ----
+// Perform.
 
 /// Applies a Perform to each definition.
 pub(crate) fn perform(state: &mut State, ctx: &Context<'_>, action: &str, definitions: &[InObject]) -> Vec<Outcome> {
