@@ -15,10 +15,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// `Error` is `Clone` so that one failed token request can be handed to every task that
 /// waited for it. New variants may be added in minor releases.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The token endpoint answered with an OAuth error (`invalid_client`, `invalid_grant`, ...).
+    #[error("the Marketing Cloud token endpoint refused the request (HTTP {status}): {error}{}; {}{}", paren(description), oauth_hint(error, *account), uri.as_deref().map(|u| format!(" [{u}]")).unwrap_or_default())]
     OAuth {
         /// HTTP status of the response.
         status: u16,
@@ -32,6 +33,7 @@ pub enum Error {
         account: Option<u64>,
     },
     /// A REST or SOAP API call failed with an MC error response.
+    #[error("Marketing Cloud API call {request} failed with HTTP {status}{}: {message}; {}{}", errorcode.map(|c| format!(", errorcode {c}")).unwrap_or_default(), api_hint(*status), retry_after.map(|d| format!(" (Retry-After: {} s)", d.as_secs())).unwrap_or_default())]
     Api {
         /// HTTP status of the response.
         status: u16,
@@ -45,6 +47,7 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
     /// The request did not get an HTTP response (connection refused or reset, DNS, TLS, timeout).
+    #[error("{} {endpoint}: {}; check the network, proxy settings and the tenant subdomain, then retry", transport_what(*kind), with_causes(source.as_ref()))]
     Transport {
         /// What kind of failure it was.
         kind: TransportKind,
@@ -54,6 +57,7 @@ pub enum Error {
         source: Arc<dyn std::error::Error + Send + Sync>,
     },
     /// A response that is not what MC sends: wrong status, malformed or truncated body.
+    #[error("unexpected response from {endpoint} (HTTP {status}): {problem}{}; this is not what Marketing Cloud sends: check the endpoint URL, any proxy in between, and retry later", if excerpt.is_empty() { String::new() } else { format!("; body starts: {excerpt:?}") })]
     UnexpectedResponse {
         /// HTTP status of the response.
         status: u16,
@@ -65,6 +69,7 @@ pub enum Error {
         excerpt: String,
     },
     /// A setting is missing or invalid.
+    #[error("invalid configuration for {setting}: {reason}")]
     Config {
         /// The setting (for example `subdomain` or `MC_CLIENT_ID`).
         setting: String,
@@ -72,6 +77,7 @@ pub enum Error {
         reason: String,
     },
     /// A URL that a token would be sent to is not a Marketing Cloud host.
+    #[error("refusing to send a token to {url}: {reason}; tokens go only to https://*.marketingcloudapis.com, or to loopback when the auth URL is loopback")]
     UntrustedEndpoint {
         /// The URL that was refused.
         url: String,
@@ -79,6 +85,7 @@ pub enum Error {
         reason: String,
     },
     /// MC issued a token without some of the scopes that were requested.
+    #[error("{}", scopes_not_granted(client, missing, granted))]
     ScopesNotGranted {
         /// The client type (or `Client`) that asked.
         client: String,
@@ -88,6 +95,7 @@ pub enum Error {
         granted: Vec<String>,
     },
     /// The authorization server sent the user back with an error (`error`, `error_description`).
+    #[error("the authorization was not granted: {error}{}; the user declined or the app is not allowed for this user: check the package's redirect URI and the user's permissions, then start the authorization again", paren(description))]
     AuthorizationDenied {
         /// The OAuth `error` code (for example `access_denied`).
         error: String,
@@ -96,11 +104,15 @@ pub enum Error {
     },
     /// The redirect back from the authorization server could not be accepted (missing code,
     /// `state` mismatch, invalid `tssd`, ...).
+    #[error(
+        "refusing the authorization redirect: {problem}; start the authorization again from a fresh authorize URL"
+    )]
     Callback {
         /// What was wrong.
         problem: String,
     },
     /// A token store failed to load or save tokens.
+    #[error("token store {store}: {problem}")]
     Store {
         /// Which store (for example the file path).
         store: String,
@@ -108,6 +120,11 @@ pub enum Error {
         problem: String,
     },
     /// The SOAP API answered with a fault.
+    #[error(
+        "the Marketing Cloud SOAP API answered with a fault (HTTP {status}, {faultcode}): {faultstring}{}; {}",
+        paren(detail),
+        soap_hint(faultstring)
+    )]
     SoapFault {
         /// HTTP status (MC sends faults with 500).
         status: u16,
@@ -119,6 +136,7 @@ pub enum Error {
         detail: Option<String>,
     },
     /// A SOAP request was answered, but some objects failed (or a Retrieve reported an error).
+    #[error("{}", soap_objects(action, overall_status, results))]
     SoapObjects {
         /// `Retrieve`, `Create`, `Update`, `Delete` or `Perform`.
         action: String,
@@ -128,11 +146,13 @@ pub enum Error {
         results: Vec<crate::soap::object::ObjectResult>,
     },
     /// The access could not go on because the signed-in user must authorize the app again.
+    #[error("the user must authorize this app again: {reason}; send them to the authorize URL")]
     ReauthorizationRequired {
         /// Why (for example the refresh token was rejected with `invalid_grant`).
         reason: String,
     },
     /// An invariant of mc-auth itself broke. Please report it.
+    #[error("internal error in mc-auth: {what}; please report this as a bug")]
     Internal {
         /// What broke.
         what: String,
@@ -332,131 +352,73 @@ fn api_hint(status: u16) -> &'static str {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::OAuth { status, error, description, uri, account } => {
-                write!(f, "the Marketing Cloud token endpoint refused the request (HTTP {status}): {error}")?;
-                if let Some(d) = description {
-                    write!(f, " ({d})")?;
-                }
-                write!(f, "; {}", oauth_hint(error, *account))?;
-                if let Some(u) = uri {
-                    write!(f, " [{u}]")?;
-                }
-                Ok(())
-            }
-            Error::Api { status, errorcode, message, request, retry_after } => {
-                write!(f, "Marketing Cloud API call {request} failed with HTTP {status}")?;
-                if let Some(code) = errorcode {
-                    write!(f, ", errorcode {code}")?;
-                }
-                write!(f, ": {message}; {}", api_hint(*status))?;
-                if let Some(d) = retry_after {
-                    write!(f, " (Retry-After: {} s)", d.as_secs())?;
-                }
-                Ok(())
-            }
-            Error::Transport { kind, endpoint, source } => {
-                let what = match kind {
-                    TransportKind::Connect => "could not connect to",
-                    TransportKind::Timeout => "timed out talking to",
-                    TransportKind::Io => "lost the connection to",
-                };
-                write!(f, "{what} {endpoint}: {source}")?;
-                // The root cause (DNS, refused, TLS) is what users need; reqwest keeps it in
-                // the source chain, not in its own message.
-                let mut cause = source.source();
-                while let Some(c) = cause {
-                    write!(f, ": {c}")?;
-                    cause = c.source();
-                }
-                write!(f, "; check the network, proxy settings and the tenant subdomain, then retry")
-            }
-            Error::UnexpectedResponse { status, endpoint, problem, excerpt } => {
-                write!(f, "unexpected response from {endpoint} (HTTP {status}): {problem}")?;
-                if !excerpt.is_empty() {
-                    write!(f, "; body starts: {excerpt:?}")?;
-                }
-                write!(f, "; this is not what Marketing Cloud sends: check the endpoint URL, any proxy in between, and retry later")
-            }
-            Error::Config { setting, reason } => write!(f, "invalid configuration for {setting}: {reason}"),
-            Error::UntrustedEndpoint { url, reason } => write!(
-                f,
-                "refusing to send a token to {url}: {reason}; tokens go only to https://*.marketingcloudapis.com, or to loopback when the auth URL is loopback"
-            ),
-            Error::ScopesNotGranted { client, missing, granted } => {
-                write!(f, "Marketing Cloud did not grant {client} the scope")?;
-                if missing.len() > 1 {
-                    f.write_str("s")?;
-                }
-                for (i, s) in missing.iter().enumerate() {
-                    f.write_str(if i == 0 { " " } else { ", " })?;
-                    write!(f, "`{s}`")?;
-                }
-                write!(f, " (granted: ")?;
-                if granted.is_empty() {
-                    f.write_str("none")?;
-                } else {
-                    f.write_str(&granted.join(" "))?;
-                }
-                write!(f, "); add the missing scope")?;
-                if missing.len() > 1 {
-                    f.write_str("s")?;
-                }
-                write!(f, " to the installed package in Setup > Apps > Installed Packages (changes take up to 5 minutes to reach new tokens)")
-            }
-            Error::AuthorizationDenied { error, description } => {
-                write!(f, "the authorization was not granted: {error}")?;
-                if let Some(d) = description {
-                    write!(f, " ({d})")?;
-                }
-                write!(f, "; the user declined or the app is not allowed for this user: check the package's redirect URI and the user's permissions, then start the authorization again")
-            }
-            Error::Callback { problem } => write!(f, "refusing the authorization redirect: {problem}; start the authorization again from a fresh authorize URL"),
-            Error::Store { store, problem } => write!(f, "token store {store}: {problem}"),
-            Error::SoapFault { status, faultcode, faultstring, detail } => {
-                write!(f, "the Marketing Cloud SOAP API answered with a fault (HTTP {status}, {faultcode}): {faultstring}")?;
-                if let Some(d) = detail.as_deref().filter(|d| !d.is_empty()) {
-                    write!(f, " ({d})")?;
-                }
-                write!(f, "; {}", soap_hint(faultstring))
-            }
-            Error::SoapObjects { action, overall_status, results } => {
-                let failed: Vec<String> = results
-                    .iter()
-                    .filter(|r| !r.is_ok())
-                    .map(|r| {
-                        format!(
-                            "#{}: {}{}",
-                            r.ordinal.map(|o| o.to_string()).unwrap_or_else(|| "?".into()),
-                            r.status_message.as_deref().unwrap_or("error"),
-                            r.error_code.map(|c| format!(" (ErrorCode {c})")).unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                write!(f, "SOAP {action} failed: {overall_status}")?;
-                if !failed.is_empty() {
-                    write!(f, "; {} of {} object(s) failed: {}", failed.len(), results.len(), failed.join("; "))?;
-                }
-                write!(f, "; fix the objects named and send only those again")
-            }
-            Error::ReauthorizationRequired { reason } => write!(
-                f,
-                "the user must authorize this app again: {reason}; send them to the authorize URL"
-            ),
-            Error::Internal { what } => write!(f, "internal error in mc-auth: {what}; please report this as a bug"),
-        }
+/// ` (text)`, or nothing when absent or empty.
+fn paren(text: &Option<String>) -> String {
+    match text.as_deref() {
+        Some(t) if !t.is_empty() => format!(" ({t})"),
+        _ => String::new(),
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Transport { source, .. } => Some(source.as_ref()),
-            _ => None,
-        }
+fn transport_what(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Connect => "could not connect to",
+        TransportKind::Timeout => "timed out talking to",
+        TransportKind::Io => "lost the connection to",
     }
+}
+
+/// The error and its causes: the root cause (DNS, refused, TLS) is what users need, and
+/// reqwest keeps it in the source chain, not in its own message.
+fn with_causes(source: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = source.to_string();
+    let mut cause = source.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+fn scopes_not_granted(client: &str, missing: &[String], granted: &[String]) -> String {
+    let plural = if missing.len() > 1 { "s" } else { "" };
+    let missing: Vec<String> = missing.iter().map(|s| format!("`{s}`")).collect();
+    let granted = if granted.is_empty() {
+        "none".to_owned()
+    } else {
+        granted.join(" ")
+    };
+    format!(
+        "Marketing Cloud did not grant {client} the scope{plural} {} (granted: {granted}); add the missing scope{plural} to the installed package in Setup > Apps > Installed Packages (changes take up to 5 minutes to reach new tokens)",
+        missing.join(", ")
+    )
+}
+
+fn soap_objects(action: &str, overall_status: &str, results: &[crate::soap::object::ObjectResult]) -> String {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.is_ok())
+        .map(|r| {
+            format!(
+                "#{}: {}{}",
+                r.ordinal.map(|o| o.to_string()).unwrap_or_else(|| "?".into()),
+                r.status_message.as_deref().unwrap_or("error"),
+                r.error_code.map(|c| format!(" (ErrorCode {c})")).unwrap_or_default()
+            )
+        })
+        .collect();
+    let mut out = format!("SOAP {action} failed: {overall_status}");
+    if !failed.is_empty() {
+        out.push_str(&format!(
+            "; {} of {} object(s) failed: {}",
+            failed.len(),
+            results.len(),
+            failed.join("; ")
+        ));
+    }
+    out.push_str("; fix the objects named and send only those again");
+    out
 }
 
 #[cfg(test)]
