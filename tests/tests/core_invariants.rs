@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use mc_auth::reqwest;
 use mc_auth::testing::{FakeMarketingCloud, Fault, Package, RequestKind};
 use mc_auth::web::{App, AuthorizeOptions, FileStoreKey, FileTokenStore, WebAppConfig};
 use mc_auth::{mc_client, Client, ClientSettings, Error, ManualClock, RetryPolicy};
-use mc_auth_tests::{CapturedLogs, RecordingProxy};
+use mc_auth_tests::{browser_visits, temp_store_path, CapturedLogs, RecordingProxy};
 
 const SECRET: &str = "csecret-value-9f8e7d";
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
@@ -220,16 +219,6 @@ fn user(name: &str) -> AuthorizeOptions {
     AuthorizeOptions::builder().user(name).build()
 }
 
-async fn browser_visits(url: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(url).send().await.unwrap();
-    assert_eq!(resp.status(), 302, "the fake approves and redirects");
-    resp.headers()["location"].to_str().unwrap().to_owned()
-}
-
 async fn fake_with_web_app(clock: &ManualClock) -> FakeMarketingCloud {
     let fake = FakeMarketingCloud::builder().clock(clock.clone()).start().await;
     fake.register_package(Package::web_app("web-id", WEB_SECRET, REDIRECT).scopes(SCOPES));
@@ -252,21 +241,6 @@ fn web_app(fake: &FakeMarketingCloud, clock: &ManualClock) -> App {
         .with_clock(clock.clone())
 }
 
-fn store_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "mc-auth-core-{}-{name}-{}",
-        std::process::id(),
-        fastrand_like()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("tokens")
-}
-
-fn fastrand_like() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new().build_hasher().finish()
-}
-
 /// Two `App`s (two services, or a restart beside a running one) resumed for one user over
 /// one file store: each expiry causes exactly one refresh, every call succeeds, and every
 /// refresh token is sent at most once. Was: each client refreshed with its own copy, and the
@@ -276,7 +250,7 @@ async fn two_apps_over_one_file_store_refresh_once_per_expiry() {
     let clock = ManualClock::new();
     let fake = fake_with_web_app(&clock).await;
     let key = FileStoreKey::generate().unwrap();
-    let path = store_path("two-apps");
+    let path = temp_store_path("two-apps");
     let app_a = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let app_b = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app_a.authorize_url_with(user("ada")).unwrap();
@@ -310,7 +284,7 @@ async fn concurrent_resumes_for_one_user_all_succeed() {
     let clock = ManualClock::new();
     let fake = fake_with_web_app(&clock).await;
     let key = FileStoreKey::generate().unwrap();
-    let path = store_path("four");
+    let path = temp_store_path("four");
     let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
     app.complete(pending, &browser_visits(&url).await).await.unwrap();
@@ -339,7 +313,7 @@ async fn two_processes_over_one_file_store_refresh_once_per_expiry() {
     let fake = FakeMarketingCloud::start().await;
     fake.register_package(Package::web_app("web-id", WEB_SECRET, REDIRECT).scopes(SCOPES));
     let key = FileStoreKey::generate().unwrap();
-    let path = store_path("processes");
+    let path = temp_store_path("processes");
     let app = App::<Client>::web(web_config(fake.url()), SCOPES, "Mailer")
         .unwrap()
         .with_store(FileTokenStore::new(&path, key.clone()));

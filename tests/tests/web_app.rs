@@ -8,22 +8,11 @@ use mc_auth::reqwest;
 use mc_auth::testing::{AuthorizingUser, FakeMarketingCloud, Package};
 use mc_auth::web::{App, AuthorizeOptions, FileStoreKey, FileTokenStore, PublicAppConfig, TokenStore, WebAppConfig};
 use mc_auth::{mc_client, Client, Error, ManualClock};
-use mc_auth_tests::fixtures;
+use mc_auth_tests::{browser_visits, fixtures, temp_store_path};
 
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
 const REDIRECT: &str = "https://127.0.0.1:80/";
 const SCOPES: [&str; 3] = ["email_read", "email_send", "offline"];
-
-/// Follows the authorize URL like a browser whose user approves, returning the redirect.
-async fn browser_visits(url: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(url).send().await.unwrap();
-    assert_eq!(resp.status(), 302, "the fake approves and redirects");
-    resp.headers()["location"].to_str().unwrap().to_owned()
-}
 
 async fn fake_with_web_app(clock: &ManualClock) -> FakeMarketingCloud {
     let fake = FakeMarketingCloud::builder().clock(clock.clone()).start().await;
@@ -285,17 +274,6 @@ async fn invalid_grant_on_refresh_means_authorize_again_and_nothing_else_is_lost
     drop(other_user);
 }
 
-fn store_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("mc-auth-web-{}-{name}-{}", std::process::id(), fastrand_like()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("tokens")
-}
-
-fn fastrand_like() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new().build_hasher().finish()
-}
-
 /// The refresh token survives a restart: a process that "crashes" right after a refresh (the
 /// App and client are dropped, nothing else runs) leaves the rotated token in the store, and a
 /// new process resumes with it.
@@ -304,7 +282,7 @@ async fn a_crash_after_a_refresh_leaves_a_valid_refresh_token_in_the_file_store(
     let clock = ManualClock::new();
     let fake = fake_with_web_app(&clock).await;
     let key = FileStoreKey::generate().unwrap();
-    let path = store_path("crash");
+    let path = temp_store_path("crash");
     {
         let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
         let client = sign_in(&app).await;
