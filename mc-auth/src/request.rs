@@ -39,8 +39,9 @@ pub struct RequestBuilder {
     client: Client,
     /// How answers are judged (REST or SOAP rules).
     classify: fn(u16, &[u8]) -> Verdict,
-    /// A SOAP envelope, completed with each attempt's token.
-    soap: Option<SoapEnvelope>,
+    /// A SOAP envelope, completed with each attempt's token (boxed: REST requests, the
+    /// common case, carry only the pointer).
+    soap: Option<Box<SoapEnvelope>>,
     base: Base,
     method: Method,
     path: String,
@@ -73,7 +74,7 @@ impl RequestBuilder {
     /// A SOAP request: `envelope` completed with each attempt's token, SOAP's rules for
     /// answers (`classify`).
     pub(crate) fn soap(mut self, envelope: SoapEnvelope, classify: fn(u16, &[u8]) -> Verdict) -> Self {
-        self.soap = Some(envelope);
+        self.soap = Some(Box::new(envelope));
         self.classify = classify;
         self
     }
@@ -179,39 +180,45 @@ impl RequestBuilder {
     ///
     /// Every error is scrubbed of the client's secrets and the token the request carried,
     /// even when the server echoes them back.
-    pub async fn send(self) -> Result<Response> {
-        let request = self.describe();
-        let client = self.client.clone();
-        let Answer {
-            status,
-            headers,
-            body,
-            token,
-        } = self.execute().await?;
-        if !(200..300).contains(&status) {
-            let redactor = client.core().redactor().with(token.access_token.expose_secret());
-            return Err(api_error(status, &headers, &body, request, &redactor));
+    // Not an `async fn`: that would keep two copies of `self` in the future (the argument and
+    // its binding), and the future is what every spawned request task carries.
+    #[allow(clippy::manual_async_fn)]
+    pub fn send(mut self) -> impl std::future::Future<Output = Result<Response>> {
+        async move {
+            let Answer {
+                status,
+                headers,
+                body,
+                token,
+            } = self.execute().await?;
+            if !(200..300).contains(&status) {
+                let redactor = self.client.core().redactor().with(token.access_token.expose_secret());
+                return Err(api_error(status, &headers, &body, self.describe(), &redactor));
+            }
+            // Moved, not cloned: nothing per request but what the request already held.
+            Ok(Response {
+                status,
+                headers,
+                body,
+                method: self.method,
+                path: self.path,
+                client: self.client,
+                token,
+            })
         }
-        Ok(Response {
-            status,
-            headers,
-            body,
-            request,
-            client,
-            token,
-        })
     }
 
     /// Sends the request through the attempt driver and returns the final answer, whatever
     /// its status (for SOAP, which reads faults from non-2xx bodies).
-    pub(crate) async fn execute(self) -> Result<Answer> {
-        if let Some(e) = self.error {
+    pub(crate) async fn execute(&mut self) -> Result<Answer> {
+        if let Some(e) = self.error.take() {
             return Err(*e);
         }
         let span = tracing::debug_span!("mc_auth.api_call", request = %self.describe());
         let core = self.client.core();
         let mut attempts = Attempts::new(core.retry(), self.is_idempotent(), &core.counters().api_retries);
-        let started = std::time::Instant::now();
+        // Read the clock only when the duration will be logged.
+        let started = (!span.is_disabled()).then(std::time::Instant::now);
         loop {
             let attempt = attempts.next();
             let token = self.client.token().await?;
@@ -237,7 +244,7 @@ impl RequestBuilder {
                         }
                         _ => {}
                     }
-                    let duration_ms = started.elapsed().as_millis() as u64;
+                    let duration_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
                     tracing::debug!(parent: &span, attempt, status, duration_ms, "Marketing Cloud answered");
                     return Ok(Answer {
                         status,
@@ -382,8 +389,8 @@ pub struct Response {
     status: u16,
     headers: HeaderMap,
     body: Bytes,
-    /// `METHOD /path`, for errors.
-    request: String,
+    method: Method,
+    path: String,
     /// For scrubbing errors derived from the body.
     client: Client,
     token: Arc<Token>,
@@ -424,7 +431,7 @@ impl Response {
             .with(self.token.access_token.expose_secret());
         Error::UnexpectedResponse {
             status: self.status,
-            endpoint: self.request.clone(),
+            endpoint: format!("{} {}", self.method, self.path),
             problem,
             excerpt: excerpt(&self.body, &redactor),
         }
@@ -435,7 +442,8 @@ impl Response {
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
-            .field("request", &self.request)
+            .field("method", &self.method)
+            .field("path", &self.path)
             .field("status", &self.status)
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()

@@ -320,11 +320,13 @@ fn envelope_parts(action: &Action<'_>) -> (Bytes, Bytes) {
 }
 
 /// For `crate::__fuzz`: runs the response interpreter.
+#[cfg(feature = "fuzzing")]
 pub(crate) fn interpret_for_fuzzing(status: u16, data: &[u8], action: &str) -> Result<()> {
     interpret(status, data, action, "fuzz", &crate::secret::Redactor::new()).map(|_| ())
 }
 
 /// For `crate::__fuzz`: a Create envelope for one object with `token` in the header.
+#[cfg(feature = "fuzzing")]
 pub(crate) fn envelope_for_fuzzing(token: &str, object: &SoapObject) -> Vec<u8> {
     envelope(token, &Action::Create(std::slice::from_ref(object)))
 }
