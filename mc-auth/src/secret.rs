@@ -108,6 +108,11 @@ impl AsRef<[u8]> for WipedOnDrop {
 /// Shortest secret removed by value: shorter strings would mangle ordinary text.
 const MIN_SECRET_LEN: usize = 4;
 
+/// Longest text [`Redactor::text`] reads: errors never need more, and a huge body must not
+/// cost a huge amount of work. What is cut is beyond any excerpt, so a secret it splits is
+/// never shown.
+const MAX_TEXT: usize = 64 * 1024;
+
 /// Replaces a removed secret.
 pub(crate) const REDACTED: &str = "<redacted>";
 
@@ -167,7 +172,7 @@ impl Redactor {
 
     /// `text`, made safe (see the type's docs).
     pub fn text(&self, text: &str) -> String {
-        let mut out: String = text.chars().filter(|c| !c.is_control()).collect();
+        let mut out: String = text.chars().take(MAX_TEXT).filter(|c| !c.is_control()).collect();
         // Longest first, so that a secret containing another is removed whole.
         let mut live: Vec<&str> = self.live.iter().map(|s| s.as_str()).collect();
         live.sort_by_key(|s| std::cmp::Reverse(s.len()));
@@ -190,7 +195,7 @@ impl Redactor {
     /// The start of a body, made safe by [`text`](Self::text) and then cut to `max_chars`
     /// (redaction comes first, so a cut never leaves part of a secret).
     pub fn excerpt(&self, body: &[u8], max_chars: usize) -> String {
-        let text = self.text(&String::from_utf8_lossy(body));
+        let text = self.text(&String::from_utf8_lossy(&body[..body.len().min(4 * MAX_TEXT)]));
         let mut out: String = text.chars().take(max_chars).collect();
         if text.chars().nth(max_chars).is_some() {
             out.push('…');
@@ -425,5 +430,9 @@ mod tests {
         let e = r.excerpt(body.as_bytes(), 100);
         assert!(!e.contains("01234"), "{e}");
         assert!(r.excerpt(&vec![b'y'; 1000], 10).chars().count() <= 11);
+        // A body at the API cap is read only as far as an excerpt could need.
+        let huge = vec![b'z'; 32 << 20];
+        assert_eq!(r.excerpt(&huge, 10), format!("{}…", "z".repeat(10)));
+        assert!(r.text(&"w".repeat(1 << 20)).len() <= MAX_TEXT);
     }
 }
