@@ -1,7 +1,7 @@
 //! `cargo xtask`: project automation for mc-auth, as a library so tests can call it.
 //!
 //! The binary (`cargo xtask <command>`) is a thin command line over these modules;
-//! `tests/tests/codegen.rs` calls [`codegen::run`] and [`expand::run`] in check mode so that
+//! `tests/tests/it/codegen.rs` calls [`codegen::run`] and [`expand::run`] in check mode so that
 //! `cargo test` catches drift without anyone remembering a command.
 #![forbid(unsafe_code)]
 

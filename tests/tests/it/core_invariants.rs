@@ -324,7 +324,12 @@ async fn two_processes_over_one_file_store_refresh_once_per_expiry() {
         fake.expire_tokens();
         let before = fake.token_request_count();
         let child = tokio::process::Command::new(std::env::current_exe().unwrap())
-            .args(["child_process_calls", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "core_invariants::child_process_calls",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("MC_AUTH_CHILD_STORE", &path)
             .env("MC_AUTH_CHILD_KEY", key.to_base64().as_str())
             .env("MC_AUTH_CHILD_URL", fake.url())
