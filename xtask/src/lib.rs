@@ -10,7 +10,6 @@ pub mod catalog;
 pub mod codegen;
 pub mod expand;
 pub mod fuzz;
-pub mod toml;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
