@@ -1,15 +1,21 @@
 //! The scope catalog (`scopes.toml`): loading and validation.
+//!
+//! The file is read by the `toml` crate into the serde structs below, which refuse unknown
+//! tables and keys and values of the wrong type (its errors carry the line and column);
+//! [`Catalog::parse`] then checks what TOML cannot say: unique snake_case names, known
+//! scopes, one-line descriptions, HTTP methods and paths.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::toml::{self, Table, Value};
+use serde::Deserialize;
 
 /// The catalog file, relative to the workspace root.
 pub const CATALOG_FILE: &str = "scopes.toml";
 
-/// One Marketing Cloud scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One Marketing Cloud scope (a `[[scope]]` table).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScopeEntry {
     /// The MC scope string, e.g. `email_send`.
     pub name: String,
@@ -30,8 +36,9 @@ impl ScopeEntry {
     }
 }
 
-/// The API an operation belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The API an operation belongs to (`api = "rest"` or `"soap"`; REST when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Api {
     /// REST, under the tenant's `rest_instance_url`.
     Rest,
@@ -39,14 +46,16 @@ pub enum Api {
     Soap,
 }
 
-/// One API operation and the scopes it needs (all of them).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One API operation and the scopes it needs (all of them); an `[[operation]]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Operation {
     /// snake_case id, e.g. `send_email`.
     pub name: String,
     /// One line.
     pub summary: String,
     /// REST or SOAP.
+    #[serde(default = "rest")]
     pub api: Api,
     /// HTTP method (REST) or SOAP action.
     pub method: String,
@@ -55,7 +64,22 @@ pub struct Operation {
     /// Every scope required.
     pub scopes: Vec<String>,
     /// Where the fact comes from, or what is unconfirmed.
+    #[serde(default)]
     pub note: Option<String>,
+}
+
+fn rest() -> Api {
+    Api::Rest
+}
+
+/// The file as TOML sees it: two arrays of tables, `[[scope]]` and `[[operation]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    scope: Vec<ScopeEntry>,
+    #[serde(default)]
+    operation: Vec<Operation>,
 }
 
 /// The whole catalog, in file order.
@@ -77,16 +101,11 @@ impl Catalog {
 
     /// Parses and validates catalog text.
     pub fn parse(text: &str) -> Result<Catalog, String> {
-        let mut scopes = Vec::new();
-        let mut operations = Vec::new();
-        for t in toml::parse(text)? {
-            match t.kind.as_str() {
-                "scope" => scopes.push(scope_from(&t)?),
-                "operation" => operations.push(operation_from(&t)?),
-                other => return Err(format!("line {}: unknown table `[[{other}]]`", t.line)),
-            }
-        }
-        let catalog = Catalog { scopes, operations };
+        let file: File = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+        let catalog = Catalog {
+            scopes: file.scope,
+            operations: file.operation,
+        };
         catalog.validate()?;
         Ok(catalog)
     }
@@ -171,89 +190,6 @@ fn is_snake(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-struct Fields<'a> {
-    table: &'a Table,
-    used: BTreeSet<&'static str>,
-}
-
-impl<'a> Fields<'a> {
-    fn new(table: &'a Table) -> Self {
-        Fields {
-            table,
-            used: BTreeSet::new(),
-        }
-    }
-
-    fn opt_str(&mut self, key: &'static str) -> Result<Option<String>, String> {
-        self.used.insert(key);
-        match self.table.entries.get(key) {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.clone())),
-            Some(Value::Array(_)) => Err(self.err(key, "must be a string")),
-        }
-    }
-
-    fn str(&mut self, key: &'static str) -> Result<String, String> {
-        self.opt_str(key)?.ok_or_else(|| self.err(key, "is missing"))
-    }
-
-    fn array(&mut self, key: &'static str) -> Result<Vec<String>, String> {
-        self.used.insert(key);
-        match self.table.entries.get(key) {
-            Some(Value::Array(a)) => Ok(a.clone()),
-            Some(Value::Str(_)) => Err(self.err(key, "must be an array of strings")),
-            None => Err(self.err(key, "is missing")),
-        }
-    }
-
-    fn err(&self, key: &str, what: &str) -> String {
-        format!("line {}: [[{}]] `{key}` {what}", self.table.line, self.table.kind)
-    }
-
-    fn finish(self) -> Result<(), String> {
-        match self.table.entries.keys().find(|k| !self.used.contains(k.as_str())) {
-            Some(k) => {
-                let accepted: Vec<_> = self.used.iter().map(|k| format!("`{k}`")).collect();
-                Err(self.err(k, &format!("is not a known key (accepted: {})", accepted.join(", "))))
-            }
-            None => Ok(()),
-        }
-    }
-}
-
-fn scope_from(t: &Table) -> Result<ScopeEntry, String> {
-    let mut f = Fields::new(t);
-    let s = ScopeEntry {
-        name: f.str("name")?,
-        area: f.str("area")?,
-        item: f.str("item")?,
-        level: f.str("level")?,
-        description: f.str("description")?,
-    };
-    f.finish()?;
-    Ok(s)
-}
-
-fn operation_from(t: &Table) -> Result<Operation, String> {
-    let mut f = Fields::new(t);
-    let api = match f.opt_str("api")?.as_deref() {
-        None | Some("rest") => Api::Rest,
-        Some("soap") => Api::Soap,
-        Some(_) => return Err(f.err("api", "must be \"rest\" or \"soap\"")),
-    };
-    let o = Operation {
-        name: f.str("name")?,
-        summary: f.str("summary")?,
-        api,
-        method: f.str("method")?,
-        path: f.str("path")?,
-        scopes: f.array("scopes")?,
-        note: f.opt_str("note")?,
-    };
-    f.finish()?;
-    Ok(o)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,10 +216,34 @@ mod tests {
         assert!(Catalog::parse(one).is_ok());
         assert!(Catalog::parse(&format!("{one}{one}")).unwrap_err().contains("twice"));
         let extra = format!("{one}colour = \"red\"\n");
-        assert!(Catalog::parse(&extra).unwrap_err().contains("accepted"));
+        let e = Catalog::parse(&extra).unwrap_err();
+        assert!(e.contains("line 7") && e.contains("unknown field `colour`"), "{e}");
+        let table = format!("{one}[[scopes]]\n");
+        let e = Catalog::parse(&table).unwrap_err();
+        assert!(e.contains("line 7") && e.contains("unknown field `scopes`"), "{e}");
+        let missing = one.replace("level = \"z\"\n", "");
+        assert!(Catalog::parse(&missing).unwrap_err().contains("missing field `level`"));
+        let number = one.replace("\"z\"", "1");
+        assert!(Catalog::parse(&number).unwrap_err().contains("invalid type: integer"));
+        let syntax = one.replace("\"z\"", "\"z");
+        assert!(Catalog::parse(&syntax).unwrap_err().contains("line 5"));
         let op = "[[operation]]\nname = \"o\"\nsummary = \"s\"\nmethod = \"GET\"\npath = \"/x\"\nscopes = [\"nope\"]\n";
         assert!(Catalog::parse(&format!("{one}{op}"))
             .unwrap_err()
             .contains("unknown scope"));
+        let soap = op.replace("scopes = [\"nope\"]", "scopes = [\"a_b\"]\napi = \"soap\"");
+        assert_eq!(
+            Catalog::parse(&format!("{one}{soap}")).unwrap().operations[0].api,
+            Api::Soap
+        );
+        let rest = op.replace("\"nope\"", "\"a_b\"");
+        assert_eq!(
+            Catalog::parse(&format!("{one}{rest}")).unwrap().operations[0].api,
+            Api::Rest
+        );
+        let graphql = soap.replace("\"soap\"", "\"graphql\"");
+        assert!(Catalog::parse(&format!("{one}{graphql}"))
+            .unwrap_err()
+            .contains("unknown variant `graphql`"));
     }
 }

@@ -3,6 +3,9 @@
 //! The binary (`cargo xtask <command>`) is a thin command line over these modules;
 //! `tests/tests/it/codegen.rs` calls [`codegen::run`] and [`expand::run`] in check mode so that
 //! `cargo test` catches drift without anyone remembering a command.
+//!
+//! [`ci_steps`] is CI's one list of steps: `.ci/run` installs what must exist before Rust code
+//! can run and then runs `cargo xtask ci --full`, which runs every step of that list.
 #![forbid(unsafe_code)]
 
 pub mod bench;
@@ -10,10 +13,11 @@ pub mod catalog;
 pub mod codegen;
 pub mod expand;
 pub mod fuzz;
-pub mod toml;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
@@ -25,16 +29,26 @@ pub fn workspace_root() -> PathBuf {
 pub fn cargo(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     let shown = env.iter().map(|(k, v)| format!("{k}={v} ")).collect::<String>();
     eprintln!("==> {shown}cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    run_cargo(root, args, env, false).map_err(|e| format!("`{shown}cargo {}` {e}", args.join(" ")))
+}
+
+/// Runs cargo; `example` removes every `MC_*` variable and discards stdout.
+fn run_cargo(root: &Path, args: &[&str], env: &[(&str, &str)], example: bool) -> Result<(), String> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args).envs(env.iter().copied()).current_dir(root);
+    if example {
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("MC_") {
+                command.env_remove(name);
+            }
+        }
+        command.stdout(Stdio::null());
+    }
+    let status = command.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{shown}cargo {}` failed ({status})", args.join(" ")))
+        Err(format!("failed ({status})"))
     }
 }
 
@@ -48,25 +62,198 @@ pub fn ui(root: &Path, bless: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo xtask ci`: what `.ci/run` checks except the fuzz run and the examples (run
-/// `cargo xtask fuzz` for that), plus the generated-code checks.
-pub fn ci(root: &Path) -> Result<(), String> {
-    cargo(root, &["fmt", "--all", "--", "--check"], &[])?;
-    cargo(
-        root,
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
-        &[],
-    )?;
-    cargo(root, &["test", "--workspace"], &[])?;
-    cargo(
-        root,
-        &["doc", "--workspace", "--no-deps", "--all-features"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    )?;
-    eprintln!("==> codegen --check");
-    codegen::run(root, true)?;
-    eprintln!("==> expand --check");
-    expand::run(root, true)?;
-    eprintln!("ci: all passed");
+/// Seconds each fuzz target runs in CI's fuzz smoke.
+pub const CI_FUZZ_SECONDS: u64 = 15;
+
+/// The environment CI's cargo commands run with (`.ci/run` also exports it, for the build
+/// of xtask itself): plain output in logs, and a backtrace with every panic.
+pub const CI_ENV: &[(&str, &str)] = &[("CARGO_TERM_COLOR", "never"), ("RUST_BACKTRACE", "1")];
+
+/// One step of CI, from [`ci_steps`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// What the step runs, as printed after `==>` (a command one can paste, less the
+    /// `MC_*` removal for the examples, which is said in a trailing comment).
+    pub command: String,
+    /// Run only by `cargo xtask ci --full` (CI): the slow steps the local shortcut skips.
+    pub full_only: bool,
+    action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Action {
+    Cargo {
+        args: Vec<String>,
+        env: Vec<(&'static str, &'static str)>,
+    },
+    Example(String),
+    Codegen,
+    Expand,
+    Fuzz,
+}
+
+impl Step {
+    fn cargo(args: &str, env: &[(&'static str, &'static str)]) -> Step {
+        let shown = env.iter().map(|(k, v)| format!("{k}=\"{v}\" ")).collect::<String>();
+        Step {
+            command: format!("{shown}cargo {args}"),
+            full_only: false,
+            action: Action::Cargo {
+                args: args.split(' ').map(str::to_owned).collect(),
+                env: env.to_vec(),
+            },
+        }
+    }
+
+    /// Runs the step in `root`, each cargo command with [`CI_ENV`] set.
+    fn run(&self, root: &Path) -> Result<(), String> {
+        let failed = |e: String| format!("`{}` {e}", self.command);
+        match &self.action {
+            Action::Cargo { args, env } => {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let env: Vec<_> = CI_ENV.iter().chain(env).copied().collect();
+                run_cargo(root, &args, &env, false).map_err(failed)
+            }
+            Action::Example(name) => {
+                run_cargo(root, &["run", "--quiet", "--example", name], CI_ENV, true).map_err(failed)
+            }
+            Action::Codegen => codegen::run(root, true).map(drop),
+            Action::Expand => expand::run(root, true).map(drop),
+            Action::Fuzz => fuzz::fuzz(root, CI_FUZZ_SECONDS, &[]),
+        }
+    }
+}
+
+/// CI's steps, in the order they run: the one list that both `.ci/run` (through
+/// `cargo xtask ci --full`) and the local `cargo xtask ci` take their steps from.
+///
+/// Cheap checks come first so that a mistake fails fast; the test suite runs last so that
+/// CI's output ends with cargo test's own `test result:` lines. The examples are every
+/// `[[example]]` in `examples/Cargo.toml`; each must exit 0 with no `MC_*` variable set
+/// (so against the fake Marketing Cloud).
+pub fn ci_steps(root: &Path) -> Result<Vec<Step>, String> {
+    let mut steps = vec![
+        Step::cargo("fmt --all -- --check", &[]),
+        Step::cargo("clippy --workspace --all-targets -- -D warnings", &[]),
+        Step::cargo(
+            "doc --workspace --no-deps --all-features",
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        ),
+        Step {
+            command: "cargo xtask codegen --check".into(),
+            full_only: false,
+            action: Action::Codegen,
+        },
+        Step {
+            command: "cargo xtask expand --check".into(),
+            full_only: false,
+            action: Action::Expand,
+        },
+        Step {
+            command: format!("cargo xtask fuzz --seconds {CI_FUZZ_SECONDS}"),
+            full_only: true,
+            action: Action::Fuzz,
+        },
+    ];
+    for name in examples(root)? {
+        steps.push(Step {
+            command: format!("cargo run --quiet --example {name} >/dev/null  # with no MC_* variable set"),
+            full_only: true,
+            action: Action::Example(name),
+        });
+    }
+    steps.push(Step::cargo("test --workspace", &[]));
+    Ok(steps)
+}
+
+/// The `[[example]]` names in `examples/Cargo.toml`, in file order.
+pub fn examples(root: &Path) -> Result<Vec<String>, String> {
+    #[derive(Deserialize)]
+    struct Manifest {
+        #[serde(default)]
+        example: Vec<Example>,
+    }
+    #[derive(Deserialize)]
+    struct Example {
+        name: String,
+    }
+    let path = root.join("examples/Cargo.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(manifest.example.into_iter().map(|e| e.name).collect())
+}
+
+/// `cargo xtask ci [--full] [--list]`: runs [`ci_steps`] in order (without `full`, all but
+/// the full-only ones), printing `==> <command>` before each and stopping at the first that
+/// fails; with `list`, prints the steps instead of running them.
+pub fn ci(root: &Path, full: bool, list: bool) -> Result<(), String> {
+    let steps = ci_steps(root)?;
+    if list {
+        for step in &steps {
+            let skipped = step.full_only && !full;
+            println!(
+                "{}{}",
+                step.command,
+                if skipped { "  (--full only: skipped)" } else { "" }
+            );
+        }
+        return Ok(());
+    }
+    for step in steps.iter().filter(|s| full || !s.full_only) {
+        println!("\n==> {}", step.command);
+        step.run(root)?;
+    }
+    println!();
+    if full {
+        println!("CI passed");
+    } else {
+        println!("ci: passed, less the --full only steps (the fuzz smoke and the examples; `cargo xtask ci --list`)");
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_has_every_step_once_with_tests_last() {
+        let steps = ci_steps(&workspace_root()).unwrap();
+        let commands: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+        for expected in [
+            "cargo fmt --all -- --check",
+            "cargo clippy --workspace --all-targets -- -D warnings",
+            "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features",
+            "cargo xtask codegen --check",
+            "cargo xtask expand --check",
+            "cargo xtask fuzz --seconds 15",
+        ] {
+            assert_eq!(commands.iter().filter(|c| **c == expected).count(), 1, "{expected}");
+        }
+        assert_eq!(commands.last(), Some(&"cargo test --workspace"));
+        for example in [
+            "quickstart",
+            "send_email",
+            "upsert_rows",
+            "fire_event",
+            "assets",
+            "soap_retrieve",
+            "web_app",
+        ] {
+            let step = steps
+                .iter()
+                .find(|s| s.action == Action::Example(example.into()))
+                .unwrap_or_else(|| panic!("example {example} is not run"));
+            assert!(step.full_only);
+        }
+    }
+
+    #[test]
+    fn the_local_shortcut_skips_only_fuzz_and_examples() {
+        let steps = ci_steps(&workspace_root()).unwrap();
+        for step in &steps {
+            let slow = matches!(step.action, Action::Fuzz | Action::Example(_));
+            assert_eq!(step.full_only, slow, "{}", step.command);
+        }
+    }
 }

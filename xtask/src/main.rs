@@ -1,52 +1,120 @@
-//! `cargo xtask`: project automation for mc-auth. Run `cargo xtask help`.
+//! `cargo xtask`: project automation for mc-auth. Run `cargo xtask --help`.
 #![forbid(unsafe_code)]
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use lexopt::prelude::*;
 use xtask::{bench, codegen, expand, workspace_root};
 
-const USAGE: &str = "usage: cargo xtask <command>
+const USAGE: &str = "usage: cargo xtask <command> [options]
 
 commands:
   codegen [--check]        generate code from scopes.toml (--check: fail if stale)
   expand [--check]         write #[mc_client] expansion snapshots in tests/expand (--check: fail if stale)
   ui [--bless]             run the trybuild suite (--bless: rewrite the expected .stderr files)
-  ci                       fmt, clippy, tests, rustdoc, codegen --check and expand --check
+  ci [--full] [--list]     CI's steps, the one list .ci/run runs (as `ci --full`): fmt, clippy,
+                           rustdoc, codegen --check, expand --check, the fuzz smoke, every example
+                           with no MC_* variable set, then the tests. Without --full it skips the
+                           slow ones: the fuzz smoke and the examples. --list prints the steps.
   bench-compile [--runs N] [--generic]
                            cargo check time: 50 clients and 500 scoped calls vs plain structs
   fuzz [--seconds N] [TARGET...]
-                           libFuzzer (cargo-fuzz on stable, -s none) on each parser target, N s each (default 60)";
+                           libFuzzer (cargo-fuzz on stable, -s none) on each parser target, N s each (default 60)
+  help, --help, -h         print this";
+
+/// A command line, parsed.
+#[derive(Debug, PartialEq, Eq)]
+enum Cmd {
+    Codegen { check: bool },
+    Expand { check: bool },
+    Ui { bless: bool },
+    Ci { full: bool, list: bool },
+    BenchCompile { runs: usize, generic: bool },
+    Fuzz { seconds: u64, targets: Vec<String> },
+    Help,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let root = workspace_root();
-    let result = match args.as_slice() {
-        ["codegen"] => codegen::run(&root, false).map(report("generated files")),
-        ["codegen", "--check"] => codegen::run(&root, true).map(|_| println!("codegen: up to date")),
-        ["expand"] => expand::run(&root, false).map(report("expansion snapshots")),
-        ["expand", "--check"] => expand::run(&root, true).map(|_| println!("expand: snapshots up to date")),
-        ["ui"] => xtask::ui(&root, false),
-        ["ui", "--bless"] => xtask::ui(&root, true),
-        ["ci"] => xtask::ci(&root),
-        ["fuzz", rest @ ..] => {
-            fuzz_args(rest).and_then(|(seconds, targets)| xtask::fuzz::fuzz(&root, seconds, &targets))
+    let cmd = match parse(std::env::args_os().skip(1)) {
+        Ok(cmd) => cmd,
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
         }
-        ["bench-compile", rest @ ..] => {
-            bench_args(rest).and_then(|(runs, generic)| bench_compile(&root, runs, generic))
-        }
-        ["help" | "--help" | "-h"] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => Err(USAGE.to_owned()),
     };
-    match result {
+    match run(cmd) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses the arguments after `cargo xtask`; an error names the unknown command, flag or value.
+fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Cmd, String> {
+    let mut p = lexopt::Parser::from_args(args);
+    let command = match p.next().map_err(|e| e.to_string())? {
+        None => return Err("no command given".into()),
+        Some(Short('h') | Long("help")) => return Ok(Cmd::Help),
+        Some(Value(v)) => v.string().map_err(|e| e.to_string())?,
+        Some(arg) => return Err(arg.unexpected().to_string()),
+    };
+    let mut cmd = match command.as_str() {
+        "codegen" => Cmd::Codegen { check: false },
+        "expand" => Cmd::Expand { check: false },
+        "ui" => Cmd::Ui { bless: false },
+        "ci" => Cmd::Ci {
+            full: false,
+            list: false,
+        },
+        "bench-compile" => Cmd::BenchCompile {
+            runs: 5,
+            generic: false,
+        },
+        "fuzz" => Cmd::Fuzz {
+            seconds: 60,
+            targets: Vec::new(),
+        },
+        "help" => Cmd::Help,
+        other => return Err(format!("unknown command `{other}`")),
+    };
+    let err = |e: lexopt::Error| format!("{e} (in `cargo xtask {command}`)");
+    while let Some(arg) = p.next().map_err(err)? {
+        match (&mut cmd, arg) {
+            (_, Short('h') | Long("help")) => return Ok(Cmd::Help),
+            (Cmd::Codegen { check } | Cmd::Expand { check }, Long("check")) => *check = true,
+            (Cmd::Ui { bless }, Long("bless")) => *bless = true,
+            (Cmd::Ci { full, .. }, Long("full")) => *full = true,
+            (Cmd::Ci { list, .. }, Long("list")) => *list = true,
+            (Cmd::BenchCompile { runs, .. }, Long("runs")) => *runs = p.value().and_then(|v| v.parse()).map_err(err)?,
+            (Cmd::BenchCompile { generic, .. }, Long("generic")) => *generic = true,
+            (Cmd::Fuzz { seconds, .. }, Long("seconds")) => {
+                *seconds = p.value().and_then(|v| v.parse()).map_err(err)?
+            }
+            (Cmd::Fuzz { targets, .. }, Value(t)) => targets.push(t.string().map_err(err)?),
+            (_, arg) => return Err(err(arg.unexpected())),
+        }
+    }
+    Ok(cmd)
+}
+
+fn run(cmd: Cmd) -> Result<(), String> {
+    let root = workspace_root();
+    match cmd {
+        Cmd::Codegen { check: false } => codegen::run(&root, false).map(report("generated files")),
+        Cmd::Codegen { check: true } => codegen::run(&root, true).map(|_| println!("codegen: up to date")),
+        Cmd::Expand { check: false } => expand::run(&root, false).map(report("expansion snapshots")),
+        Cmd::Expand { check: true } => expand::run(&root, true).map(|_| println!("expand: snapshots up to date")),
+        Cmd::Ui { bless } => xtask::ui(&root, bless),
+        Cmd::Ci { full, list } => xtask::ci(&root, full, list),
+        Cmd::BenchCompile { runs, generic } => bench_compile(&root, runs, generic),
+        Cmd::Fuzz { seconds, targets } => xtask::fuzz::fuzz(&root, seconds, &targets),
+        Cmd::Help => {
+            println!("{USAGE}");
+            Ok(())
         }
     }
 }
@@ -60,19 +128,6 @@ fn report(what: &'static str) -> impl Fn(Vec<PathBuf>) {
             println!("{what}: up to date");
         }
     }
-}
-
-fn bench_args(args: &[&str]) -> Result<(usize, bool), String> {
-    let (mut runs, mut generic) = (5, false);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match *a {
-            "--runs" => runs = it.next().and_then(|n| n.parse().ok()).ok_or(USAGE)?,
-            "--generic" => generic = true,
-            _ => return Err(USAGE.to_owned()),
-        }
-    }
-    Ok((runs, generic))
 }
 
 fn bench_compile(root: &std::path::Path, runs: usize, generic: bool) -> Result<(), String> {
@@ -98,15 +153,100 @@ fn bench_compile(root: &std::path::Path, runs: usize, generic: bool) -> Result<(
     Ok(())
 }
 
-fn fuzz_args(args: &[&str]) -> Result<(u64, Vec<String>), String> {
-    let (mut seconds, mut targets) = (60, Vec::new());
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match *a {
-            "--seconds" => seconds = it.next().and_then(|n| n.parse().ok()).ok_or(USAGE)?,
-            t if !t.starts_with('-') => targets.push(t.to_owned()),
-            _ => return Err(USAGE.to_owned()),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(args: &[&str]) -> Cmd {
+        parse(args.iter().copied()).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn err(args: &[&str]) -> String {
+        match parse(args.iter().copied()) {
+            Ok(cmd) => panic!("{args:?} parsed as {cmd:?}"),
+            Err(e) => e,
         }
     }
-    Ok((seconds, targets))
+
+    #[test]
+    fn every_command_and_flag() {
+        assert_eq!(ok(&["codegen"]), Cmd::Codegen { check: false });
+        assert_eq!(ok(&["codegen", "--check"]), Cmd::Codegen { check: true });
+        assert_eq!(ok(&["expand", "--check"]), Cmd::Expand { check: true });
+        assert_eq!(ok(&["ui"]), Cmd::Ui { bless: false });
+        assert_eq!(ok(&["ui", "--bless"]), Cmd::Ui { bless: true });
+        assert_eq!(
+            ok(&["ci"]),
+            Cmd::Ci {
+                full: false,
+                list: false
+            }
+        );
+        assert_eq!(ok(&["ci", "--list", "--full"]), Cmd::Ci { full: true, list: true });
+        assert_eq!(
+            ok(&["bench-compile"]),
+            Cmd::BenchCompile {
+                runs: 5,
+                generic: false
+            }
+        );
+        assert_eq!(
+            ok(&["bench-compile", "--runs", "3", "--generic"]),
+            Cmd::BenchCompile { runs: 3, generic: true }
+        );
+        assert_eq!(
+            ok(&["bench-compile", "--runs=7"]),
+            Cmd::BenchCompile {
+                runs: 7,
+                generic: false
+            }
+        );
+        assert_eq!(
+            ok(&["fuzz", "--seconds", "15", "callback", "api_error"]),
+            Cmd::Fuzz {
+                seconds: 15,
+                targets: vec!["callback".into(), "api_error".into()]
+            }
+        );
+        assert_eq!(
+            ok(&["fuzz"]),
+            Cmd::Fuzz {
+                seconds: 60,
+                targets: vec![]
+            }
+        );
+        for help in [&["--help"][..], &["-h"], &["help"], &["ci", "--help"], &["fuzz", "-h"]] {
+            assert_eq!(ok(help), Cmd::Help);
+        }
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        assert!(err(&[]).contains("no command"));
+        assert!(err(&["build"]).contains("unknown command `build`"));
+        assert!(err(&["--check"]).contains("--check"));
+        let e = err(&["codegen", "--bless"]);
+        assert!(e.contains("--bless") && e.contains("cargo xtask codegen"), "{e}");
+        assert!(err(&["ci", "extra"]).contains("extra"));
+        assert!(err(&["ui", "--check"]).contains("--check"));
+        assert!(err(&["fuzz", "--seconds"]).contains("missing"));
+        assert!(err(&["fuzz", "--seconds", "many"]).contains("many"));
+        assert!(err(&["bench-compile", "--runs", "-1"]).contains("-1"));
+    }
+
+    #[test]
+    fn usage_names_every_command_and_what_the_local_ci_skips() {
+        for word in [
+            "codegen [--check]",
+            "expand [--check]",
+            "ui [--bless]",
+            "ci [--full] [--list]",
+            "bench-compile [--runs N] [--generic]",
+            "fuzz [--seconds N] [TARGET...]",
+            "--help",
+            "skips the\n                           slow ones: the fuzz smoke and the examples",
+        ] {
+            assert!(USAGE.contains(word), "{word}");
+        }
+    }
 }

@@ -70,7 +70,6 @@ fn assert_error_clean(err: &Error, fake: &FakeMarketingCloud, logs: &CapturedLog
     assert_no_secret(&logs.contents(), &secrets, "the TRACE log");
 }
 
-// ---------------------------------------------------------------------------------------
 // Secrets a server echoes.
 
 /// An API error body that echoes the request (JSON `message`, a JSON copy of the headers, an
@@ -213,7 +212,6 @@ async fn soap_faults_and_object_messages_leak_nothing() {
     assert_error_clean(&err, &fake, &logs);
 }
 
-// ---------------------------------------------------------------------------------------
 // The store is the source of truth for refresh tokens.
 
 fn user(name: &str) -> AuthorizeOptions {
@@ -430,7 +428,6 @@ async fn the_store_key_defaults_to_the_signed_in_user() {
     assert!(app.resume("default").await.unwrap().is_none(), "no shared default key");
 }
 
-// ---------------------------------------------------------------------------------------
 // Nothing wedges a client.
 
 /// With `no_request_timeout()`, a token endpoint that never answers: a caller's own timeout
@@ -494,7 +491,6 @@ async fn huge_retry_after_values_never_panic() {
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
 }
 
-// ---------------------------------------------------------------------------------------
 // Short-lived tokens.
 
 /// 5-second tokens with the default policy and 50 concurrent callers over ten lifetimes: every
@@ -557,7 +553,6 @@ async fn short_lived_tokens_never_make_callers_wait() {
     assert!(stats.background_refreshes <= 50 / 2, "{stats:?}");
 }
 
-// ---------------------------------------------------------------------------------------
 // One construction path.
 
 /// A web app's clients use the same settings as server-to-server ones: `User-Agent`, proxy

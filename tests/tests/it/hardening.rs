@@ -37,9 +37,7 @@ fn web_app(fake: &FakeMarketingCloud, redirect: &str) -> App {
     App::web(config, SCOPES, "Mailer").unwrap()
 }
 
-// ---------------------------------------------------------------------------------------------
 // 1. Forged error redirects
-// ---------------------------------------------------------------------------------------------
 
 const ATTACKER_TEXT: &str = "Call 555-0100 to restore your account";
 
@@ -87,9 +85,7 @@ async fn an_error_redirect_with_the_right_state_is_denied_with_cleaned_text() {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
 // 2. The loopback receiver
-// ---------------------------------------------------------------------------------------------
 
 /// Generous: a stalled receiver takes 30 s per idle connection, a working one milliseconds.
 const FLOW_DEADLINE: Duration = Duration::from_secs(10);
@@ -209,9 +205,7 @@ async fn an_ipv6_loopback_receiver_gives_a_parseable_redirect_uri_and_signs_in()
     within_deadline("the sign-in", flow).await.unwrap().unwrap();
 }
 
-// ---------------------------------------------------------------------------------------------
 // 3. Dot segments in paths
-// ---------------------------------------------------------------------------------------------
 
 #[mc_client(scopes = "email_read email_write email_send sms_send data_extensions_read \
     data_extensions_write journeys_read")]
@@ -293,9 +287,7 @@ async fn dot_and_empty_keys_in_typed_calls_are_refused() {
     ));
 }
 
-// ---------------------------------------------------------------------------------------------
 // 4. An absurd Content-Length
-// ---------------------------------------------------------------------------------------------
 
 /// A server that answers every request with `Content-Length: 2^62`, sends 256 KiB in small
 /// writes, and closes.
@@ -345,9 +337,7 @@ async fn an_absurd_content_length_with_no_body_limit_is_an_error_not_an_abort() 
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
 }
 
-// ---------------------------------------------------------------------------------------------
 // 5. Symlinks next to the file store
-// ---------------------------------------------------------------------------------------------
 
 fn store_dir(name: &str) -> std::path::PathBuf {
     use std::hash::{BuildHasher, Hasher};
