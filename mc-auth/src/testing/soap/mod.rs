@@ -49,9 +49,13 @@ const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
 /// One SOAP operation of the catalog, as the fake enforces it.
 #[derive(Debug)]
 pub(crate) struct SoapOperation {
+    /// The catalog's operation name.
     pub name: &'static str,
+    /// `Retrieve`, `Create`, `Update`, `Delete` or `Perform`.
     pub action: &'static str,
+    /// The object type without a `[...]` suffix.
     pub object_type: &'static str,
+    /// The scopes a token needs.
     pub scopes: &'static [&'static str],
 }
 

@@ -52,6 +52,7 @@ pub struct SoapRecord {
 }
 
 impl SoapRecord {
+    /// An object of `object_type` without properties.
     pub(super) fn new(object_type: &str) -> Self {
         SoapRecord {
             object_type: object_type.to_owned(),
@@ -70,6 +71,7 @@ impl SoapRecord {
         find(&self.attributes, name)
     }
 
+    /// Sets a property (name case-insensitive), or adds it.
     pub(super) fn set(&mut self, name: &str, value: &str) {
         set(&mut self.properties, name, value);
     }
@@ -110,12 +112,17 @@ pub struct AutomationRun {
 /// SOAP state.
 #[derive(Default)]
 pub(crate) struct SoapState {
+    /// Subscribers, in the order created.
     pub subscribers: Vec<SoapRecord>,
+    /// Lists, in the order created.
     pub lists: Vec<SoapRecord>,
+    /// Automations, in the order added.
     pub automations: Vec<SoapRecord>,
+    /// Every start of an automation, in order.
     pub automation_runs: Vec<AutomationRun>,
     /// Retrieve results still to hand out, by `RequestID`.
     pub continuations: HashMap<String, Vec<OutObject>>,
+    /// The last `ID` handed out.
     pub next_id: u64,
 }
 
@@ -170,15 +177,20 @@ impl SoapState {
 
 /// What a handler needs besides the state.
 pub(crate) struct Context<'a> {
+    /// The fake's configuration (the Retrieve page size).
     pub config: &'a Config,
+    /// The token of the request (its MID and client id).
     pub token: &'a TokenRecord,
 }
 
 /// An object as answered: `xsi:type`, text properties, and a row's `Properties`.
 #[derive(Clone, Debug)]
 pub(crate) struct OutObject {
+    /// The `xsi:type` written on the element.
     pub xsi_type: String,
+    /// Text properties, dotted names nested (`Client.ID`).
     pub props: Vec<(String, String)>,
+    /// A data extension row's `Properties` (`Name`/`Value`), after the text properties.
     pub row: Option<Vec<(String, String)>>,
 }
 
@@ -196,10 +208,13 @@ impl OutObject {
 /// The result of one object of a Create, Update, Delete or Perform.
 #[derive(Debug)]
 pub(crate) struct Outcome {
+    /// The `StatusMessage`.
     pub message: String,
-    /// `None`: OK.
+    /// The `ErrorCode`; `None`: OK.
     pub error_code: Option<i64>,
+    /// The `NewID` of a created subscriber or list.
     pub new_id: Option<String>,
+    /// The `Object` echoed back.
     pub object: Option<OutObject>,
 }
 
@@ -252,10 +267,15 @@ impl From<Failure> for Outcome {
 /// and the name–value lists MC uses (`Attributes`, `Properties/Property`, `Keys/Key`).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct InObject {
+    /// The `xsi:type`, when present and not blank.
     pub object_type: Option<String>,
+    /// Text properties; nested ones flattened with dots (`Client.ID`).
     pub props: Vec<(String, String)>,
+    /// A subscriber's `Attributes` (`Name`/`Value`).
     pub attributes: Vec<(String, String)>,
+    /// A row's `Properties/Property` (`Name`/`Value`).
     pub properties: Vec<(String, String)>,
+    /// A row's `Keys/Key` (`Name`/`Value`).
     pub keys: Vec<(String, String)>,
 }
 
@@ -329,13 +349,20 @@ pub(super) fn find_data_extension_key(state: &State, wanted: &str) -> Option<Str
 /// A parsed SOAP request.
 #[derive(Debug)]
 pub(crate) enum Request {
+    /// A `RetrieveRequestMsg`.
     Retrieve(RetrieveRequest),
+    /// A `CreateRequest`, `UpdateRequest` or `DeleteRequest`.
     Write {
+        /// `Create`, `Update` or `Delete`.
         action: &'static str,
+        /// The `Objects`, in order.
         objects: Vec<InObject>,
     },
+    /// A `PerformRequestMsg`.
     Perform {
+        /// The `Action` (`start`, ...).
         action: String,
+        /// The `Definitions/Definition`s, in order.
         definitions: Vec<InObject>,
     },
 }

@@ -75,10 +75,13 @@ const DATA_EXTENSION_PROPERTIES: &[&str] = &[
 /// A parsed Retrieve.
 #[derive(Debug)]
 pub(crate) struct RetrieveRequest {
+    /// The `ObjectType` (`DataExtensionObject[key]` keeps its brackets).
     pub object_type: String,
+    /// The requested `Properties`, blank ones dropped.
     pub properties: Vec<String>,
     /// The filter, or why it cannot be used.
     pub filter: Option<Result<Filter, String>>,
+    /// The `ContinueRequest` of a later page.
     pub continue_request: Option<String>,
 }
 
@@ -157,7 +160,9 @@ fn parse_filter(el: &Element) -> Result<Filter, String> {
 
 /// One page of a Retrieve.
 pub(crate) struct RetrievePage {
+    /// The objects of this page.
     pub objects: Vec<OutObject>,
+    /// True when more pages follow (`MoreDataAvailable`).
     pub more: bool,
     /// Set when there is a continuation.
     pub request_id: Option<String>,
