@@ -1,5 +1,5 @@
 //! The fake's own XML: a tree reader and a writer over quick-xml, kept apart from the
-//! client's `crate::soap` code so that a mistake in one side's XML handling shows up as a
+//! client's SOAP code so that a mistake in one side's XML handling shows up as a
 //! disagreement between client and fake instead of hiding on both sides at once.
 //!
 //! Reading keeps what a SOAP server looks at: every element's local name (prefixes and
