@@ -38,8 +38,6 @@ use reqwest::Method;
 pub use object::{Field, FieldValue, ObjectResult, SoapObject};
 
 use envelope::{envelope, Action};
-#[cfg(feature = "testing")]
-pub(crate) use envelope::{PARTNER_NS, SOAP_ENV_NS};
 use response::{classify, interpret, Reply};
 
 use crate::client::Client;

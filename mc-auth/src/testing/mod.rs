@@ -155,7 +155,6 @@ mod record;
 mod server;
 mod sms;
 mod soap;
-mod soap_objects;
 mod state;
 mod token;
 mod userinfo;
@@ -186,7 +185,7 @@ pub use oauth::{AuthorizingUser, CODE_LIFETIME};
 pub use package::{Package, PackageKind, DEFAULT_MID};
 pub use record::{RecordedRequest, RequestKind};
 pub use sms::SmsSend;
-pub use soap_objects::{AutomationRun, SoapRecord};
+pub use soap::{AutomationRun, SoapRecord};
 pub use state::{EmailSend, IssuedToken};
 
 use faults::FaultQueue;

@@ -2,8 +2,8 @@
 //! SOAP client for round trips. Nothing here sleeps or reads the wall clock.
 
 use super::operation_tests::Rig;
+use super::soap::xml::{parse, Element};
 use super::*;
-use crate::soap::xml::{parse, Element};
 use crate::soap::{RetrieveRequest, SimpleFilter, SimpleOperator, SoapObject};
 use crate::{Client, Error};
 

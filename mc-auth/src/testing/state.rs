@@ -18,7 +18,7 @@ use super::journeys::JourneyState;
 use super::package::Package;
 use super::record::Recorder;
 use super::sms::SmsState;
-use super::soap_objects::SoapState;
+use super::soap::SoapState;
 use crate::{Clock, ScopeSet};
 
 /// Everything the server task and the [`FakeMarketingCloud`](super::FakeMarketingCloud)

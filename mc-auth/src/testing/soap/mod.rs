@@ -14,30 +14,48 @@
 //!    with `api = "soap"` in `scopes.toml`, see [`operations`](super::operations)) needs its
 //!    scopes, otherwise an HTTP 500 fault whose `faultstring` starts with `Insufficient
 //!    Privileges` and names the missing scopes (MC's wording for SOAP is unconfirmed);
-//! 5. the action itself, see [`soap_objects`](super::soap_objects).
+//! 5. the action itself: [`retrieve`], [`create_update_delete`] or [`perform`], on the
+//!    objects of [`objects`].
 //!
-//! Answers are `text/xml; charset=utf-8` envelopes written with the crate's XML writer, so
-//! every value is escaped.
+//! The fake reads and writes its XML with its own [`xml`] module, not the client's, so a bug
+//! in either shows up as a disagreement. Answers are `text/xml; charset=utf-8` envelopes, every
+//! value escaped by the writer.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+mod create_update_delete;
+mod objects;
+mod perform;
+mod retrieve;
+pub(crate) mod xml;
+
+pub(crate) use objects::SoapState;
+pub use objects::{AutomationRun, SoapRecord};
+
 use super::api::operation_info;
-use super::soap_objects::{self, OutObject, Outcome, Request};
 use super::state::{Config, State, TokenRecord};
 use crate::scope::Api;
-use crate::soap::xml::{parse, Element, XmlWriter};
-use crate::soap::{PARTNER_NS, SOAP_ENV_NS};
+use objects::{Context, OutObject, Outcome, Request};
+use xml::{parse, XmlOut, XSI_NS};
 
-const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+/// The SOAP envelope namespace (SOAP 1.1).
+pub(crate) const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// Marketing Cloud's partner API namespace, of every request and response message.
+pub(crate) const PARTNER_NS: &str = "http://exacttarget.com/wsdl/partnerAPI";
+/// The XML Schema namespace, declared on answers as MC does.
 const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
 
 /// One SOAP operation of the catalog, as the fake enforces it.
 #[derive(Debug)]
 pub(crate) struct SoapOperation {
+    /// The catalog's operation name.
     pub name: &'static str,
+    /// `Retrieve`, `Create`, `Update`, `Delete` or `Perform`.
     pub action: &'static str,
+    /// The object type without a `[...]` suffix.
     pub object_type: &'static str,
+    /// The scopes a token needs.
     pub scopes: &'static [&'static str],
 }
 
@@ -96,9 +114,9 @@ pub(crate) fn is_soap_path(path: &str) -> bool {
 // writing.
 
 /// A SOAP envelope around what `body` writes.
-pub(crate) fn envelope(body: impl FnOnce(&mut XmlWriter)) -> Vec<u8> {
-    let mut w = XmlWriter::new();
-    w.open(
+pub(crate) fn envelope(body: impl FnOnce(&mut XmlOut)) -> Vec<u8> {
+    let mut w = XmlOut::new();
+    w.start(
         "soap:Envelope",
         &[
             ("xmlns:soap", SOAP_ENV_NS),
@@ -106,10 +124,10 @@ pub(crate) fn envelope(body: impl FnOnce(&mut XmlWriter)) -> Vec<u8> {
             ("xmlns:xsd", XSD_NS),
         ],
     );
-    w.open("soap:Body", &[]);
+    w.start("soap:Body", &[]);
     body(&mut w);
-    w.close("soap:Body");
-    w.close("soap:Envelope");
+    w.end();
+    w.end();
     w.finish()
 }
 
@@ -129,10 +147,10 @@ pub(crate) fn xml_response(status: StatusCode, body: Vec<u8>) -> Response {
 /// An HTTP 500 SOAP fault.
 pub(crate) fn fault(faultcode: &str, faultstring: &str) -> Response {
     let body = envelope(|w| {
-        w.open("soap:Fault", &[]);
-        w.text_element("faultcode", faultcode);
-        w.text_element("faultstring", faultstring);
-        w.close("soap:Fault");
+        w.start("soap:Fault", &[]);
+        w.leaf("faultcode", faultcode);
+        w.leaf("faultstring", faultstring);
+        w.end();
     });
     xml_response(StatusCode::INTERNAL_SERVER_ERROR, body)
 }
@@ -144,51 +162,51 @@ fn token_expired() -> Response {
 
 /// Writes an object: text properties (dotted names nest: `Client.ID` is
 /// `<Client><ID>..</ID></Client>`), then a data extension row's `Properties`.
-pub(crate) fn write_object(w: &mut XmlWriter, element: &str, object: &OutObject) {
-    w.open(element, &[("xsi:type", object.xsi_type.as_str())]);
+pub(crate) fn write_object(w: &mut XmlOut, element: &str, object: &OutObject) {
+    w.start(element, &[("xsi:type", object.xsi_type.as_str())]);
     for (name, value) in &object.props {
         let parts: Vec<&str> = name.split('.').filter(|p| !p.is_empty()).collect();
         let Some((last, outer)) = parts.split_last() else {
             continue;
         };
         for p in outer {
-            w.open(p, &[]);
+            w.start(p, &[]);
         }
-        w.text_element(last, value);
-        for p in outer.iter().rev() {
-            w.close(p);
+        w.leaf(last, value);
+        for _ in outer {
+            w.end();
         }
     }
     if let Some(row) = &object.row {
-        w.open("Properties", &[]);
+        w.start("Properties", &[]);
         for (name, value) in row {
-            w.open("Property", &[]);
-            w.text_element("Name", name);
-            w.text_element("Value", value);
-            w.close("Property");
+            w.start("Property", &[]);
+            w.leaf("Name", name);
+            w.leaf("Value", value);
+            w.end();
         }
-        w.close("Properties");
+        w.end();
     }
-    w.close(element);
+    w.end();
 }
 
 /// One `element` (`Results`, or Perform's `Result`) per outcome.
-fn write_results(w: &mut XmlWriter, outcomes: &[Outcome], element: &str) {
+fn write_results(w: &mut XmlOut, outcomes: &[Outcome], element: &str) {
     for (i, o) in outcomes.iter().enumerate() {
-        w.open(element, &[]);
-        w.text_element("StatusCode", if o.error_code.is_none() { "OK" } else { "Error" });
-        w.text_element("StatusMessage", &o.message);
-        w.text_element("OrdinalID", &i.to_string());
+        w.start(element, &[]);
+        w.leaf("StatusCode", if o.error_code.is_none() { "OK" } else { "Error" });
+        w.leaf("StatusMessage", &o.message);
+        w.leaf("OrdinalID", &i.to_string());
         if let Some(code) = o.error_code {
-            w.text_element("ErrorCode", &code.to_string());
+            w.leaf("ErrorCode", &code.to_string());
         }
         if let Some(id) = &o.new_id {
-            w.text_element("NewID", id);
+            w.leaf("NewID", id);
         }
         if let Some(object) = &o.object {
             write_object(w, "Object", object);
         }
-        w.close(element);
+        w.end();
     }
 }
 
@@ -308,7 +326,7 @@ pub(crate) fn handle(
         );
         return (fault("soap:Client", &text), serial);
     }
-    let ctx = soap_objects::Context { config, token: &token };
+    let ctx = Context { config, token: &token };
     (answer(state, &ctx, request), serial)
 }
 
@@ -326,68 +344,58 @@ fn missing_scopes(token: &TokenRecord, action: &str, types: &[String]) -> Option
     })
 }
 
-fn answer(state: &mut State, ctx: &soap_objects::Context<'_>, request: Request) -> Response {
+fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
     let request_id = super::util::request_id();
     match request {
         Request::Retrieve(retrieve) => {
-            let page = soap_objects::retrieve(state, ctx, &retrieve);
+            let page = retrieve::retrieve(state, ctx, &retrieve);
             let body = envelope(|w| {
-                w.open("RetrieveResponseMsg", &[("xmlns", PARTNER_NS)]);
+                w.start("RetrieveResponseMsg", &[("xmlns", PARTNER_NS)]);
                 match &page {
                     Ok(p) => {
-                        w.text_element("OverallStatus", if p.more { "MoreDataAvailable" } else { "OK" });
-                        w.text_element("RequestID", p.request_id.as_deref().unwrap_or(&request_id));
+                        w.leaf("OverallStatus", if p.more { "MoreDataAvailable" } else { "OK" });
+                        w.leaf("RequestID", p.request_id.as_deref().unwrap_or(&request_id));
                         for o in &p.objects {
                             write_object(w, "Results", o);
                         }
                     }
                     Err(status) => {
-                        w.text_element("OverallStatus", status);
-                        w.text_element("RequestID", &request_id);
+                        w.leaf("OverallStatus", status);
+                        w.leaf("RequestID", &request_id);
                     }
                 }
-                w.close("RetrieveResponseMsg");
+                w.end();
             });
             xml_response(StatusCode::OK, body)
         }
         Request::Write { action, objects } => {
-            let outcomes = soap_objects::write(state, ctx, action, &objects);
+            let outcomes = create_update_delete::write(state, ctx, action, &objects);
             let element = match action {
                 "Create" => "CreateResponse",
                 "Update" => "UpdateResponse",
                 _ => "DeleteResponse",
             };
             let body = envelope(|w| {
-                w.open(element, &[("xmlns", PARTNER_NS)]);
+                w.start(element, &[("xmlns", PARTNER_NS)]);
                 write_results(w, &outcomes, "Results");
-                w.text_element("RequestID", &request_id);
-                w.text_element("OverallStatus", overall(&outcomes));
-                w.close(element);
+                w.leaf("RequestID", &request_id);
+                w.leaf("OverallStatus", overall(&outcomes));
+                w.end();
             });
             xml_response(StatusCode::OK, body)
         }
         Request::Perform { action, definitions } => {
-            let outcomes = soap_objects::perform(state, ctx, &action, &definitions);
+            let outcomes = perform::perform(state, ctx, &action, &definitions);
             let body = envelope(|w| {
-                w.open("PerformResponseMsg", &[("xmlns", PARTNER_NS)]);
-                w.open("Results", &[]);
+                w.start("PerformResponseMsg", &[("xmlns", PARTNER_NS)]);
+                w.start("Results", &[]);
                 write_results(w, &outcomes, "Result");
-                w.close("Results");
-                w.text_element("OverallStatus", overall(&outcomes));
-                w.text_element("RequestID", &request_id);
-                w.close("PerformResponseMsg");
+                w.end();
+                w.leaf("OverallStatus", overall(&outcomes));
+                w.leaf("RequestID", &request_id);
+                w.end();
             });
             xml_response(StatusCode::OK, body)
         }
     }
-}
-
-/// Name–value pairs of repeated `<item><Name/><Value/></item>` children of `el`.
-pub(crate) fn name_values(el: &Element, item: &str) -> Vec<(String, String)> {
-    el.children_named(item)
-        .filter_map(|p| {
-            let name = p.child_text("Name")?.trim().to_owned();
-            (!name.is_empty()).then(|| (name, p.child_text("Value").unwrap_or("").to_owned()))
-        })
-        .collect()
 }

@@ -1,0 +1,321 @@
+//! SOAP Create, Update and Delete (`CreateRequest`, `UpdateRequest`, `DeleteRequest`) on
+//! subscribers, lists and data extension rows: one result per object, in order.
+//!
+//! Subscribers are identified by `SubscriberKey` (it defaults to the `EmailAddress` on
+//! Create), else `ID`, else `EmailAddress`; their `Attributes` (`Name`/`Value`) are kept. Rows
+//! are identified by a `Keys` list (`Key` `Name`/`Value`) or else the data extension's
+//! primary-key columns among the `Properties`. Lists can only be created. The `ErrorCode`s
+//! are listed in [`objects`](super::objects).
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Value};
+
+use super::base_type;
+use super::objects::{
+    find, find_data_extension_key, set, Context, Failure, InObject, OutObject, Outcome, SoapRecord, ERR_EXISTS,
+    ERR_NOT_FOUND, ERR_REQUIRED, ERR_UNSUPPORTED,
+};
+use crate::testing::data_extensions::{text_of, DataExtension, DataExtensionRow};
+use crate::testing::filter::compare;
+use crate::testing::state::State;
+use crate::testing::util::{now_rfc3339, request_id};
+
+/// Applies a Create, Update or Delete to each object, in order.
+pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects: &[InObject]) -> Vec<Outcome> {
+    objects
+        .iter()
+        .map(|o| {
+            let Some(object_type) = o.object_type.as_deref() else {
+                return Outcome::error(ERR_UNSUPPORTED, "The object has no xsi:type.");
+            };
+            match (action, base_type(object_type)) {
+                ("Create", "Subscriber") => create_subscriber(state, ctx, o),
+                ("Update", "Subscriber") => update_subscriber(state, o),
+                ("Delete", "Subscriber") => delete_subscriber(state, o),
+                ("Create", "List") => create_list(state, ctx, o),
+                ("Create", "DataExtensionObject") => create_row(state, o),
+                ("Update", "DataExtensionObject") => update_rows(state, o),
+                ("Delete", "DataExtensionObject") => delete_rows(state, o),
+                (_, t) => Outcome::error(
+                    ERR_UNSUPPORTED,
+                    format!("The fake Marketing Cloud does not support {action} on {t}."),
+                ),
+            }
+        })
+        .collect()
+}
+
+fn check_email(email: Option<&str>) -> Result<String, Failure> {
+    match email.map(str::trim) {
+        None | Some("") => Err(Failure::new(ERR_REQUIRED, "EmailAddress is required.")),
+        Some(e) if !e.contains('@') => Err(Failure::new(
+            ERR_REQUIRED,
+            format!("EmailAddress `{e}` is not a valid email address."),
+        )),
+        Some(e) => Ok(e.to_owned()),
+    }
+}
+
+/// Properties the fake sets itself.
+const READ_ONLY: &[&str] = &["ID", "ObjectID", "CreatedDate", "ModifiedDate", "Client.ID"];
+
+fn copy_props(record: &mut SoapRecord, o: &InObject) {
+    for (k, v) in &o.props {
+        if !READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(k)) {
+            record.set(k, v);
+        }
+    }
+    for (k, v) in &o.attributes {
+        set(&mut record.attributes, k, v);
+    }
+}
+
+fn create_subscriber(state: &mut State, ctx: &Context<'_>, o: &InObject) -> Outcome {
+    let email = match check_email(o.prop("EmailAddress")) {
+        Ok(e) => e,
+        Err(failure) => return failure.into(),
+    };
+    let key = o.non_empty("SubscriberKey").unwrap_or(&email).to_owned();
+    if state
+        .soap
+        .subscribers
+        .iter()
+        .any(|s| s.get("SubscriberKey") == Some(key.as_str()))
+    {
+        return Outcome::error(
+            ERR_EXISTS,
+            format!("A subscriber with SubscriberKey `{key}` already exists."),
+        );
+    }
+    let id = state.soap.next_id();
+    let mut r = SoapRecord::new("Subscriber");
+    r.set("ID", &id);
+    r.set("CreatedDate", &now_rfc3339());
+    r.set("Client.ID", &ctx.token.account_id.to_string());
+    r.set("Status", "Active");
+    copy_props(&mut r, o);
+    r.set("SubscriberKey", &key);
+    let mut outcome = Outcome::ok("Created Subscriber.", Some(OutObject::of(&r)));
+    outcome.new_id = Some(id);
+    state.soap.subscribers.push(r);
+    outcome
+}
+
+fn find_subscriber(state: &State, o: &InObject) -> Option<usize> {
+    let subs = &state.soap.subscribers;
+    for field in ["SubscriberKey", "ID", "EmailAddress"] {
+        if let Some(v) = o.non_empty(field) {
+            return subs.iter().position(|s| s.get(field) == Some(v));
+        }
+    }
+    None
+}
+
+fn update_subscriber(state: &mut State, o: &InObject) -> Outcome {
+    if o.prop("EmailAddress").is_some() {
+        if let Err(failure) = check_email(o.prop("EmailAddress")) {
+            return failure.into();
+        }
+    }
+    let Some(i) = find_subscriber(state, o) else {
+        return Outcome::error(ERR_NOT_FOUND, "The subscriber does not exist.");
+    };
+    let r = &mut state.soap.subscribers[i];
+    copy_props(r, o);
+    Outcome::ok("Updated Subscriber.", Some(OutObject::of(r)))
+}
+
+fn delete_subscriber(state: &mut State, o: &InObject) -> Outcome {
+    let Some(i) = find_subscriber(state, o) else {
+        return Outcome::error(ERR_NOT_FOUND, "The subscriber does not exist.");
+    };
+    let r = state.soap.subscribers.remove(i);
+    Outcome::ok("Subscriber deleted.", Some(OutObject::of(&r)))
+}
+
+fn create_list(state: &mut State, ctx: &Context<'_>, o: &InObject) -> Outcome {
+    if o.non_empty("ListName").is_none() {
+        return Outcome::error(ERR_REQUIRED, "ListName is required.");
+    }
+    let object_id = request_id();
+    let key = o.non_empty("CustomerKey").unwrap_or(&object_id).to_owned();
+    if state
+        .soap
+        .lists
+        .iter()
+        .any(|l| l.get("CustomerKey") == Some(key.as_str()))
+    {
+        return Outcome::error(ERR_EXISTS, format!("A list with CustomerKey `{key}` already exists."));
+    }
+    let id = state.soap.next_id();
+    let now = now_rfc3339();
+    let mut r = SoapRecord::new("List");
+    r.set("ID", &id);
+    r.set("ObjectID", &object_id);
+    r.set("Type", "Private");
+    r.set("ListClassification", "ExactTargetList");
+    r.set("CreatedDate", &now);
+    r.set("ModifiedDate", &now);
+    r.set("Client.ID", &ctx.token.account_id.to_string());
+    copy_props(&mut r, o);
+    r.set("CustomerKey", &key);
+    let mut outcome = Outcome::ok("Created List.", Some(OutObject::of(&r)));
+    outcome.new_id = Some(id);
+    state.soap.lists.push(r);
+    outcome
+}
+
+/// The data extension a row object names (`CustomerKey`, else `Name`).
+fn row_target(state: &State, o: &InObject) -> Result<String, Failure> {
+    let wanted = o
+        .non_empty("CustomerKey")
+        .or_else(|| o.non_empty("Name"))
+        .ok_or_else(|| {
+            Failure::new(
+                ERR_REQUIRED,
+                "A DataExtensionObject needs the CustomerKey (or Name) of its data extension.",
+            )
+        })?;
+    Ok(find_data_extension_key(state, wanted).unwrap_or_else(|| wanted.to_owned()))
+}
+
+fn row_object(row: &DataExtensionRow) -> OutObject {
+    OutObject {
+        xsi_type: "DataExtensionObject".to_owned(),
+        props: Vec::new(),
+        row: Some(
+            row.columns()
+                .map(|(k, v)| (k.clone(), text_of(v).unwrap_or_default()))
+                .collect(),
+        ),
+    }
+}
+
+fn create_row(state: &mut State, o: &InObject) -> Outcome {
+    let key = match row_target(state, o) {
+        Ok(k) => k,
+        Err(failure) => return failure.into(),
+    };
+    if o.properties.is_empty() {
+        return Outcome::error(ERR_REQUIRED, "A DataExtensionObject needs Properties.");
+    }
+    let item: Map<String, Value> = o
+        .properties
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let de = state
+        .data_extensions
+        .entry(key.clone())
+        .or_insert_with(|| DataExtension::new(&key));
+    let row = de.split(&item);
+    let missing = de.missing_keys(&row);
+    if !missing.is_empty() {
+        return Outcome::error(
+            ERR_REQUIRED,
+            format!("The primary key column(s) {} are missing.", missing.join(", ")),
+        );
+    }
+    if de.find(&row).is_some() {
+        return Outcome::error(
+            ERR_EXISTS,
+            "Violation of PRIMARY KEY constraint: a row with this key already exists.",
+        );
+    }
+    let object = row_object(&row);
+    de.insert(row);
+    Outcome::ok("Created DataExtensionObject.", Some(object))
+}
+
+/// The pairs identifying the rows an Update or Delete means: `Keys`, else the primary-key
+/// columns among the `Properties`.
+fn row_identity(de: &DataExtension, o: &InObject) -> Result<Vec<(String, String)>, Failure> {
+    if !o.keys.is_empty() {
+        return Ok(o.keys.clone());
+    }
+    if de.primary_keys.is_empty() {
+        return Err(Failure::new(
+            ERR_REQUIRED,
+            "The data extension has no primary key: name the row with Keys.",
+        ));
+    }
+    de.primary_keys
+        .iter()
+        .map(|k| {
+            find(&o.properties, k)
+                .map(|v| (k.clone(), v.to_owned()))
+                .ok_or_else(|| Failure::new(ERR_REQUIRED, format!("The primary key column {k} is missing.")))
+        })
+        .collect()
+}
+
+fn row_matches(row: &DataExtensionRow, identity: &[(String, String)]) -> bool {
+    identity
+        .iter()
+        .all(|(name, value)| row.get(name).is_some_and(|v| compare(&v, value) == Ordering::Equal))
+}
+
+fn set_column(row: &mut DataExtensionRow, de_is_key: bool, name: &str, value: &str) {
+    let target = if de_is_key || row.keys.keys().any(|k| k.eq_ignore_ascii_case(name)) {
+        &mut row.keys
+    } else {
+        &mut row.values
+    };
+    if let Some(old) = target.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned() {
+        target.remove(&old);
+    }
+    target.insert(name.to_owned(), Value::String(value.to_owned()));
+}
+
+fn update_rows(state: &mut State, o: &InObject) -> Outcome {
+    let key = match row_target(state, o) {
+        Ok(k) => k,
+        Err(failure) => return failure.into(),
+    };
+    let Some(de) = state.data_extensions.get_mut(&key) else {
+        return Outcome::error(ERR_NOT_FOUND, format!("No data extension `{key}` exists."));
+    };
+    let identity = match row_identity(de, o) {
+        Ok(i) => i,
+        Err(failure) => return failure.into(),
+    };
+    let is_key: Vec<bool> = o.properties.iter().map(|(k, _)| de.is_key(k)).collect();
+    let mut updated = None;
+    for row in de.rows.iter_mut().filter(|r| row_matches(r, &identity)) {
+        for ((name, value), key_column) in o.properties.iter().zip(&is_key) {
+            set_column(row, *key_column, name, value);
+        }
+        updated = Some(row_object(row));
+    }
+    for (name, _) in &o.properties {
+        if !de.has_column(name) {
+            de.columns.push(name.clone());
+        }
+    }
+    match updated {
+        Some(object) => Outcome::ok("Updated DataExtensionObject.", Some(object)),
+        None => Outcome::error(ERR_NOT_FOUND, "The row does not exist."),
+    }
+}
+
+fn delete_rows(state: &mut State, o: &InObject) -> Outcome {
+    let key = match row_target(state, o) {
+        Ok(k) => k,
+        Err(failure) => return failure.into(),
+    };
+    let Some(de) = state.data_extensions.get_mut(&key) else {
+        return Outcome::error(ERR_NOT_FOUND, format!("No data extension `{key}` exists."));
+    };
+    let identity = match row_identity(de, o) {
+        Ok(i) => i,
+        Err(failure) => return failure.into(),
+    };
+    let before = de.rows.len();
+    de.rows.retain(|r| !row_matches(r, &identity));
+    if de.rows.len() == before {
+        Outcome::error(ERR_NOT_FOUND, "The row does not exist.")
+    } else {
+        Outcome::ok("Deleted DataExtensionObject.", None)
+    }
+}
