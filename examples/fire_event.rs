@@ -25,8 +25,9 @@ fn main() {
         let event_key = std::env::var("MC_EVENT_DEFINITION_KEY").unwrap_or_else(|_| "APIEvent-welcome".into());
         if let Some(fake) = target.fake() {
             // The fake knows no journeys until told: publish one whose entry event is ours.
-            fake.add_journey(FakeJourney::new("welcome-journey", "Welcome").event_definition_key(&event_key));
-            fake.add_journey(FakeJourney::new("win-back", "Win back"));
+            fake.journeys()
+                .add(FakeJourney::new("welcome-journey", "Welcome").event_definition_key(&event_key));
+            fake.journeys().add(FakeJourney::new("win-back", "Win back"));
         }
 
         let event = EntryEvent::new("ada", &event_key)

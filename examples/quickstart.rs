@@ -70,8 +70,8 @@ fn main() {
         if let Some(fake) = target.fake() {
             println!(
                 "The fake saw {} token request(s) and {} API request(s)",
-                fake.token_request_count(),
-                fake.api_request_count()
+                fake.requests().token_count(),
+                fake.requests().api_count()
             );
         }
         Ok(())

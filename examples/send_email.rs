@@ -54,7 +54,7 @@ fn main() {
         println!("Status of {message_key}: {:?}", status.event_category_type);
 
         if let Some(fake) = target.fake() {
-            println!("The fake recorded {} send(s)", fake.email_sends().len());
+            println!("The fake recorded {} send(s)", fake.email().sends().len());
         }
         Ok(())
     });

@@ -43,7 +43,7 @@ fn main() {
 
         let automation = std::env::var("MC_AUTOMATION_KEY").unwrap_or_else(|_| "nightly-import".into());
         if let Some(fake) = target.fake() {
-            fake.add_automation(&automation, "Nightly import");
+            fake.soap().add_automation(&automation, "Nightly import");
         }
         let started = op.start_automation(&automation).await?;
         println!(

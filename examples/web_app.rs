@@ -7,10 +7,11 @@
 //!
 //! By default it starts the fake Marketing Cloud, registers a web app package whose redirect
 //! URI is this app's `/callback`, and then plays the browser itself: it requests `/login`,
-//! follows the redirects to the fake's `/v2/authorize` and back to `/callback` with a real HTTP
-//! client, and prints the page. With `MC_SUBDOMAIN`, `MC_CLIENT_ID`, `MC_CLIENT_SECRET` and
-//! `MC_REDIRECT_URI` set it uses your tenant instead (MC only redirects to HTTPS, so put this
-//! app behind an HTTPS URL registered on the package, and use `--serve`).
+//! hands the authorize URL it redirects to to `FakeMarketingCloud::authorize` (a user who
+//! signs in and approves), follows the redirect back to `/callback`, and prints the page. With
+//! `MC_SUBDOMAIN`, `MC_CLIENT_ID`, `MC_CLIENT_SECRET` and `MC_REDIRECT_URI` set it uses your
+//! tenant instead (MC only redirects to HTTPS, so put this app behind an HTTPS URL registered
+//! on the package, and use `--serve`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -52,7 +53,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr: SocketAddr = listener.local_addr()?;
 
     let real = std::env::var("MC_CLIENT_ID").is_ok();
-    let (mc, _fake) = if real {
+    let (mc, fake) = if real {
         let env = |k: &str| std::env::var(k).map_err(|_| format!("{k} is not set"));
         let config = WebAppConfig::builder()
             .subdomain(env("MC_SUBDOMAIN")?)
@@ -93,11 +94,27 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
-    // Play the browser: follow the redirects like a user who signs in and approves.
+    // Play the browser: /login redirects to MC's authorize URL, where the fake signs the user
+    // in and approves (`FakeMarketingCloud::authorize`), then the redirect lands on /callback.
+    let Some(fake) = fake else {
+        return Err("with a real tenant, sign in from a real browser: run with --serve".into());
+    };
     let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let page = browser.get(format!("http://{addr}/login")).send().await?;
+    let login = browser.get(format!("http://{addr}/login")).send().await?;
+    let authorize_url = login
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .ok_or("/login did not redirect to Marketing Cloud")?
+        .to_owned();
+    let redirect = fake.authorize(&authorize_url).await;
+    println!(
+        "Marketing Cloud sent the browser back with a code (state {:?})",
+        redirect.state().unwrap_or_default()
+    );
+    let page = browser.get(redirect.url()).send().await?;
     let status = page.status();
     let text = page.text().await?;
     println!("Browser landed on /callback with HTTP {status}:\n{text}");

@@ -112,7 +112,7 @@ fn main() {
             rt.block_on(run());
         }
     }
-    fake.clear_requests();
+    fake.requests().clear();
 
     let mut times = vec![Vec::with_capacity(rounds); variants.len()];
     let mut cpu = vec![0.0f64; variants.len()];
@@ -127,7 +127,7 @@ fn main() {
             cpu[i] += process_cpu_seconds() - cpu_start;
         }
         // The fake records every request; keep its log from growing through the run.
-        fake.clear_requests();
+        fake.requests().clear();
     }
 
     let per_request = |t: f64| t / (WAVES * CONCURRENCY) as f64 * 1e6;

@@ -18,18 +18,6 @@ pub mod fixtures {
     pub const AUTHORIZE_URL: &str = include_str!("../fixtures/authorize-url.txt");
 }
 
-/// Follows an authorize URL like a browser whose user approves, returning the redirect (the
-/// fake answers `/v2/authorize` with a 302).
-pub async fn browser_visits(url: &str) -> String {
-    let browser = mc_auth::reqwest::Client::builder()
-        .redirect(mc_auth::reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(url).send().await.unwrap();
-    assert_eq!(resp.status(), 302, "the fake approves and redirects");
-    resp.headers()["location"].to_str().unwrap().to_owned()
-}
-
 /// A path for a token store file in a new, empty temporary directory of its own.
 pub fn temp_store_path(name: &str) -> std::path::PathBuf {
     use std::hash::{BuildHasher, Hasher};

@@ -7,7 +7,7 @@
 //!   column, or an upsert into a data extension without a primary key fails that item only.
 //! - `GET /data/v1/async/{requestId}/status` answers `{"requestId", "status": {"requestStatus":
 //!   "Complete", "hasErrors", "callDateTime", "completionDateTime", ...}}`; with
-//!   [`set_async_pending_polls`](super::FakeMarketingCloud::set_async_pending_polls) the first
+//!   [`data_extensions().set_async_pending_polls`](super::DataExtensionsView::set_async_pending_polls) the first
 //!   polls of each request answer `"Pending"` instead (the rows are already written).
 //! - `GET /data/v1/async/{requestId}/results` answers `{"items": [{"status": "OK" | "Error",
 //!   "errorCode", "message"}, ...], ...}`, one item per request item, in order (no items while

@@ -10,7 +10,7 @@
 //!   parentheses. Another syntax gets a 400 (errorcode 10000).
 //!
 //! Data extensions spring into existence on first write. Their primary key is whatever
-//! [`add_data_extension`](super::FakeMarketingCloud::add_data_extension) declared, or else the
+//! [`data_extensions().add`](super::DataExtensionsView::add) declared, or else the
 //! `keys` column names of the first synchronous upsert; until then a data extension has no
 //! primary key (inserts append, upserts by key fail). Column names and key values compare
 //! case-insensitively, values by their text (`"36"` equals `36`).
@@ -47,7 +47,7 @@ pub struct DataExtensionRow {
 
 impl DataExtensionRow {
     /// An empty row, to fill with [`key`](Self::key) and [`value`](Self::value) (for
-    /// [`FakeMarketingCloud::add_data_extension_rows`](super::FakeMarketingCloud::add_data_extension_rows)).
+    /// [`data_extensions().add_rows`](super::DataExtensionsView::add_rows)).
     pub fn new() -> Self {
         Self::default()
     }

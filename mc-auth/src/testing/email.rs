@@ -60,7 +60,7 @@ pub(crate) fn list_definitions(call: &mut Call<'_>) -> Response {
 }
 
 /// Validates and stores a definition; shared by the endpoint and
-/// [`FakeMarketingCloud::add_email_definition`](super::FakeMarketingCloud::add_email_definition).
+/// [`email().add_definition`](super::EmailView::add_definition).
 pub(crate) fn store_definition(
     definitions: &mut Vec<Value>,
     mut definition: Map<String, Value>,

@@ -3,7 +3,7 @@
 //! - `POST /interaction/v1/events` with `{"ContactKey", "EventDefinitionKey", "Data"}` answers
 //!   201 `{"eventInstanceId"}` and records the event. The fake is strict about the key: only
 //!   event definition keys of journeys added with
-//!   [`add_journey`](super::FakeMarketingCloud::add_journey) are accepted; any other key gets a
+//!   [`journeys().add`](super::JourneysView::add) are accepted; any other key gets a
 //!   400 (errorcode 30000, the fake's choice), so a typo in a test shows up.
 //! - `GET /interaction/v1/interactions` (`$page`, default `$pageSize` 50, at most 2,500)
 //!   answers `{"count", "page", "pageSize", "links", "items"}`.
@@ -20,7 +20,7 @@ use super::util::{json_response, now_rfc3339, request_id};
 const VALIDATION: i64 = 30000;
 
 /// A journey to add to the fake with
-/// [`FakeMarketingCloud::add_journey`](super::FakeMarketingCloud::add_journey).
+/// [`journeys().add`](super::JourneysView::add).
 ///
 /// ```
 /// use mc_auth::testing::FakeJourney;

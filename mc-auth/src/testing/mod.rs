@@ -25,11 +25,11 @@
 //!   Create, Update, Delete and Perform on the catalog's SOAP object types, with scope checks
 //!   per action and object type.
 //! - Tokens expire by the fake's [`Clock`] (inject a [`ManualClock`](crate::ManualClock) to
-//!   control it) or on demand ([`expire_tokens`](FakeMarketingCloud::expire_tokens)).
-//! - **Every request is recorded** ([`requests`](FakeMarketingCloud::requests),
-//!   [`token_request_count`](FakeMarketingCloud::token_request_count), ...), and tests can
+//!   control it) or on demand ([`tokens().expire_all`](TokensView::expire_all)).
+//! - **Every request is recorded** ([`requests().all`](RequestsView::all),
+//!   [`requests().token_count`](RequestsView::token_count), ...), and tests can
 //!   await request counts without sleeping
-//!   ([`wait_for_token_requests`](FakeMarketingCloud::wait_for_token_requests)).
+//!   ([`requests().wait_for_token_count`](RequestsView::wait_for_token_count)).
 //! - **Faults** (status codes, rate limiting, delays, malformed bodies, spurious 401s, SOAP
 //!   faults) can be injected for the next N requests with [`FakeMarketingCloud::inject`].
 //!
@@ -80,19 +80,47 @@
 //! assert_eq!(userinfo.status(), 200);
 //!
 //! // Recorded requests, fault injection, expiry on demand.
-//! assert_eq!(fake.token_request_count_for("my-client-id"), 1);
-//! assert_eq!(fake.token_requests()[0].json().unwrap()["client_secret"], "my-client-secret");
-//! assert!(!format!("{:?}", fake.requests()).contains("my-client-secret"));
+//! assert_eq!(fake.requests().token_count_for("my-client-id"), 1);
+//! assert_eq!(fake.requests().token_requests()[0].json().unwrap()["client_secret"], "my-client-secret");
+//! assert!(!format!("{:?}", fake.requests().all()).contains("my-client-secret"));
 //!
 //! fake.inject(Fault::status(503).only_api_requests());
 //! let get = || http.get(format!("{}/v2/userinfo", fake.url())).header("Authorization", &bearer);
 //! assert_eq!(get().send().await.unwrap().status(), 503);
 //! assert_eq!(get().send().await.unwrap().status(), 200);
 //!
-//! fake.expire_tokens();
+//! fake.tokens().expire_all();
 //! assert_eq!(get().send().await.unwrap().status(), 401);
 //! # });
 //! ```
+//!
+//! # The face
+//!
+//! [`FakeMarketingCloud`] itself holds the lifecycle ([`start`](FakeMarketingCloud::start),
+//! [`builder`](FakeMarketingCloud::builder); it stops when the last clone is dropped), where it
+//! is ([`url`](FakeMarketingCloud::url), [`addr`](FakeMarketingCloud::addr),
+//! [`subdomain`](FakeMarketingCloud::subdomain)), its [`clock`](FakeMarketingCloud::clock),
+//! installed packages ([`register_package`](FakeMarketingCloud::register_package),
+//! [`register_default_package`](FakeMarketingCloud::register_default_package),
+//! [`credentials`](FakeMarketingCloud::credentials)), the instance URLs its tokens carry
+//! ([`set_instance_urls`](FakeMarketingCloud::set_instance_urls),
+//! [`reset_instance_urls`](FakeMarketingCloud::reset_instance_urls)), faults
+//! ([`inject`](FakeMarketingCloud::inject), [`clear_faults`](FakeMarketingCloud::clear_faults),
+//! [`pending_faults`](FakeMarketingCloud::pending_faults)) and a browser for web-app sign-ins
+//! ([`authorize`](FakeMarketingCloud::authorize)). Everything else is reached through a view,
+//! a small handle borrowing the fake:
+//!
+//! | view | what it holds |
+//! |---|---|
+//! | [`fake.tokens()`](TokensView) | the access tokens issued: [`issued`](TokensView::issued) (metadata), [`values`](TokensView::values); [`expire_all`](TokensView::expire_all), [`expire_client`](TokensView::expire_client) |
+//! | [`fake.requests()`](RequestsView) | every request received: [`all`](RequestsView::all), [`token_requests`](RequestsView::token_requests), [`token_count`](RequestsView::token_count), [`token_count_for`](RequestsView::token_count_for), [`api_count`](RequestsView::api_count), [`clear`](RequestsView::clear), [`wait_for_token_count`](RequestsView::wait_for_token_count), [`wait_for_api_count`](RequestsView::wait_for_api_count) |
+//! | [`fake.email()`](EmailView), [`fake.sms()`](SmsView) | transactional messaging: [`definitions`](EmailView::definitions), [`add_definition`](EmailView::add_definition), [`sends`](EmailView::sends) |
+//! | [`fake.data_extensions()`](DataExtensionsView) | data extensions and rows: [`add`](DataExtensionsView::add), [`keys`](DataExtensionsView::keys), [`rows`](DataExtensionsView::rows), [`add_rows`](DataExtensionsView::add_rows), [`set_async_pending_polls`](DataExtensionsView::set_async_pending_polls) |
+//! | [`fake.journeys()`](JourneysView) | journeys: [`add`](JourneysView::add), [`list`](JourneysView::list), [`events`](JourneysView::events) |
+//! | [`fake.assets()`](AssetsView) | Content Builder: [`add`](AssetsView::add), [`list`](AssetsView::list), [`get`](AssetsView::get) |
+//! | [`fake.contacts()`](ContactsView) | contacts: [`list`](ContactsView::list) |
+//! | [`fake.soap()`](SoapView) | SOAP objects: [`subscribers`](SoapView::subscribers), [`add_subscriber`](SoapView::add_subscriber), [`lists`](SoapView::lists), [`automations`](SoapView::automations), [`add_automation`](SoapView::add_automation), [`automation_runs`](SoapView::automation_runs) |
+//! | [`fake.web()`](WebView) | web and public apps: [`set_user`](WebView::set_user) (who signs in), [`refresh_tokens`](WebView::refresh_tokens), [`refresh_token_uses`](WebView::refresh_token_uses), [`revoke_refresh_tokens`](WebView::revoke_refresh_tokens) |
 //!
 //! # What the fake serves
 //!
@@ -102,13 +130,13 @@
 //!
 //! | family | behaviour | inspect / seed |
 //! |---|---|---|
-//! | transactional email | definitions: create (needs `definitionKey`, `name`), list, get, update (merges fields; the key cannot change), delete; sends of one or a batch (a known definition, recipients with `to` or `contactKey`, batch message keys generated when missing) answer 202; message status | [`email_definitions`](FakeMarketingCloud::email_definitions), [`email_sends`](FakeMarketingCloud::email_sends), [`add_email_definition`](FakeMarketingCloud::add_email_definition) |
-//! | transactional SMS | the same rules: definitions create and list, sends of one or a batch | [`sms_definitions`](FakeMarketingCloud::sms_definitions), [`sms_sends`](FakeMarketingCloud::sms_sends), [`add_sms_definition`](FakeMarketingCloud::add_sms_definition) |
-//! | data extension rows | one store per external key, shared by REST and SOAP; synchronous upsert; async insert (`POST`) / upsert (`PUT`) answering 202 with a `requestId`, per-item results (duplicate or missing primary key), status `Complete` (or `Pending` for a set number of polls); row queries with real paging (at most 2,500 a page) and `$filter` (`Col eq 'v'`, also `ne gt ge lt le like`, `and`, `or`, parentheses; anything else a 400). Names and key values compare case-insensitively | [`data_extension_rows`](FakeMarketingCloud::data_extension_rows), [`data_extension_keys`](FakeMarketingCloud::data_extension_keys), [`add_data_extension`](FakeMarketingCloud::add_data_extension) (name and primary key), [`add_data_extension_rows`](FakeMarketingCloud::add_data_extension_rows), [`set_async_pending_polls`](FakeMarketingCloud::set_async_pending_polls) |
-//! | journeys | entry events answer 201 with an `eventInstanceId` **only for event definition keys of added journeys** (others: 400, so typos show); list and get (by id, or `key:{key}`) | [`journey_events`](FakeMarketingCloud::journey_events), [`journeys`](FakeMarketingCloud::journeys), [`add_journey`](FakeMarketingCloud::add_journey) with [`FakeJourney`] |
-//! | Content Builder | create (needs `name` and `assetType.id`; assigns `id` and a unique `customerKey`), list (`$filter` on dotted paths), get, query (`simpleOperator` `equal notEqual greaterThan greaterThanOrEqual lessThan lessThanOrEqual like contains in isNull isNotNull`, nested `AND`/`OR`, `sort`), update (merges fields), delete (then 404) | [`assets`](FakeMarketingCloud::assets), [`asset`](FakeMarketingCloud::asset), [`add_asset`](FakeMarketingCloud::add_asset) |
-//! | contacts | create (a taken key fails) and update (an unknown key fails) with attribute sets; `operationStatus` `OK`, or a 400 with `FAIL` | [`contacts`](FakeMarketingCloud::contacts) |
-//! | SOAP | see below | [`subscribers`](FakeMarketingCloud::subscribers), [`add_subscriber`](FakeMarketingCloud::add_subscriber), [`lists`](FakeMarketingCloud::lists), [`automations`](FakeMarketingCloud::automations), [`add_automation`](FakeMarketingCloud::add_automation), [`automation_runs`](FakeMarketingCloud::automation_runs) |
+//! | transactional email | definitions: create (needs `definitionKey`, `name`), list, get, update (merges fields; the key cannot change), delete; sends of one or a batch (a known definition, recipients with `to` or `contactKey`, batch message keys generated when missing) answer 202; message status | [`email().definitions`](EmailView::definitions), [`email().sends`](EmailView::sends), [`email().add_definition`](EmailView::add_definition) |
+//! | transactional SMS | the same rules: definitions create and list, sends of one or a batch | [`sms().definitions`](SmsView::definitions), [`sms().sends`](SmsView::sends), [`sms().add_definition`](SmsView::add_definition) |
+//! | data extension rows | one store per external key, shared by REST and SOAP; synchronous upsert; async insert (`POST`) / upsert (`PUT`) answering 202 with a `requestId`, per-item results (duplicate or missing primary key), status `Complete` (or `Pending` for a set number of polls); row queries with real paging (at most 2,500 a page) and `$filter` (`Col eq 'v'`, also `ne gt ge lt le like`, `and`, `or`, parentheses; anything else a 400). Names and key values compare case-insensitively | [`data_extensions().rows`](DataExtensionsView::rows), [`data_extensions().keys`](DataExtensionsView::keys), [`data_extensions().add`](DataExtensionsView::add) (name and primary key), [`data_extensions().add_rows`](DataExtensionsView::add_rows), [`data_extensions().set_async_pending_polls`](DataExtensionsView::set_async_pending_polls) |
+//! | journeys | entry events answer 201 with an `eventInstanceId` **only for event definition keys of added journeys** (others: 400, so typos show); list and get (by id, or `key:{key}`) | [`journeys().events`](JourneysView::events), [`journeys().list`](JourneysView::list), [`journeys().add`](JourneysView::add) with [`FakeJourney`] |
+//! | Content Builder | create (needs `name` and `assetType.id`; assigns `id` and a unique `customerKey`), list (`$filter` on dotted paths), get, query (`simpleOperator` `equal notEqual greaterThan greaterThanOrEqual lessThan lessThanOrEqual like contains in isNull isNotNull`, nested `AND`/`OR`, `sort`), update (merges fields), delete (then 404) | [`assets().list`](AssetsView::list), [`assets().get`](AssetsView::get), [`assets().add`](AssetsView::add) |
+//! | contacts | create (a taken key fails) and update (an unknown key fails) with attribute sets; `operationStatus` `OK`, or a 400 with `FAIL` | [`contacts().list`](ContactsView::list) |
+//! | SOAP | see below | [`soap().subscribers`](SoapView::subscribers), [`soap().add_subscriber`](SoapView::add_subscriber), [`soap().lists`](SoapView::lists), [`soap().automations`](SoapView::automations), [`soap().add_automation`](SoapView::add_automation), [`soap().automation_runs`](SoapView::automation_runs) |
 //!
 //! **SOAP.** A request is checked in this order: `POST` (else 405); a SOAP envelope with a
 //! body element (else an HTTP 500 fault); the `fueloauth` token (unknown or expired: MC's
@@ -143,6 +171,7 @@
 mod api;
 mod assets;
 mod async_rows;
+mod browser;
 mod contacts;
 mod data_extensions;
 mod email;
@@ -159,6 +188,7 @@ mod state;
 mod token;
 mod userinfo;
 mod util;
+mod views;
 
 #[cfg(test)]
 mod operation_tests;
@@ -172,11 +202,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use api::{operations, required_scopes, routes, EnforcedOperation, Route};
+pub use browser::AuthorizeRedirect;
 pub use contacts::StoredContact;
 pub use data_extensions::DataExtensionRow;
 pub use faults::Fault;
@@ -187,6 +217,10 @@ pub use record::{RecordedRequest, RequestKind};
 pub use sms::SmsSend;
 pub use soap::{AutomationRun, SoapRecord};
 pub use state::{EmailSend, IssuedToken};
+pub use views::{
+    AssetsView, ContactsView, DataExtensionsView, EmailView, JourneysView, RequestsView, SmsView, SoapView, TokensView,
+    WebView,
+};
 
 use faults::FaultQueue;
 use record::Recorder;
@@ -383,8 +417,6 @@ impl FakeMarketingCloud {
         &self.shared().config.clock
     }
 
-    // packages.
-
     /// Registers (or replaces, by client id) an installed package and returns credentials for
     /// it, pointing at the fake.
     pub fn register_package(&self, package: Package) -> Credentials {
@@ -428,50 +460,6 @@ impl FakeMarketingCloud {
             .build()
     }
 
-    // tokens.
-
-    /// Makes every token issued so far expired: API calls with them get 401.
-    pub fn expire_tokens(&self) {
-        for t in self.state().tokens.values_mut() {
-            t.revoked = true;
-        }
-    }
-
-    /// Makes every token issued so far to `client_id` expired.
-    pub fn expire_token_of(&self, client_id: &str) {
-        for t in self.state().tokens.values_mut().filter(|t| t.client_id == client_id) {
-            t.revoked = true;
-        }
-    }
-
-    /// The values of the access tokens issued so far, in issue order (for example to check
-    /// that none of them shows up in logs).
-    pub fn issued_tokens(&self) -> Vec<String> {
-        let state = self.state();
-        let mut tokens: Vec<(u64, &String)> = state.tokens.iter().map(|(v, t)| (t.serial, v)).collect();
-        tokens.sort_by_key(|(serial, _)| *serial);
-        tokens.into_iter().map(|(_, v)| v.clone()).collect()
-    }
-
-    /// What the fake knows about each token issued so far, in issue order, without the values.
-    pub fn tokens(&self) -> Vec<IssuedToken> {
-        let now = self.clock().now();
-        let mut tokens: Vec<IssuedToken> = self
-            .state()
-            .tokens
-            .values()
-            .map(|t| IssuedToken {
-                serial: t.serial,
-                client_id: t.client_id.clone(),
-                account_id: t.account_id,
-                scopes: t.scopes.clone(),
-                expired: t.is_expired(now),
-            })
-            .collect();
-        tokens.sort_by_key(|t| t.serial);
-        tokens
-    }
-
     /// From now on, token responses carry these `rest_instance_url` and `soap_instance_url`
     /// values verbatim (see [`FakeMarketingCloudBuilder::instance_urls`]).
     pub fn set_instance_urls(&self, rest: &str, soap: &str) {
@@ -485,56 +473,6 @@ impl FakeMarketingCloud {
     pub fn reset_instance_urls(&self) {
         self.state().instance_urls = None;
     }
-
-    // recorded requests.
-
-    /// Every request received since the start (or the last
-    /// [`clear_requests`](Self::clear_requests)), in arrival order.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared().recorder.requests()
-    }
-
-    /// The `/v2/token` requests.
-    pub fn token_requests(&self) -> Vec<RecordedRequest> {
-        self.shared().recorder.requests_where(RecordedRequest::is_token_request)
-    }
-
-    /// The number of `/v2/token` requests.
-    pub fn token_request_count(&self) -> usize {
-        self.shared().recorder.counts().token
-    }
-
-    /// The number of `/v2/token` requests whose body named this `client_id`.
-    pub fn token_request_count_for(&self, client_id: &str) -> usize {
-        self.shared()
-            .recorder
-            .count_where(|r| r.is_token_request() && r.client_id() == Some(client_id))
-    }
-
-    /// The number of requests other than `/v2/token` (API calls, userinfo, unknown paths).
-    pub fn api_request_count(&self) -> usize {
-        self.shared().recorder.counts().api
-    }
-
-    /// Forgets the recorded requests; the counts start again from 0.
-    pub fn clear_requests(&self) {
-        self.shared().recorder.clear();
-    }
-
-    /// Waits until at least `n` token requests have arrived (counted like
-    /// [`token_request_count`](Self::token_request_count)). Woken by each request: no polling.
-    /// Wrap it in `tokio::time::timeout` if it might never happen.
-    pub async fn wait_for_token_requests(&self, n: usize) {
-        self.shared().recorder.wait_until(|c| c.token >= n).await;
-    }
-
-    /// Waits until at least `n` API requests have arrived (counted like
-    /// [`api_request_count`](Self::api_request_count)).
-    pub async fn wait_for_api_requests(&self, n: usize) {
-        self.shared().recorder.wait_until(|c| c.api >= n).await;
-    }
-
-    // faults.
 
     /// Queues a fault for the next matching requests.
     pub fn inject(&self, fault: Fault) {
@@ -551,222 +489,116 @@ impl FakeMarketingCloud {
         lock(&self.shared().faults).pending()
     }
 
-    // API state.
-
-    /// Stores a transactional email definition as `POST /messaging/v1/email/definitions` would.
+    /// Plays the browser of a web-app sign-in: follows `authorize_url` (the `/v2/authorize`
+    /// URL an app's [`authorize_url`](crate::web::App::authorize_url) made) like a browser
+    /// whose user signs in and approves, and returns where MC sends the browser back: the
+    /// redirect URI with `code`, `state` and `tssd` (or an OAuth `error` when the fake refuses,
+    /// for example for a scope the package lacks). The user is the one set with
+    /// [`web().set_user`](WebView::set_user).
+    ///
+    /// ```
+    /// use mc_auth::testing::{FakeMarketingCloud, Package};
+    /// use mc_auth::web::{App, WebAppConfig};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let fake = FakeMarketingCloud::start().await;
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// fake.register_package(Package::web_app("web-id", "web-secret", redirect_uri).scopes(["email_read"]));
+    /// let config = WebAppConfig::builder()
+    ///     .subdomain(fake.subdomain())
+    ///     .client_id("web-id")
+    ///     .client_secret("web-secret")
+    ///     .redirect_uri(redirect_uri)
+    ///     .auth_url(fake.url())
+    ///     .build();
+    /// let app = App::web(config, ["email_read"], "Docs").unwrap();
+    ///
+    /// let (url, pending) = app.authorize_url().unwrap();
+    /// let redirect = fake.authorize(&url).await;
+    /// assert!(redirect.url().starts_with(redirect_uri));
+    /// assert_eq!(redirect.state(), Some(pending.state().as_str()));
+    /// assert!(redirect.code().is_some());
+    /// let client = app.complete(pending, redirect.url()).await.unwrap();
+    /// # let _ = client;
+    /// # });
+    /// ```
     ///
     /// # Panics
-    /// When `definition` is not an object with non-empty `definitionKey` and `name`, or its key
-    /// is taken.
-    pub fn add_email_definition(&self, definition: Value) {
-        let Value::Object(map) = definition else {
-            panic!("an email definition must be a JSON object");
-        };
-        let mut state = self.state();
-        if let Err(e) = email::store_definition(&mut state.email.definitions, map) {
-            panic!("invalid email definition: {}", e.message);
-        }
-    }
-
-    /// The stored transactional email definitions, in creation order.
-    pub fn email_definitions(&self) -> Vec<Value> {
-        self.state().email.definitions.clone()
-    }
-
-    /// The recorded transactional email sends, in arrival order.
-    pub fn email_sends(&self) -> Vec<EmailSend> {
-        self.state().email.sends.clone()
-    }
-
-    /// Stores a transactional SMS definition as `POST /messaging/v1/sms/definitions` would.
-    ///
-    /// # Panics
-    /// When `definition` is not an object with non-empty `definitionKey` and `name`, or its key
-    /// is taken.
-    pub fn add_sms_definition(&self, definition: Value) {
-        let Value::Object(map) = definition else {
-            panic!("an SMS definition must be a JSON object");
-        };
-        let mut state = self.state();
-        if let Err(e) = email::store_definition(&mut state.sms.definitions, map) {
-            panic!("invalid SMS definition: {}", e.message);
-        }
-    }
-
-    /// The stored transactional SMS definitions, in creation order.
-    pub fn sms_definitions(&self) -> Vec<Value> {
-        self.state().sms.definitions.clone()
-    }
-
-    /// The recorded transactional SMS sends (one per recipient), in arrival order.
-    pub fn sms_sends(&self) -> Vec<SmsSend> {
-        self.state().sms.sends.clone()
-    }
-
-    /// The rows of a data extension, by external key, in insertion order (empty if unknown).
-    pub fn data_extension_rows(&self, key: &str) -> Vec<DataExtensionRow> {
-        self.state()
-            .data_extensions
-            .get(key)
-            .map(|de| de.rows.clone())
-            .unwrap_or_default()
-    }
-
-    /// The external keys of the data extensions the fake knows, sorted.
-    pub fn data_extension_keys(&self) -> Vec<String> {
-        self.state().data_extensions.keys().cloned().collect()
-    }
-
-    /// Defines a data extension (or redefines one, keeping its rows): external key `key`,
-    /// `name` (used by SOAP `DataExtensionObject[name]` and `DataExtension` retrieves), and its
-    /// primary-key columns (they split async and SOAP rows into keys and values).
-    pub fn add_data_extension<I, S>(&self, key: &str, name: &str, primary_keys: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let mut state = self.state();
-        let de = state
-            .data_extensions
-            .entry(key.to_owned())
-            .or_insert_with(|| data_extensions::DataExtension::new(key));
-        de.name = name.to_owned();
-        de.primary_keys = primary_keys.into_iter().map(Into::into).collect();
-        for k in de.primary_keys.clone() {
-            if !de.has_column(&k) {
-                de.columns.push(k);
+    /// When the request fails or the fake does not answer with a redirect (a 400 page for an
+    /// unknown client or redirect URI, as MC shows instead of redirecting).
+    pub async fn authorize(&self, authorize_url: &str) -> AuthorizeRedirect {
+        let browser = crate::reqwest::Client::builder()
+            .redirect(crate::reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("the fake's browser could not be built: {e}"));
+        let response = browser
+            .get(authorize_url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the browser could not reach {authorize_url}: {e}"));
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(crate::reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        match location {
+            Some(location) if status.is_redirection() => AuthorizeRedirect::new(location),
+            _ => {
+                let page = response.text().await.unwrap_or_default();
+                panic!("the authorize URL answered HTTP {status} without a redirect: {page}")
             }
         }
     }
 
-    /// Upserts rows into data extension `key` (created if new) as the synchronous rowset
-    /// endpoint would: rows with the same keys merge. A data extension without a primary key
-    /// takes the key columns of the first row.
-    pub fn add_data_extension_rows(&self, key: &str, rows: impl IntoIterator<Item = DataExtensionRow>) {
-        let mut state = self.state();
-        data_extensions::upsert_keyed(&mut state.data_extensions, key, rows.into_iter().collect());
+    /// The access tokens issued: their values and metadata; expiry on demand.
+    pub fn tokens(&self) -> TokensView<'_> {
+        TokensView { fake: self }
     }
 
-    /// Makes the status of each asynchronous row request created from now on answer
-    /// `"Pending"` for its first `polls` status polls (and its results be empty meanwhile),
-    /// to exercise a client's polling. 0 (the default) answers `"Complete"` at once.
-    pub fn set_async_pending_polls(&self, polls: u32) {
-        self.state().async_pending_polls = polls;
+    /// The recorded requests: all of them, the token requests, counts, waiting for counts.
+    pub fn requests(&self) -> RequestsView<'_> {
+        RequestsView { fake: self }
     }
 
-    /// Adds a journey (served by `/interaction/v1/interactions`; its entry event key is
-    /// accepted by `/interaction/v1/events`) and returns its id.
-    pub fn add_journey(&self, journey: FakeJourney) -> String {
-        self.state().journeys.add(journey)
+    /// Transactional email: definitions and sends.
+    pub fn email(&self) -> EmailView<'_> {
+        EmailView { fake: self }
     }
 
-    /// The journeys, as the fake serves them, in creation order.
-    pub fn journeys(&self) -> Vec<Value> {
-        self.state().journeys.journeys.clone()
+    /// Transactional SMS: definitions and sends.
+    pub fn sms(&self) -> SmsView<'_> {
+        SmsView { fake: self }
     }
 
-    /// The recorded journey entry events, in arrival order.
-    pub fn journey_events(&self) -> Vec<JourneyEvent> {
-        self.state().journeys.events.clone()
+    /// Data extensions and their rows (REST and SOAP share them).
+    pub fn data_extensions(&self) -> DataExtensionsView<'_> {
+        DataExtensionsView { fake: self }
     }
 
-    /// Stores a Content Builder asset as `POST /asset/v1/content/assets` would and returns its
-    /// id.
-    ///
-    /// # Panics
-    /// When `asset` is not an object with a non-empty `name` and an `assetType` with a numeric
-    /// `id`, or its `customerKey` is taken.
-    pub fn add_asset(&self, asset: Value) -> i64 {
-        let Value::Object(map) = asset else {
-            panic!("an asset must be a JSON object");
-        };
-        match self.state().assets.create(map) {
-            Ok(stored) => stored.get("id").and_then(Value::as_i64).unwrap_or_default(),
-            Err(e) => panic!("invalid asset: {}", e.message),
-        }
+    /// Journeys and their entry events.
+    pub fn journeys(&self) -> JourneysView<'_> {
+        JourneysView { fake: self }
     }
 
-    /// The Content Builder assets, as the fake serves them, in creation order.
-    pub fn assets(&self) -> Vec<Value> {
-        self.state().assets.assets.clone()
+    /// Content Builder assets.
+    pub fn assets(&self) -> AssetsView<'_> {
+        AssetsView { fake: self }
     }
 
-    /// One asset by id, as the fake serves it.
-    pub fn asset(&self, id: i64) -> Option<Value> {
-        self.state()
-            .assets
-            .assets
-            .iter()
-            .find(|a| a.get("id").and_then(Value::as_i64) == Some(id))
-            .cloned()
+    /// Contacts.
+    pub fn contacts(&self) -> ContactsView<'_> {
+        ContactsView { fake: self }
     }
 
-    /// The contacts, in creation order.
-    pub fn contacts(&self) -> Vec<StoredContact> {
-        self.state().contacts.contacts.clone()
+    /// SOAP subscribers, lists, automations and automation runs.
+    pub fn soap(&self) -> SoapView<'_> {
+        SoapView { fake: self }
     }
 
-    /// The SOAP subscribers, in creation order.
-    pub fn subscribers(&self) -> Vec<SoapRecord> {
-        self.state().soap.subscribers.clone()
-    }
-
-    /// Adds (or replaces, by key) a SOAP subscriber with status `Active`; returns its `ID`.
-    pub fn add_subscriber(&self, subscriber_key: &str, email: &str) -> String {
-        self.state().soap.add_subscriber(subscriber_key, email)
-    }
-
-    /// The SOAP lists, in creation order.
-    pub fn lists(&self) -> Vec<SoapRecord> {
-        self.state().soap.lists.clone()
-    }
-
-    /// Adds (or replaces, by key) an automation that SOAP can retrieve and start; returns its
-    /// `ObjectID`.
-    pub fn add_automation(&self, customer_key: &str, name: &str) -> String {
-        self.state().soap.add_automation(customer_key, name)
-    }
-
-    /// The automations, in creation order.
-    pub fn automations(&self) -> Vec<SoapRecord> {
-        self.state().soap.automations.clone()
-    }
-
-    /// Every automation start (SOAP `Perform` `start`), in arrival order.
-    pub fn automation_runs(&self) -> Vec<AutomationRun> {
-        self.state().soap.automation_runs.clone()
-    }
-
-    /// Sets the user who signs in at `/v2/authorize` (approved at once, with these
-    /// permissions, `tssd` and choice).
-    pub fn set_authorizing_user(&self, user: AuthorizingUser) {
-        self.state().oauth.user = user;
-    }
-
-    /// For every refresh token issued so far, in issue order: how many refresh requests
-    /// presented it. With a client that never reuses a refresh token, every count is 0 or 1.
-    pub fn refresh_token_uses(&self) -> Vec<u32> {
-        let state = self.state();
-        state
-            .oauth
-            .refresh_order
-            .iter()
-            .map(|t| state.oauth.refresh_tokens.get(t).map_or(0, |r| r.uses))
-            .collect()
-    }
-
-    /// The values of the refresh tokens issued so far, in issue order (to check that none of
-    /// them shows up in errors or logs).
-    pub fn issued_refresh_tokens(&self) -> Vec<String> {
-        self.state().oauth.refresh_order.to_vec()
-    }
-
-    /// Revokes every refresh token (the user signed out without the `offline` scope): the
-    /// next refresh gets `invalid_grant`.
-    pub fn revoke_refresh_tokens(&self) {
-        for r in self.state().oauth.refresh_tokens.values_mut() {
-            r.revoke();
-        }
+    /// Web and public apps: the user who signs in, the refresh tokens.
+    pub fn web(&self) -> WebView<'_> {
+        WebView { fake: self }
     }
 }
 

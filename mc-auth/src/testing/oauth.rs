@@ -67,7 +67,7 @@ pub(crate) struct OAuthState {
     pub user: AuthorizingUser,
     pub codes: HashMap<String, CodeRecord>,
     pub refresh_tokens: HashMap<String, RefreshRecord>,
-    /// Refresh tokens in issue order, for [`refresh_token_uses`](super::FakeMarketingCloud::refresh_token_uses).
+    /// Refresh tokens in issue order, for [`web().refresh_token_uses`](super::WebView::refresh_token_uses).
     pub refresh_order: Vec<String>,
 }
 

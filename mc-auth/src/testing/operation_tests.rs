@@ -148,7 +148,7 @@ async fn email_definitions_update_delete_and_batch_sends() {
     assert_eq!(responses[0]["messageKey"], "m-a");
     let generated = responses[1]["messageKey"].as_str().unwrap();
     assert_eq!(generated.len(), 36);
-    let sends = rig.fake.email_sends();
+    let sends = rig.fake.email().sends();
     assert_eq!(sends.len(), 2);
     assert_eq!(sends[1].message_key, generated);
     assert_eq!(sends[1].recipient["contactKey"], "b");
@@ -188,7 +188,7 @@ async fn email_definitions_update_delete_and_batch_sends() {
         )
         .await;
     assert_mc_error(&after, 400);
-    assert!(rig.fake.email_definitions().is_empty());
+    assert!(rig.fake.email().definitions().is_empty());
 }
 
 #[tokio::test]
@@ -231,7 +231,7 @@ async fn sms_definitions_and_sends() {
         400,
     );
 
-    let sends = rig.fake.sms_sends();
+    let sends = rig.fake.sms().sends();
     let keys: Vec<&str> = sends.iter().map(|s| s.message_key.as_str()).collect();
     assert_eq!(keys, ["k1", "k2", "k3"]);
     assert_eq!(sends[0].text.as_deref(), Some("Code 1234"));
@@ -239,14 +239,15 @@ async fn sms_definitions_and_sends() {
     assert_eq!(sends[0].client_id, "cid");
 
     rig.fake
-        .add_sms_definition(json!({ "definitionKey": "seeded", "name": "Seeded" }));
-    assert_eq!(rig.fake.sms_definitions().len(), 4);
+        .sms()
+        .add_definition(json!({ "definitionKey": "seeded", "name": "Seeded" }));
+    assert_eq!(rig.fake.sms().definitions().len(), 4);
 }
 
 #[tokio::test]
 async fn async_inserts_and_upserts_report_status_and_per_item_results() {
     let rig = Rig::new(&["data_extensions_read", "data_extensions_write"]).await;
-    rig.fake.add_data_extension("customers", "Customers", ["Email"]);
+    rig.fake.data_extensions().add("customers", "Customers", ["Email"]);
     let insert = json!({ "items": [
         { "Email": "a@example.com", "Name": "Ada" },
         { "Email": "b@example.com", "Name": "Bob" },
@@ -273,7 +274,7 @@ async fn async_inserts_and_upserts_report_status_and_per_item_results() {
     assert_eq!(statuses, ["OK", "OK", "Error", "Error"]);
     assert!(items[2]["errorCode"].is_i64());
     assert!(items[2]["message"].as_str().unwrap().contains("PRIMARY KEY"));
-    assert_eq!(rig.fake.data_extension_rows("customers").len(), 2);
+    assert_eq!(rig.fake.data_extensions().rows("customers").len(), 2);
 
     let upsert = json!({ "items": [{ "Email": "a@example.com", "Name": "Ada L." }, { "Email": "c@example.com" }] });
     let id2 = rig.call("PUT", path, Some(upsert)).await.json["requestId"]
@@ -282,7 +283,7 @@ async fn async_inserts_and_upserts_report_status_and_per_item_results() {
         .to_owned();
     let status = rig.call("GET", &format!("/data/v1/async/{id2}/status"), None).await;
     assert_eq!(status.json["status"]["hasErrors"], false);
-    let rows = rig.fake.data_extension_rows("customers");
+    let rows = rig.fake.data_extensions().rows("customers");
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0].get("Name").as_deref(), Some("Ada L."));
     assert_eq!(rows[0].keys["Email"], "a@example.com");
@@ -301,7 +302,7 @@ async fn async_inserts_and_upserts_report_status_and_per_item_results() {
         Some(json!({ "items": [{ "Line": "x" }, { "Line": "x" }] })),
     )
     .await;
-    assert_eq!(rig.fake.data_extension_rows("log").len(), 2);
+    assert_eq!(rig.fake.data_extensions().rows("log").len(), 2);
 
     for bad in [json!({}), json!({ "items": [] }), json!({ "items": [1] }), json!([1])] {
         assert_mc_error(&rig.call("POST", path, Some(bad)).await, 400);
@@ -313,7 +314,7 @@ async fn async_inserts_and_upserts_report_status_and_per_item_results() {
 #[tokio::test]
 async fn async_status_can_be_pending_for_some_polls() {
     let rig = Rig::new(&["data_extensions_read", "data_extensions_write"]).await;
-    rig.fake.set_async_pending_polls(2);
+    rig.fake.data_extensions().set_async_pending_polls(2);
     let r = rig
         .call(
             "POST",
@@ -337,7 +338,7 @@ async fn async_status_can_be_pending_for_some_polls() {
 #[tokio::test]
 async fn row_queries_page_and_filter() {
     let rig = Rig::new(&["data_extensions_read"]).await;
-    rig.fake.add_data_extension_rows(
+    rig.fake.data_extensions().add_rows(
         "people",
         (1..=5).map(|i| {
             DataExtensionRow::new()
@@ -395,16 +396,18 @@ async fn journeys_events_and_listing() {
     let rig = Rig::new(&["journeys_read", "list_and_subscribers_read"]).await;
     let id = rig
         .fake
-        .add_journey(FakeJourney::new("welcome", "Welcome").event_definition_key("APIEvent-1"));
+        .journeys()
+        .add(FakeJourney::new("welcome", "Welcome").event_definition_key("APIEvent-1"));
     for i in 0..2 {
         rig.fake
-            .add_journey(FakeJourney::new(format!("j{i}"), format!("J {i}")).status("Draft"));
+            .journeys()
+            .add(FakeJourney::new(format!("j{i}"), format!("J {i}")).status("Draft"));
     }
     let event = json!({ "ContactKey": "c1", "EventDefinitionKey": "APIEvent-1", "Data": { "Email": "a@example.com" } });
     let fired = rig.call("POST", "/interaction/v1/events", Some(event)).await;
     assert_eq!(fired.status, 201, "{}", fired.text);
     let instance = fired.json["eventInstanceId"].as_str().unwrap();
-    let events = rig.fake.journey_events();
+    let events = rig.fake.journeys().events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event_instance_id, instance);
     assert_eq!(events[0].contact_key, "c1");
@@ -421,7 +424,7 @@ async fn journeys_events_and_listing() {
         .await,
         400,
     );
-    assert_eq!(rig.fake.journey_events().len(), 1);
+    assert_eq!(rig.fake.journeys().events().len(), 1);
 
     let page = rig
         .call("GET", "/interaction/v1/interactions?$page=2&$pageSize=2", None)
@@ -540,7 +543,7 @@ async fn assets_create_get_query_update_delete() {
     assert_eq!(patched.status, 200);
     assert_eq!(patched.json["name"], "Renamed");
     assert_eq!(patched.json["content"], "<p>Hi</p>");
-    assert_eq!(rig.fake.asset(id).unwrap()["description"], "new");
+    assert_eq!(rig.fake.assets().get(id).unwrap()["description"], "new");
     assert_mc_error(
         &rig.call(
             "PATCH",
@@ -570,11 +573,12 @@ async fn assets_create_get_query_update_delete() {
         &rig.call("GET", "/asset/v1/content/assets/not-a-number", None).await,
         404,
     );
-    assert_eq!(rig.fake.assets().len(), 1);
+    assert_eq!(rig.fake.assets().list().len(), 1);
     let seeded = rig
         .fake
-        .add_asset(json!({ "name": "Seeded", "assetType": { "id": 196 } }));
-    assert_eq!(rig.fake.asset(seeded).unwrap()["name"], "Seeded");
+        .assets()
+        .add(json!({ "name": "Seeded", "assetType": { "id": 196 } }));
+    assert_eq!(rig.fake.assets().get(seeded).unwrap()["name"], "Seeded");
 }
 
 #[tokio::test]
@@ -603,7 +607,7 @@ async fn contacts_create_and_update() {
     let updated = rig.call("PATCH", "/contacts/v1/contacts", Some(update)).await;
     assert_eq!(updated.status, 200);
     assert_eq!(updated.json["contactId"], contact_id);
-    let stored = rig.fake.contacts();
+    let stored = rig.fake.contacts().list();
     let email = &stored[0].attribute_sets["Email Addresses"][0];
     assert_eq!(email["Email Address"], "ada@new.example.com");
     assert_eq!(email["HTML Enabled"], true);

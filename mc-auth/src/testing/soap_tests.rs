@@ -103,7 +103,7 @@ async fn tokens_soap_action_and_scopes_are_checked() {
     let unknown = post(&rig, Some("Retrieve"), envelope("not-a-token", &body)).await;
     assert_eq!((unknown.status, unknown.faultstring()), (500, Some("Token Expired")));
     assert_eq!(unknown.message().child_text("faultcode"), Some("soap:Client"));
-    rig.fake.expire_tokens();
+    rig.fake.tokens().expire_all();
     let expired = post(&rig, Some("Retrieve"), envelope(&rig.token, &body)).await;
     assert_eq!((expired.status, expired.faultstring()), (500, Some("Token Expired")));
 
@@ -145,7 +145,7 @@ async fn tokens_soap_action_and_scopes_are_checked() {
     let create = r#"<CreateRequest xmlns="http://exacttarget.com/wsdl/partnerAPI"><Options/><Objects xsi:type="Subscriber"><EmailAddress>a@example.com</EmailAddress></Objects></CreateRequest>"#;
     let denied = post(&rig, Some("Create"), envelope(&token, create)).await;
     assert!(denied.faultstring().unwrap().starts_with("Insufficient Privileges"));
-    assert!(rig.fake.subscribers().is_empty());
+    assert!(rig.fake.soap().subscribers().is_empty());
 }
 
 #[tokio::test]
@@ -202,7 +202,9 @@ async fn retrieve_pages_with_continue_request() {
     let fake = FakeMarketingCloud::builder().soap_page_size(2).start().await;
     let rig = Rig::with(fake, ALL_SOAP_SCOPES).await;
     for i in 0..5 {
-        rig.fake.add_subscriber(&format!("s{i}"), &format!("s{i}@example.com"));
+        rig.fake
+            .soap()
+            .add_subscriber(&format!("s{i}"), &format!("s{i}@example.com"));
     }
     let first = post(
         &rig,
@@ -285,7 +287,7 @@ async fn subscribers_round_trip_through_the_client() {
         .unwrap();
     assert_eq!(created.len(), 2);
     assert!(created.iter().all(|r| r.is_ok() && r.new_id.is_some()));
-    let stored = rig.fake.subscribers();
+    let stored = rig.fake.soap().subscribers();
     assert_eq!(stored[0].attribute("First Name"), Some("Ada"));
     assert_eq!(stored[1].get("SubscriberKey"), Some("bob@example.com"));
 
@@ -363,7 +365,7 @@ async fn subscribers_round_trip_through_the_client() {
         .await
         .unwrap_err();
     assert!(matches!(gone, Error::SoapObjects { ref results, .. } if results[0].error_code == Some(12001)));
-    assert_eq!(rig.fake.subscribers().len(), 2);
+    assert_eq!(rig.fake.soap().subscribers().len(), 2);
 
     let bad_property = soap
         .retrieve(&RetrieveRequest::new("Subscriber", ["NoSuchProperty"]))
@@ -386,8 +388,8 @@ async fn subscribers_round_trip_through_the_client() {
 #[tokio::test]
 async fn data_extension_rows_are_shared_with_rest() {
     let rig = Rig::new(ALL_SOAP_SCOPES).await;
-    rig.fake.add_data_extension("cust-key", "Customers", ["Email"]);
-    rig.fake.add_data_extension_rows(
+    rig.fake.data_extensions().add("cust-key", "Customers", ["Email"]);
+    rig.fake.data_extensions().add_rows(
         "cust-key",
         [DataExtensionRow::new()
             .key("Email", "rest@example.com")
@@ -438,7 +440,7 @@ async fn data_extension_rows_are_shared_with_rest() {
     .await
     .unwrap();
     assert_eq!(
-        rig.fake.data_extension_rows("cust-key")[0].get("Name").as_deref(),
+        rig.fake.data_extensions().rows("cust-key")[0].get("Name").as_deref(),
         Some("Updated")
     );
     let filtered = soap
@@ -461,7 +463,7 @@ async fn data_extension_rows_are_shared_with_rest() {
     )])
     .await
     .unwrap();
-    assert_eq!(rig.fake.data_extension_rows("cust-key").len(), 1);
+    assert_eq!(rig.fake.data_extensions().rows("cust-key").len(), 1);
 
     let des = soap
         .retrieve(
@@ -501,9 +503,9 @@ async fn lists_automations_and_unsupported_objects() {
         .await
         .unwrap();
     assert_eq!(lists[0].get("ListName"), Some("Newsletter"));
-    assert_eq!(rig.fake.lists().len(), 1);
+    assert_eq!(rig.fake.soap().lists().len(), 1);
 
-    let object_id = rig.fake.add_automation("nightly", "Nightly import");
+    let object_id = rig.fake.soap().add_automation("nightly", "Nightly import");
     let autos = soap
         .retrieve(&RetrieveRequest::new(
             "Automation",
@@ -517,7 +519,7 @@ async fn lists_automations_and_unsupported_objects() {
         .await
         .unwrap();
     assert!(started[0].is_ok());
-    let runs = rig.fake.automation_runs();
+    let runs = rig.fake.soap().automation_runs();
     assert_eq!(runs.len(), 1);
     assert_eq!(
         (runs[0].customer_key.as_str(), runs[0].name.as_str()),
@@ -538,7 +540,7 @@ async fn lists_automations_and_unsupported_objects() {
         .await
         .unwrap_err();
     assert!(matches!(email, Error::SoapObjects { ref results, .. } if results[0].error_code == Some(12002)));
-    assert_eq!(rig.fake.automation_runs().len(), 1);
+    assert_eq!(rig.fake.soap().automation_runs().len(), 1);
 }
 
 #[tokio::test]
@@ -556,7 +558,7 @@ async fn injected_soap_faults() {
 
     // Token Expired once: the client gets a new token and retries once.
     let client = client(&rig.fake, ALL_SOAP_SCOPES).await;
-    let before = rig.fake.token_request_count();
+    let before = rig.fake.requests().token_count();
     rig.fake
         .inject(Fault::soap_fault("Token Expired").path_prefix("/Service.asmx"));
     client
@@ -564,10 +566,11 @@ async fn injected_soap_faults() {
         .retrieve(&RetrieveRequest::new("Subscriber", ["EmailAddress"]))
         .await
         .unwrap();
-    assert_eq!(rig.fake.token_request_count(), before + 1);
+    assert_eq!(rig.fake.requests().token_count(), before + 1);
     let calls = rig
         .fake
         .requests()
+        .all()
         .into_iter()
         .filter(|r| r.path == "/Service.asmx")
         .count();

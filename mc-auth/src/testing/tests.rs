@@ -127,8 +127,8 @@ async fn client_credentials_grant_answers_in_mcs_shape() {
     assert_eq!(obj["rest_instance_url"], own.as_str());
     assert_eq!(obj["soap_instance_url"], own.as_str());
     assert!(fake.url().starts_with("http://127.0.0.1:"));
-    assert_eq!(fake.issued_tokens(), [token.to_owned()]);
-    let info = fake.tokens();
+    assert_eq!(fake.tokens().values(), [token.to_owned()]);
+    let info = fake.tokens().issued();
     assert_eq!(info.len(), 1);
     assert_eq!(
         (info[0].serial, info[0].account_id, info[0].expired),
@@ -162,7 +162,7 @@ async fn bad_credentials_get_invalid_client_exactly() {
         .token(json!({ "grant_type": "client_credentials", "client_id": "cid" }))
         .await;
     assert_eq!((r.status, &r.json), (401, &expected));
-    assert!(fake.issued_tokens().is_empty());
+    assert!(fake.tokens().values().is_empty());
 }
 
 #[tokio::test]
@@ -304,11 +304,16 @@ async fn bad_tokens_get_401_and_missing_scopes_403() {
         .await;
     assert_eq!(http.call("GET", path, Some(&read), None).await.status, 200);
 
-    fake.expire_tokens();
+    fake.tokens().expire_all();
     let r = http.call("GET", path, Some(&read), None).await;
     assert_eq!((r.status, &r.json), (401, &not_authorized));
-    assert!(fake.tokens().iter().all(|t| t.expired));
-    let served = fake.requests().last().map(|r| (r.status(), r.token_serial())).unwrap();
+    assert!(fake.tokens().issued().iter().all(|t| t.expired));
+    let served = fake
+        .requests()
+        .all()
+        .last()
+        .map(|r| (r.status(), r.token_serial()))
+        .unwrap();
     assert_eq!(served, (Some(401), Some(2)));
 }
 
@@ -338,7 +343,7 @@ async fn expire_token_of_touches_one_client_only() {
     let tb = http
         .access_token(&b.client_id, b.client_secret.expose_secret(), json!({}))
         .await;
-    fake.expire_token_of(&a.client_id);
+    fake.tokens().expire_client(&a.client_id);
     assert_eq!(http.call("GET", "/v2/userinfo", Some(&ta), None).await.status, 401);
     assert_eq!(http.call("GET", "/v2/userinfo", Some(&tb), None).await.status, 200);
 }
@@ -369,9 +374,14 @@ async fn status_faults_hit_the_next_n_matching_requests() {
         http.access_token("cid", "secret-1", json!({})).await
     };
     assert_eq!(fake.pending_faults(), 0);
-    assert_eq!(fake.token_request_count(), 3);
-    assert_eq!(fake.token_request_count_for("cid"), 3);
-    let faulted: Vec<bool> = fake.token_requests().iter().map(RecordedRequest::faulted).collect();
+    assert_eq!(fake.requests().token_count(), 3);
+    assert_eq!(fake.requests().token_count_for("cid"), 3);
+    let faulted: Vec<bool> = fake
+        .requests()
+        .token_requests()
+        .iter()
+        .map(RecordedRequest::faulted)
+        .collect();
     assert_eq!(faulted, [true, true, false]);
 
     // Only API calls under the prefix are hit.
@@ -389,7 +399,7 @@ async fn status_faults_hit_the_next_n_matching_requests() {
             .status,
         200
     );
-    assert_eq!(fake.api_request_count(), 3);
+    assert_eq!(fake.requests().api_count(), 3);
 
     fake.inject(Fault::status(502).times(usize::MAX));
     fake.clear_faults();
@@ -449,8 +459,8 @@ async fn a_delayed_request_is_recorded_on_arrival() {
     let (fake, http) = fake_with_package().await;
     fake.inject(Fault::delay(Duration::from_secs(3600)).only_token_requests());
     let pending = tokio::spawn(async move { http.grant("cid", "secret-1", json!({})).await.status });
-    fake.wait_for_token_requests(1).await;
-    let recorded = fake.token_requests();
+    fake.requests().wait_for_token_count(1).await;
+    let recorded = fake.requests().token_requests();
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].status(), None, "still being answered");
     pending.abort();
@@ -461,15 +471,15 @@ async fn waiting_for_token_requests_wakes_on_arrival() {
     let (fake, http) = fake_with_package().await;
     let waiter = {
         let fake = fake.clone();
-        tokio::spawn(async move { fake.wait_for_token_requests(2).await })
+        tokio::spawn(async move { fake.requests().wait_for_token_count(2).await })
     };
     http.grant("cid", "secret-1", json!({})).await;
-    assert!(!waiter.is_finished() || fake.token_request_count() >= 2);
+    assert!(!waiter.is_finished() || fake.requests().token_count() >= 2);
     http.grant("cid", "wrong", json!({})).await;
     waiter.await.unwrap();
-    fake.wait_for_api_requests(0).await;
-    fake.clear_requests();
-    assert_eq!((fake.token_request_count(), fake.requests().len()), (0, 0));
+    fake.requests().wait_for_api_count(0).await;
+    fake.requests().clear();
+    assert_eq!((fake.requests().token_count(), fake.requests().all().len()), (0, 0));
 }
 
 #[tokio::test]
@@ -479,7 +489,7 @@ async fn recordings_keep_bodies_but_debug_hides_secrets() {
         .access_token("cid", "secret-1", json!({ "account_id": "100" }))
         .await;
     http.call("GET", "/v2/userinfo?x=1", Some(&token), None).await;
-    let requests = fake.requests();
+    let requests = fake.requests().all();
     assert_eq!(requests.len(), 2);
     let t = &requests[0];
     assert!(t.is_token_request() && t.method == "POST" && t.path == "/v2/token");
@@ -493,7 +503,7 @@ async fn recordings_keep_bodies_but_debug_hides_secrets() {
     assert_eq!((api.kind, api.query.as_deref()), (RequestKind::Api, Some("x=1")));
     assert_eq!(api.header("authorization"), Some("Bearer <redacted>"));
     assert_eq!(api.token_serial(), Some(1));
-    let shown = format!("{requests:?} {requests:#?} {fake:?} {:?}", fake.tokens());
+    let shown = format!("{requests:?} {requests:#?} {fake:?} {:?}", fake.tokens().issued());
     assert!(!shown.contains("secret-1") && !shown.contains(&token), "{shown}");
     assert!(shown.contains("cid"));
 }
@@ -553,7 +563,8 @@ async fn transactional_email_round_trip() {
             .status,
         400
     );
-    fake.add_email_definition(json!({ "definitionKey": "second", "name": "Second" }));
+    fake.email()
+        .add_definition(json!({ "definitionKey": "second", "name": "Second" }));
 
     let r = http
         .call("GET", "/messaging/v1/email/definitions?$pageSize=1&$page=2", t, None)
@@ -588,13 +599,13 @@ async fn transactional_email_round_trip() {
         404
     );
 
-    let sends = fake.email_sends();
+    let sends = fake.email().sends();
     assert_eq!(sends.len(), 1);
     assert_eq!(
         (sends[0].message_key.as_str(), sends[0].account_id),
         ("m-1", DEFAULT_MID)
     );
-    assert_eq!(fake.email_definitions().len(), 2);
+    assert_eq!(fake.email().definitions().len(), 2);
 }
 
 #[tokio::test]
@@ -612,7 +623,7 @@ async fn rowset_upserts_by_keys() {
     assert_eq!((r.status, &r.json), (200, &rows));
     let update = json!([{ "keys": { "Id": 1 }, "values": { "Name": "Anne" } }]);
     assert_eq!(http.call("POST", path, Some(&token), Some(update)).await.status, 200);
-    let stored = fake.data_extension_rows("Customers");
+    let stored = fake.data_extensions().rows("Customers");
     assert_eq!(stored.len(), 2);
     assert_eq!(
         Value::Object(stored[0].values.clone()),
@@ -620,7 +631,7 @@ async fn rowset_upserts_by_keys() {
     );
     let bad = json!([{ "values": { "Name": "no keys" } }]);
     assert_eq!(http.call("POST", path, Some(&token), Some(bad)).await.status, 400);
-    assert!(fake.data_extension_rows("Other").is_empty());
+    assert!(fake.data_extensions().rows("Other").is_empty());
 }
 
 #[tokio::test]

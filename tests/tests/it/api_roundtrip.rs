@@ -68,7 +68,7 @@ async fn transactional_email() {
         ],
     );
     assert_eq!(c.send_email_batch(&batch).await.unwrap().responses.len(), 2);
-    let sends = fake.email_sends();
+    let sends = fake.email().sends();
     assert_eq!(sends.len(), 3);
     assert_eq!(sends[0].recipient["attributes"]["FirstName"], "Ada");
     let status = c.email_message_status("m-1").await.unwrap();
@@ -97,7 +97,7 @@ async fn transactional_sms() {
     ))
     .await
     .unwrap();
-    let sends = fake.sms_sends();
+    let sends = fake.sms().sends();
     assert_eq!(sends.len(), 2);
     assert_eq!(sends[0].text.as_deref(), Some("hello"));
 }
@@ -114,7 +114,7 @@ async fn data_extension_rows() {
         })
         .collect();
     c.upsert_rows("customers", &rows).await.unwrap();
-    assert_eq!(fake.data_extension_rows("customers").len(), 5);
+    assert_eq!(fake.data_extensions().rows("customers").len(), 5);
 
     let item = |i: i64| -> Map<String, Value> {
         match json!({ "Id": i, "Name": format!("n{i}"), "Tier": "gold" }) {
@@ -134,7 +134,7 @@ async fn data_extension_rows() {
         .wait(Duration::from_millis(5), Duration::from_secs(30))
         .await
         .unwrap();
-    assert_eq!(fake.data_extension_rows("customers").len(), 7);
+    assert_eq!(fake.data_extensions().rows("customers").len(), 7);
 
     let all: Vec<Row> = c
         .query_rows("customers", RowQuery::all().page_size(3))
@@ -153,7 +153,7 @@ async fn data_extension_rows() {
 #[tokio::test]
 async fn async_requests_are_polled_until_finished() {
     let (fake, c) = setup().await;
-    fake.set_async_pending_polls(3);
+    fake.data_extensions().set_async_pending_polls(3);
     let req = c.insert_rows_async("de", &[Map::new()]).await.unwrap();
     assert!(!req.status().await.unwrap().is_finished());
     req.wait(Duration::from_millis(5), Duration::from_secs(30))
@@ -164,15 +164,17 @@ async fn async_requests_are_polled_until_finished() {
 #[tokio::test]
 async fn journeys() {
     let (fake, c) = setup().await;
-    let id = fake.add_journey(FakeJourney::new("welcome", "Welcome").event_definition_key("APIEvent-1"));
+    let id = fake
+        .journeys()
+        .add(FakeJourney::new("welcome", "Welcome").event_definition_key("APIEvent-1"));
     for i in 0..4 {
-        fake.add_journey(FakeJourney::new(format!("j{i}"), format!("J{i}")));
+        fake.journeys().add(FakeJourney::new(format!("j{i}"), format!("J{i}")));
     }
     let fired = c
         .fire_entry_event(&EntryEvent::new("ada", "APIEvent-1").data("Email", "ada@example.com"))
         .await
         .unwrap();
-    let events = fake.journey_events();
+    let events = fake.journeys().events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event_instance_id, fired.event_instance_id);
     assert_eq!(events[0].data["Email"], "ada@example.com");
@@ -207,7 +209,7 @@ async fn content_builder_assets() {
     assert_eq!(updated.content.as_deref(), Some("new"));
     c.delete_asset(id).await.unwrap();
     assert!(matches!(c.get_asset(id).await, Err(Error::Api { status: 404, .. })));
-    assert!(fake.assets().is_empty());
+    assert!(fake.assets().list().is_empty());
 }
 
 #[tokio::test]
@@ -219,16 +221,16 @@ async fn contacts() {
     c.update_contact(&Contact::new("ada").attributes("Email Addresses", [("Email Address", "ada@new.example.com")]))
         .await
         .unwrap();
-    assert_eq!(fake.contacts().len(), 1);
+    assert_eq!(fake.contacts().list().len(), 1);
 }
 
 #[tokio::test]
 async fn start_an_automation_over_soap() {
     let (fake, c) = setup().await;
-    fake.add_automation("nightly", "Nightly import");
+    fake.soap().add_automation("nightly", "Nightly import");
     let results = c.start_automation("nightly").await.unwrap();
     assert!(results[0].is_ok());
-    assert_eq!(fake.automation_runs().len(), 1);
+    assert_eq!(fake.soap().automation_runs().len(), 1);
     let err = c.start_automation("no-such-automation").await.unwrap_err();
     assert!(matches!(err, Error::SoapObjects { .. }), "{err:?}");
 }

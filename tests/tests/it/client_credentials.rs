@@ -52,7 +52,7 @@ async fn request_body_is_exactly_what_mc_documents() {
         .connect()
         .await
         .unwrap();
-    let requests = fake.token_requests();
+    let requests = fake.requests().token_requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].json_body().unwrap(), vector);
     // The keys go out in MC's documented order.
@@ -77,7 +77,12 @@ async fn account_id_is_sent_only_when_set() {
     assert_eq!(creds.account_id, None);
     let client = Client::builder(creds).scopes(["email_read"]).connect().await.unwrap();
     client.for_account(777u64).token().await.unwrap();
-    let bodies: Vec<serde_json::Value> = fake.token_requests().iter().map(|r| r.json_body().unwrap()).collect();
+    let bodies: Vec<serde_json::Value> = fake
+        .requests()
+        .token_requests()
+        .iter()
+        .map(|r| r.json_body().unwrap())
+        .collect();
     assert_eq!(bodies.len(), 2);
     assert!(bodies[0].get("account_id").is_none(), "{}", bodies[0]);
     assert_eq!(bodies[1]["account_id"], "777");
@@ -88,7 +93,7 @@ async fn scope_is_omitted_when_none_declared_and_all_package_scopes_come_back() 
     let fake = FakeMarketingCloud::start().await;
     fake.register_package(Package::new("cid", "csecret-value").scopes(["email_read", "sms_send"]));
     let client = Client::builder(fake.credentials("cid")).connect().await.unwrap();
-    let body = fake.token_requests()[0].json_body().unwrap();
+    let body = fake.requests().token_requests()[0].json_body().unwrap();
     assert!(body.get("scope").is_none(), "{body}");
     let token = client.token().await.unwrap();
     assert_eq!(token.scopes().to_string(), "email_read sms_send");

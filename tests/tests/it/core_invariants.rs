@@ -10,7 +10,7 @@ use std::time::Duration;
 use mc_auth::testing::{FakeMarketingCloud, Fault, Package, RequestKind};
 use mc_auth::web::{App, AuthorizeOptions, FileStoreKey, FileTokenStore, WebAppConfig};
 use mc_auth::{mc_client, Client, ClientSettings, Error, ManualClock, RetryPolicy};
-use mc_auth_tests::{browser_visits, temp_store_path, CapturedLogs, RecordingProxy};
+use mc_auth_tests::{temp_store_path, CapturedLogs, RecordingProxy};
 
 const SECRET: &str = "csecret-value-9f8e7d";
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
@@ -38,8 +38,8 @@ async fn fake_and_client() -> (FakeMarketingCloud, Client) {
 /// Every secret the fake has handed out or holds: access and refresh tokens, and the client
 /// secrets of this file.
 fn secrets_of(fake: &FakeMarketingCloud) -> Vec<String> {
-    let mut all = fake.issued_tokens();
-    all.extend(fake.issued_refresh_tokens());
+    let mut all = fake.tokens().values();
+    all.extend(fake.web().refresh_tokens());
     all.push(SECRET.into());
     all.push(WEB_SECRET.into());
     all
@@ -95,9 +95,10 @@ async fn api_errors_that_echo_the_request_leak_no_token() {
             .expect_err(name);
         assert!(matches!(err, Error::Api { .. }), "{name}: {err:?}");
         // The echo really carried the token: the fake saw it, the error does not.
-        let token = fake.issued_tokens().pop().unwrap();
+        let token = fake.tokens().values().pop().unwrap();
         let seen = fake
             .requests()
+            .all()
             .into_iter()
             .rev()
             .find(|r| r.kind == RequestKind::Api)
@@ -139,7 +140,7 @@ async fn malformed_token_responses_are_never_quoted() {
             }
             other => panic!("{other:?}"),
         }
-        assert!(!fake.issued_tokens().is_empty(), "the fake did issue a token");
+        assert!(!fake.tokens().values().is_empty(), "the fake did issue a token");
         assert_error_clean(&err, &fake, &logs);
     }
 }
@@ -152,11 +153,11 @@ async fn a_malformed_code_exchange_response_is_never_quoted() {
     let logs = CapturedLogs::default();
     let _guard = logs.install();
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    let redirect = browser_visits(&url).await;
+    let redirect = fake.authorize(&url).await;
     fake.inject(Fault::truncated().only_token_requests());
-    let err = app.complete(pending, &redirect).await.unwrap_err();
+    let err = app.complete(pending, redirect.url()).await.unwrap_err();
     assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
-    assert!(!fake.issued_refresh_tokens().is_empty(), "a refresh token was issued");
+    assert!(!fake.web().refresh_tokens().is_empty(), "a refresh token was issued");
     assert_error_clean(&err, &fake, &logs);
 }
 
@@ -253,12 +254,15 @@ async fn two_apps_over_one_file_store_refresh_once_per_expiry() {
     let app_a = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let app_b = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app_a.authorize_url_with(user("ada")).unwrap();
-    let a = app_a.complete(pending, &browser_visits(&url).await).await.unwrap();
+    let a = app_a
+        .complete(pending, &fake.authorize(&url).await.url())
+        .await
+        .unwrap();
     let b = app_b.resume("ada").await.unwrap().expect("signed in");
-    let fetches_before = fake.token_request_count();
+    let fetches_before = fake.requests().token_count();
     for expiry in 1..=4 {
         // MC expires every token at once (a rotation, or simply time): both clients get a 401.
-        fake.expire_tokens();
+        fake.tokens().expire_all();
         let (ra, rb) = tokio::join!(
             a.get("/messaging/v1/email/definitions").send(),
             b.get("/messaging/v1/email/definitions").send()
@@ -266,12 +270,12 @@ async fn two_apps_over_one_file_store_refresh_once_per_expiry() {
         ra.unwrap_or_else(|e| panic!("expiry {expiry}: a failed: {e}"));
         rb.unwrap_or_else(|e| panic!("expiry {expiry}: b failed: {e}"));
         assert_eq!(
-            fake.token_request_count() - fetches_before,
+            fake.requests().token_count() - fetches_before,
             expiry,
             "one refresh per expiry for both apps"
         );
     }
-    let uses = fake.refresh_token_uses();
+    let uses = fake.web().refresh_token_uses();
     assert!(uses.iter().all(|&u| u <= 1), "a refresh token was sent twice: {uses:?}");
     assert_eq!(uses.iter().filter(|&&u| u == 1).count(), 4);
 }
@@ -286,8 +290,8 @@ async fn concurrent_resumes_for_one_user_all_succeed() {
     let path = temp_store_path("four");
     let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    app.complete(pending, &browser_visits(&url).await).await.unwrap();
-    fake.expire_tokens();
+    app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    fake.tokens().expire_all();
     clock.advance(Duration::from_secs(1200));
     let calls = (0..4).map(|_| {
         let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
@@ -299,7 +303,7 @@ async fn concurrent_resumes_for_one_user_all_succeed() {
     for (i, r) in futures_util::future::join_all(calls).await.into_iter().enumerate() {
         r.unwrap_or_else(|e| panic!("call {i} failed: {e}"));
     }
-    assert_eq!(fake.refresh_token_uses(), [1, 0], "one refresh for the four");
+    assert_eq!(fake.web().refresh_token_uses(), [1, 0], "one refresh for the four");
 }
 
 /// The same across two OS processes: this test binary is run again as a child that resumes
@@ -317,10 +321,10 @@ async fn two_processes_over_one_file_store_refresh_once_per_expiry() {
         .unwrap()
         .with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    let parent = app.complete(pending, &browser_visits(&url).await).await.unwrap();
+    let parent = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
     for expiry in 1..=3 {
-        fake.expire_tokens();
-        let before = fake.token_request_count();
+        fake.tokens().expire_all();
+        let before = fake.requests().token_count();
         let child = tokio::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "core_invariants::child_process_calls",
@@ -343,12 +347,12 @@ async fn two_processes_over_one_file_store_refresh_once_per_expiry() {
         assert!(String::from_utf8_lossy(&child.stdout).contains("child call ok"));
         mine.unwrap_or_else(|e| panic!("expiry {expiry}: the parent failed: {e}"));
         assert_eq!(
-            fake.token_request_count() - before,
+            fake.requests().token_count() - before,
             1,
             "expiry {expiry}: one refresh for both processes"
         );
     }
-    let uses = fake.refresh_token_uses();
+    let uses = fake.web().refresh_token_uses();
     assert!(uses.iter().all(|&u| u <= 1), "a refresh token was sent twice: {uses:?}");
 }
 
@@ -383,22 +387,22 @@ async fn a_lost_refresh_answer_never_resends_the_refresh_token() {
             .retry_policy(fast_retries()),
     );
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    let client = app.complete(pending, &browser_visits(&url).await).await.unwrap();
+    let client = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
     fake.inject(Fault::delay(Duration::from_secs(3600)).only_token_requests());
-    fake.expire_tokens();
-    let before = fake.token_request_count();
+    fake.tokens().expire_all();
+    let before = fake.requests().token_count();
     let err = client.get("/messaging/v1/email/definitions").send().await.unwrap_err();
     assert!(matches!(err, Error::ReauthorizationRequired { .. }), "{err:?}");
     assert!(
         err.to_string().contains("sign in") || err.to_string().contains("authorize"),
         "{err}"
     );
-    assert_eq!(fake.token_request_count() - before, 1, "sent once, never retried");
+    assert_eq!(fake.requests().token_count() - before, 1, "sent once, never retried");
     fake.clear_faults();
     let again = client.token().await.unwrap_err();
     assert!(matches!(again, Error::ReauthorizationRequired { .. }), "{again:?}");
     assert_eq!(
-        fake.token_request_count() - before,
+        fake.requests().token_count() - before,
         1,
         "the spent refresh token is not sent again"
     );
@@ -408,7 +412,7 @@ async fn a_lost_refresh_answer_never_resends_the_refresh_token() {
     );
     // Signing in again replaces the entry, and all is well.
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    app.complete(pending, &browser_visits(&url).await).await.unwrap();
+    app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
     let client = app.resume("ada").await.unwrap().expect("signed in again");
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
 }
@@ -422,7 +426,7 @@ async fn the_store_key_defaults_to_the_signed_in_user() {
     let app = web_app(&fake, &clock);
     let (url, pending) = app.authorize_url().unwrap();
     assert_eq!(pending.user(), None);
-    let client = app.complete(pending, &browser_visits(&url).await).await.unwrap();
+    let client = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
     assert_eq!(client.user(), Some(USER));
     assert!(app.resume(USER).await.unwrap().is_some());
     assert!(app.resume("default").await.unwrap().is_none(), "no shared default key");
@@ -451,10 +455,10 @@ async fn a_hung_token_endpoint_never_wedges_the_client() {
         .expect("the flight deadline ends the hung request")
         .unwrap_err();
     mc_auth_tests::assert_timeout(&err);
-    assert_eq!(fake.token_request_count(), 1, "the waiter joined the hung flight");
+    assert_eq!(fake.requests().token_count(), 1, "the waiter joined the hung flight");
     // The endpoint has recovered (the fault was used up): a new request, a token.
     client.token().await.unwrap();
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
 }
 
 /// A policy that honours any `Retry-After` and a server asking for 2^64 seconds: no overflow,
@@ -548,7 +552,7 @@ async fn short_lived_tokens_never_make_callers_wait() {
         stats.background_refreshes + 1,
         "only the very first token was waited for: {stats:?}"
     );
-    assert_eq!(fake.token_request_count() as u64, stats.token_requests);
+    assert_eq!(fake.requests().token_count() as u64, stats.token_requests);
     // One refresh per lifetime: 50 s of 5-second tokens refreshed from 2.5 to 3 s of age.
     assert!(stats.background_refreshes <= 50 / 2, "{stats:?}");
 }
@@ -570,14 +574,14 @@ async fn web_apps_use_the_client_settings() {
             .proxy(&proxy.url),
     );
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    let client = app.complete(pending, &browser_visits(&url).await).await.unwrap();
+    let client = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
     client
         .soap()
         .retrieve(&mc_auth::soap::RetrieveRequest::new("Subscriber", ["EmailAddress"]))
         .await
         .ok();
-    for r in fake.requests().iter().filter(|r| r.path != "/v2/authorize") {
+    for r in fake.requests().all().iter().filter(|r| r.path != "/v2/authorize") {
         assert_eq!(r.header("user-agent"), Some("acme-sync/2.1"), "{} {}", r.method, r.path);
     }
     proxy.assert_carried_auth_rest_and_soap(fake.url(), "/messaging/v1/email/definitions");
@@ -599,7 +603,7 @@ async fn connect_with_refuses_conflicting_builder_scopes() {
         err.to_string().contains("Reader") && err.to_string().contains("email_read"),
         "{err}"
     );
-    assert_eq!(fake.token_request_count(), 0);
+    assert_eq!(fake.requests().token_count(), 0);
     // The same scopes are fine.
     let builder = Client::builder(fake.credentials("cid")).scopes(["email_read"]);
     Reader::connect_with(builder).await.unwrap();
@@ -657,5 +661,5 @@ async fn a_negative_business_unit_is_a_clear_error() {
         "{err:?}"
     );
     assert!(err.to_string().contains("MID"), "{err}");
-    assert_eq!(fake.token_request_count(), 0);
+    assert_eq!(fake.requests().token_count(), 0);
 }

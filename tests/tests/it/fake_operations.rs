@@ -270,7 +270,10 @@ async fn soap_values_with_markup_characters_survive_create_and_retrieve() {
     for (name, value) in &fields {
         assert_eq!(got[0].get(name), Some(value.as_str()), "{name}");
     }
-    assert_eq!(fake.subscribers()[0].get("SubscriberKey"), Some(nasty("key").as_str()));
+    assert_eq!(
+        fake.soap().subscribers()[0].get("SubscriberKey"),
+        Some(nasty("key").as_str())
+    );
 
     // A data extension row: the key, the column names and the values.
     let de_key = nasty("de");
@@ -290,11 +293,11 @@ async fn soap_values_with_markup_characters_survive_create_and_retrieve() {
         .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].row_values(), columns.to_vec());
-    let stored = fake.data_extension_rows(&de_key);
+    let stored = fake.data_extensions().rows(&de_key);
     assert_eq!(stored[0].get(&columns[0].0), Some(columns[0].1.clone()));
 
     // On the wire, nothing went out unescaped.
-    for r in fake.requests().iter().filter(|r| r.path == "/Service.asmx") {
+    for r in fake.requests().all().iter().filter(|r| r.path == "/Service.asmx") {
         let body = String::from_utf8_lossy(&r.body);
         assert!(!body.contains("]]>"), "{body}");
         assert!(!body.contains("<b>"), "{body}");

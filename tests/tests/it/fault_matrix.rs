@@ -34,14 +34,18 @@ async fn token_status_is_retried(status: u16) {
         .token()
         .await
         .unwrap_or_else(|e| panic!("HTTP {status} not retried: {e}"));
-    assert_eq!(fake.token_request_count(), 2, "HTTP {status}: one failure, one retry");
+    assert_eq!(
+        fake.requests().token_count(),
+        2,
+        "HTTP {status}: one failure, one retry"
+    );
     let stats = client.stats();
     assert_eq!(stats.token_retries, 1);
     assert_eq!(stats.api_retries, 0);
     assert_eq!(stats.token_fetches, 1);
     assert_eq!(
         stats.token_requests as usize,
-        fake.token_request_count(),
+        fake.requests().token_count(),
         "the counter is what the fake saw"
     );
 }
@@ -80,7 +84,7 @@ async fn token_429_with_retry_after_waits_and_retries() {
             .only_token_requests(),
     );
     client.token().await.unwrap();
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
 }
 
 #[tokio::test]
@@ -97,7 +101,7 @@ async fn retry_after_over_the_cap_is_not_waited_for() {
     );
     let err = client.token().await.unwrap_err();
     assert_eq!(err.status(), Some(429), "{err}");
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }
 
 #[tokio::test]
@@ -106,7 +110,7 @@ async fn a_token_endpoint_that_keeps_failing_gives_up_after_the_bounded_attempts
     fake.inject(Fault::status(503).only_token_requests().times(100));
     let err = client.token().await.unwrap_err();
     assert_eq!(err.status(), Some(503), "{err}");
-    assert_eq!(fake.token_request_count(), 4, "max_attempts");
+    assert_eq!(fake.requests().token_count(), 4, "max_attempts");
 }
 
 #[tokio::test]
@@ -118,7 +122,7 @@ async fn oauth_errors_are_not_retried() {
         matches!(&err, Error::OAuth { error, .. } if error == "invalid_client"),
         "{err:?}"
     );
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }
 
 #[tokio::test]
@@ -134,7 +138,7 @@ async fn api_get_on_5xx_and_429_is_retried() {
         client.token().await.unwrap();
         fake.inject(fault.only_api_requests());
         client.get(PATH).send().await.unwrap();
-        assert_eq!(fake.api_request_count(), 2);
+        assert_eq!(fake.requests().api_count(), 2);
     }
 }
 
@@ -148,7 +152,7 @@ async fn api_429_with_retry_after_is_honoured() {
             .only_api_requests(),
     );
     client.get(PATH).send().await.unwrap();
-    assert_eq!(fake.api_request_count(), 2);
+    assert_eq!(fake.requests().api_count(), 2);
 }
 
 #[tokio::test]
@@ -160,14 +164,14 @@ async fn api_post_is_not_retried_on_5xx_unless_opted_in() {
     let err = client.post(PATH).json(&def).send().await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert_eq!(
-        fake.api_request_count(),
+        fake.requests().api_count(),
         1,
         "a POST that may have been processed is not resent"
     );
 
     fake.inject(Fault::status(503).only_api_requests());
     client.post(PATH).json(&def).idempotent(true).send().await.unwrap();
-    assert_eq!(fake.api_request_count(), 3);
+    assert_eq!(fake.requests().api_count(), 3);
 }
 
 #[tokio::test]
@@ -178,7 +182,7 @@ async fn api_400_and_403_are_never_retried() {
         fake.inject(Fault::status(status).only_api_requests());
         let err = client.get(PATH).send().await.unwrap_err();
         assert_eq!(err.status(), Some(status));
-        assert_eq!(fake.api_request_count(), 1, "HTTP {status} sent once");
+        assert_eq!(fake.requests().api_count(), 1, "HTTP {status} sent once");
         if status == 403 {
             assert!(err.to_string().contains("scope"), "{err}");
         }
@@ -197,7 +201,7 @@ async fn an_html_error_page_is_reported_with_an_excerpt() {
     let err = client.get(PATH).send().await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert!(err.to_string().contains("Bad Gateway"), "{err}");
-    assert_eq!(fake.api_request_count(), 4, "retried up to max_attempts");
+    assert_eq!(fake.requests().api_count(), 4, "retried up to max_attempts");
 }
 
 #[tokio::test]
@@ -209,7 +213,7 @@ async fn truncated_json_token_response_is_a_clear_error() {
         matches!(&err, Error::UnexpectedResponse { problem, .. } if problem.contains("truncated")),
         "{err:?}"
     );
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }
 
 #[tokio::test]
@@ -218,7 +222,7 @@ async fn empty_token_response_body_is_a_clear_error() {
     fake.inject(Fault::body(200, "application/json", "").only_token_requests());
     let err = client.token().await.unwrap_err();
     assert!(matches!(err, Error::UnexpectedResponse { status: 200, .. }), "{err:?}");
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }
 
 #[tokio::test]
@@ -307,7 +311,7 @@ async fn a_token_response_missing_each_required_field_is_named() {
         let err = client.token().await.unwrap_err();
         assert!(err.to_string().contains(field), "{field}: {err}");
         assert!(!err.to_string().contains("tok-123456"));
-        assert_eq!(fake.token_request_count(), 1);
+        assert_eq!(fake.requests().token_count(), 1);
     }
 }
 
@@ -326,7 +330,7 @@ async fn an_instance_url_on_a_foreign_host_is_refused() {
     fake.set_instance_urls("https://evil.example.com/", "https://evil.example.com/");
     let err = client.token().await.unwrap_err();
     assert!(matches!(err, Error::UntrustedEndpoint { .. }), "{err:?}");
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }
 
 #[tokio::test]
@@ -340,7 +344,7 @@ async fn a_response_slower_than_the_timeout_is_a_timeout_error() {
     fake.inject(Fault::delay(Duration::from_secs(5)).only_token_requests());
     let err = client.token().await.unwrap_err();
     mc_auth_tests::assert_timeout(&err);
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }
 
 #[tokio::test]
@@ -353,7 +357,7 @@ async fn a_slow_token_endpoint_is_retried_after_the_timeout() {
         .unwrap();
     fake.inject(Fault::delay(Duration::from_secs(5)).only_token_requests());
     client.token().await.unwrap();
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
 }
 
 #[tokio::test]
@@ -435,7 +439,11 @@ mod soap {
     }
 
     fn soap_requests(fake: &FakeMarketingCloud) -> usize {
-        fake.requests().iter().filter(|r| r.path == "/Service.asmx").count()
+        fake.requests()
+            .all()
+            .iter()
+            .filter(|r| r.path == "/Service.asmx")
+            .count()
     }
 
     #[tokio::test]
@@ -447,7 +455,7 @@ mod soap {
             .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
             .await
             .unwrap();
-        assert_eq!(fake.token_request_count(), 2);
+        assert_eq!(fake.requests().token_count(), 2);
         assert_eq!(soap_requests(&fake), 2);
         assert_eq!(client.stats().unauthorized_recoveries, 1);
     }
@@ -455,13 +463,13 @@ mod soap {
     #[tokio::test]
     async fn an_expired_token_is_refreshed_for_soap_too() {
         let (fake, client) = soap_setup().await;
-        fake.expire_tokens();
+        fake.tokens().expire_all();
         client
             .soap()
             .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
             .await
             .unwrap();
-        assert_eq!(fake.token_request_count(), 2);
+        assert_eq!(fake.requests().token_count(), 2);
         assert_eq!(soap_requests(&fake), 2);
     }
 

@@ -60,7 +60,7 @@ async fn a_forged_error_redirect_is_refused_without_repeating_its_text() {
             "the attacker's text was repeated: {shown}"
         );
     }
-    assert_eq!(fake.token_request_count(), 0);
+    assert_eq!(fake.requests().token_count(), 0);
 }
 
 #[tokio::test]
@@ -171,7 +171,7 @@ async fn a_forged_request_to_the_receiver_gets_400_and_the_real_redirect_still_s
     assert_eq!(page.status(), 200);
     let client = within_deadline("the sign-in", flow).await.unwrap().unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
-    assert_eq!(fake.token_request_count(), 1, "only the real code was exchanged");
+    assert_eq!(fake.requests().token_count(), 1, "only the real code was exchanged");
 }
 
 #[tokio::test]
@@ -242,7 +242,7 @@ async fn encoded_and_backslash_dot_segments_are_refused_before_sending() {
         );
         assert!(err.to_string().contains("percent-encode"), "{err}");
     }
-    assert_eq!(fake.api_request_count(), 0, "nothing was sent");
+    assert_eq!(fake.requests().api_count(), 0, "nothing was sent");
     // Dots inside a segment are ordinary characters.
     for path in [
         "/messaging/v1/email/definitions/a..b",
@@ -279,7 +279,7 @@ async fn dot_and_empty_keys_in_typed_calls_are_refused() {
             }
         }
     }
-    assert_eq!(fake.api_request_count(), 0);
+    assert_eq!(fake.requests().api_count(), 0);
     // An ordinary key with dots in it still goes through.
     assert!(matches!(
         typed.get_email_definition("a.b").await,

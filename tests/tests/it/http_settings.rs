@@ -31,6 +31,7 @@ async fn impatient(fake: &FakeMarketingCloud) -> Client {
 /// The `User-Agent` values of every request the fake received (token and API alike).
 fn user_agents(fake: &FakeMarketingCloud) -> Vec<Option<String>> {
     fake.requests()
+        .all()
         .iter()
         .map(|r| r.header("user-agent").map(str::to_owned))
         .collect()
@@ -56,7 +57,7 @@ async fn a_custom_user_agent_is_sent_and_none_can_be_chosen() {
     client.get(PATH).send().await.unwrap();
     assert_eq!(user_agents(&fake), vec![Some("acme-sync/2.1 mc-auth".to_owned()); 2]);
 
-    fake.clear_requests();
+    fake.requests().clear();
     let client = builder(&fake).no_user_agent().connect().await.unwrap();
     client.get(PATH).send().await.unwrap();
     assert_eq!(user_agents(&fake), vec![None, None]);
@@ -71,7 +72,10 @@ async fn an_invalid_user_agent_is_a_configuration_error() {
         other => panic!("expected a configuration error, got {other:?}"),
     }
     assert!(err.to_string().contains("not a valid header value"), "{err}");
-    assert!(fake.requests().is_empty(), "nothing is sent for a bad configuration");
+    assert!(
+        fake.requests().all().is_empty(),
+        "nothing is sent for a bad configuration"
+    );
 }
 
 #[tokio::test]

@@ -140,7 +140,7 @@ async fn trace_logs_of_a_full_flow_hold_no_secret() {
         .await
         .unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
-    fake.expire_tokens();
+    fake.tokens().expire_all();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
     client.userinfo().await.unwrap();
     let _ = client
@@ -152,7 +152,7 @@ async fn trace_logs_of_a_full_flow_hold_no_secret() {
     bad.client_secret = "wrong-secret-771".into();
     let _ = Client::builder(bad).connect().await;
 
-    let issued: Vec<String> = fake.issued_tokens();
+    let issued: Vec<String> = fake.tokens().values();
     assert!(issued.len() >= 2);
     let text = logs.contents();
     assert!(text.contains("mc_auth.token_request"), "the flow was logged:\n{text}");
@@ -219,7 +219,7 @@ async fn runtime_types_are_redacted() {
     let access = token.access_token().expose_secret().to_owned();
     let shown = format!(
         "{client:?} {client:#?} {token:?} {token:#?} {fake:?} {:?} {:?}",
-        fake.requests(),
+        fake.requests().all(),
         fake.credentials("cid")
     );
     assert_clean(&shown, &[SECRET, &access]);

@@ -62,7 +62,7 @@ async fn one_simulated_hour_of_64_workers_with_transient_errors() {
         clock.advance(STEP);
     }
 
-    let requests = fake.requests();
+    let requests = fake.requests().all();
     let api: Vec<_> = requests.iter().filter(|r| r.kind == RequestKind::Api).collect();
     let faulted = api.iter().filter(|r| r.faulted()).count();
     let last_step_at = (steps as u64 - 1) * STEP.as_secs();
@@ -75,15 +75,15 @@ async fn one_simulated_hour_of_64_workers_with_transient_errors() {
         api.len(),
         100.0 * faulted as f64 / api.len() as f64,
         stats.api_retries,
-        fake.token_request_count(),
+        fake.requests().token_count(),
         stats.background_refreshes,
     );
     assert_eq!(failed, 0, "every call succeeds despite the injected errors");
     assert_eq!(calls, steps * WORKERS);
     assert!(faulted >= steps * FAULTS_PER_STEP, "the faults were really served");
-    assert_eq!(fake.token_request_count() as u64, minimum_token_requests);
+    assert_eq!(fake.requests().token_count() as u64, minimum_token_requests);
 
-    let mut secrets = fake.issued_tokens();
+    let mut secrets = fake.tokens().values();
     secrets.push("soak-secret-value".into());
     let text = logs.contents();
     assert!(text.lines().count() > 1000, "the run was logged");

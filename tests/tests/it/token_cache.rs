@@ -43,7 +43,7 @@ async fn concurrent_tokens(client: &Client, n: usize) -> Vec<mc_auth::Result<Arc
 async fn a_thousand_cold_callers_cause_one_token_request() {
     let (fake, client, _clock) = setup().await;
     let tokens = concurrent_tokens(&client, 1000).await;
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
     let first = tokens[0].as_ref().unwrap();
     assert!(tokens.iter().all(|t| Arc::ptr_eq(t.as_ref().unwrap(), first)));
     assert_eq!(client.stats().token_requests, 1);
@@ -55,7 +55,7 @@ async fn after_expiry_exactly_one_more_request() {
     let old = client.token().await.unwrap();
     clock.advance(Duration::from_secs(1081));
     let tokens = concurrent_tokens(&client, 500).await;
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
     for t in &tokens {
         let t = t.as_ref().unwrap();
         assert!(!Arc::ptr_eq(t, &old));
@@ -71,7 +71,7 @@ async fn past_the_hard_margin_callers_wait_for_a_new_token() {
     clock.advance(Duration::from_secs(1060));
     let new = client.token().await.unwrap();
     assert!(!Arc::ptr_eq(&old, &new));
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,8 +90,8 @@ async fn inside_the_refresh_window_nobody_waits_and_one_refresh_happens() {
             .unwrap();
         assert!(Arc::ptr_eq(&t, &old), "the still-valid token is served meanwhile");
     }
-    fake.wait_for_token_requests(2).await;
-    assert_eq!(fake.token_request_count(), 2, "exactly one background refresh");
+    fake.requests().wait_for_token_count(2).await;
+    assert_eq!(fake.requests().token_count(), 2, "exactly one background refresh");
     assert_eq!(client.stats().background_refreshes, 1);
 }
 
@@ -103,11 +103,11 @@ async fn the_background_refresh_replaces_the_token() {
     let old = client.token().await.unwrap();
     clock.advance(Duration::from_secs(845));
     assert!(Arc::ptr_eq(&client.token().await.unwrap(), &old));
-    fake.wait_for_token_requests(2).await;
+    fake.requests().wait_for_token_count(2).await;
     clock.advance(Duration::from_secs(215)); // 1060 s: past the old token's hard margin
     let new = client.token().await.unwrap();
     assert!(!Arc::ptr_eq(&new, &old));
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
     assert!(Arc::ptr_eq(&client.token().await.unwrap(), &new));
 }
 
@@ -120,7 +120,7 @@ async fn callers_get_the_refreshed_token_as_soon_as_it_lands() {
     concurrent_tokens(&client, 100).await;
     clock.advance(Duration::from_secs(845)); // inside the refresh window
     assert!(Arc::ptr_eq(&client.token().await.unwrap(), &old));
-    fake.wait_for_token_requests(2).await;
+    fake.requests().wait_for_token_count(2).await;
     // Still inside the window: the old token would be usable, but the new one must win as soon
     // as the background request stores it (every thread's remembered copy is stale then).
     let new = tokio::time::timeout(Duration::from_secs(30), async {
@@ -136,7 +136,7 @@ async fn callers_get_the_refreshed_token_as_soon_as_it_lands() {
     .expect("the refreshed token was never handed out inside the refresh window");
     let tokens = concurrent_tokens(&client, 100).await;
     assert!(tokens.iter().all(|t| Arc::ptr_eq(t.as_ref().unwrap(), &new)));
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
 }
 
 #[tokio::test]
@@ -163,11 +163,11 @@ async fn a_dropped_clients_token_is_not_kept_alive() {
 async fn a_401_gets_one_new_token_and_one_retry() {
     let (fake, client, _clock) = setup().await;
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
-    fake.expire_tokens();
+    fake.tokens().expire_all();
     let resp = client.get("/messaging/v1/email/definitions").send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert_eq!(fake.token_request_count(), 2);
-    assert_eq!(fake.api_request_count(), 3);
+    assert_eq!(fake.requests().token_count(), 2);
+    assert_eq!(fake.requests().api_count(), 3);
     assert_eq!(client.stats().unauthorized_recoveries, 1);
 }
 
@@ -186,15 +186,15 @@ async fn a_second_401_is_an_error_not_a_loop() {
         } => assert_eq!(message, "Not Authorized"),
         other => panic!("expected a 401 API error, got {other:?}"),
     }
-    assert_eq!(fake.api_request_count(), 2, "one request and one retry");
-    assert_eq!(fake.token_request_count(), 2, "one new token");
+    assert_eq!(fake.requests().api_count(), 2, "one request and one retry");
+    assert_eq!(fake.requests().token_count(), 2, "one new token");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_401s_on_the_same_token_cause_one_refresh() {
     let (fake, client, _clock) = setup().await;
     client.token().await.unwrap();
-    fake.expire_tokens();
+    fake.tokens().expire_all();
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let c = client.clone();
@@ -205,7 +205,7 @@ async fn concurrent_401s_on_the_same_token_cause_one_refresh() {
         t.await.unwrap().unwrap();
     }
     assert_eq!(
-        fake.token_request_count(),
+        fake.requests().token_count(),
         2,
         "the refused token is replaced once, not once per caller"
     );
@@ -245,12 +245,12 @@ async fn an_error_reaches_every_waiter_and_the_next_call_tries_again() {
             .times(1),
     );
     let results = concurrent_tokens(&client, 100).await;
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
     for r in &results {
         assert!(matches!(r, Err(e) if e.status() == Some(500)), "{r:?}");
     }
     client.token().await.unwrap();
-    assert_eq!(fake.token_request_count(), 2);
+    assert_eq!(fake.requests().token_count(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -262,7 +262,7 @@ async fn a_cancelled_caller_does_not_break_the_shared_request() {
         let c = client.clone();
         tokio::spawn(async move { c.token().await })
     };
-    fake.wait_for_token_requests(1).await;
+    fake.requests().wait_for_token_count(1).await;
     let second = {
         let c = client.clone();
         tokio::spawn(async move { c.token().await })
@@ -270,10 +270,10 @@ async fn a_cancelled_caller_does_not_break_the_shared_request() {
     first.abort();
     assert!(first.await.unwrap_err().is_cancelled());
     second.await.unwrap().unwrap();
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
     // And with every caller gone, the request still lands in the cache.
     client.token().await.unwrap();
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }
 
 #[tokio::test]
@@ -289,8 +289,9 @@ async fn business_units_get_separate_tokens_carrying_their_account_id() {
     assert_eq!(tb.account_id().map(|m| m.0), Some(222));
     // Same MID, same partition: no new request.
     client.for_account(111u64).token().await.unwrap();
-    assert_eq!(fake.token_request_count(), 3);
+    assert_eq!(fake.requests().token_count(), 3);
     let accounts: Vec<Option<String>> = fake
+        .requests()
         .token_requests()
         .iter()
         .map(|r| {
@@ -312,5 +313,5 @@ async fn clones_share_one_cache() {
     let t1 = client.token().await.unwrap();
     let t2 = clone.token().await.unwrap();
     assert!(Arc::ptr_eq(&t1, &t2));
-    assert_eq!(fake.token_request_count(), 1);
+    assert_eq!(fake.requests().token_count(), 1);
 }

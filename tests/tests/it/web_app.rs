@@ -4,11 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mc_auth::reqwest;
 use mc_auth::testing::{AuthorizingUser, FakeMarketingCloud, Package};
 use mc_auth::web::{App, AuthorizeOptions, FileStoreKey, FileTokenStore, PublicAppConfig, TokenStore, WebAppConfig};
 use mc_auth::{mc_client, Client, Error, ManualClock};
-use mc_auth_tests::{browser_visits, fixtures, temp_store_path};
+use mc_auth_tests::{fixtures, temp_store_path};
 
 const SUB: &str = "mc563885gzs27c5t9-63k636tzgm";
 const REDIRECT: &str = "https://127.0.0.1:80/";
@@ -35,10 +34,10 @@ fn web_app(fake: &FakeMarketingCloud, clock: &ManualClock) -> App {
 /// named no user.
 const USER: &str = "700000001";
 
-async fn sign_in(app: &App) -> Client {
+async fn sign_in(fake: &FakeMarketingCloud, app: &App) -> Client {
     let (url, pending) = app.authorize_url().unwrap();
-    let redirect = browser_visits(&url).await;
-    let client = app.complete(pending, &redirect).await.unwrap();
+    let redirect = fake.authorize(&url).await;
+    let client = app.complete(pending, redirect.url()).await.unwrap();
     assert_eq!(client.user(), Some(USER), "the user is who MC says signed in");
     client
 }
@@ -71,17 +70,17 @@ async fn web_app_sign_in_with_pkce_and_a_call() {
     let app = web_app(&fake, &clock);
     let (url, pending) = app.authorize_url().unwrap();
     assert!(url.contains("code_challenge=") && url.contains("code_challenge_method=S256"));
-    let redirect = browser_visits(&url).await;
-    let client = app.complete(pending, &redirect).await.unwrap();
+    let redirect = fake.authorize(&url).await;
+    let client = app.complete(pending, redirect.url()).await.unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
 
-    let body = fake.token_requests()[0].json_body().unwrap();
+    let body = fake.requests().token_requests()[0].json_body().unwrap();
     assert_eq!(body["grant_type"], "authorization_code");
     assert_eq!(body["redirect_uri"], REDIRECT, "sent plain, not URL-encoded");
     assert_eq!(body["client_secret"], "web-secret-value");
     assert!(body["code_verifier"].as_str().unwrap().len() >= 43);
     assert_eq!(
-        fake.token_request_count(),
+        fake.requests().token_count(),
         1,
         "the exchange's access token is used, no extra request"
     );
@@ -101,31 +100,25 @@ async fn public_app_sends_no_secret_and_pkce_is_verified() {
     let app: App = App::public(config, SCOPES, "Desktop")
         .unwrap()
         .with_clock(clock.clone());
-    let client = sign_in(&app).await;
-    let body = fake.token_requests()[0].json_body().unwrap();
+    let client = sign_in(&fake, &app).await;
+    let body = fake.requests().token_requests()[0].json_body().unwrap();
     assert!(body.get("client_secret").is_none(), "{body}");
 
     // A refresh also goes without a secret.
     clock.advance(Duration::from_secs(1080));
     client.token().await.unwrap();
-    let body = fake.token_requests()[1].json_body().unwrap();
+    let body = fake.requests().token_requests()[1].json_body().unwrap();
     assert_eq!(body["grant_type"], "refresh_token");
     assert!(body.get("client_secret").is_none(), "{body}");
 
     // Without the verifier the fake refuses the code.
     let (url, _) = app.authorize_url().unwrap();
-    let redirect = browser_visits(&url).await;
+    let redirect = fake.authorize(&url).await;
     let (_, other_pending) = app
         .authorize_url_with(AuthorizeOptions::builder().pkce(false).build())
         .unwrap();
-    let state = reqwest::Url::parse(&redirect)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
-    let forged = redirect.replace(&state, other_pending.state().as_str());
+    let state = redirect.state().unwrap();
+    let forged = redirect.url().replace(&state, other_pending.state().as_str());
     let err = app.complete(other_pending, &forged).await.unwrap_err();
     assert!(
         matches!(&err, Error::OAuth { error, .. } if error == "invalid_grant"),
@@ -139,14 +132,14 @@ async fn a_state_mismatch_is_refused_before_any_token_request() {
     let fake = fake_with_web_app(&clock).await;
     let app = web_app(&fake, &clock);
     let (url, _pending) = app.authorize_url().unwrap();
-    let redirect = browser_visits(&url).await;
+    let redirect = fake.authorize(&url).await;
     let (_, other) = app.authorize_url().unwrap();
-    let err = app.complete(other, &redirect).await.unwrap_err();
+    let err = app.complete(other, redirect.url()).await.unwrap_err();
     assert!(
         matches!(&err, Error::Callback { problem } if problem.contains("state")),
         "{err:?}"
     );
-    assert_eq!(fake.token_request_count(), 0);
+    assert_eq!(fake.requests().token_count(), 0);
 }
 
 #[tokio::test]
@@ -156,10 +149,10 @@ async fn a_code_cannot_be_used_twice() {
     let app = web_app(&fake, &clock);
     let options = || AuthorizeOptions::builder().state("same-state").build();
     let (url, first) = app.authorize_url_with(options()).unwrap();
-    let redirect = browser_visits(&url).await;
-    app.complete(first, &redirect).await.unwrap();
+    let redirect = fake.authorize(&url).await;
+    app.complete(first, redirect.url()).await.unwrap();
     let (_, second) = app.authorize_url_with(options()).unwrap();
-    let err = app.complete(second, &redirect).await.unwrap_err();
+    let err = app.complete(second, redirect.url()).await.unwrap_err();
     assert!(
         matches!(&err, Error::OAuth { error, .. } if error == "invalid_grant"),
         "{err:?}"
@@ -170,11 +163,11 @@ async fn a_code_cannot_be_used_twice() {
 async fn an_error_redirect_is_a_typed_error() {
     let clock = ManualClock::new();
     let fake = fake_with_web_app(&clock).await;
-    fake.set_authorizing_user(AuthorizingUser::new().declines());
+    fake.web().set_user(AuthorizingUser::new().declines());
     let app = web_app(&fake, &clock);
     let (url, pending) = app.authorize_url().unwrap();
-    let redirect = browser_visits(&url).await;
-    let err = app.complete(pending, &redirect).await.unwrap_err();
+    let redirect = fake.authorize(&url).await;
+    let err = app.complete(pending, redirect.url()).await.unwrap_err();
     assert!(
         matches!(&err, Error::AuthorizationDenied { error, .. } if error == "access_denied"),
         "{err:?}"
@@ -185,10 +178,14 @@ async fn an_error_redirect_is_a_typed_error() {
 async fn the_users_permissions_limit_the_grant() {
     let clock = ManualClock::new();
     let fake = fake_with_web_app(&clock).await;
-    fake.set_authorizing_user(AuthorizingUser::new().permissions(["email_read", "offline"]));
+    fake.web()
+        .set_user(AuthorizingUser::new().permissions(["email_read", "offline"]));
     let app = web_app(&fake, &clock);
     let (url, pending) = app.authorize_url().unwrap();
-    let err = app.complete(pending, &browser_visits(&url).await).await.unwrap_err();
+    let err = app
+        .complete(pending, &fake.authorize(&url).await.url())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::ScopesNotGranted { missing, .. } if missing == &["email_send"]),
         "{err:?}"
@@ -200,14 +197,17 @@ async fn a_valid_tssd_switches_the_tenant_and_an_invalid_one_is_refused() {
     let clock = ManualClock::new();
     let fake = fake_with_web_app(&clock).await;
     let customer = "mc9zzzzzzzzzzzzzzzzzzzzzzzzz";
-    fake.set_authorizing_user(AuthorizingUser::new().tssd(customer));
+    fake.web().set_user(AuthorizingUser::new().tssd(customer));
     let app = web_app(&fake, &clock);
-    let client = sign_in(&app).await;
+    let client = sign_in(&fake, &app).await;
     assert_eq!(client.subdomain(), customer);
 
-    fake.set_authorizing_user(AuthorizingUser::new().tssd("evil.example.com"));
+    fake.web().set_user(AuthorizingUser::new().tssd("evil.example.com"));
     let (url, pending) = app.authorize_url().unwrap();
-    let err = app.complete(pending, &browser_visits(&url).await).await.unwrap_err();
+    let err = app
+        .complete(pending, &fake.authorize(&url).await.url())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::Callback { problem } if problem.contains("tssd")),
         "{err:?}"
@@ -220,7 +220,7 @@ async fn concurrent_callers_never_reuse_a_refresh_token() {
     let clock = ManualClock::new();
     let fake = fake_with_web_app(&clock).await;
     let app = web_app(&fake, &clock);
-    let client = sign_in(&app).await;
+    let client = sign_in(&fake, &app).await;
     for round in 1..=5 {
         clock.advance(Duration::from_secs(1080));
         let tasks: Vec<_> = (0..200)
@@ -238,11 +238,11 @@ async fn concurrent_callers_never_reuse_a_refresh_token() {
             "round {round}: one shared token"
         );
     }
-    let uses = fake.refresh_token_uses();
+    let uses = fake.web().refresh_token_uses();
     assert_eq!(uses.len(), 6, "one refresh token from the exchange and one per refresh");
     assert_eq!(&uses[..5], &[1, 1, 1, 1, 1], "each used exactly once");
     assert_eq!(uses[5], 0, "the newest is unused");
-    assert_eq!(fake.token_request_count(), 6);
+    assert_eq!(fake.requests().token_count(), 6);
 }
 
 #[tokio::test]
@@ -251,25 +251,25 @@ async fn invalid_grant_on_refresh_means_authorize_again_and_nothing_else_is_lost
     let fake = fake_with_web_app(&clock).await;
     let store = Arc::new(mc_auth::web::MemoryTokenStore::new());
     let app = web_app(&fake, &clock).with_shared_store(store.clone());
-    let client = sign_in(&app).await;
+    let client = sign_in(&fake, &app).await;
     let other_user = {
         let (url, pending) = app
             .authorize_url_with(AuthorizeOptions::builder().user("bob").build())
             .unwrap();
-        app.complete(pending, &browser_visits(&url).await).await.unwrap()
+        app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap()
     };
-    fake.revoke_refresh_tokens();
+    fake.web().revoke_refresh_tokens();
     clock.advance(Duration::from_secs(1080));
     let err = client.token().await.unwrap_err();
     assert!(matches!(err, Error::ReauthorizationRequired { .. }), "{err:?}");
     assert!(err.to_string().contains("authorize"), "{err}");
-    let requests = fake.token_request_count();
+    let requests = fake.requests().token_count();
     // The dead refresh token is not sent again.
     assert!(matches!(
         client.token().await,
         Err(Error::ReauthorizationRequired { .. })
     ));
-    assert_eq!(fake.token_request_count(), requests);
+    assert_eq!(fake.requests().token_count(), requests);
     assert_eq!(store.len(), 2, "stored entries are kept");
     drop(other_user);
 }
@@ -285,7 +285,7 @@ async fn a_crash_after_a_refresh_leaves_a_valid_refresh_token_in_the_file_store(
     let path = temp_store_path("crash");
     {
         let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
-        let client = sign_in(&app).await;
+        let client = sign_in(&fake, &app).await;
         clock.advance(Duration::from_secs(1080));
         client.token().await.unwrap();
         // Crash: everything in memory is gone.
@@ -295,7 +295,7 @@ async fn a_crash_after_a_refresh_leaves_a_valid_refresh_token_in_the_file_store(
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
     // The new process uses the access token the refresh saved: no second refresh, and the
     // rotated refresh token is still unused.
-    assert_eq!(fake.refresh_token_uses(), [1, 0]);
+    assert_eq!(fake.web().refresh_token_uses(), [1, 0]);
 
     // A crash in the middle of a store write leaves the previous, complete file.
     let store = FileTokenStore::new(&path, key.clone());
@@ -362,7 +362,7 @@ async fn a_typed_client_for_a_signed_in_user() {
     let app = Reader::web_app(config).unwrap().with_clock(clock.clone());
     let (url, pending) = app.authorize_url().unwrap();
     assert!(url.contains("scope=email_read%20offline"), "{url}");
-    let reader: Reader = app.complete(pending, &browser_visits(&url).await).await.unwrap();
+    let reader: Reader = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
     reader
         .rest::<mc_auth::scope::EmailRead>()
         .get("/messaging/v1/email/definitions")
@@ -401,6 +401,7 @@ async fn two_client_types_from_one_package_get_their_own_scopes() {
         "data_extensions_write"
     );
     let scopes: Vec<String> = fake
+        .requests()
         .token_requests()
         .iter()
         .map(|r| r.json_body().unwrap()["scope"].as_str().unwrap().to_owned())

@@ -2,9 +2,9 @@
 //! `Automation`.
 //!
 //! Automations are added with
-//! [`add_automation`](crate::testing::FakeMarketingCloud::add_automation) and started by
+//! [`soap().add_automation`](crate::testing::SoapView::add_automation) and started by
 //! `CustomerKey` or `ObjectID`; each start is recorded
-//! ([`automation_runs`](crate::testing::FakeMarketingCloud::automation_runs)). One result
+//! ([`soap().automation_runs`](crate::testing::SoapView::automation_runs)). One result
 //! per definition, in order; the `ErrorCode`s are listed in [`objects`](super::objects).
 
 use super::base_type;
