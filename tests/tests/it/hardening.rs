@@ -146,13 +146,6 @@ async fn start_flow(
     (flow, url, browser, addr)
 }
 
-/// The redirect the fake sends the approving user's browser to.
-async fn approved_redirect(browser: &reqwest::Client, authorize_url: &str) -> String {
-    let resp = browser.get(authorize_url).send().await.unwrap();
-    assert_eq!(resp.status(), 302, "the fake approves and redirects");
-    resp.headers()["location"].to_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_forged_request_to_the_receiver_gets_400_and_the_real_redirect_still_signs_in() {
     let (receiver, fake, app) = loopback_setup("127.0.0.1:0").await.unwrap();
@@ -166,8 +159,8 @@ async fn a_forged_request_to_the_receiver_gets_400_and_the_real_redirect_still_s
         let resp = browser.get(&forged).send().await.unwrap();
         assert_eq!(resp.status(), 400, "{forged}");
     }
-    let real = approved_redirect(&browser, &url).await;
-    let page = browser.get(&real).send().await.unwrap();
+    let real = fake.authorize(&url).await;
+    let page = browser.get(real.url()).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let client = within_deadline("the sign-in", flow).await.unwrap().unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
@@ -176,13 +169,13 @@ async fn a_forged_request_to_the_receiver_gets_400_and_the_real_redirect_still_s
 
 #[tokio::test]
 async fn an_idle_connection_does_not_delay_the_real_redirect() {
-    let (receiver, _fake, app) = loopback_setup("127.0.0.1:0").await.unwrap();
+    let (receiver, fake, app) = loopback_setup("127.0.0.1:0").await.unwrap();
     let (flow, url, browser, addr) = start_flow(receiver, app).await;
     // Connected (so queued before the browser's connection) and silent for the whole test.
     let _idle = tokio::net::TcpStream::connect(addr).await.unwrap();
     let _idle_too = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let real = approved_redirect(&browser, &url).await;
-    let page = within_deadline("the redirect page", browser.get(&real).send())
+    let real = fake.authorize(&url).await;
+    let page = within_deadline("the redirect page", browser.get(real.url()).send())
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
@@ -192,7 +185,7 @@ async fn an_idle_connection_does_not_delay_the_real_redirect() {
 #[tokio::test]
 async fn an_ipv6_loopback_receiver_gives_a_parseable_redirect_uri_and_signs_in() {
     // Skips (with a message) only when the machine cannot bind [::1].
-    let Some((receiver, _fake, app)) = loopback_setup("[::1]:0").await else {
+    let Some((receiver, fake, app)) = loopback_setup("[::1]:0").await else {
         return;
     };
     let uri = url::Url::parse(receiver.redirect_uri()).unwrap_or_else(|e| panic!("{}: {e}", receiver.redirect_uri()));
@@ -200,8 +193,8 @@ async fn an_ipv6_loopback_receiver_gives_a_parseable_redirect_uri_and_signs_in()
     assert_eq!(uri.path(), "/cb");
     assert!(uri.port().is_some());
     let (flow, url, browser, _) = start_flow(receiver, app).await;
-    let real = approved_redirect(&browser, &url).await;
-    assert_eq!(browser.get(&real).send().await.unwrap().status(), 200);
+    let real = fake.authorize(&url).await;
+    assert_eq!(browser.get(real.url()).send().await.unwrap().status(), 200);
     within_deadline("the sign-in", flow).await.unwrap().unwrap();
 }
 
