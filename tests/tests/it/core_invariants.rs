@@ -254,10 +254,7 @@ async fn two_apps_over_one_file_store_refresh_once_per_expiry() {
     let app_a = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let app_b = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app_a.authorize_url_with(user("ada")).unwrap();
-    let a = app_a
-        .complete(pending, &fake.authorize(&url).await.url())
-        .await
-        .unwrap();
+    let a = app_a.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     let b = app_b.resume("ada").await.unwrap().expect("signed in");
     let fetches_before = fake.requests().token_count();
     for expiry in 1..=4 {
@@ -290,7 +287,7 @@ async fn concurrent_resumes_for_one_user_all_succeed() {
     let path = temp_store_path("four");
     let app = web_app(&fake, &clock).with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    app.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     fake.tokens().expire_all();
     clock.advance(Duration::from_secs(1200));
     let calls = (0..4).map(|_| {
@@ -321,7 +318,7 @@ async fn two_processes_over_one_file_store_refresh_once_per_expiry() {
         .unwrap()
         .with_store(FileTokenStore::new(&path, key.clone()));
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    let parent = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    let parent = app.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     for expiry in 1..=3 {
         fake.tokens().expire_all();
         let before = fake.requests().token_count();
@@ -387,7 +384,7 @@ async fn a_lost_refresh_answer_never_resends_the_refresh_token() {
             .retry_policy(fast_retries()),
     );
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    let client = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    let client = app.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     fake.inject(Fault::delay(Duration::from_secs(3600)).only_token_requests());
     fake.tokens().expire_all();
     let before = fake.requests().token_count();
@@ -412,7 +409,7 @@ async fn a_lost_refresh_answer_never_resends_the_refresh_token() {
     );
     // Signing in again replaces the entry, and all is well.
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    app.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     let client = app.resume("ada").await.unwrap().expect("signed in again");
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
 }
@@ -426,7 +423,7 @@ async fn the_store_key_defaults_to_the_signed_in_user() {
     let app = web_app(&fake, &clock);
     let (url, pending) = app.authorize_url().unwrap();
     assert_eq!(pending.user(), None);
-    let client = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    let client = app.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     assert_eq!(client.user(), Some(USER));
     assert!(app.resume(USER).await.unwrap().is_some());
     assert!(app.resume("default").await.unwrap().is_none(), "no shared default key");
@@ -574,7 +571,7 @@ async fn web_apps_use_the_client_settings() {
             .proxy(&proxy.url),
     );
     let (url, pending) = app.authorize_url_with(user("ada")).unwrap();
-    let client = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    let client = app.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     client.get("/messaging/v1/email/definitions").send().await.unwrap();
     client
         .soap()

@@ -118,7 +118,7 @@ async fn public_app_sends_no_secret_and_pkce_is_verified() {
         .authorize_url_with(AuthorizeOptions::builder().pkce(false).build())
         .unwrap();
     let state = redirect.state().unwrap();
-    let forged = redirect.url().replace(&state, other_pending.state().as_str());
+    let forged = redirect.url().replace(state, other_pending.state().as_str());
     let err = app.complete(other_pending, &forged).await.unwrap_err();
     assert!(
         matches!(&err, Error::OAuth { error, .. } if error == "invalid_grant"),
@@ -183,7 +183,7 @@ async fn the_users_permissions_limit_the_grant() {
     let app = web_app(&fake, &clock);
     let (url, pending) = app.authorize_url().unwrap();
     let err = app
-        .complete(pending, &fake.authorize(&url).await.url())
+        .complete(pending, fake.authorize(&url).await.url())
         .await
         .unwrap_err();
     assert!(
@@ -205,7 +205,7 @@ async fn a_valid_tssd_switches_the_tenant_and_an_invalid_one_is_refused() {
     fake.web().set_user(AuthorizingUser::new().tssd("evil.example.com"));
     let (url, pending) = app.authorize_url().unwrap();
     let err = app
-        .complete(pending, &fake.authorize(&url).await.url())
+        .complete(pending, fake.authorize(&url).await.url())
         .await
         .unwrap_err();
     assert!(
@@ -256,7 +256,7 @@ async fn invalid_grant_on_refresh_means_authorize_again_and_nothing_else_is_lost
         let (url, pending) = app
             .authorize_url_with(AuthorizeOptions::builder().user("bob").build())
             .unwrap();
-        app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap()
+        app.complete(pending, fake.authorize(&url).await.url()).await.unwrap()
     };
     fake.web().revoke_refresh_tokens();
     clock.advance(Duration::from_secs(1080));
@@ -362,7 +362,7 @@ async fn a_typed_client_for_a_signed_in_user() {
     let app = Reader::web_app(config).unwrap().with_clock(clock.clone());
     let (url, pending) = app.authorize_url().unwrap();
     assert!(url.contains("scope=email_read%20offline"), "{url}");
-    let reader: Reader = app.complete(pending, &fake.authorize(&url).await.url()).await.unwrap();
+    let reader: Reader = app.complete(pending, fake.authorize(&url).await.url()).await.unwrap();
     reader
         .rest::<mc_auth::scope::EmailRead>()
         .get("/messaging/v1/email/definitions")
