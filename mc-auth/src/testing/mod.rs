@@ -518,7 +518,7 @@ impl FakeMarketingCloud {
     /// assert!(redirect.url().starts_with(redirect_uri));
     /// assert_eq!(redirect.state(), Some(pending.state().as_str()));
     /// assert!(redirect.code().is_some());
-    /// let client = app.complete(pending, redirect.url()).await.unwrap();
+    /// let client: mc_auth::Client = app.complete(pending, redirect.url()).await.unwrap();
     /// # let _ = client;
     /// # });
     /// ```
