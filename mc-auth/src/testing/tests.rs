@@ -693,3 +693,38 @@ fn every_route_scope_is_a_known_mc_scope_string() {
         Some(&["email_read"][..])
     );
 }
+
+#[tokio::test]
+async fn authorize_plays_the_browser_of_an_approving_user() {
+    let fake = FakeMarketingCloud::start().await;
+    let redirect_uri = "https://app.example.com/cb";
+    fake.register_package(Package::web_app("web-id", "web-secret", redirect_uri).scopes(["email_read"]));
+    fake.web().set_user(AuthorizingUser::new().tssd("mc-tenant"));
+    let authorize_url = |query: &str| {
+        format!(
+            "{}/v2/authorize?client_id=web-id&redirect_uri={}&{query}",
+            fake.url(),
+            url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect::<String>()
+        )
+    };
+
+    let approved = fake.authorize(&authorize_url("response_type=code&state=s%20t")).await;
+    assert!(
+        approved.url().starts_with(&format!("{redirect_uri}?code=")),
+        "{}",
+        approved.url()
+    );
+    assert_eq!(approved.code().map(str::len), Some(48));
+    assert_eq!(approved.state(), Some("s t"), "decoded");
+    assert_eq!(approved.tssd(), Some("mc-tenant"));
+    assert_eq!(approved.error(), None);
+    assert!(
+        !format!("{approved:?}").contains(approved.code().unwrap()),
+        "Debug hides the code"
+    );
+
+    fake.web().set_user(AuthorizingUser::new().declines());
+    let declined = fake.authorize(&authorize_url("response_type=code&state=x")).await;
+    assert_eq!((declined.error(), declined.code()), (Some("access_denied"), None));
+    assert_eq!(declined.state(), Some("x"));
+}
