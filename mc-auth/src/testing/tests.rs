@@ -331,7 +331,7 @@ async fn tokens_expire_by_the_injected_clock() {
 }
 
 #[tokio::test]
-async fn expire_token_of_touches_one_client_only() {
+async fn expire_client_touches_one_client_only() {
     let fake = FakeMarketingCloud::start().await;
     let a = fake.register_default_package(["email_read"]);
     let b = fake.register_default_package(["email_read"]);
