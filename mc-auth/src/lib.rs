@@ -221,7 +221,7 @@ pub use client::{
     DEFAULT_TOKEN_DEADLINE, DEFAULT_USER_AGENT,
 };
 pub use clock::{Clock, ManualClock};
-pub use credentials::{validate_subdomain, AccountId, AccountIdInput, Credentials, ENV_VARS};
+pub use credentials::{validate_subdomain, AccountId, AccountIdInput, Credentials, CredentialsBuilder, ENV_VARS};
 pub use endpoint::MC_DOMAIN;
 pub use error::{Error, Result, TransportKind};
 pub use request::{RequestBuilder, Response};
