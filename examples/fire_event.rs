@@ -36,7 +36,7 @@ fn main() {
         let fired = trigger.fire_entry_event(&event).await?;
         println!("Fired {event_key} for ada: event instance {}", fired.event_instance_id);
 
-        let mut journeys = std::pin::pin!(trigger.list_journeys(50));
+        let mut journeys = trigger.list_journeys(50);
         let mut n = 0;
         while let Some(journey) = journeys.next().await {
             let journey = journey?;

@@ -53,7 +53,7 @@ fn main() {
         println!("GET /messaging/v1/email/definitions: {} definition(s)", defs["count"]);
 
         // ...or a typed operation, bounded on the scope MC requires for it.
-        let mut listed = std::pin::pin!(client.list_email_definitions(50));
+        let mut listed = client.list_email_definitions(50);
         let mut n = 0;
         while let Some(def) = listed.next().await {
             let def = def?;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use typed_builder::TypedBuilder;
+use std::marker::PhantomData;
 
 use crate::endpoint::{self, AuthBase};
 use crate::error::{Error, Result};
@@ -28,13 +28,129 @@ use crate::secret::ClientSecret;
 /// assert!(!format!("{creds:?}").contains("1955278925675241571"));
 /// # Ok::<(), mc_auth::Error>(())
 /// ```
-#[derive(Clone, TypedBuilder)]
-#[builder(mutators(
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// The tenant subdomain: 28 characters, starting with `mc`.
+    pub subdomain: String,
+    /// The installed package's client id.
+    pub client_id: String,
+    /// The installed package's client secret.
+    pub client_secret: ClientSecret,
+    /// The MID of the business unit to act in; the package's default business unit when unset.
+    pub account_id: Option<AccountId>,
+    /// An account id given to the builder that is not a MID, as given; reported by
+    /// [`validate`](Self::validate).
+    account_id_problem: Option<String>,
+    /// Overrides `https://{subdomain}.auth.marketingcloudapis.com` (for emulators and tests).
+    /// Only Marketing Cloud hosts and loopback addresses are accepted.
+    pub auth_url: Option<String>,
+}
+
+impl Credentials {
+    /// A builder: `.subdomain(..)`, `.client_id(..)` and `.client_secret(..)` are required
+    /// (a `.build()` without one of them does not compile, and the error names it);
+    /// `.account_id(..)` and `.auth_url(..)` are optional.
+    pub fn builder() -> CredentialsBuilder {
+        CredentialsBuilder {
+            subdomain: None,
+            client_id: None,
+            client_secret: None,
+            account_id: None,
+            account_id_problem: None,
+            auth_url: None,
+            state: PhantomData,
+        }
+    }
+}
+
+/// Marks a required [`CredentialsBuilder`] field as not given yet.
+#[derive(Debug, Clone, Copy)]
+pub struct Missing;
+
+/// Marks a required [`CredentialsBuilder`] field as given.
+#[derive(Debug, Clone, Copy)]
+pub struct Given;
+
+/// The subdomain was given to the [`CredentialsBuilder`].
+#[diagnostic::on_unimplemented(
+    message = "the credentials have no subdomain: call `.subdomain(..)` before `.build()`",
+    label = "`Credentials::builder()` needs `.subdomain(..)`",
+    note = "the subdomain, client id and client secret are required; the account id and auth URL are optional"
+)]
+pub trait SubdomainGiven {}
+#[diagnostic::do_not_recommend]
+impl SubdomainGiven for Given {}
+
+/// The client id was given to the [`CredentialsBuilder`].
+#[diagnostic::on_unimplemented(
+    message = "the credentials have no client id: call `.client_id(..)` before `.build()`",
+    label = "`Credentials::builder()` needs `.client_id(..)`",
+    note = "the subdomain, client id and client secret are required; the account id and auth URL are optional"
+)]
+pub trait ClientIdGiven {}
+#[diagnostic::do_not_recommend]
+impl ClientIdGiven for Given {}
+
+/// The client secret was given to the [`CredentialsBuilder`].
+#[diagnostic::on_unimplemented(
+    message = "the credentials have no client secret: call `.client_secret(..)` before `.build()`",
+    label = "`Credentials::builder()` needs `.client_secret(..)`",
+    note = "the subdomain, client id and client secret are required; the account id and auth URL are optional"
+)]
+pub trait ClientSecretGiven {}
+#[diagnostic::do_not_recommend]
+impl ClientSecretGiven for Given {}
+
+/// Builds [`Credentials`]; from [`Credentials::builder`]. The type parameters record which
+/// required fields were given ([`Missing`] or [`Given`]): subdomain, client id, client secret.
+#[must_use = "call `.build()` to get the credentials"]
+pub struct CredentialsBuilder<S = Missing, I = Missing, C = Missing> {
+    subdomain: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<ClientSecret>,
+    account_id: Option<AccountId>,
+    account_id_problem: Option<String>,
+    auth_url: Option<String>,
+    state: PhantomData<(S, I, C)>,
+}
+
+impl<S, I, C> CredentialsBuilder<S, I, C> {
+    fn into_state<S2, I2, C2>(self) -> CredentialsBuilder<S2, I2, C2> {
+        CredentialsBuilder {
+            subdomain: self.subdomain,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            account_id: self.account_id,
+            account_id_problem: self.account_id_problem,
+            auth_url: self.auth_url,
+            state: PhantomData,
+        }
+    }
+
+    /// The tenant subdomain: 28 characters, starting with `mc` (required).
+    pub fn subdomain(mut self, subdomain: impl Into<String>) -> CredentialsBuilder<Given, I, C> {
+        self.subdomain = Some(subdomain.into());
+        self.into_state()
+    }
+
+    /// The installed package's client id (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> CredentialsBuilder<S, Given, C> {
+        self.client_id = Some(client_id.into());
+        self.into_state()
+    }
+
+    /// The installed package's client secret (required).
+    pub fn client_secret(mut self, client_secret: impl Into<ClientSecret>) -> CredentialsBuilder<S, I, Given> {
+        self.client_secret = Some(client_secret.into());
+        self.into_state()
+    }
+
     /// The MID of the business unit to act in: an integer (`12345`, any integer type) or
     /// text (`"12345"`, for example from a config file). A negative, zero or non-numeric
     /// value is not refused here but by [`Credentials::validate`] (which building a client
     /// runs), with an error naming the value.
-    pub fn account_id(&mut self, mid: impl Into<AccountIdInput>) {
+    pub fn account_id(mut self, mid: impl Into<AccountIdInput>) -> Self {
         match mid.into().0 {
             Ok(id) => {
                 self.account_id = Some(id);
@@ -45,30 +161,47 @@ use crate::secret::ClientSecret;
                 self.account_id_problem = Some(given);
             }
         }
+        self
     }
-))]
-#[non_exhaustive]
-pub struct Credentials {
-    /// The tenant subdomain: 28 characters, starting with `mc`.
-    #[builder(setter(into))]
-    pub subdomain: String,
-    /// The installed package's client id.
-    #[builder(setter(into))]
-    pub client_id: String,
-    /// The installed package's client secret.
-    #[builder(setter(into))]
-    pub client_secret: ClientSecret,
-    /// The MID of the business unit to act in; the package's default business unit when unset.
-    #[builder(via_mutators)]
-    pub account_id: Option<AccountId>,
-    /// An account id given to the builder that is not a MID, as given; reported by
-    /// [`validate`](Self::validate).
-    #[builder(via_mutators)]
-    account_id_problem: Option<String>,
+
     /// Overrides `https://{subdomain}.auth.marketingcloudapis.com` (for emulators and tests).
     /// Only Marketing Cloud hosts and loopback addresses are accepted.
-    #[builder(default, setter(strip_option, into))]
-    pub auth_url: Option<String>,
+    pub fn auth_url(mut self, auth_url: impl Into<String>) -> Self {
+        self.auth_url = Some(auth_url.into());
+        self
+    }
+
+    /// The credentials; compiles once the subdomain, client id and client secret are given.
+    pub fn build(self) -> Credentials
+    where
+        S: SubdomainGiven,
+        I: ClientIdGiven,
+        C: ClientSecretGiven,
+    {
+        match (self.subdomain, self.client_id, self.client_secret) {
+            (Some(subdomain), Some(client_id), Some(client_secret)) => Credentials {
+                subdomain,
+                client_id,
+                client_secret,
+                account_id: self.account_id,
+                account_id_problem: self.account_id_problem,
+                auth_url: self.auth_url,
+            },
+            _ => unreachable!("the type parameters record that the required fields were given"),
+        }
+    }
+}
+
+impl<S, I, C> fmt::Debug for CredentialsBuilder<S, I, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialsBuilder")
+            .field("subdomain", &self.subdomain)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("account_id", &self.account_id)
+            .field("auth_url", &self.auth_url)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Credentials {

@@ -104,9 +104,48 @@ pub mod scope;
 /// [`scope::Has`] for each, so `mailer.rest::<scope::EmailSend>()` compiles and
 /// `mailer.rest::<scope::DataExtensionsWrite>()` does not.
 ///
-/// Generated items: `SCOPES`, `connect`, `connect_with` (a [`ClientBuilder`] you configured),
-/// `for_account` (another business unit, own token), `client` (the runtime [`Client`]),
-/// `rest::<S>()`, `Clone`, a `Debug` without secrets, and [`scope::ScopedClient`].
+/// # Generated items
+///
+/// The struct gets one private field (the runtime [`Client`]); its visibility, docs and other
+/// attributes are kept. For `Mailer`:
+///
+/// | item | what |
+/// |---|---|
+/// | `Mailer::SCOPES` | the declared scopes, sorted, as `&'static [&'static str]` |
+/// | `Mailer::connect(credentials)` | client credentials, a token for exactly `SCOPES`, checked on receipt (async) |
+/// | `Mailer::connect_with(builder)` | the same with a [`ClientBuilder`] you configured (timeouts, refresh policy, clock) |
+/// | `mailer.for_account(mid)` | the same client for another business unit: shared connections, its own token |
+/// | `mailer.client()` | the runtime [`Client`]; requests made through it are not scope-checked |
+/// | `mailer.rest::<S>()` | a [`Rest`] handle for scope(s) `S`; compiles only if `Mailer` declares them |
+/// | `Mailer::web_app(config)`, `Mailer::public_app(config)` | a [`web::App`] whose users' clients are `Mailer`s |
+/// | `impl Clone` | cheap: the clones share the connection pool and token cache |
+/// | `impl Debug` | the name, scopes and account, nothing secret |
+/// | `impl` [`scope::ScopedClient`] | `NAME` (`"Mailer"`), `SCOPES` and `client()`; the [`api`] traits are implemented for it |
+/// | `impl` [`web::FromClient`] | builds a `Mailer` around a runtime client (used by [`web::App`]) |
+///
+/// # Derives
+///
+/// Write `#[derive(...)]` after `#[mc_client]`: the macro then sees it. A derive of `Clone` or
+/// `Debug` there replaces the generated impl; a derive that cannot apply to a client
+/// (`PartialEq`, `Eq`, `PartialOrd`, `Ord`, `Hash`, `Default`, `Copy`, serde's `Serialize` and
+/// `Deserialize`) is an error that says why: a client holds a connection pool and a token
+/// cache, so compare clients by `NAME` or their scopes, and make them with `connect`.
+///
+/// A derive written before `#[mc_client]` runs first, on the unit struct as you wrote it, and
+/// the macro does not see it: `Clone` and `Debug` there conflict with the generated impls
+/// (E0119), and other derives would describe a struct without the client.
+///
+/// ```
+/// use mc_auth::mc_client;
+///
+/// /// Reads journeys.
+/// #[mc_client(scopes = "journeys_read")]
+/// #[derive(Clone)]
+/// pub struct Reader;
+///
+/// assert_eq!(Reader::SCOPES, ["journeys_read"]);
+/// assert_eq!(<Reader as mc_auth::scope::ScopedClient>::NAME, "Reader");
+/// ```
 pub use mc_auth_derive::mc_client;
 pub use scope::Rest;
 
@@ -182,7 +221,7 @@ pub use client::{
     DEFAULT_TOKEN_DEADLINE, DEFAULT_USER_AGENT,
 };
 pub use clock::{Clock, ManualClock};
-pub use credentials::{validate_subdomain, AccountId, AccountIdInput, Credentials, ENV_VARS};
+pub use credentials::{validate_subdomain, AccountId, AccountIdInput, Credentials, CredentialsBuilder, ENV_VARS};
 pub use endpoint::MC_DOMAIN;
 pub use error::{Error, Result, TransportKind};
 pub use request::{RequestBuilder, Response};

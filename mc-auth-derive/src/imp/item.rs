@@ -68,32 +68,77 @@ pub(crate) fn parse(item: TokenStream, errors: &mut Errors) -> Option<ClientItem
     }
     let mut user_clone = false;
     let mut user_debug = false;
-    for attr in &item.attrs {
-        if !attr.path().is_ident("derive") {
-            continue;
-        }
-        let Meta::List(list) = &attr.meta else { continue };
-        let Ok(paths) =
-            list.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-        else {
+    let mut attrs = Vec::with_capacity(item.attrs.len());
+    for attr in item.attrs {
+        let Some(paths) = derived_paths(&attr) else {
+            attrs.push(attr);
             continue;
         };
+        let mut kept = Vec::with_capacity(paths.len());
         for path in paths {
             let last = path.segments.last().map(|s| s.ident.to_string());
             match last.as_deref() {
                 Some("Clone") => user_clone = true,
                 Some("Debug") => user_debug = true,
-                _ => {}
+                Some(other) => {
+                    if let Some(why) = not_derivable(other, name) {
+                        errors.push(syn::Error::new_spanned(
+                            &path,
+                            format!("`#[mc_client]` client types cannot derive `{other}`: {why}"),
+                        ));
+                        continue;
+                    }
+                }
+                None => {}
             }
+            kept.push(path);
+        }
+        if !kept.is_empty() {
+            attrs.push(syn::parse_quote_spanned!(attr.span()=> #[derive(#(#kept),*)]));
         }
     }
     Some(ClientItem {
-        attrs: item.attrs,
+        attrs,
         vis: item.vis,
         ident: item.ident,
         user_clone,
         user_debug,
     })
+}
+
+/// The paths of a `#[derive(...)]` attribute; `None` for any other attribute.
+fn derived_paths(attr: &Attribute) -> Option<Vec<syn::Path>> {
+    if !attr.path().is_ident("derive") {
+        return None;
+    }
+    let Meta::List(list) = &attr.meta else { return None };
+    list.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        .ok()
+        .map(|paths| paths.into_iter().collect())
+}
+
+/// Why a client type cannot derive the trait named `name`, if it cannot.
+fn not_derivable(name: &str, client: &Ident) -> Option<String> {
+    let why = match name {
+        "PartialEq" | "Eq" | "PartialOrd" | "Ord" | "Hash" => {
+            "a client holds a connection pool and a token cache, which have no equality, order or hash; \
+             compare client types by `<{client} as ScopedClient>::NAME` or `{client}::SCOPES` instead"
+        }
+        "Default" => {
+            "a client is made by connecting, with credentials: use `{client}::connect(credentials).await` \
+             (or `connect_with`, `web_app`, `public_app`)"
+        }
+        "Copy" => {
+            "a client holds a connection pool and a token cache; it is `Clone` (cheap: the clones \
+             share them), so call `.clone()`"
+        }
+        "Serialize" | "Deserialize" => {
+            "a client holds a connection pool and a token cache, not data; store its `Credentials` \
+             settings instead and connect again"
+        }
+        _ => return None,
+    };
+    Some(why.replace("{client}", &client.to_string()))
 }
 
 fn kind_name(item: &Item) -> &'static str {

@@ -3,13 +3,11 @@
 use std::future::Future;
 use std::time::Duration;
 
-use futures_util::future::Either;
-use futures_util::stream::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::encode_segment;
-use super::paging::{paged_get, PageBody};
+use super::paging::{paged_get, PageBody, Paged};
 use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
 
@@ -265,7 +263,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     }
 
     /// The rows of a data extension, a page at a time as the stream is read.
-    fn query_rows(&self, de_key: &str, query: RowQuery) -> impl Stream<Item = Result<Row>> + Send
+    fn query_rows(&self, de_key: &str, query: RowQuery) -> Paged<Row>
     where
         Self: Has<op::QueryRows>,
     {
@@ -273,12 +271,10 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
             Ok(key) => {
                 let path = format!("/data/v1/customobjectdata/key/{key}/rowset");
                 let filter = query.filter.map(|f| ("$filter".to_owned(), f)).into_iter().collect();
-                let rows =
-                    paged_get::<_, RowsetPage>(self.client().clone(), path, query.page_size.unwrap_or(500), filter);
-                Either::Left(rows)
+                paged_get::<_, RowsetPage>(self.client().clone(), path, query.page_size.unwrap_or(500), filter)
             }
             // The refusal is the stream's only item.
-            Err(e) => Either::Right(futures_util::stream::once(std::future::ready(Err(e)))),
+            Err(e) => Paged::new(futures_util::stream::once(std::future::ready(Err(e)))),
         }
     }
 }

@@ -2,12 +2,11 @@
 
 use std::future::Future;
 
-use futures_util::stream::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::encode_segment;
-use super::paging::{paged_get, PageBody};
+use super::paging::{paged_get, PageBody, Paged};
 use crate::error::Result;
 use crate::scope::op;
 use crate::scope::{Has, ScopedClient};
@@ -270,7 +269,7 @@ pub trait TransactionalEmail: ScopedClient {
     }
 
     /// Every definition, fetched `page_size` at a time as the stream is read.
-    fn list_email_definitions(&self, page_size: u32) -> impl Stream<Item = Result<EmailDefinition>> + Send
+    fn list_email_definitions(&self, page_size: u32) -> Paged<EmailDefinition>
     where
         Self: Has<op::ListEmailDefinitions>,
     {

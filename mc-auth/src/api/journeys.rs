@@ -2,11 +2,10 @@
 
 use std::future::Future;
 
-use futures_util::stream::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::paging::{paged_get, PageBody};
+use super::paging::{paged_get, PageBody, Paged};
 use crate::error::Result;
 use crate::scope::{op, Has, ScopedClient};
 
@@ -97,7 +96,7 @@ pub trait Journeys: ScopedClient {
     }
 
     /// Every journey, fetched `page_size` at a time as the stream is read.
-    fn list_journeys(&self, page_size: u32) -> impl Stream<Item = Result<Journey>> + Send
+    fn list_journeys(&self, page_size: u32) -> Paged<Journey>
     where
         Self: Has<op::ListJourneys>,
     {

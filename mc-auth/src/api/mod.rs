@@ -15,8 +15,8 @@
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //!
-//! Paged results are lazy [`Stream`](futures_util::stream::Stream)s: the next page is fetched
-//! only when the items of the previous one are used up.
+//! Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
+//! the previous one are used up) and [`Unpin`], so `next().await` works without pinning.
 
 pub mod assets;
 pub mod automation;
@@ -27,7 +27,7 @@ pub mod journeys;
 mod paging;
 pub mod sms;
 
-pub use paging::MAX_PAGE_SIZE;
+pub use paging::{Paged, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};
 

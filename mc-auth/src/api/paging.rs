@@ -1,13 +1,68 @@
 //! Paged REST results as lazy streams.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use futures_util::stream::{self, Stream};
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::error::Result;
+
+/// The items of a paged Marketing Cloud result, as a lazy [`Stream`]: the next page is fetched
+/// only when the items of the previous one are used up; an error is the stream's last item.
+///
+/// It is [`Unpin`], so `next()` works on it as it is, without pinning:
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use mc_auth::api::prelude::*;
+/// use mc_auth::mc_client;
+///
+/// #[mc_client(scopes = "email_read")]
+/// struct Reader;
+///
+/// # async fn run(reader: Reader) -> mc_auth::Result<()> {
+/// let mut defs = reader.list_email_definitions(50);
+/// while let Some(def) = defs.next().await {
+///     println!("{}", def?.definition_key);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct Paged<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T>> + Send>>,
+}
+
+impl<T> Paged<T> {
+    /// Boxes `stream`.
+    pub(crate) fn new(stream: impl Stream<Item = Result<T>> + Send + 'static) -> Self {
+        Paged {
+            inner: Box::pin(stream),
+        }
+    }
+}
+
+impl<T> Stream for Paged<T> {
+    type Item = Result<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> fmt::Debug for Paged<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Paged").finish_non_exhaustive()
+    }
+}
 
 /// One page as fetched: its items, and whether more pages may follow.
 pub(crate) struct Page<T> {
@@ -69,17 +124,13 @@ pub(crate) trait PageBody<T>: DeserializeOwned {
 
 /// `GET path?$page=N&$pageSize=SIZE` (plus `extra` parameters), page after page, as a lazy
 /// stream of items.
-pub(crate) fn paged_get<T, B>(
-    client: Client,
-    path: String,
-    page_size: u32,
-    extra: Vec<(String, String)>,
-) -> impl Stream<Item = Result<T>>
+pub(crate) fn paged_get<T, B>(client: Client, path: String, page_size: u32, extra: Vec<(String, String)>) -> Paged<T>
 where
-    B: PageBody<T>,
+    T: Send + 'static,
+    B: PageBody<T> + 'static,
 {
     let size = page_size.clamp(1, MAX_PAGE_SIZE);
-    paged(move |page| {
+    Paged::new(paged(move |page| {
         let mut params = vec![
             ("$page".to_owned(), page.to_string()),
             ("$pageSize".to_owned(), size.to_string()),
@@ -92,7 +143,7 @@ where
             let more = more_after(page, size, count, items.len());
             Ok(Page { items, more })
         }
-    })
+    }))
 }
 
 /// True when a page numbered `page` of `page_size` items, out of `count` in total, is not the

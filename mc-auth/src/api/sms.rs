@@ -2,13 +2,12 @@
 
 use std::future::Future;
 
-use futures_util::stream::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::email::{Recipient, SendResponse};
 use super::encode_segment;
-use super::paging::PageBody;
+use super::paging::{PageBody, Paged};
 use crate::error::Result;
 use crate::scope::{op, Has, ScopedClient};
 
@@ -153,7 +152,7 @@ pub trait TransactionalSms: ScopedClient {
     }
 
     /// Every SMS definition, fetched `page_size` at a time as the stream is read.
-    fn list_sms_definitions(&self, page_size: u32) -> impl Stream<Item = Result<SmsDefinition>> + Send
+    fn list_sms_definitions(&self, page_size: u32) -> Paged<SmsDefinition>
     where
         Self: Has<op::ListSmsDefinitions>,
     {
