@@ -103,7 +103,8 @@ pub trait ClientSecretGiven {}
 impl ClientSecretGiven for Given {}
 
 /// Builds [`Credentials`]; from [`Credentials::builder`]. The type parameters record which
-/// required fields were given ([`Missing`] or [`Given`]): subdomain, client id, client secret.
+/// required fields were given ([`Missing`](crate::builder_state::Missing) or
+/// [`Given`](crate::builder_state::Given)): subdomain, client id, client secret.
 #[must_use = "call `.build()` to get the credentials"]
 pub struct CredentialsBuilder<S = Missing, I = Missing, C = Missing> {
     subdomain: Option<String>,

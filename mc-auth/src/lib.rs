@@ -222,6 +222,13 @@ pub use client::{
 };
 pub use clock::{Clock, ManualClock};
 pub use credentials::{validate_subdomain, AccountId, AccountIdInput, Credentials, CredentialsBuilder, ENV_VARS};
+
+/// The states of a [`CredentialsBuilder`]: which required fields were given. You never name
+/// these; they are what lets `build()` refuse, at compile time and in a sentence, credentials
+/// that lack a subdomain, client id or client secret.
+pub mod builder_state {
+    pub use crate::credentials::{ClientIdGiven, ClientSecretGiven, Given, Missing, SubdomainGiven};
+}
 pub use endpoint::MC_DOMAIN;
 pub use error::{Error, Result, TransportKind};
 pub use request::{RequestBuilder, Response};
