@@ -274,7 +274,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
                 paged_get::<_, RowsetPage>(self.client().clone(), path, query.page_size.unwrap_or(500), filter)
             }
             // The refusal is the stream's only item.
-            Err(e) => Paged::new(futures_util::stream::once(std::future::ready(Err(e)))),
+            Err(e) => Paged::failed(e),
         }
     }
 }

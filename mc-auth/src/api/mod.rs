@@ -27,7 +27,7 @@ pub mod journeys;
 mod paging;
 pub mod sms;
 
-pub use paging::{Paged, MAX_PAGE_SIZE};
+pub use paging::{Page, Paged, Pages, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};
 
