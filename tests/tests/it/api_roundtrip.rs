@@ -150,6 +150,44 @@ async fn data_extension_rows() {
     assert_eq!(gold.len(), 4);
 }
 
+/// A value with quotes in it, built with the `$filter` builder, matches itself literally over
+/// HTTP and cannot widen the filter; a bad column name is refused before anything is sent.
+#[tokio::test]
+async fn filter_builder_values_cannot_escape_their_quotes() {
+    use mc_auth::api::filter::col;
+    let (fake, c) = setup().await;
+    fake.data_extensions().add("people", "People", ["Id"]);
+    let row = |id: i64, name: &str| Row::new().key("Id", id).value("Name", name);
+    c.upsert_rows(
+        "people",
+        &[row(1, "O'Brien"), row(2, "Ada"), row(3, "x' or Name ne 'y")],
+    )
+    .await
+    .unwrap();
+    let named = |name: &'static str| {
+        let c = c.clone();
+        async move {
+            let query = RowQuery::all().matching(col("Name").eq(name)).unwrap();
+            c.query_rows("people", query)
+                .map(|r| r.unwrap())
+                .collect::<Vec<Row>>()
+                .await
+        }
+    };
+    assert_eq!(named("O'Brien").await.len(), 1);
+    assert_eq!(
+        named("x' or Name ne 'y").await.len(),
+        1,
+        "the injection attempt is one literal value"
+    );
+    assert_eq!(named("Nobody' or Name ne '").await.len(), 0);
+
+    fake.requests().clear();
+    let err = RowQuery::all().matching(col("Name eq 'Ada' or Id").eq(1)).unwrap_err();
+    assert!(err.to_string().contains("cannot be written in a $filter"), "{err}");
+    assert_eq!(fake.requests().api_count(), 0);
+}
+
 #[tokio::test]
 async fn async_requests_are_polled_until_finished() {
     let (fake, c) = setup().await;
