@@ -883,4 +883,93 @@ mod tests {
             assert!(matches!(AccountId::try_from(bad), Err(Error::Config { .. })), "{bad}");
         }
     }
+
+    #[test]
+    fn rotation_variables_are_read_and_bad_ones_named() {
+        let base = [
+            ("MC_SUBDOMAIN", SUB),
+            ("MC_CLIENT_ID", "id"),
+            ("MC_CLIENT_SECRET", "topsecretvalue"),
+        ];
+        let c = Credentials::from_lookup(lookup(
+            &[
+                &base[..],
+                &[
+                    ("MC_CLIENT_SECRET_EXPIRES", "2027-05-31"),
+                    ("MC_CLIENT_SECRET_STAGED", " stagedsecretvalue "),
+                    ("MC_CLIENT_SECRET_STAGED_EXPIRES", "2027-11-27T08:00:00Z"),
+                ],
+            ]
+            .concat(),
+        ))
+        .unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.client_secret_expires.unwrap().to_string(), "2027-05-31");
+        assert_eq!(c.client_secret_staged.as_ref().unwrap().expose_secret(), "stagedsecretvalue");
+        assert_eq!(
+            c.client_secret_staged_expires.unwrap().to_string(),
+            "2027-11-27T08:00:00Z"
+        );
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("stagedsecretvalue") && !shown.contains("topsecretvalue"), "{shown}");
+
+        let err = Credentials::from_lookup(lookup(
+            &[
+                &base[..],
+                &[
+                    ("MC_CLIENT_SECRET_EXPIRES", "31/05/2027"),
+                    ("MC_CLIENT_SECRET_STAGED_EXPIRES", "soon"),
+                ],
+            ]
+            .concat(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("MC_CLIENT_SECRET_EXPIRES is malformed: `31/05/2027` is not an RFC 3339 date"), "{err}");
+        assert!(err.contains("MC_CLIENT_SECRET_STAGED_EXPIRES is malformed: `soon`"), "{err}");
+        let err = Credentials::from_lookup(lookup(
+            &[&base[..], &[("MC_CLIENT_SECRET_STAGED_EXPIRES", "2027-11-27")]].concat(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("MC_CLIENT_SECRET_STAGED is not"), "{err}");
+        assert!(!err.contains("topsecretvalue"), "{err}");
+    }
+
+    #[test]
+    fn builder_rotation_settings_are_checked_by_validate() {
+        let builder = || {
+            Credentials::builder()
+                .subdomain(SUB)
+                .client_id("id")
+                .client_secret("topsecretvalue")
+        };
+        let bad = builder().client_secret_expires("next tuesday").build();
+        match bad.validate() {
+            Err(Error::Config { setting, reason }) => {
+                assert_eq!(setting, "client_secret_expires");
+                assert!(reason.contains("`next tuesday`") && reason.contains("Installed Packages"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A later good value replaces an earlier bad one.
+        builder()
+            .client_secret_expires("next tuesday")
+            .client_secret_expires(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_811_721_600))
+            .build()
+            .validate()
+            .unwrap();
+        let orphan = builder().client_secret_staged_expires("2027-05-31").build();
+        assert!(
+            matches!(orphan.validate(), Err(Error::Config { setting, .. }) if setting == "client_secret_staged_expires")
+        );
+        let empty = builder().client_secret_staged("  ").build();
+        assert!(matches!(empty.validate(), Err(Error::Config { setting, .. }) if setting == "client_secret_staged"));
+        let staged = builder()
+            .client_secret_staged("stagedsecretvalue")
+            .client_secret_staged_expires(SecretExpiry::parse("2027-11-27").unwrap())
+            .build();
+        staged.validate().unwrap();
+        assert!(!format!("{staged:?}").contains("stagedsecretvalue"));
+    }
 }
