@@ -905,13 +905,19 @@ mod tests {
         .unwrap();
         c.validate().unwrap();
         assert_eq!(c.client_secret_expires.unwrap().to_string(), "2027-05-31");
-        assert_eq!(c.client_secret_staged.as_ref().unwrap().expose_secret(), "stagedsecretvalue");
+        assert_eq!(
+            c.client_secret_staged.as_ref().unwrap().expose_secret(),
+            "stagedsecretvalue"
+        );
         assert_eq!(
             c.client_secret_staged_expires.unwrap().to_string(),
             "2027-11-27T08:00:00Z"
         );
         let shown = format!("{c:?}");
-        assert!(!shown.contains("stagedsecretvalue") && !shown.contains("topsecretvalue"), "{shown}");
+        assert!(
+            !shown.contains("stagedsecretvalue") && !shown.contains("topsecretvalue"),
+            "{shown}"
+        );
 
         let err = Credentials::from_lookup(lookup(
             &[
@@ -925,8 +931,14 @@ mod tests {
         ))
         .unwrap_err()
         .to_string();
-        assert!(err.contains("MC_CLIENT_SECRET_EXPIRES is malformed: `31/05/2027` is not an RFC 3339 date"), "{err}");
-        assert!(err.contains("MC_CLIENT_SECRET_STAGED_EXPIRES is malformed: `soon`"), "{err}");
+        assert!(
+            err.contains("MC_CLIENT_SECRET_EXPIRES is malformed: `31/05/2027` is not an RFC 3339 date"),
+            "{err}"
+        );
+        assert!(
+            err.contains("MC_CLIENT_SECRET_STAGED_EXPIRES is malformed: `soon`"),
+            "{err}"
+        );
         let err = Credentials::from_lookup(lookup(
             &[&base[..], &[("MC_CLIENT_SECRET_STAGED_EXPIRES", "2027-11-27")]].concat(),
         ))
@@ -948,7 +960,10 @@ mod tests {
         match bad.validate() {
             Err(Error::Config { setting, reason }) => {
                 assert_eq!(setting, "client_secret_expires");
-                assert!(reason.contains("`next tuesday`") && reason.contains("Installed Packages"), "{reason}");
+                assert!(
+                    reason.contains("`next tuesday`") && reason.contains("Installed Packages"),
+                    "{reason}"
+                );
             }
             other => panic!("{other:?}"),
         }

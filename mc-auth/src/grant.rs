@@ -19,8 +19,8 @@ use crate::endpoint::AuthBase;
 use crate::error::{Error, Result, TransportKind};
 use crate::http::read_capped;
 use crate::retry::{retry_after, transient_status, Attempts, Failure, RetryPolicy};
-use crate::scopes::ScopeSet;
 use crate::rotation::Secrets;
+use crate::scopes::ScopeSet;
 use crate::secret::{wiped_bytes, ClientSecret, Redactor, RefreshToken};
 use crate::stats::Counters;
 use crate::token::{RefreshPolicy, Token, TokenResponse};
@@ -175,10 +175,7 @@ impl TokenEndpoint {
     /// once, and kept for every later request when it works. So a fetch sends at most one
     /// extra request, and an `invalid_client` error lists the secrets refused, with their
     /// expiry. Logs an expiry warning (at most daily) when the secret in use expires soon.
-    pub async fn obtain_with_secret(
-        &self,
-        build: impl Fn(&ClientSecret) -> Result<GrantRequest>,
-    ) -> Result<Granted> {
+    pub async fn obtain_with_secret(&self, build: impl Fn(&ClientSecret) -> Result<GrantRequest>) -> Result<Granted> {
         self.secrets.warn_if_expiring(self.clock.unix_millis(), &self.name);
         let Some(first) = self.secrets.choose() else {
             return Err(Error::Internal {

@@ -394,7 +394,10 @@ mod tests {
         secrets.rotate(NewSecret::new("cccc")).unwrap();
         secrets.settle(&second, first.position, "c");
         let now = secrets.choose().unwrap();
-        assert_eq!((now.position, now.secret.expose_secret()), (SecretPosition::Active, "cccc"));
+        assert_eq!(
+            (now.position, now.secret.expose_secret()),
+            (SecretPosition::Active, "cccc")
+        );
         // A request refused with a secret from before the rotation tries the new one.
         assert_eq!(secrets.alternative(&first).unwrap().secret.expose_secret(), "cccc");
         assert!(secrets.rotate(NewSecret::new("  ")).is_err());

@@ -230,7 +230,11 @@ fn authenticate_app(state: &State, client: &ClientAuth, now: Instant) -> Result<
     }
     match package.kind {
         PackageKind::Web => {
-            if !client.client_secret.as_deref().is_some_and(|s| package.secrets.accept(s, now)) {
+            if !client
+                .client_secret
+                .as_deref()
+                .is_some_and(|s| package.secrets.accept(s, now))
+            {
                 return Err(OAuthError::invalid_client());
             }
         }

@@ -206,9 +206,7 @@ pub(crate) struct SecretRecord {
 
 impl SecretRecord {
     fn accepts(&self, given: &str, now: Instant) -> bool {
-        !self.secret.is_empty()
-            && self.secret.expose_secret() == given
-            && self.expires_at.is_none_or(|at| now < at)
+        !self.secret.is_empty() && self.secret.expose_secret() == given && self.expires_at.is_none_or(|at| now < at)
     }
 }
 

@@ -58,10 +58,12 @@ impl PackageView<'_> {
     fn with<T>(&self, f: impl FnOnce(&mut super::Package, Instant) -> T) -> T {
         let now = self.fake.clock().now();
         let mut state = self.fake.state();
-        let package = state
-            .packages
-            .get_mut(self.client_id)
-            .unwrap_or_else(|| panic!("no package with client id `{}` is registered on the fake", self.client_id));
+        let package = state.packages.get_mut(self.client_id).unwrap_or_else(|| {
+            panic!(
+                "no package with client id `{}` is registered on the fake",
+                self.client_id
+            )
+        });
         f(package, now)
     }
 

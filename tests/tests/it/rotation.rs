@@ -24,7 +24,11 @@ async fn fake_with(clock: &ManualClock, secret: &str) -> FakeMarketingCloud {
 }
 
 fn client(creds: Credentials, clock: &ManualClock) -> Client {
-    Client::builder(creds).scopes(SCOPES).clock(clock.clone()).build().unwrap()
+    Client::builder(creds)
+        .scopes(SCOPES)
+        .clock(clock.clone())
+        .build()
+        .unwrap()
 }
 
 /// The client secret each token request carried, in order.
@@ -87,7 +91,11 @@ impl Load {
     async fn progress(&self, more: usize) {
         let target = self.ok.load(Ordering::SeqCst) + more;
         while self.ok.load(Ordering::SeqCst) < target {
-            assert!(self.failures.lock().unwrap().is_empty(), "{:?}", self.failures.lock().unwrap());
+            assert!(
+                self.failures.lock().unwrap().is_empty(),
+                "{:?}",
+                self.failures.lock().unwrap()
+            );
             tokio::task::yield_now().await;
         }
     }
@@ -124,7 +132,11 @@ async fn a_full_rotation_under_load_fails_no_call() {
     client.stage_secret(staged.clone()).unwrap();
     clock.advance(LIFETIME);
     load.progress(200).await;
-    assert_eq!(fake.requests().token_count(), 2, "the active secret still works: no switch");
+    assert_eq!(
+        fake.requests().token_count(),
+        2,
+        "the active secret still works: no switch"
+    );
 
     // Step 3 in MC: the old secret stops working. The next token request is refused, the
     // staged secret is tried once and kept.
@@ -132,10 +144,18 @@ async fn a_full_rotation_under_load_fails_no_call() {
     assert!(!package.accepts(OLD));
     clock.advance(LIFETIME);
     load.progress(200).await;
-    assert_eq!(fake.requests().token_count(), 4, "one refused request, one with the staged secret");
+    assert_eq!(
+        fake.requests().token_count(),
+        4,
+        "one refused request, one with the staged secret"
+    );
     clock.advance(LIFETIME);
     load.progress(200).await;
-    assert_eq!(fake.requests().token_count(), 5, "the staged secret is used first from now on");
+    assert_eq!(
+        fake.requests().token_count(),
+        5,
+        "the staged secret is used first from now on"
+    );
 
     // The next rotation, the app taking the new secret as soon as it is staged.
     let next = package.stage_secret().unwrap();
@@ -149,7 +169,11 @@ async fn a_full_rotation_under_load_fails_no_call() {
     let (ok, failures) = load.finish().await;
     assert!(failures.is_empty(), "failed calls: {failures:?}");
     assert!(ok >= 1200);
-    let (old, staged, next) = (OLD.to_owned(), staged.expose_secret().to_owned(), next.expose_secret().to_owned());
+    let (old, staged, next) = (
+        OLD.to_owned(),
+        staged.expose_secret().to_owned(),
+        next.expose_secret().to_owned(),
+    );
     assert_eq!(
         secrets_sent(&fake),
         [&old, &old, &old, &staged, &staged, &next, &next].map(String::clone),
@@ -162,11 +186,22 @@ async fn a_full_rotation_under_load_fails_no_call() {
     assert_eq!(stats.secret_in_use, Some(SecretPosition::Active));
 
     let text = logs.contents();
-    let switch: Vec<&str> = text.lines().filter(|l| l.contains("WARN") && l.contains("using the staged secret")).collect();
+    let switch: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("using the staged secret"))
+        .collect();
     assert_eq!(switch.len(), 1, "{text}");
-    assert!(switch[0].contains("the active client secret was refused"), "{}", switch[0]);
+    assert!(
+        switch[0].contains("the active client secret was refused"),
+        "{}",
+        switch[0]
+    );
     assert_clean(&text, &fake, &[OLD, &staged, &next]);
-    assert_clean(&format!("{client:?} {stats:?} {:?}", fake.credentials("cid")), &fake, &[OLD, &staged, &next]);
+    assert_clean(
+        &format!("{client:?} {stats:?} {:?}", fake.credentials("cid")),
+        &fake,
+        &[OLD, &staged, &next],
+    );
 }
 
 /// MC revokes the active secret (leaked): 64 callers arriving at once send one refused
@@ -202,15 +237,30 @@ async fn a_revoked_secret_switches_to_the_staged_one_once_for_every_handle() {
     client.for_account(111u64).token().await.unwrap();
     assert_eq!(
         secrets_sent(&fake),
-        [OLD.to_owned(), staged_value.clone(), staged_value.clone(), staged_value.clone()]
+        [
+            OLD.to_owned(),
+            staged_value.clone(),
+            staged_value.clone(),
+            staged_value.clone()
+        ]
     );
     let stats = bu.stats();
-    assert_eq!((stats.secret_switches, stats.secret_in_use), (1, Some(SecretPosition::Staged)));
+    assert_eq!(
+        (stats.secret_switches, stats.secret_in_use),
+        (1, Some(SecretPosition::Staged))
+    );
 
     let text = logs.contents();
-    let warns: Vec<&str> = text.lines().filter(|l| l.contains("WARN") && l.contains("client secret")).collect();
+    let warns: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("client secret"))
+        .collect();
     assert_eq!(warns.len(), 1, "{text}");
-    assert!(warns[0].contains("refused=active") && warns[0].contains("in_use=staged"), "{}", warns[0]);
+    assert!(
+        warns[0].contains("refused=active") && warns[0].contains("in_use=staged"),
+        "{}",
+        warns[0]
+    );
     assert_clean(&text, &fake, &[OLD, &staged_value]);
 }
 
@@ -272,9 +322,16 @@ async fn both_secrets_refused_is_one_clear_error_with_bounded_requests() {
     let err = self::client(single, &clock).token().await.unwrap_err();
     assert_eq!(fake.requests().token_count(), 5);
     let text = err.to_string();
-    assert!(text.contains("no other secret is configured") && text.contains("may have been revoked"), "{text}");
+    assert!(
+        text.contains("no other secret is configured") && text.contains("may have been revoked"),
+        "{text}"
+    );
 
-    let secrets = ["the-real-secret-000", "wrong-active-secret-111", "wrong-staged-secret-222"];
+    let secrets = [
+        "the-real-secret-000",
+        "wrong-active-secret-111",
+        "wrong-staged-secret-222",
+    ];
     let all = format!("{} {errors:?} {err:?} {client:?}", logs.contents());
     assert_clean(&all, &fake, &secrets);
 }
@@ -293,9 +350,15 @@ async fn rotate_secret_reaches_every_handle_and_keeps_cached_tokens() {
 
     let next = fake.package("cid").stage_secret().unwrap();
     let err = client.clone().rotate_secret("   ").unwrap_err();
-    assert!(matches!(&err, Error::Config { setting, .. } if setting == "rotate_secret"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Config { setting, .. } if setting == "rotate_secret"),
+        "{err:?}"
+    );
     client.clone().rotate_secret(next.clone()).unwrap();
-    assert!(Arc::ptr_eq(&client.token().await.unwrap(), &home_token), "cached token kept");
+    assert!(
+        Arc::ptr_eq(&client.token().await.unwrap(), &home_token),
+        "cached token kept"
+    );
     assert!(Arc::ptr_eq(&bu.token().await.unwrap(), &bu_token), "cached token kept");
     assert_eq!(fake.requests().token_count(), 2);
 
@@ -304,7 +367,10 @@ async fn rotate_secret_reaches_every_handle_and_keeps_cached_tokens() {
     client.token().await.unwrap();
     bu.token().await.unwrap();
     let next = next.expose_secret().to_owned();
-    assert_eq!(secrets_sent(&fake), [OLD.to_owned(), OLD.to_owned(), next.clone(), next]);
+    assert_eq!(
+        secrets_sent(&fake),
+        [OLD.to_owned(), OLD.to_owned(), next.clone(), next]
+    );
     assert_eq!(client.stats().secret_switches, 0);
 }
 
@@ -347,7 +413,8 @@ async fn expiry_warnings_and_stats_follow_the_clock() {
     let text = logs.contents();
     let line = text.lines().find(|l| l.contains("client secret expires on")).unwrap();
     assert!(
-        line.contains(&format!("the active client secret expires on {expires} (in 14 days)")) && line.contains("Installed Packages"),
+        line.contains(&format!("the active client secret expires on {expires} (in 14 days)"))
+            && line.contains("Installed Packages"),
         "{line}"
     );
     // Token requests every 18 minutes for the rest of the day: no more warnings.
@@ -368,14 +435,21 @@ async fn expiry_warnings_and_stats_follow_the_clock() {
     assert!(stats.secret_expires_soon && stats.secret_expired);
     let text = err.to_string();
     assert!(
-        text.contains(&format!("the active client secret expired on {expires}")) && text.contains("Setup > Apps > Installed Packages") && text.contains("cannot be renewed"),
+        text.contains(&format!("the active client secret expired on {expires}"))
+            && text.contains("Setup > Apps > Installed Packages")
+            && text.contains("cannot be renewed"),
         "{text}"
     );
-    assert!(!text.contains("revoked"), "an expired secret is not reported as revoked: {text}");
+    assert!(
+        !text.contains("revoked"),
+        "an expired secret is not reported as revoked: {text}"
+    );
     assert!(matches!(&err, Error::OAuth { refused_secrets, .. } if refused_secrets[0].expired));
     let text = logs.contents();
     assert!(
-        text.lines().any(|l| l.contains("WARN") && l.contains("the active client secret expired on") && !l.contains("token request failed")),
+        text.lines().any(|l| l.contains("WARN")
+            && l.contains("the active client secret expired on")
+            && !l.contains("token request failed")),
         "the expiry warning changes its wording:\n{text}"
     );
     assert_clean(&format!("{} {err:?}", logs.contents()), &fake, &[OLD]);
@@ -405,7 +479,12 @@ async fn the_fake_stages_activates_and_revokes_as_mc_does() {
         creds.client_secret = secret.into();
         client(creds, &clock)
     };
-    assert!(with(first.expose_secret()).token().await.unwrap_err().to_string().contains("invalid_client"));
+    assert!(with(first.expose_secret())
+        .token()
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("invalid_client"));
     with(second.expose_secret()).token().await.unwrap();
     with(OLD).token().await.unwrap();
     assert_eq!(package.staged_secret(), Some(second.clone()));
@@ -433,4 +512,47 @@ fn new_secrets_and_credentials_are_redacted() {
         assert!(!text.contains(s), "{text}");
     }
     assert!(text.contains("2027-05-31") || text.contains("SecretExpiry"), "{text}");
+}
+
+/// On a multi-threaded runtime, 64 callers spread over four business units hit a revoked
+/// secret at once: each partition's one fetch sends at most one refused request and one with
+/// the staged secret, never one per caller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_switch_is_bounded_across_threads_and_business_units() {
+    let clock = ManualClock::new();
+    let fake = FakeMarketingCloud::builder().clock(clock.clone()).start().await;
+    fake.register_package(
+        Package::new("cid", OLD)
+            .scopes(SCOPES)
+            .business_units([111, 222, 333, 444]),
+    );
+    let staged = fake.package("cid").stage_secret().unwrap();
+    let mut creds = fake.credentials("cid");
+    creds.client_secret_staged = Some(staged.clone());
+    let client = client(creds, &clock);
+    fake.package("cid").revoke();
+    let barrier = Arc::new(tokio::sync::Barrier::new(64));
+    let calls: Vec<_> = (0..64u64)
+        .map(|i| {
+            let c = client.for_account([111u64, 222, 333, 444][(i % 4) as usize]);
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                c.get("/messaging/v1/email/definitions").send().await.map(|_| ())
+            })
+        })
+        .collect();
+    for c in calls {
+        c.await.unwrap().unwrap();
+    }
+    let sent = secrets_sent(&fake);
+    let with_staged = sent.iter().filter(|s| *s == staged.expose_secret()).count();
+    let refused = sent.iter().filter(|s| *s == OLD).count();
+    assert_eq!(with_staged, 4, "one token per business unit: {sent:?}");
+    assert!(
+        (1..=4).contains(&refused),
+        "at most one refused request per fetch: {sent:?}"
+    );
+    assert_eq!(client.stats().secret_switches, 1);
+    assert_eq!(client.stats().token_requests as usize, sent.len());
 }
