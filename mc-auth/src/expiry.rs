@@ -182,7 +182,7 @@ pub(crate) fn refused_hint(refused: &[RefusedSecret]) -> String {
         advice.push("an expired secret cannot be renewed: generate a new one in Setup > Apps > Installed Packages > the package (Rotate Secret), deploy it with MC_CLIENT_SECRET or client.rotate_secret, then activate it");
     }
     if refused.iter().any(|r| !r.expired) {
-        advice.push("a secret that has not expired may have been revoked (Marketing Cloud revokes a secret at once when it detects it leaked, for example in a public repository) or rotated (activating a staged secret deactivates the previous one): compare it with the package in Setup > Apps > Installed Packages, check the client id and that the package is enabled, and deploy the current secret with MC_CLIENT_SECRET or client.rotate_secret");
+        advice.push("a secret that has not expired may have been revoked (Marketing Cloud revokes a secret at once when it detects it leaked, for example in a public repository) or rotated (activating a staged secret deactivates the previous one): check the client id and secret against the package in Setup > Apps > Installed Packages, and that the package is enabled and installed, then deploy the current secret with MC_CLIENT_SECRET or client.rotate_secret");
     }
     format!("{}; {}", parts.join(", "), advice.join("; "))
 }
