@@ -531,7 +531,9 @@ impl Client {
     ///
     /// Use it in the rotation's second step (after generating and staging a new secret in
     /// Setup > Apps > Installed Packages), or after a secret was revoked. An empty secret is an
-    /// [`Error::Config`] and changes nothing.
+    /// [`Error::Config`] and changes nothing, as is a public app's client (it has no secret).
+    /// A web app's signed-in user client takes it for its own refreshes only; sign-ins made
+    /// later use the secret the [`App`](crate::web::App) was built with.
     ///
     /// ```no_run
     /// # async fn run(client: mc_auth::Client) -> mc_auth::Result<()> {

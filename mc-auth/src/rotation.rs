@@ -220,6 +220,12 @@ impl Secrets {
     pub fn rotate(&self, new: NewSecret) -> Result<()> {
         check_not_empty(&new, "rotate_secret")?;
         let mut state = self.lock();
+        if state.active.is_none() && state.staged.is_none() {
+            return Err(Error::config(
+                "rotate_secret",
+                "this client has no client secret (a public app): there is nothing to rotate",
+            ));
+        }
         state.active = Some(Slot::new(new.secret, new.expires));
         state.staged = None;
         state.in_use = SecretPosition::Active;
@@ -402,5 +408,10 @@ mod tests {
         assert_eq!(secrets.alternative(&first).unwrap().secret.expose_secret(), "cccc");
         assert!(secrets.rotate(NewSecret::new("  ")).is_err());
         assert!(Secrets::single(None).stage(NewSecret::new("dddd")).is_err());
+        assert!(Secrets::single(None).rotate(NewSecret::new("dddd")).is_err());
+        assert!(
+            Secrets::single(None).choose().is_none(),
+            "a public app never sends a secret"
+        );
     }
 }
