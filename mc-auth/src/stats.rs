@@ -1,6 +1,9 @@
-//! What a client counts: token requests, retries, refreshes and 401 recoveries.
+//! What a client counts: token requests, retries, refreshes and 401 recoveries; and the state
+//! of its client secrets.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::expiry::SecretPosition;
 
 /// Counters a client keeps (shared by clones and `for_account` handles).
 #[derive(Default, Debug)]
@@ -29,6 +32,7 @@ impl Counters {
             api_retries: get(&self.api_retries),
             background_refreshes: get(&self.background_refreshes),
             unauthorized_recoveries: get(&self.unauthorized_recoveries),
+            ..Stats::default()
         }
     }
 }
@@ -56,4 +60,14 @@ pub struct Stats {
     /// 401 (or SOAP `Token Expired`) responses recovered from by getting a new token and
     /// sending the call once more.
     pub unauthorized_recoveries: u64,
+    /// Which client secret token requests use now (`None` for public apps).
+    pub secret_in_use: Option<SecretPosition>,
+    /// Times the client switched to its other secret after `invalid_client` (see
+    /// [`Client::stage_secret`](crate::Client::stage_secret)).
+    pub secret_switches: u64,
+    /// The secret in use has a configured expiry that is less than 14 days away, or past
+    /// ([`SECRET_EXPIRY_WARNING`](crate::SECRET_EXPIRY_WARNING)): rotate it.
+    pub secret_expires_soon: bool,
+    /// The secret in use has a configured expiry that has passed.
+    pub secret_expired: bool,
 }

@@ -120,6 +120,7 @@
 //! | [`fake.assets()`](AssetsView) | Content Builder: [`add`](AssetsView::add), [`list`](AssetsView::list), [`get`](AssetsView::get) |
 //! | [`fake.contacts()`](ContactsView) | contacts: [`list`](ContactsView::list) |
 //! | [`fake.soap()`](SoapView) | SOAP objects: [`subscribers`](SoapView::subscribers), [`add_subscriber`](SoapView::add_subscriber), [`lists`](SoapView::lists), [`automations`](SoapView::automations), [`add_automation`](SoapView::add_automation), [`automation_runs`](SoapView::automation_runs) |
+//! | [`fake.package(id)`](PackageView) | one package's client secrets: [`stage_secret`](PackageView::stage_secret) (at most once per 5 minutes), [`activate_staged`](PackageView::activate_staged), [`revoke`](PackageView::revoke), [`expire_secret_at`](PackageView::expire_secret_at), [`accepts`](PackageView::accepts) |
 //! | [`fake.web()`](WebView) | web and public apps: [`set_user`](WebView::set_user) (who signs in), [`refresh_tokens`](WebView::refresh_tokens), [`refresh_token_uses`](WebView::refresh_token_uses), [`revoke_refresh_tokens`](WebView::revoke_refresh_tokens) |
 //!
 //! # What the fake serves
@@ -181,6 +182,7 @@ mod journeys;
 mod oauth;
 mod package;
 mod record;
+mod rotation;
 mod server;
 mod sms;
 mod soap;
@@ -212,8 +214,9 @@ pub use data_extensions::DataExtensionRow;
 pub use faults::Fault;
 pub use journeys::{FakeJourney, JourneyEvent};
 pub use oauth::{AuthorizingUser, CODE_LIFETIME};
-pub use package::{Package, PackageKind, DEFAULT_MID};
+pub use package::{Package, PackageKind, DEFAULT_MID, SECRET_LIFETIME, STAGE_INTERVAL};
 pub use record::{RecordedRequest, RequestKind};
+pub use rotation::{PackageView, RotationRefused};
 pub use sms::SmsSend;
 pub use soap::{AutomationRun, SoapRecord};
 pub use state::{EmailSend, IssuedToken};
@@ -455,7 +458,7 @@ impl FakeMarketingCloud {
         Credentials::builder()
             .subdomain(self.subdomain())
             .client_id(package.client_id.clone())
-            .client_secret(package.client_secret.clone())
+            .client_secret(package.secrets.current())
             .auth_url(self.url().to_owned())
             .build()
     }
@@ -549,6 +552,19 @@ impl FakeMarketingCloud {
                 panic!("the authorize URL answered HTTP {status} without a redirect: {page}")
             }
         }
+    }
+
+    /// One installed package's client secrets: stage, activate, expire and revoke them, as
+    /// in a Marketing Cloud secret rotation.
+    ///
+    /// # Panics
+    /// When no package with this client id is registered (here or in the view's methods).
+    pub fn package<'a>(&'a self, client_id: &'a str) -> PackageView<'a> {
+        assert!(
+            self.state().packages.contains_key(client_id),
+            "no package with client id `{client_id}` is registered on the fake"
+        );
+        PackageView { fake: self, client_id }
     }
 
     /// The access tokens issued: their values and metadata; expiry on demand.

@@ -220,7 +220,7 @@ pub(crate) fn authorize(config: &Config, state: &mut State, method: &str, query:
 }
 
 /// Authenticates a web or public app: web apps need their secret; public apps must not send one.
-fn authenticate_app(state: &State, client: &ClientAuth) -> Result<Package, OAuthError> {
+fn authenticate_app(state: &State, client: &ClientAuth, now: Instant) -> Result<Package, OAuthError> {
     let package = state
         .packages
         .get(&client.client_id)
@@ -230,7 +230,11 @@ fn authenticate_app(state: &State, client: &ClientAuth) -> Result<Package, OAuth
     }
     match package.kind {
         PackageKind::Web => {
-            if client.client_secret.as_deref() != Some(package.client_secret.expose_secret()) {
+            if !client
+                .client_secret
+                .as_deref()
+                .is_some_and(|s| package.secrets.accept(s, now))
+            {
                 return Err(OAuthError::invalid_client());
             }
         }
@@ -282,7 +286,7 @@ pub(crate) fn authorization_code(
     verifier: Option<&str>,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate_app(state, client)?;
+    let package = authenticate_app(state, client, config.clock.now())?;
     let now = config.clock.now();
     let invalid = |d: &str| OAuthError::invalid_grant(d);
     let record = state
@@ -329,7 +333,7 @@ pub(crate) fn refresh_token(
     token: &str,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate_app(state, client)?;
+    let package = authenticate_app(state, client, config.clock.now())?;
     let record = state
         .oauth
         .refresh_tokens

@@ -24,6 +24,7 @@ use crate::endpoint::{auth_host_url, AuthBase};
 use crate::error::{Error, Result, TransportKind};
 use crate::grant::{obtain, Grant, GrantRequest, Resend, TokenEndpoint};
 use crate::retry::RetryPolicy;
+use crate::rotation::Secrets;
 use crate::scopes::ScopeSet;
 use crate::secret::{AccessToken, ClientSecret};
 use crate::token::{RefreshPolicy, Token, TokenResponse};
@@ -613,7 +614,7 @@ impl<C: FromClient> App<C> {
             auth,
             tenant,
             client_id: app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
+            secrets: Secrets::single(app.client_secret.clone()),
             scopes: Some(app.scopes.clone()),
             name: app.name.clone().into(),
         };
@@ -750,11 +751,12 @@ impl UserGrant {
             #[serde(skip_serializing_if = "Option::is_none")]
             account_id: Option<String>,
         }
+        let current_secret = ep.secrets.current_secret();
         let body = Body {
             grant_type: "refresh_token",
             refresh_token: stored.refresh_token.expose_secret(),
             client_id: &ep.client_id,
-            client_secret: ep.client_secret.as_ref().map(ClientSecret::expose_secret),
+            client_secret: current_secret.as_ref().map(ClientSecret::expose_secret),
             account_id: account.map(|a| a.to_string()),
         };
         let redactor = ep.redactor().with(stored.refresh_token.expose_secret());

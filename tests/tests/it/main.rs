@@ -12,6 +12,7 @@
 //! | `fault_matrix` | what each transport and HTTP fault does to token requests and API calls |
 //! | `http_settings` | timeouts, `User-Agent`, query strings kept out of errors |
 //! | `proxy` | an explicit proxy for auth, REST and SOAP (the environment variables are tested in `proxy_env`, its own binary) |
+//! | `rotation` | client-secret rotation: a full rotation under load, revoked and expired secrets, `rotate_secret`, expiry warnings |
 //! | `secrets` | `Debug`, `Display` and logs of every error and secret-holding type |
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
@@ -35,6 +36,7 @@ mod http_settings;
 mod loopback;
 mod properties;
 mod proxy;
+mod rotation;
 mod secrets;
 mod soak;
 mod token_cache;
