@@ -64,8 +64,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .name("Example Web App")
                 .scopes(SCOPES),
         );
-        fake.web().add_user(AuthorizingUser::named("alice").display_name("Alice Example"));
-        fake.web().add_user(AuthorizingUser::named("bob").display_name("Bob Example"));
+        fake.web()
+            .add_user(AuthorizingUser::named("alice").display_name("Alice Example"));
+        fake.web()
+            .add_user(AuthorizingUser::named("bob").display_name("Bob Example"));
         let config = WebAppConfig::builder()
             .subdomain(fake.subdomain())
             .client_id("web-app-id")
@@ -122,19 +124,31 @@ async fn play_the_browser(fake: &FakeMarketingCloud, addr: SocketAddr) -> Result
         let status = callback.status();
         return Err(format!("sign-in failed with HTTP {status}: {}", callback.text().await?).into());
     }
-    let home = browser.get(format!("http://{addr}/")).header("cookie", &cookie).send().await?;
+    let home = browser
+        .get(format!("http://{addr}/"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
     let text = home.text().await?;
     println!("Signed-in page:\n{text}");
     if !text.contains("Signed in as") {
         return Err("the signed-in page does not say who is signed in".into());
     }
-    let logout = browser.post(format!("http://{addr}/logout")).header("cookie", &cookie).send().await?;
+    let logout = browser
+        .post(format!("http://{addr}/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
     let text = logout.text().await?;
     println!("After /logout:\n{text}");
     if !text.contains("Signed out") {
         return Err("/logout did not sign the user out".into());
     }
-    let again = browser.post(format!("http://{addr}/logout")).header("cookie", &cookie).send().await?;
+    let again = browser
+        .post(format!("http://{addr}/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
     if !again.text().await?.contains("You were not signed in") {
         return Err("a second /logout did not say the user was not signed in".into());
     }

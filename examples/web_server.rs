@@ -194,7 +194,10 @@ async fn login(State(site): State<Site>, headers: HeaderMap) -> Response {
     let mut sessions = site.sessions();
     // Sign-ins abandoned long ago are forgotten; sessions with nothing left go.
     sessions.retain(|_, s| {
-        if s.pending.as_ref().is_some_and(|p| p.created_at().elapsed() > SIGN_IN_TIME_LIMIT) {
+        if s.pending
+            .as_ref()
+            .is_some_and(|p| p.created_at().elapsed() > SIGN_IN_TIME_LIMIT)
+        {
             s.pending = None;
         }
         s.pending.is_some() || s.user.is_some()
@@ -231,7 +234,11 @@ async fn login(State(site): State<Site>, headers: HeaderMap) -> Response {
             response.headers_mut().insert(header::SET_COOKIE, v);
             response
         }
-        Err(_) => page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot start the sign-in", "<p>Bad session cookie.</p>"),
+        Err(_) => page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Cannot start the sign-in",
+            "<p>Bad session cookie.</p>",
+        ),
     }
 }
 
@@ -269,7 +276,11 @@ async fn callback(State(site): State<Site>, headers: HeaderMap, RawQuery(raw): R
         Err(e) => return error_page(StatusCode::BAD_GATEWAY, "Sign-in failed", &e),
     };
     let Some(id) = client.user().map(str::to_owned) else {
-        return page(StatusCode::BAD_GATEWAY, "Sign-in failed", "<p>Marketing Cloud did not say who signed in.</p>");
+        return page(
+            StatusCode::BAD_GATEWAY,
+            "Sign-in failed",
+            "<p>Marketing Cloud did not say who signed in.</p>",
+        );
     };
     let name = match client.userinfo().await {
         Ok(info) => info.user.name.unwrap_or_else(|| id.clone()),

@@ -51,7 +51,10 @@ fn page(title: &str, body: &str) -> Response {
     (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
             (
@@ -74,7 +77,12 @@ pub(crate) fn login(
     problem: Option<&str>,
 ) -> Response {
     let problem = problem
-        .map(|p| format!("<p id=\"problem\" role=\"alert\" style=\"color: #b00\">{}</p>", escape(p)))
+        .map(|p| {
+            format!(
+                "<p id=\"problem\" role=\"alert\" style=\"color: #b00\">{}</p>",
+                escape(p)
+            )
+        })
         .unwrap_or_default();
     let options: String = known
         .iter()

@@ -576,7 +576,10 @@ impl FakeMarketingCloud {
         form.append_pair("decision", if declines { "deny" } else { "allow" });
         let response = browser
             .post(action)
-            .header(crate::reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                crate::reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(form.finish())
             .send()
             .await

@@ -10,8 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::package::{Package, PackageKind};
 use super::authorize_page::{self, CARRIED_PARAMS};
+use super::package::{Package, PackageKind};
 use super::state::{Config, FakeUser, State};
 use super::token::{issue, ClientAuth, OAuthError, TokenResponse};
 use super::util::random_alphanumeric;
@@ -238,23 +238,23 @@ impl AuthorizeRequest {
 
 /// Checks an authorize request as MC does: an unknown client or redirect URI gets a page (MC
 /// never redirects to an unverified URI); anything else wrong redirects with an OAuth error.
-fn check_request(state: &State, q: &HashMap<String, String>) -> Result<AuthorizeRequest, Response> {
+fn check_request(state: &State, q: &HashMap<String, String>) -> Result<AuthorizeRequest, Box<Response>> {
     let Some(package) = q.get("client_id").and_then(|id| state.packages.get(id)).cloned() else {
-        return Err(bad_page(StatusCode::BAD_REQUEST, "Unknown client_id."));
+        return refuse(bad_page(StatusCode::BAD_REQUEST, "Unknown client_id."));
     };
     let Some(redirect_uri) = q
         .get("redirect_uri")
         .filter(|r| package.redirect_uris.contains(r))
         .cloned()
     else {
-        return Err(bad_page(
+        return refuse(bad_page(
             StatusCode::BAD_REQUEST,
             "The redirect_uri is not registered for this package.",
         ));
     };
     if package.kind == PackageKind::Server || !package.enabled {
         // MC does not echo state for an app that cannot use this flow at all.
-        return Err(redirect(&with_query(
+        return refuse(redirect(&with_query(
             &redirect_uri,
             &[
                 ("error", "unauthorized_client"),
@@ -273,7 +273,7 @@ fn check_request(state: &State, q: &HashMap<String, String>) -> Result<Authorize
         challenge: None,
     };
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return Err(request.back(&[
+        return refuse(request.back(&[
             ("error", "unsupported_response_type"),
             ("error_description", "response_type must be code."),
         ]));
@@ -284,7 +284,7 @@ fn check_request(state: &State, q: &HashMap<String, String>) -> Result<Authorize
     ) {
         (Some(c), Some("S256")) => Some(c.clone()),
         (Some(_), _) => {
-            return Err(request.back(&[
+            return refuse(request.back(&[
                 ("error", "invalid_request"),
                 ("error_description", "Only code_challenge_method=S256 is supported."),
             ]))
@@ -295,8 +295,16 @@ fn check_request(state: &State, q: &HashMap<String, String>) -> Result<Authorize
         Some(s) => ScopeSet::parse(s),
         None => request.package.scopes.clone(),
     };
-    request.scopes = requested.iter().filter(|s| request.package.scopes.contains(s)).collect();
+    request.scopes = requested
+        .iter()
+        .filter(|s| request.package.scopes.contains(s))
+        .collect();
     Ok(request)
+}
+
+/// A refused authorize request: the page or redirect to answer with.
+fn refuse(response: Response) -> Result<AuthorizeRequest, Box<Response>> {
+    Err(Box::new(response))
 }
 
 /// `/v2/authorize`, as a browser sees it. `GET` with the app's authorize URL shows the login
@@ -330,7 +338,7 @@ pub(crate) fn authorize(
     };
     let request = match check_request(state, &q) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let carried: Vec<(&str, &str)> = CARRIED_PARAMS
         .iter()

@@ -127,7 +127,9 @@ impl Driver {
             "acceptInsecureCerts": accept_insecure_certs,
             "goog:chromeOptions": { "binary": chromium, "args": args },
         });
-        let Value::Object(caps) = caps else { unreachable!("a JSON object") };
+        let Value::Object(caps) = caps else {
+            unreachable!("a JSON object")
+        };
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&self.url)
@@ -232,13 +234,7 @@ impl Browser {
     }
 
     async fn wait_for(&self, id: &str) -> fantoccini::elements::Element {
-        match self
-            .client
-            .wait()
-            .at_most(PAGE_WAIT)
-            .for_element(Locator::Id(id))
-            .await
-        {
+        match self.client.wait().at_most(PAGE_WAIT).for_element(Locator::Id(id)).await {
             Ok(e) => e,
             Err(e) => {
                 let url = self.url().await;

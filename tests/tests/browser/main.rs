@@ -96,7 +96,11 @@ async fn to_consent_page(browser: &Browser, site: &Site, username: &str) {
     assert!(url.contains("state=") && url.contains("code_challenge="), "{url}");
     browser.type_into("username", username).await;
     browser.click("log-in").await;
-    assert_eq!(browser.text("username").await, username, "the consent page names who signed in");
+    assert_eq!(
+        browser.text("username").await,
+        username,
+        "the consent page names who signed in"
+    );
 }
 
 #[tokio::test]
@@ -109,7 +113,11 @@ async fn a_user_signs_in_through_the_login_and_consent_pages() {
     browser.open(&format!("{}/", site.base)).await;
     assert_eq!(browser.text("status").await, "Not signed in");
     browser.click("sign-in").await;
-    assert_eq!(browser.text("app-name").await, "Campaign Planner", "the login page names the app");
+    assert_eq!(
+        browser.text("app-name").await,
+        "Campaign Planner",
+        "the login page names the app"
+    );
     browser.type_into("username", "alice").await;
     browser.click("log-in").await;
 
@@ -140,7 +148,13 @@ async fn a_user_signs_in_through_the_login_and_consent_pages() {
 
     // Nothing secret reached the page.
     let page = browser.source().await;
-    for token in site.fake.tokens().values().into_iter().chain(site.fake.web().refresh_tokens()) {
+    for token in site
+        .fake
+        .tokens()
+        .values()
+        .into_iter()
+        .chain(site.fake.web().refresh_tokens())
+    {
         assert!(!page.contains(&token), "a token leaked into the page");
     }
 
@@ -220,7 +234,10 @@ async fn a_tampered_state_is_refused_with_a_clear_page_and_the_code_is_not_excha
 
     // The pending sign-in was used up: replaying the callback does not start over.
     browser.open(&format!("{}/callback?code=x&state=y", site.base)).await;
-    assert_eq!(browser.text("status").await, "No sign-in is in progress in this browser");
+    assert_eq!(
+        browser.text("status").await,
+        "No sign-in is in progress in this browser"
+    );
     browser.close().await;
 }
 
@@ -230,7 +247,11 @@ fn tamper_state(url: &str) -> String {
     let pairs: Vec<(String, String)> = parsed
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == "state" { format!("{v}-tampered") } else { v.into_owned() };
+            let v = if k == "state" {
+                format!("{v}-tampered")
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -264,15 +285,29 @@ async fn two_users_in_two_browsers_get_separate_tokens_and_sign_out_alone() {
     let bob_client = site.app.resume(&bob).await.unwrap().expect("bob is stored");
     let alice_info = alice_client.userinfo().await.unwrap();
     let bob_info = bob_client.userinfo().await.unwrap();
-    assert_eq!(alice_info.user.sub.as_deref(), Some(alice.as_str()), "alice's token acts for alice");
-    assert_eq!(bob_info.user.sub.as_deref(), Some(bob.as_str()), "bob's token acts for bob");
+    assert_eq!(
+        alice_info.user.sub.as_deref(),
+        Some(alice.as_str()),
+        "alice's token acts for alice"
+    );
+    assert_eq!(
+        bob_info.user.sub.as_deref(),
+        Some(bob.as_str()),
+        "bob's token acts for bob"
+    );
 
     // Alice signs out: her tokens go, bob's stay.
     alices.click("sign-out").await;
     assert_eq!(alices.text("status").await, "Signed out");
     assert!(alices.body_text().await.contains("Alice Example is signed out"));
-    assert!(site.app.resume(&alice).await.unwrap().is_none(), "alice's tokens are removed");
-    assert!(site.app.resume(&bob).await.unwrap().is_some(), "bob's tokens are untouched");
+    assert!(
+        site.app.resume(&alice).await.unwrap().is_none(),
+        "alice's tokens are removed"
+    );
+    assert!(
+        site.app.resume(&bob).await.unwrap().is_some(),
+        "bob's tokens are untouched"
+    );
     bobs.open(&format!("{}/", site.base)).await;
     assert_eq!(bobs.text("status").await, "Signed in as Bob Example");
     alices.open(&format!("{}/", site.base)).await;
@@ -289,7 +324,10 @@ async fn two_users_in_two_browsers_get_separate_tokens_and_sign_out_alone() {
         Err(Error::ReauthorizationRequired { .. })
     ));
     assert!(bob_client.userinfo().await.is_ok(), "bob refreshes as usual");
-    assert_eq!(site.fake.web().refresh_token_uses().iter().filter(|u| **u > 1).count(), 0);
+    assert_eq!(
+        site.fake.web().refresh_token_uses().iter().filter(|u| **u > 1).count(),
+        0
+    );
 
     alices.close().await;
     bobs.close().await;

@@ -123,12 +123,21 @@ async fn every_reflected_value_is_escaped() {
     ];
     let scope_evil = params("x")
         .into_iter()
-        .map(|(k, v)| if k == "scope" { (k, format!("email_read {evil}")) } else { (k, v) })
+        .map(|(k, v)| {
+            if k == "scope" {
+                (k, format!("email_read {evil}"))
+            } else {
+                (k, v)
+            }
+        })
         .collect::<Vec<_>>();
     responses.push(post(&fake, &with(&scope_evil, &[("username", evil), ("step", "login")])).await);
     for r in responses {
         assert_eq!(r.status(), 200);
-        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+        assert!(r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'"));
         let html = r.text().await.unwrap();
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<i>"), "{html}");
@@ -147,7 +156,16 @@ async fn every_post_is_checked_again_like_the_first_url() {
     // A redirect URI swapped in the form: MC never redirects to an unregistered URI.
     let swapped: Vec<_> = p
         .iter()
-        .map(|(k, v)| (*k, if *k == "redirect_uri" { "https://evil.example/cb" } else { v.as_str() }))
+        .map(|(k, v)| {
+            (
+                *k,
+                if *k == "redirect_uri" {
+                    "https://evil.example/cb"
+                } else {
+                    v.as_str()
+                },
+            )
+        })
         .chain([("username", "fake-api-user"), ("decision", "allow")])
         .collect();
     let r = post(&fake, &swapped).await;
@@ -167,7 +185,11 @@ async fn every_post_is_checked_again_like_the_first_url() {
         .unwrap();
     assert_eq!(r.status(), 415);
     // A decision that is neither.
-    let r = post(&fake, &with(&p, &[("username", "fake-api-user"), ("decision", "maybe")])).await;
+    let r = post(
+        &fake,
+        &with(&p, &[("username", "fake-api-user"), ("decision", "maybe")]),
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("decision=allow or decision=deny"));
     assert_eq!(fake.requests().token_count(), 0);
@@ -240,12 +262,16 @@ async fn sign_out_removes_only_that_users_tokens_and_says_when_nobody_was_signed
     // Her client's next refresh finds nothing: sign in again. Bob's refreshes.
     fake.tokens().expire_all();
     match alice.userinfo().await {
-        Err(Error::ReauthorizationRequired { reason }) => assert!(reason.contains("no refresh token is stored"), "{reason}"),
+        Err(Error::ReauthorizationRequired { reason }) => {
+            assert!(reason.contains("no refresh token is stored"), "{reason}")
+        }
         other => panic!("expected ReauthorizationRequired, got {other:?}"),
     }
     bob.userinfo().await.unwrap();
     // A second process reading the same file agrees.
-    let again = app.clone().with_store(FileTokenStore::new(&path, FileStoreKey::from_bytes([7; 32])));
+    let again = app
+        .clone()
+        .with_store(FileTokenStore::new(&path, FileStoreKey::from_bytes([7; 32])));
     assert!(again.resume(&alice_id).await.unwrap().is_none());
     assert!(again.resume(&bob_id).await.unwrap().is_some());
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
@@ -268,5 +294,8 @@ async fn a_refresh_in_flight_cannot_write_the_tokens_back_after_sign_out() {
     fake.requests().wait_for_token_count(2).await;
     assert_eq!(app.sign_out(&id).await.unwrap(), SignOut::SignedOut);
     refresh.await.unwrap().unwrap();
-    assert!(app.resume(&id).await.unwrap().is_none(), "the refresh did not write her back");
+    assert!(
+        app.resume(&id).await.unwrap().is_none(),
+        "the refresh did not write her back"
+    );
 }
