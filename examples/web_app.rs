@@ -47,6 +47,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     let addr: SocketAddr = listener.local_addr()?;
 
+    let mut secure_cookies = false;
     let (mc, fake) = if real {
         let env = |k: &str| std::env::var(k).map_err(|_| format!("{k} is not set"));
         let config = WebAppConfig::builder()
@@ -55,6 +56,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             .client_secret(env("MC_CLIENT_SECRET")?)
             .redirect_uri(env("MC_REDIRECT_URI")?)
             .build();
+        secure_cookies = config.redirect_uri.starts_with("https://");
         (App::web(config, SCOPES, "WebApp")?, None)
     } else {
         let fake = FakeMarketingCloud::start().await;
@@ -79,7 +81,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         (App::web(config, SCOPES, "WebApp")?, Some(fake))
     };
 
-    let server = tokio::spawn(async move { axum::serve(listener, web_server::router(mc)).await });
+    let server = tokio::spawn(async move { axum::serve(listener, web_server::router(mc, secure_cookies)).await });
     println!("Serving on http://{addr} (/, /login, /callback, /logout)");
 
     if serve {
@@ -95,21 +97,25 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     outcome
 }
 
-/// Signs in, shows the signed-in page and signs out, as a browser would (one cookie), and
-/// checks what each page says.
-async fn play_the_browser(fake: &FakeMarketingCloud, addr: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let login = browser.get(format!("http://{addr}/login")).send().await?;
-    let cookie = login
+/// The `name=value` of the session cookie a response sets.
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
         .headers()
         .get("set-cookie")
         .and_then(|c| c.to_str().ok())
         .and_then(|c| c.split(';').next())
         .filter(|c| c.starts_with(SESSION_COOKIE))
-        .ok_or("/login did not set a session cookie")?
-        .to_owned();
+        .map(str::to_owned)
+}
+
+/// Signs in, shows the signed-in page and signs out, as a browser would (keeping the
+/// session cookie), and checks what each page says.
+async fn play_the_browser(fake: &FakeMarketingCloud, addr: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let login = browser.get(format!("http://{addr}/login")).send().await?;
+    let cookie = session_cookie(&login).ok_or("/login did not set a session cookie")?;
     let authorize_url = login
         .headers()
         .get("location")
@@ -124,6 +130,8 @@ async fn play_the_browser(fake: &FakeMarketingCloud, addr: SocketAddr) -> Result
         let status = callback.status();
         return Err(format!("sign-in failed with HTTP {status}: {}", callback.text().await?).into());
     }
+    // Signing in gives the browser a new session id; the one from before is worthless.
+    let cookie = session_cookie(&callback).ok_or("/callback did not renew the session cookie")?;
     let home = browser
         .get(format!("http://{addr}/"))
         .header("cookie", &cookie)

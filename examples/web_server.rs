@@ -56,6 +56,8 @@ struct SignedIn {
 struct Site {
     mc: App,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
+    /// Cookies only over HTTPS (`Secure`): set when the app is served behind HTTPS.
+    secure_cookies: bool,
 }
 
 impl Site {
@@ -64,11 +66,14 @@ impl Site {
     }
 }
 
-/// The router of the example web app, signing users in with `mc`.
-pub fn router(mc: App) -> Router {
+/// The router of the example web app, signing users in with `mc`. `secure_cookies` marks
+/// the session cookie `Secure` (browsers then send it over HTTPS only): set it when the app
+/// is served behind HTTPS, as it must be for a real tenant.
+pub fn router(mc: App, secure_cookies: bool) -> Router {
     let site = Site {
         mc,
         sessions: Arc::default(),
+        secure_cookies,
     };
     Router::new()
         .route("/", get(home))
@@ -227,18 +232,25 @@ async fn login(State(site): State<Site>, headers: HeaderMap) -> Response {
     // A new sign-in replaces one in progress in the same browser.
     sessions.entry(sid.clone()).or_default().pending = Some(pending);
     drop(sessions);
-    let cookie = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax");
-    let mut response = Redirect::to(&url).into_response();
-    match HeaderValue::from_str(&cookie) {
-        Ok(v) => {
-            response.headers_mut().insert(header::SET_COOKIE, v);
-            response
+    site.with_cookie(Redirect::to(&url).into_response(), &sid)
+}
+
+impl Site {
+    /// `response`, setting the session cookie to `sid`.
+    fn with_cookie(&self, mut response: Response, sid: &str) -> Response {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        let cookie = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        match HeaderValue::from_str(&cookie) {
+            Ok(v) => {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+                response
+            }
+            Err(_) => page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Session error",
+                "<p>Bad session cookie.</p>",
+            ),
         }
-        Err(_) => page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Cannot start the sign-in",
-            "<p>Bad session cookie.</p>",
-        ),
     }
 }
 
@@ -286,11 +298,28 @@ async fn callback(State(site): State<Site>, headers: HeaderMap, RawQuery(raw): R
         Ok(info) => info.user.name.unwrap_or_else(|| id.clone()),
         Err(_) => id.clone(),
     };
-    if let Some(session) = site.sessions().get_mut(&sid) {
-        session.user = Some(SignedIn { id, name });
+    // A new session id once signed in: a session id planted before the sign-in (session
+    // fixation) is worth nothing after it.
+    let Ok(new_sid) = new_session_id() else {
+        return page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Sign-in failed",
+            "<p>No randomness for a session id.</p>",
+        );
+    };
+    {
+        let mut sessions = site.sessions();
+        sessions.remove(&sid);
+        sessions.insert(
+            new_sid.clone(),
+            Session {
+                pending: None,
+                user: Some(SignedIn { id, name }),
+            },
+        );
     }
     // Off the callback URL, so a reload does not replay the code.
-    Redirect::to("/").into_response()
+    site.with_cookie(Redirect::to("/").into_response(), &new_sid)
 }
 
 /// `POST /logout`: signs this browser's user out (their stored tokens only).

@@ -217,6 +217,12 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click #{id}: {e}"));
     }
 
+    /// The value of the cookie `name` the browser holds for the current page's site, if any.
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        let all = self.client.get_all_cookies().await.expect("the cookies");
+        all.into_iter().find(|c| c.name() == name).map(|c| c.value().to_owned())
+    }
+
     /// The page's HTML as the browser has it.
     pub async fn source(&self) -> String {
         self.client.source().await.expect("the page source")

@@ -17,6 +17,7 @@ use chromium::{Browser, Driver};
 use mc_auth::testing::{AuthorizingUser, FakeMarketingCloud, Package};
 use mc_auth::web::{App, LoopbackReceiver, PublicAppConfig, SignOut, WebAppConfig};
 use mc_auth::{Client, Error};
+use mc_auth_examples::web_server::SESSION_COOKIE;
 
 const SCOPES: [&str; 3] = ["email_read", "email_send", "offline"];
 
@@ -60,7 +61,7 @@ async fn site(app_name: &str) -> Site {
         .auth_url(fake.url())
         .build();
     let app = App::web(config, SCOPES, "WebApp").unwrap();
-    let router = mc_auth_examples::web_server::router(app.clone());
+    let router = mc_auth_examples::web_server::router(app.clone(), false);
     let server = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
@@ -120,6 +121,11 @@ async fn a_user_signs_in_through_the_login_and_consent_pages() {
     );
     browser.type_into("username", "alice").await;
     browser.click("log-in").await;
+    // Cookies are per host, not per port: the app's cookie shows on the fake's page too.
+    let before = browser
+        .cookie(SESSION_COOKIE)
+        .await
+        .expect("/login set the session cookie");
 
     // The consent page: the app, who is signed in, the scopes it asks for.
     assert_eq!(browser.text("app-name").await, "Campaign Planner");
@@ -134,6 +140,8 @@ async fn a_user_signs_in_through_the_login_and_consent_pages() {
     assert_eq!(browser.text("user-email").await, "alice@example.com");
     assert_eq!(browser.text("scopes").await, "email_read email_send offline");
     let alice = browser.text("user-id").await;
+    let after = browser.cookie(SESSION_COOKIE).await.expect("a session cookie");
+    assert_ne!(before, after, "signing in gives the browser a new session id");
     assert_eq!(site.fake.requests().token_count(), 1, "one code exchange");
     assert_eq!(site.fake.web().refresh_tokens().len(), 1);
     assert!(
