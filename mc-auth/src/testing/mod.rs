@@ -107,7 +107,8 @@
 //! [`reset_instance_urls`](FakeMarketingCloud::reset_instance_urls)), faults
 //! ([`inject`](FakeMarketingCloud::inject), [`clear_faults`](FakeMarketingCloud::clear_faults),
 //! [`pending_faults`](FakeMarketingCloud::pending_faults)) and a browser for web-app sign-ins
-//! ([`authorize`](FakeMarketingCloud::authorize)). Everything else is reached through a view,
+//! ([`authorize`](FakeMarketingCloud::authorize); a real browser gets a login page and a
+//! consent page at `/v2/authorize`, as from Marketing Cloud). Everything else is reached through a view,
 //! a small handle borrowing the fake:
 //!
 //! | view | what it holds |

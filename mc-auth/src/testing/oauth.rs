@@ -1,5 +1,7 @@
-//! Web and public apps in the fake: `/v2/authorize`, the `authorization_code` and
-//! `refresh_token` grants, PKCE, single-use codes and rotating refresh tokens.
+//! Web and public apps in the fake: `/v2/authorize` (a login page, a consent page, then the
+//! redirect; the pages are in `authorize_page`), the users who can sign in, the
+//! `authorization_code` and `refresh_token` grants, PKCE, single-use codes and rotating
+//! refresh tokens, each token acting for the user who signed in.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
