@@ -208,13 +208,26 @@ impl Browser {
         input.send_keys(text).await.expect("type into the input");
     }
 
-    /// Clicks the element with this id (a button that submits a form, a link).
+    /// Clicks the element with this id (a button that submits a form, a link) and waits
+    /// until the browser has left the page: the next lookup cannot find an element of the
+    /// old page (several pages share ids such as `status`).
     pub async fn click(&self, id: &str) {
+        let old_page = self.client.find(Locator::Css("html")).await.expect("the page's root");
         self.wait_for(id)
             .await
             .click()
             .await
             .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+        let deadline = tokio::time::Instant::now() + PAGE_WAIT;
+        // Any answer about the old root means it is still the current page; an error means
+        // it is gone (stale).
+        while old_page.tag_name().await.is_ok() {
+            if tokio::time::Instant::now() >= deadline {
+                let url = self.url().await;
+                panic!("clicking #{id} did not leave {url} within {PAGE_WAIT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// The value of the cookie `name` the browser holds for the current page's site, if any.
