@@ -90,6 +90,7 @@ enum Action {
     Codegen,
     Expand,
     Fuzz,
+    Install(&'static [SystemPackage]),
 }
 
 impl Step {
@@ -120,6 +121,7 @@ impl Step {
             Action::Codegen => codegen::run(root, true).map(drop),
             Action::Expand => expand::run(root, true).map(drop),
             Action::Fuzz => fuzz::fuzz(root, CI_FUZZ_SECONDS, &[]),
+            Action::Install(packages) => install_missing(packages),
         }
     }
 }
@@ -162,8 +164,83 @@ pub fn ci_steps(root: &Path) -> Result<Vec<Step>, String> {
             action: Action::Example(name),
         });
     }
+    steps.extend(browser_steps());
     steps.push(Step::cargo("test --workspace", &[]));
     Ok(steps)
+}
+
+/// A Debian package a test needs, and a file it installs (present means installed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SystemPackage {
+    /// The package name, for `apt-get install`.
+    pub package: &'static str,
+    /// A file the package installs: when it exists, the package is not installed again.
+    pub provides: &'static str,
+}
+
+/// What the browser tests (`tests/tests/browser`) drive: Chromium and chromedriver.
+pub const BROWSER_PACKAGES: &[SystemPackage] = &[
+    SystemPackage {
+        package: "chromium",
+        provides: "/usr/bin/chromium",
+    },
+    SystemPackage {
+        package: "chromium-driver",
+        provides: "/usr/bin/chromedriver",
+    },
+];
+
+/// The browser tests' steps: install Chromium and chromedriver when missing, then run the
+/// browser tests, which are `#[ignore]`d (so a plain `cargo test` on a machine without
+/// Chromium reports them skipped, never passed) and run here with `--ignored`.
+fn browser_steps() -> Vec<Step> {
+    let names: Vec<&str> = BROWSER_PACKAGES.iter().map(|p| p.package).collect();
+    vec![
+        Step {
+            command: format!("apt-get install {}  # only when missing", names.join(" ")),
+            full_only: false,
+            action: Action::Install(BROWSER_PACKAGES),
+        },
+        Step::cargo("test -p mc-auth-tests --test browser -- --ignored", &[]),
+    ]
+}
+
+/// Installs with `apt-get` those of `packages` whose file is missing (nothing when all are
+/// there). Fails with what to install by hand when `apt-get` cannot (no root, no apt).
+pub fn install_missing(packages: &[SystemPackage]) -> Result<(), String> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|p| !Path::new(p.provides).exists())
+        .map(|p| p.package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let by_hand = || format!("install them yourself: apt-get install {}", missing.join(" "));
+    let apt = |args: &[&str]| -> Result<(), String> {
+        eprintln!("==> apt-get {}", args.join(" "));
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("cannot run apt-get ({e}); {}", by_hand()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("apt-get {} failed ({status}); {}", args.join(" "), by_hand()))
+        }
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend(&missing);
+    apt(&install)?;
+    if let Some(p) = packages.iter().find(|p| !Path::new(p.provides).exists()) {
+        return Err(format!(
+            "after installing {}, {} is still missing",
+            p.package, p.provides
+        ));
+    }
+    Ok(())
 }
 
 /// The `[[example]]` names in `examples/Cargo.toml`, in file order.
@@ -246,6 +323,30 @@ mod tests {
                 .unwrap_or_else(|| panic!("example {example} is not run"));
             assert!(step.full_only);
         }
+    }
+
+    #[test]
+    fn browser_tests_run_after_installing_chromium_and_before_the_suite() {
+        let steps = ci_steps(&workspace_root()).unwrap();
+        let at = |command: &str| {
+            steps
+                .iter()
+                .position(|s| s.command == command)
+                .unwrap_or_else(|| panic!("no step `{command}`"))
+        };
+        let install = at("apt-get install chromium chromium-driver  # only when missing");
+        let browser = at("cargo test -p mc-auth-tests --test browser -- --ignored");
+        assert!(install < browser && browser < at("cargo test --workspace"));
+        assert_eq!(steps[install].action, Action::Install(BROWSER_PACKAGES));
+    }
+
+    #[test]
+    fn installing_nothing_missing_runs_no_apt_get() {
+        let present = [SystemPackage {
+            package: "surely-not-a-package",
+            provides: env!("CARGO_MANIFEST_DIR"),
+        }];
+        assert_eq!(install_missing(&present), Ok(()));
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl IntoResponse for OAuthError {
 /// MC's token response.
 #[derive(Serialize)]
 pub(crate) struct TokenResponse {
-    access_token: String,
+    pub(crate) access_token: String,
     token_type: &'static str,
     expires_in: u64,
     scope: String,
@@ -270,6 +270,7 @@ pub(crate) fn issue(
             scopes: scopes.clone(),
             expires_at: config.clock.now() + lifetime,
             revoked: false,
+            user: None,
         },
     );
     let urls = state.instance_urls(config);

@@ -16,15 +16,17 @@
 //! | `secrets` | `Debug`, `Display` and logs of every error and secret-holding type |
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
+//! | `authorize_pages` | the fake's login and consent pages (escaping, every post checked, Deny), users, `App::sign_out` |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
-//! environment) and the compile-fail suites `ui` and `ui_api` (trybuild).
+//! environment), `browser` (drives Chromium; `#[ignore]`d unless run with `--ignored`) and the compile-fail suites `ui` and `ui_api` (trybuild).
 
 mod api_roundtrip;
+mod authorize_pages;
 mod client_credentials;
 mod codegen;
 mod core_invariants;
