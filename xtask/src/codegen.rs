@@ -5,6 +5,8 @@
 //!   impls, the per-scope `grant` traits that carry the missing-scope compile error, and the
 //!   `ALL` / `OPERATIONS` tables.
 //! - `mc-auth-derive/src/imp/catalog.rs`: the scope names `#[mc_client]` accepts.
+//! - `mc-auth/src/soap/generated.rs`: the SOAP object markers and their actions' scopes
+//!   ([`crate::soap_catalog`]).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -41,6 +43,10 @@ pub fn render(root: &Path) -> Result<Vec<Output>, String> {
         Output {
             path: MACRO_FILE,
             contents: rustfmt(root, &macro_catalog(&catalog))?,
+        },
+        Output {
+            path: crate::soap_catalog::SOAP_FILE,
+            contents: rustfmt(root, &crate::soap_catalog::render(&catalog))?,
         },
     ])
 }
