@@ -17,6 +17,131 @@ use crate::codegen::HEADER;
 
 /// Where the runtime crate's generated SOAP object module lives.
 pub const SOAP_FILE: &str = "mc-auth/src/soap/generated.rs";
+/// The generated compile-fail case: every SOAP object action, called by a client without its
+/// scopes (one error per call; the `.stderr` is blessed with trybuild and read).
+pub const UI_FAIL_FILE: &str = "tests/ui/soap/fail/every_soap_action_gate.rs";
+/// The generated compile-pass case: every SOAP object action, called by a client with exactly
+/// its scopes.
+pub const UI_PASS_FILE: &str = "tests/ui/soap/pass/every_soap_action_granted.rs";
+
+/// Every file generated from the SOAP object table, formatted: the runtime module and the two
+/// trybuild cases.
+pub fn outputs(root: &std::path::Path, c: &Catalog) -> Result<Vec<crate::codegen::Output>, String> {
+    let (fail, pass) = ui_cases(c)?;
+    Ok(vec![
+        crate::codegen::Output {
+            path: SOAP_FILE,
+            contents: crate::codegen::rustfmt(root, &render(c))?,
+        },
+        crate::codegen::Output {
+            path: UI_FAIL_FILE,
+            contents: crate::codegen::rustfmt(root, &fail)?,
+        },
+        crate::codegen::Output {
+            path: UI_PASS_FILE,
+            contents: crate::codegen::rustfmt(root, &pass)?,
+        },
+    ])
+}
+
+/// One typed call of `action` on object `obj` through client `c`, as a statement.
+fn call(action: &str, obj: &str) -> String {
+    let o = format!("soap::{obj}");
+    match action {
+        "Retrieve" => format!("c.soap().retrieve::<{o}>(RetrieveRequest::of::<{o}>([\"ObjectID\"]));"),
+        "Create" | "Update" | "Delete" => format!("c.soap().{}::<{o}>(&[]);", action.to_ascii_lowercase()),
+        "Perform" => format!("c.soap().perform::<{o}>(\"start\", &[]);"),
+        "Schedule" => format!("c.soap().schedule::<{o}>(\"start\", &SoapObject::new(\"ScheduleDefinition\"), &[]);"),
+        "Configure" => format!("c.soap().configure::<{o}>(\"create\", &[]);"),
+        _ => format!("c.soap().describe::<{o}>();"),
+    }
+}
+
+const UI_PRELUDE: &str = "use mc_auth::api::prelude::*;\n\
+     use mc_auth::mc_client;\n\
+     use mc_auth::soap::{self, RetrieveRequest, SoapObject};\n\n";
+
+/// The two trybuild cases (compile-fail, compile-pass) for every object action of `c`.
+pub fn ui_cases(c: &Catalog) -> Result<(String, String), String> {
+    let used: BTreeSet<&str> = c
+        .soap_objects
+        .iter()
+        .flat_map(|o| o.actions().into_iter().flat_map(|(_, s)| s.iter().map(String::as_str)))
+        .collect();
+    let spare = c
+        .scopes
+        .iter()
+        .find(|s| !used.contains(s.name.as_str()))
+        .ok_or("every scope is used by some SOAP action: no scope left for the compile-fail client")?;
+    let mut fail = String::new();
+    let _ = writeln!(fail, "{HEADER}");
+    fail.push_str(
+        "//\n// Every SOAP object action of the catalog, called by a client type whose one scope no\n\
+         // SOAP action needs: each call must fail with one error per scope the action needs.\n",
+    );
+    fail.push_str(UI_PRELUDE);
+    let _ = writeln!(fail, "#[mc_client(scopes = {})]\nstruct Bare;\n", lit(&spare.name));
+    fail.push_str("#[allow(unused_must_use, clippy::let_underscore_future)]\nfn calls(c: &Bare) {\n");
+    for o in &c.soap_objects {
+        for (action, _) in o.actions() {
+            let _ = writeln!(fail, "{}", call(action, &o.name));
+        }
+    }
+    fail.push_str("}\n\nfn main() {\n    let _ = calls;\n}\n");
+
+    let mut pass = String::new();
+    let _ = writeln!(pass, "{HEADER}");
+    pass.push_str(
+        "//\n// Every SOAP object action of the catalog, called by a client type that declares exactly\n\
+         // the scopes the action needs: all of it compiles.\n",
+    );
+    pass.push_str(UI_PRELUDE);
+    let mut clients: Vec<Vec<String>> = Vec::new();
+    for o in &c.soap_objects {
+        for (_, scopes) in o.actions() {
+            let mut set = scopes.to_vec();
+            set.sort();
+            if !clients.contains(&set) {
+                clients.push(set);
+            }
+        }
+    }
+    let client_name = |set: &[String]| {
+        let parts: Vec<String> = set
+            .iter()
+            .map(|n| c.scope(n).map(|s| s.marker()).unwrap_or_else(|| n.clone()))
+            .collect();
+        format!("Only{}", parts.join("And"))
+    };
+    for set in &clients {
+        let _ = writeln!(
+            pass,
+            "#[mc_client(scopes = {})]\nstruct {};\n",
+            lit(&set.join(" ")),
+            client_name(set)
+        );
+    }
+    for (i, o) in c.soap_objects.iter().enumerate() {
+        for (j, (action, scopes)) in o.actions().into_iter().enumerate() {
+            let mut set = scopes.to_vec();
+            set.sort();
+            let _ = writeln!(
+                pass,
+                "#[allow(unused_must_use, clippy::let_underscore_future)]\nfn call_{i}_{j}(c: &{}) {{\n{}\n}}\n",
+                client_name(&set),
+                call(action, &o.name)
+            );
+        }
+    }
+    pass.push_str("fn main() {\n");
+    for (i, o) in c.soap_objects.iter().enumerate() {
+        for j in 0..o.actions().len() {
+            let _ = writeln!(pass, "let _ = call_{i}_{j};");
+        }
+    }
+    pass.push_str("}\n");
+    Ok((fail, pass))
+}
 
 /// The SOAP actions, in the order the catalog and the generated code list them: (the SOAP
 /// method as the `SOAPAction` header names it, the `scopes.toml` key, the trait in
@@ -103,8 +228,8 @@ pub fn validate(c: &Catalog) -> Result<(), String> {
     let mut names = BTreeSet::new();
     for o in &c.soap_objects {
         let what = format!("soap_object `{}`", o.name);
-        let ident = o.name.starts_with(|ch: char| ch.is_ascii_uppercase())
-            && o.name.bytes().all(|b| b.is_ascii_alphanumeric());
+        let ident =
+            o.name.starts_with(|ch: char| ch.is_ascii_uppercase()) && o.name.bytes().all(|b| b.is_ascii_alphanumeric());
         if !ident {
             return Err(format!("{what}: the name must be a CamelCase SOAP object type"));
         }
@@ -215,7 +340,11 @@ pub fn render(c: &Catalog) -> String {
             lit(n)
         );
         for (action, list) in obj.actions() {
-            let _ = writeln!(o, "impl {action} for {n} {{ type Scopes = {}; }}\n", scopes_type(c, list));
+            let _ = writeln!(
+                o,
+                "impl {action} for {n} {{ type Scopes = {}; }}\n",
+                scopes_type(c, list)
+            );
         }
     }
     o.push_str("/// Every SOAP object of the catalog and the scopes of each action it offers.\n");
@@ -305,7 +434,9 @@ mod tests {
         assert!(with(&ok.replace("\"a_b\"]", "\"nope\"]"))
             .unwrap_err()
             .contains("unknown scope `nope`"));
-        assert!(with(&ok.replace("[\"a_b\"]", "[]")).unwrap_err().contains("lists no scope"));
+        assert!(with(&ok.replace("[\"a_b\"]", "[]"))
+            .unwrap_err()
+            .contains("lists no scope"));
         assert!(with(&ok.replace("retrieve = [\"a_b\"]\n", ""))
             .unwrap_err()
             .contains("lists no action"));
@@ -317,7 +448,9 @@ mod tests {
             .unwrap_err()
             .contains("listed twice"));
         let op = "[[operation]]\nname = \"o\"\nsummary = \"s\"\napi = \"soap\"\nmethod = \"Create\"\npath = \"Thing\"\nscopes = [\"a_b\"]\n";
-        assert!(with(&format!("{ok}{op}")).unwrap_err().contains("does not offer Create"));
+        assert!(with(&format!("{ok}{op}"))
+            .unwrap_err()
+            .contains("does not offer Create"));
         let elsewhere = op.replace("Thing", "Other");
         assert!(with(&format!("{ok}{elsewhere}"))
             .unwrap_err()
@@ -333,7 +466,10 @@ mod tests {
         )
         .unwrap();
         let text = render(&c);
-        assert!(text.contains("impl Retrieve for Thing { type Scopes = s::AB; }"), "{text}");
+        assert!(
+            text.contains("impl Retrieve for Thing { type Scopes = s::AB; }"),
+            "{text}"
+        );
         assert!(text.contains("impl Perform for Thing"));
         assert!(!text.contains("impl Create for Thing"));
         assert!(text.contains("SoapAction::Perform, scopes: &[\"a_b\"]"));

@@ -1,17 +1,38 @@
-//! The SOAP API: Retrieve (with continuation), Create, Update, Delete and Perform.
+//! The SOAP API: Retrieve (with continuation, awaited or streamed), Create, Update, Delete,
+//! Perform, Schedule, Configure and Describe.
 //!
-//! Requests go to `{soap_instance_url}/Service.asmx` with `Content-Type: text/xml`, a
-//! `SOAPAction` header, the token in the `fueloauth` header element, and body elements in the
-//! partner API namespace. Every value is escaped by an XML writer (quick-xml); nothing is
-//! assembled by string concatenation.
+//! **Typed clients** (`#[mc_client]` types, with `mc_auth::api::prelude::*`) reach SOAP through
+//! [`ScopedSoap::soap`]: every call names the object type, and compiles only when the client
+//! declares the scopes of that action on that object:
 //!
-//! - A fault whose `faultstring` is `Token Expired` (HTTP 500), or an HTTP 401, gets one new
-//!   token and one retry.
-//! - Throttling faults, 429 and 5xx are retried for `Retrieve` (read-only) per the client's
-//!   [`RetryPolicy`](crate::RetryPolicy); `Create`, `Update`, `Delete` and `Perform` are not
-//!   resent.
-//! - Other faults become [`Error::SoapFault`]; objects that fail become
-//!   [`Error::SoapObjects`] with every object's result.
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use mc_auth::api::prelude::*;
+//! use mc_auth::soap::{self, RetrieveRequest, SimpleFilter};
+//! use mc_auth::mc_client;
+//!
+//! #[mc_client(scopes = "tracking_events_read")]
+//! struct Tracking;
+//!
+//! # async fn run(t: Tracking) -> mc_auth::Result<()> {
+//! let request = RetrieveRequest::of::<soap::SentEvent>(["SubscriberKey", "EventDate"])
+//!     .filter(SimpleFilter::equals("TriggeredSendDefinitionObjectID", "welcome"));
+//! let mut events = t.soap().retrieve::<soap::SentEvent>(request).stream(); // one page at a time
+//! while let Some(event) = events.next().await {
+//!     println!("{:?}", event?.get("SubscriberKey"));
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The object types are the marker types of this module ([`Subscriber`], [`SentEvent`], ...;
+//! [`OBJECTS`] is the whole table), generated from the `[[soap_object]]` tables of the
+//! repository's `scopes.toml`; each implements the action traits ([`Retrieve`], [`Create`],
+//! ...) it offers, whose `Scopes` the calls are bounded on. Marketing Cloud publishes no scope
+//! table for SOAP objects, so those mappings are this project's (each object's docs give the
+//! source). The fake Marketing Cloud checks the same table at run time.
+//!
+//! **The unchecked way**, for any object type: the runtime [`Client::soap`] (from a typed client,
+//! `client.client().soap()`); the caller vouches that the token's scopes cover the call.
 //!
 //! ```no_run
 //! use mc_auth::soap::{RetrieveRequest, SimpleFilter};
@@ -23,6 +44,19 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Requests go to `{soap_instance_url}/Service.asmx` with `Content-Type: text/xml`, a
+//! `SOAPAction` header, the token in the `fueloauth` header element, and body elements in the
+//! partner API namespace. Every value is escaped by an XML writer (quick-xml); nothing is
+//! assembled by string concatenation.
+//!
+//! - A fault whose `faultstring` is `Token Expired` (HTTP 500), or an HTTP 401, gets one new
+//!   token and one retry.
+//! - Throttling faults, 429 and 5xx are retried for `Retrieve` and `Describe` (read-only) per
+//!   the client's [`RetryPolicy`](crate::RetryPolicy); `Create`, `Update`, `Delete`,
+//!   `Perform`, `Schedule` and `Configure` are not resent.
+//! - Other faults become [`Error::SoapFault`]; objects that fail become
+//!   [`Error::SoapObjects`] with every object's result.
 
 pub mod action;
 mod envelope;
@@ -41,7 +75,10 @@ use bytes::Bytes;
 use futures_util::stream::{self, Stream};
 use reqwest::Method;
 
-pub use action::{ActionInfo, Configure, Create, Delete, Describe, ObjectInfo, ObjectType, Perform, Retrieve, Schedule, SoapAction, Update};
+pub use action::{
+    ActionInfo, Configure, Create, Delete, Describe, ObjectInfo, ObjectType, Perform, Retrieve, Schedule, SoapAction,
+    Update,
+};
 pub use generated::*;
 pub use object::{Field, FieldValue, ObjectDefinition, ObjectResult, PropertyDescription, SoapObject};
 pub use typed::{Retrieval, ScopedSoap, SoapCall, TypedSoap};

@@ -16,6 +16,7 @@
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
+//! | `soap_typed` | typed SOAP object actions: the fake's per-object scope check for the whole catalog, round trips, paging streams |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
@@ -37,5 +38,6 @@ mod properties;
 mod proxy;
 mod secrets;
 mod soak;
+mod soap_typed;
 mod token_cache;
 mod web_app;

@@ -346,7 +346,11 @@ fn check_scopes(token: &TokenRecord, action: &str, types: &[String]) -> Result<(
             return Err(format!(
                 "The SOAP API does not offer {action} on {} (the catalog lists: {}).",
                 info.name,
-                info.actions.iter().map(|a| a.action.as_str()).collect::<Vec<_>>().join(", ")
+                info.actions
+                    .iter()
+                    .map(|a| a.action.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
         let missing: Vec<&str> = scopes.iter().copied().filter(|s| !token.scopes.contains(s)).collect();
