@@ -125,7 +125,10 @@ async fn the_fake_checks_every_catalogued_object_action_with_the_catalog_scopes(
                         )
                     );
                 }
-                other => panic!("{} {}: expected a privilege fault, got {other:?}", action.action, object.name),
+                other => panic!(
+                    "{} {}: expected a privilege fault, got {other:?}",
+                    action.action, object.name
+                ),
             }
             let granted = run(&clients[&action.scopes.to_vec()], action.action, object.name).await;
             assert!(
@@ -165,7 +168,9 @@ async fn an_action_the_catalog_does_not_offer_on_an_object_is_refused_by_the_fak
 #[mc_client(scopes = "list_and_subscribers_read list_and_subscribers_write")]
 struct Audience;
 
-#[mc_client(scopes = "automations_read automations_write automations_execute list_and_subscribers_read list_and_subscribers_write")]
+#[mc_client(
+    scopes = "automations_read automations_write automations_execute list_and_subscribers_read list_and_subscribers_write"
+)]
 struct Operator;
 
 #[mc_client(scopes = "data_extensions_read data_extensions_write")]
@@ -213,7 +218,8 @@ async fn subscribers_round_trip_through_typed_calls() {
         .with("SubscriberKey", "sub-3")
         .with("EmailAddress", "new-3@example.com")];
     c.soap().update::<soap::Subscriber>(&update).await.unwrap();
-    let filtered = RetrieveRequest::of::<soap::Subscriber>(["EmailAddress"]).filter(SimpleFilter::equals("SubscriberKey", "sub-3"));
+    let filtered = RetrieveRequest::of::<soap::Subscriber>(["EmailAddress"])
+        .filter(SimpleFilter::equals("SubscriberKey", "sub-3"));
     let got = c.soap().retrieve::<soap::Subscriber>(filtered).await.unwrap();
     assert_eq!(got[0].get("EmailAddress"), Some("new-3@example.com"));
     let gone = [SoapObject::new("Subscriber").with("SubscriberKey", "sub-3")];
@@ -227,7 +233,9 @@ async fn subscribers_round_trip_through_typed_calls() {
     assert!(!def.property("ID").unwrap().is_updatable);
 
     // Lists.
-    let list = [SoapObject::new("List").with("ListName", "Newsletter").with("CustomerKey", "news")];
+    let list = [SoapObject::new("List")
+        .with("ListName", "Newsletter")
+        .with("CustomerKey", "news")];
     c.soap().create::<soap::List>(&list).await.unwrap();
     let lists = c
         .soap()
@@ -243,13 +251,18 @@ async fn objects_of_another_type_are_refused_before_sending() {
     let c = Audience::connect(fake.credentials(CLIENT_ID)).await.unwrap();
     fake.requests().clear();
     let mixed = [
-        SoapObject::new("Subscriber").with("SubscriberKey", "a").with("EmailAddress", "a@example.com"),
+        SoapObject::new("Subscriber")
+            .with("SubscriberKey", "a")
+            .with("EmailAddress", "a@example.com"),
         SoapObject::new("List").with("ListName", "oops"),
     ];
     match c.soap().create::<soap::Subscriber>(&mixed).await {
         Err(Error::Config { reason, .. }) => {
             assert!(reason.contains("object 1 (counting from 0) is a `List`"), "{reason}");
-            assert!(reason.contains("`create::<Subscriber>` takes `Subscriber` objects only"), "{reason}");
+            assert!(
+                reason.contains("`create::<Subscriber>` takes `Subscriber` objects only"),
+                "{reason}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -305,7 +318,11 @@ async fn automations_perform_and_schedule_reach_the_fake() {
 
     // Configure on PropertyDefinition likewise.
     let attribute = [SoapObject::new("PropertyDefinition").with("Name", "Favourite colour")];
-    match c.soap().configure::<soap::PropertyDefinition>("create", &attribute).await {
+    match c
+        .soap()
+        .configure::<soap::PropertyDefinition>("create", &attribute)
+        .await
+    {
         Err(Error::SoapObjects { results, .. }) => assert_eq!(results[0].error_code, Some(12002)),
         other => panic!("{other:?}"),
     }
