@@ -4,13 +4,15 @@
 //! ([`perform`](super::perform)) share: stored records, a request's objects as read, and the
 //! per-object results.
 //!
-//! | object type | Retrieve | Create | Update | Delete | Perform |
-//! |---|---|---|---|---|---|
-//! | `DataExtension` | yes | | | | |
-//! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | |
-//! | `Subscriber` | yes | yes | yes | yes | |
-//! | `List` | yes | yes | | | |
-//! | `Automation` | yes | | | | `start` |
+//! | object type | Retrieve | Create | Update | Delete | Perform | Describe ([`describe`](super::describe)) |
+//! |---|---|---|---|---|---|---|
+//! | `DataExtension` | yes | | | | | yes |
+//! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | | |
+//! | `Subscriber` | yes | yes | yes | yes | | yes |
+//! | `List` | yes | yes | | | | yes |
+//! | `Automation` | yes | | | | `start` | yes |
+//!
+//! Schedule and Configure are not modelled: each object gets `ErrorCode` 12002.
 //!
 //! **Create / Update / Delete / Perform** answer one result per object, `OverallStatus` `OK`,
 //! `Has Errors` or `Error`. The per-object `ErrorCode`s are the fake's own:
