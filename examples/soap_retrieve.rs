@@ -1,5 +1,7 @@
-//! The SOAP API: create subscribers, retrieve them with a filter (following continuations),
-//! and start an automation with `Perform`.
+//! The SOAP API from a typed client: every call names the object type
+//! (`create::<soap::Subscriber>`) and compiles only because `Operator` declares the scopes of
+//! that action on that object. Creates subscribers, streams them back with a filter
+//! (following continuations page by page), and starts an automation with `Perform`.
 //!
 //! ```text
 //! cargo run --example soap_retrieve
@@ -7,10 +9,10 @@
 //!
 //! Against a real tenant, `MC_AUTOMATION_KEY` names an automation to start.
 
+use futures_util::StreamExt;
 use mc_auth::api::prelude::*;
 use mc_auth::mc_client;
-use mc_auth::scope;
-use mc_auth::soap::{RetrieveRequest, SimpleFilter, SimpleOperator, SoapObject};
+use mc_auth::soap::{self, RetrieveRequest, SimpleFilter, SimpleOperator, SoapObject};
 use mc_auth_examples::{run_example, Target};
 
 /// Reads and writes subscribers over SOAP and starts automations.
@@ -31,13 +33,14 @@ fn main() {
                     .with("EmailAddress", format!("{n}@example.com"))
             })
             .collect();
-        let created = op.soap::<scope::ListAndSubscribersWrite>().create(&subscribers).await?;
+        let created = op.soap().create::<soap::Subscriber>(&subscribers).await?;
         println!("Created {} subscriber(s)", created.len());
 
-        let request = RetrieveRequest::new("Subscriber", ["SubscriberKey", "EmailAddress", "Status"])
+        let request = RetrieveRequest::of::<soap::Subscriber>(["SubscriberKey", "EmailAddress", "Status"])
             .filter(SimpleFilter::new("SubscriberKey", SimpleOperator::Like, ["mc-auth-%"]));
-        let found = op.soap::<scope::ListAndSubscribersRead>().retrieve(&request).await?;
-        for s in &found {
+        let mut found = op.soap().retrieve::<soap::Subscriber>(request).stream();
+        while let Some(s) = found.next().await {
+            let s = s?;
             println!("  {:?} <{:?}>", s.get("SubscriberKey"), s.get("EmailAddress"));
         }
 

@@ -80,6 +80,8 @@ struct File {
     scope: Vec<ScopeEntry>,
     #[serde(default)]
     operation: Vec<Operation>,
+    #[serde(default)]
+    soap_object: Vec<crate::soap_catalog::SoapObjectEntry>,
 }
 
 /// The whole catalog, in file order.
@@ -89,6 +91,8 @@ pub struct Catalog {
     pub scopes: Vec<ScopeEntry>,
     /// All operations.
     pub operations: Vec<Operation>,
+    /// All SOAP objects and the scopes of their actions (see [`crate::soap_catalog`]).
+    pub soap_objects: Vec<crate::soap_catalog::SoapObjectEntry>,
 }
 
 impl Catalog {
@@ -105,6 +109,7 @@ impl Catalog {
         let catalog = Catalog {
             scopes: file.scope,
             operations: file.operation,
+            soap_objects: file.soap_object,
         };
         catalog.validate()?;
         Ok(catalog)
@@ -164,7 +169,7 @@ impl Catalog {
                 }
             }
         }
-        Ok(())
+        crate::soap_catalog::validate(self)
     }
 }
 

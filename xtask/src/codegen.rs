@@ -5,6 +5,8 @@
 //!   impls, the per-scope `grant` traits that carry the missing-scope compile error, and the
 //!   `ALL` / `OPERATIONS` tables.
 //! - `mc-auth-derive/src/imp/catalog.rs`: the scope names `#[mc_client]` accepts.
+//! - `mc-auth/src/soap/generated.rs` and the SOAP trybuild cases in `tests/ui/soap/`: the SOAP
+//!   object markers and their actions' scopes ([`crate::soap_catalog`]).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -33,7 +35,7 @@ pub const MACRO_FILE: &str = "mc-auth-derive/src/imp/catalog.rs";
 /// Renders every generated file from the catalog under `root`.
 pub fn render(root: &Path) -> Result<Vec<Output>, String> {
     let catalog = Catalog::load(root)?;
-    Ok(vec![
+    let mut outputs = vec![
         Output {
             path: RUNTIME_FILE,
             contents: rustfmt(root, &runtime(&catalog))?,
@@ -42,7 +44,9 @@ pub fn render(root: &Path) -> Result<Vec<Output>, String> {
             path: MACRO_FILE,
             contents: rustfmt(root, &macro_catalog(&catalog))?,
         },
-    ])
+    ];
+    outputs.extend(crate::soap_catalog::outputs(root, &catalog)?);
+    Ok(outputs)
 }
 
 /// Writes the generated files (`check == false`), or reports which are stale (`check == true`).

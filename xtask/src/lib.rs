@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod codegen;
 pub mod expand;
 pub mod fuzz;
+pub mod soap_catalog;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

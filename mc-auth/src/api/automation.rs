@@ -4,7 +4,7 @@ use std::future::Future;
 
 use crate::error::Result;
 use crate::scope::{op, Has, ScopedClient};
-use crate::soap::{ObjectResult, Soap, SoapObject};
+use crate::soap::{Automation, ObjectResult, ScopedSoap, SoapObject};
 
 /// Automations, for every client type with `automations_execute`.
 pub trait Automations: ScopedClient {
@@ -14,8 +14,8 @@ pub trait Automations: ScopedClient {
         Self: Has<op::StartAutomation>,
     {
         let definition = [SoapObject::new("Automation").with("CustomerKey", customer_key)];
-        let client = self.client().clone();
-        async move { Soap::<()>::new(&client).perform("start", &definition).await }
+        let call = self.soap();
+        async move { call.perform::<Automation>("start", &definition).await }
     }
 }
 

@@ -14,6 +14,7 @@
 //! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, list, query, update, delete assets |
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
+//! | SOAP objects | [`ScopedSoap`](crate::soap::ScopedSoap) | `soap().retrieve::<soap::SentEvent>(..)`, `create`, `update`, `delete`, `perform`, `schedule`, `configure`, `describe`, each bounded on that action's scopes on that object type (see [`crate::soap`]) |
 //!
 //! [`filter`] builds REST `$filter` expressions with every value quoted.
 //!

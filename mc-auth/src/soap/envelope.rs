@@ -25,6 +25,18 @@ pub(crate) enum Action<'a> {
         action: &'a str,
         definitions: &'a [SoapObject],
     },
+    Schedule {
+        action: &'a str,
+        schedule: &'a SoapObject,
+        interactions: &'a [SoapObject],
+    },
+    Configure {
+        action: &'a str,
+        configurations: &'a [SoapObject],
+    },
+    Describe {
+        object_type: &'a str,
+    },
 }
 
 impl Action<'_> {
@@ -36,6 +48,9 @@ impl Action<'_> {
             Action::Update(_) => "Update",
             Action::Delete(_) => "Delete",
             Action::Perform { .. } => "Perform",
+            Action::Schedule { .. } => "Schedule",
+            Action::Configure { .. } => "Configure",
+            Action::Describe { .. } => "Describe",
         }
     }
 }
@@ -104,6 +119,46 @@ pub(crate) fn envelope(token: &str, action: &Action<'_>) -> Vec<u8> {
             }
             w.close("Definitions");
             w.close("PerformRequestMsg");
+        }
+        Action::Schedule {
+            action,
+            schedule,
+            interactions,
+        } => {
+            w.open("ScheduleRequestMsg", &[("xmlns", PARTNER_NS)]);
+            w.text_element("Action", action);
+            w.open("Schedule", &[]);
+            SoapObject::write_fields(&mut w, &schedule.fields);
+            w.close("Schedule");
+            w.open("Interactions", &[]);
+            for i in interactions.iter() {
+                w.open("Interaction", &[("xsi:type", &i.object_type)]);
+                SoapObject::write_fields(&mut w, &i.fields);
+                w.close("Interaction");
+            }
+            w.close("Interactions");
+            w.close("ScheduleRequestMsg");
+        }
+        Action::Configure { action, configurations } => {
+            w.open("ConfigureRequestMsg", &[("xmlns", PARTNER_NS)]);
+            w.text_element("Action", action);
+            w.open("Configurations", &[]);
+            for c in configurations.iter() {
+                w.open("Configuration", &[("xsi:type", &c.object_type)]);
+                SoapObject::write_fields(&mut w, &c.fields);
+                w.close("Configuration");
+            }
+            w.close("Configurations");
+            w.close("ConfigureRequestMsg");
+        }
+        Action::Describe { object_type } => {
+            w.open("DefinitionRequestMsg", &[("xmlns", PARTNER_NS)]);
+            w.open("DescribeRequests", &[]);
+            w.open("ObjectDefinitionRequest", &[]);
+            w.text_element("ObjectType", object_type);
+            w.close("ObjectDefinitionRequest");
+            w.close("DescribeRequests");
+            w.close("DefinitionRequestMsg");
         }
     }
     w.close("s:Body");

@@ -1,17 +1,38 @@
-//! The SOAP API: Retrieve (with continuation), Create, Update, Delete and Perform.
+//! The SOAP API: Retrieve (with continuation, awaited or streamed), Create, Update, Delete,
+//! Perform, Schedule, Configure and Describe.
 //!
-//! Requests go to `{soap_instance_url}/Service.asmx` with `Content-Type: text/xml`, a
-//! `SOAPAction` header, the token in the `fueloauth` header element, and body elements in the
-//! partner API namespace. Every value is escaped by an XML writer (quick-xml); nothing is
-//! assembled by string concatenation.
+//! **Typed clients** (`#[mc_client]` types, with `mc_auth::api::prelude::*`) reach SOAP through
+//! [`ScopedSoap::soap`]: every call names the object type, and compiles only when the client
+//! declares the scopes of that action on that object:
 //!
-//! - A fault whose `faultstring` is `Token Expired` (HTTP 500), or an HTTP 401, gets one new
-//!   token and one retry.
-//! - Throttling faults, 429 and 5xx are retried for `Retrieve` (read-only) per the client's
-//!   [`RetryPolicy`](crate::RetryPolicy); `Create`, `Update`, `Delete` and `Perform` are not
-//!   resent.
-//! - Other faults become [`Error::SoapFault`]; objects that fail become
-//!   [`Error::SoapObjects`] with every object's result.
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use mc_auth::api::prelude::*;
+//! use mc_auth::soap::{self, RetrieveRequest, SimpleFilter};
+//! use mc_auth::mc_client;
+//!
+//! #[mc_client(scopes = "tracking_events_read")]
+//! struct Tracking;
+//!
+//! # async fn run(t: Tracking) -> mc_auth::Result<()> {
+//! let request = RetrieveRequest::of::<soap::SentEvent>(["SubscriberKey", "EventDate"])
+//!     .filter(SimpleFilter::equals("TriggeredSendDefinitionObjectID", "welcome"));
+//! let mut events = t.soap().retrieve::<soap::SentEvent>(request).stream(); // one page at a time
+//! while let Some(event) = events.next().await {
+//!     println!("{:?}", event?.get("SubscriberKey"));
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The object types are the marker types of this module ([`Subscriber`], [`SentEvent`], ...;
+//! [`OBJECTS`] is the whole table), generated from the `[[soap_object]]` tables of the
+//! repository's `scopes.toml`; each implements the action traits ([`Retrieve`], [`Create`],
+//! ...) it offers, whose `Scopes` the calls are bounded on. Marketing Cloud publishes no scope
+//! table for SOAP objects, so those mappings are this project's (each object's docs give the
+//! source). The fake Marketing Cloud checks the same table at run time.
+//!
+//! **The unchecked way**, for any object type: the runtime [`Client::soap`] (from a typed client,
+//! `client.client().soap()`); the caller vouches that the token's scopes cover the call.
 //!
 //! ```no_run
 //! use mc_auth::soap::{RetrieveRequest, SimpleFilter};
@@ -23,19 +44,44 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Requests go to `{soap_instance_url}/Service.asmx` with `Content-Type: text/xml`, a
+//! `SOAPAction` header, the token in the `fueloauth` header element, and body elements in the
+//! partner API namespace. Every value is escaped by an XML writer (quick-xml); nothing is
+//! assembled by string concatenation.
+//!
+//! - A fault whose `faultstring` is `Token Expired` (HTTP 500), or an HTTP 401, gets one new
+//!   token and one retry.
+//! - Throttling faults, 429 and 5xx are retried for `Retrieve` and `Describe` (read-only) per
+//!   the client's [`RetryPolicy`](crate::RetryPolicy); `Create`, `Update`, `Delete`,
+//!   `Perform`, `Schedule` and `Configure` are not resent.
+//! - Other faults become [`Error::SoapFault`]; objects that fail become
+//!   [`Error::SoapObjects`] with every object's result.
 
+pub mod action;
 mod envelope;
+mod generated;
 pub(crate) mod object;
 mod response;
+mod typed;
 pub(crate) mod xml;
 
+use std::collections::VecDeque;
 use std::fmt;
-use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
+use futures_util::stream::{self, Stream};
 use reqwest::Method;
 
-pub use object::{Field, FieldValue, ObjectResult, SoapObject};
+pub use action::{
+    ActionInfo, Configure, Create, Delete, Describe, ObjectInfo, ObjectType, Perform, Retrieve, Schedule, SoapAction,
+    Update,
+};
+pub use generated::*;
+pub use object::{Field, FieldValue, ObjectDefinition, ObjectResult, PropertyDescription, SoapObject};
+pub use typed::{Retrieval, ScopedSoap, SoapCall, TypedSoap};
 
 use envelope::{envelope, Action};
 use response::{classify, interpret, Reply};
@@ -165,6 +211,18 @@ impl RetrieveRequest {
         }
     }
 
+    /// Retrieve `properties` of the catalog's object type `O`:
+    /// `RetrieveRequest::of::<soap::SentEvent>(["SubscriberKey", "EventDate"])`.
+    pub fn of<O: ObjectType>(properties: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        RetrieveRequest::new(O::NAME, properties)
+    }
+
+    /// Retrieve `properties` (columns) of the rows of the data extension named `name`
+    /// (`DataExtensionObject[name]`; MC matches the name here, not the external key).
+    pub fn rows(name: &str, properties: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        RetrieveRequest::new(format!("DataExtensionObject[{name}]"), properties)
+    }
+
     /// Adds a filter.
     pub fn filter(mut self, filter: SimpleFilter) -> Self {
         self.filter = Some(filter);
@@ -172,69 +230,42 @@ impl RetrieveRequest {
     }
 }
 
-/// A SOAP API handle for scope(s) `S` (`()` when made from an untyped [`Client`]).
+/// The SOAP API without a compile-time scope check: [`Client::soap`].
 ///
-/// From a `#[mc_client]` type, `client.soap::<S>()` compiles only when `S` was declared; pick
-/// the scope that covers the objects you touch (for example
-/// [`DataExtensionsRead`](crate::scope::DataExtensionsRead) to retrieve data extensions).
-pub struct Soap<'a, S = ()> {
+/// Typed clients (`#[mc_client]` types) use [`TypedSoap`] instead (`client.soap()` with
+/// `mc_auth::api::prelude::*` in scope), whose calls name the object type and compile only when
+/// the client declares the scopes of that action on that object. This handle takes any object
+/// type: the caller vouches that the token's scopes cover it (Marketing Cloud answers
+/// `Insufficient Privileges` otherwise).
+#[derive(Clone, Copy)]
+pub struct Soap<'a> {
     client: &'a Client,
-    _scopes: PhantomData<fn() -> S>,
 }
 
-impl<S> Clone for Soap<'_, S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<S> Copy for Soap<'_, S> {}
-
-impl<S> fmt::Debug for Soap<'_, S> {
+impl fmt::Debug for Soap<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Soap").field("client", &self.client.name()).finish()
     }
 }
 
-impl<'a, S> Soap<'a, S> {
-    /// Made by [`Client::soap`] or a scope-checked `soap::<S>()`.
+impl<'a> Soap<'a> {
+    /// Made by [`Client::soap`] and [`TypedSoap`].
     pub(crate) fn new(client: &'a Client) -> Self {
-        Soap {
-            client,
-            _scopes: PhantomData,
-        }
+        Soap { client }
     }
 
-    /// Retrieves every matching object, following `MoreDataAvailable` continuations.
+    /// Retrieves every matching object, following `MoreDataAvailable` continuations (at most
+    /// [`MAX_RETRIEVE_PAGES`] pages; [`Soap::retrieve_stream`] has no such limit and holds one
+    /// page at a time).
     pub async fn retrieve(&self, request: &RetrieveRequest) -> Result<Vec<SoapObject>> {
         let mut out = Vec::new();
         let mut continue_id: Option<String> = None;
         for _ in 0..MAX_RETRIEVE_PAGES {
-            let action = Action::Retrieve {
-                request,
-                continue_request: continue_id.as_deref(),
-            };
-            match self.call(&action, true).await? {
-                Reply::Retrieved {
-                    objects,
-                    more,
-                    request_id,
-                } => {
-                    out.extend(objects);
-                    match (more, request_id) {
-                        (true, Some(id)) => continue_id = Some(id),
-                        (true, None) => {
-                            return Err(Error::UnexpectedResponse {
-                                status: 200,
-                                endpoint: "SOAP Retrieve".into(),
-                                problem: "MoreDataAvailable without a RequestID to continue from".into(),
-                                excerpt: String::new(),
-                            })
-                        }
-                        (false, _) => return Ok(out),
-                    }
-                }
-                Reply::Results(_) => return Err(wrong_reply("Retrieve")),
+            let page = retrieve_page(self.client, request, continue_id.as_deref()).await?;
+            out.extend(page.objects);
+            match page.next {
+                Some(id) => continue_id = Some(id),
+                None => return Ok(out),
             }
         }
         Err(Error::UnexpectedResponse {
@@ -243,6 +274,13 @@ impl<'a, S> Soap<'a, S> {
             problem: format!("still MoreDataAvailable after {MAX_RETRIEVE_PAGES} pages"),
             excerpt: String::new(),
         })
+    }
+
+    /// The matching objects as a lazy stream: one page (up to 2,500 objects at MC) is fetched
+    /// when the previous one is used up, following `MoreDataAvailable` with `ContinueRequest`;
+    /// an error ends the stream.
+    pub fn retrieve_stream(&self, request: &RetrieveRequest) -> ObjectStream {
+        ObjectStream::new(self.client.clone(), request.clone())
     }
 
     /// Creates objects. Fails with [`Error::SoapObjects`] if any object fails.
@@ -265,33 +303,171 @@ impl<'a, S> Soap<'a, S> {
         self.results(&Action::Perform { action, definitions }).await
     }
 
-    async fn results(&self, action: &Action<'_>) -> Result<Vec<ObjectResult>> {
-        match self.call(action, false).await? {
-            Reply::Results(r) => Ok(r),
-            Reply::Retrieved { .. } => Err(wrong_reply(action.name())),
+    /// Schedules `interactions` (`ScheduleRequestMsg`): `action` (for example `start`), and the
+    /// schedule's properties (`Recurrence`, `RecurrenceType`, `StartDateTime`, ...) as the
+    /// fields of `schedule` (its object type is not sent).
+    pub async fn schedule(
+        &self,
+        action: &str,
+        schedule: &SoapObject,
+        interactions: &[SoapObject],
+    ) -> Result<Vec<ObjectResult>> {
+        self.results(&Action::Schedule {
+            action,
+            schedule,
+            interactions,
+        })
+        .await
+    }
+
+    /// Configures objects (`ConfigureRequestMsg`), for example `create` on `PropertyDefinition`s.
+    pub async fn configure(&self, action: &str, configurations: &[SoapObject]) -> Result<Vec<ObjectResult>> {
+        self.results(&Action::Configure { action, configurations }).await
+    }
+
+    /// Describes `object_type`: its property definitions (`DefinitionRequestMsg`).
+    pub async fn describe(&self, object_type: &str) -> Result<ObjectDefinition> {
+        match call(self.client, &Action::Describe { object_type }, true).await? {
+            Reply::Described(d) => Ok(d),
+            _ => Err(wrong_reply("Describe")),
         }
     }
 
-    /// Sends one SOAP request through the client's request path (the attempt driver:
-    /// one new token on `Token Expired` or 401, retries for idempotent actions) and reads the
-    /// answer. Every error is scrubbed of the client's secrets and the token sent.
-    async fn call(&self, action: &Action<'_>, idempotent: bool) -> Result<Reply> {
-        let (before, after) = envelope_parts(action);
-        let answer = RequestBuilder::new(self.client.clone(), Base::Soap, Method::POST, "/Service.asmx")
-            .header("Content-Type", "text/xml; charset=utf-8")
-            .header("SOAPAction", action.name())
-            .soap(SoapEnvelope { before, after }, classify)
-            .idempotent(idempotent)
-            .execute()
-            .await?;
-        let redactor = self
-            .client
-            .core()
-            .redactor()
-            .with(answer.token.access_token.expose_secret());
-        let endpoint = format!("SOAP {} {}", action.name(), answer.token.soap_instance_url());
-        interpret(answer.status, &answer.body, action.name(), &endpoint, &redactor).map_err(|e| e.redact(&redactor))
+    async fn results(&self, action: &Action<'_>) -> Result<Vec<ObjectResult>> {
+        match call(self.client, action, false).await? {
+            Reply::Results(r) => Ok(r),
+            _ => Err(wrong_reply(action.name())),
+        }
     }
+}
+
+/// One Retrieve page: its objects and the `RequestID` to continue from, when there is more.
+struct RetrievePage {
+    objects: Vec<SoapObject>,
+    next: Option<String>,
+}
+
+async fn retrieve_page(client: &Client, request: &RetrieveRequest, continue_id: Option<&str>) -> Result<RetrievePage> {
+    let action = Action::Retrieve {
+        request,
+        continue_request: continue_id,
+    };
+    match call(client, &action, true).await? {
+        Reply::Retrieved {
+            objects,
+            more,
+            request_id,
+        } => match (more, request_id) {
+            (true, Some(_)) if objects.is_empty() => Err(Error::UnexpectedResponse {
+                status: 200,
+                endpoint: "SOAP Retrieve".into(),
+                problem: "MoreDataAvailable on a page without objects (the continuation would not end)".into(),
+                excerpt: String::new(),
+            }),
+            (true, Some(id)) => Ok(RetrievePage {
+                objects,
+                next: Some(id),
+            }),
+            (true, None) => Err(Error::UnexpectedResponse {
+                status: 200,
+                endpoint: "SOAP Retrieve".into(),
+                problem: "MoreDataAvailable without a RequestID to continue from".into(),
+                excerpt: String::new(),
+            }),
+            (false, _) => Ok(RetrievePage { objects, next: None }),
+        },
+        _ => Err(wrong_reply("Retrieve")),
+    }
+}
+
+/// A lazy stream of retrieved objects ([`Soap::retrieve_stream`], or `.stream()` of a typed
+/// [`Retrieval`]): [`Unpin`], so `next().await` works without pinning; it holds one page at a
+/// time.
+#[must_use = "streams do nothing unless polled"]
+pub struct ObjectStream {
+    inner: Pin<Box<dyn Stream<Item = Result<SoapObject>> + std::marker::Send>>,
+}
+
+impl ObjectStream {
+    fn new(client: Client, request: RetrieveRequest) -> Self {
+        enum Next {
+            First,
+            Continue(String),
+            Done,
+        }
+        struct State {
+            client: Client,
+            request: RetrieveRequest,
+            buffer: VecDeque<SoapObject>,
+            next: Next,
+        }
+        let state = State {
+            client,
+            request,
+            buffer: VecDeque::new(),
+            next: Next::First,
+        };
+        let s = stream::unfold(state, |mut s| async move {
+            loop {
+                if let Some(o) = s.buffer.pop_front() {
+                    return Some((Ok(o), s));
+                }
+                let continue_id = match std::mem::replace(&mut s.next, Next::Done) {
+                    Next::Done => return None,
+                    Next::First => None,
+                    Next::Continue(id) => Some(id),
+                };
+                match retrieve_page(&s.client, &s.request, continue_id.as_deref()).await {
+                    Ok(page) => {
+                        s.buffer.extend(page.objects);
+                        if let Some(id) = page.next {
+                            s.next = Next::Continue(id);
+                        }
+                    }
+                    Err(e) => return Some((Err(e), s)),
+                }
+            }
+        });
+        ObjectStream { inner: Box::pin(s) }
+    }
+
+    /// A stream that yields `error` and ends (a request refused before sending).
+    fn failed(error: Error) -> Self {
+        ObjectStream {
+            inner: Box::pin(stream::once(async move { Err(error) })),
+        }
+    }
+}
+
+impl Stream for ObjectStream {
+    type Item = Result<SoapObject>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for ObjectStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectStream").finish_non_exhaustive()
+    }
+}
+
+/// Sends one SOAP request through the client's request path (the attempt driver: one new token
+/// on `Token Expired` or 401, retries for idempotent actions) and reads the answer. Every error
+/// is scrubbed of the client's secrets and the token sent.
+async fn call(client: &Client, action: &Action<'_>, idempotent: bool) -> Result<Reply> {
+    let (before, after) = envelope_parts(action);
+    let answer = RequestBuilder::new(client.clone(), Base::Soap, Method::POST, "/Service.asmx")
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .header("SOAPAction", action.name())
+        .soap(SoapEnvelope { before, after }, classify)
+        .idempotent(idempotent)
+        .execute()
+        .await?;
+    let redactor = client.core().redactor().with(answer.token.access_token.expose_secret());
+    let endpoint = format!("SOAP {} {}", action.name(), answer.token.soap_instance_url());
+    interpret(answer.status, &answer.body, action.name(), &endpoint, &redactor).map_err(|e| e.redact(&redactor))
 }
 
 fn wrong_reply(action: &str) -> Error {
@@ -329,32 +505,10 @@ pub(crate) fn envelope_for_fuzzing(token: &str, object: &SoapObject) -> Vec<u8> 
     envelope(token, &Action::Create(std::slice::from_ref(object)))
 }
 
-/// `client.soap::<S>()` for `#[mc_client]` types: the SOAP API under scope(s) `S`, which must be
-/// declared (in `mc_auth::api::prelude`).
-///
-/// ```compile_fail,E0277
-/// use mc_auth::api::prelude::*;
-/// use mc_auth::{mc_client, scope};
-/// #[mc_client(scopes = "data_extensions_read")]
-/// struct Reader;
-/// fn f(r: &Reader) {
-///     r.soap::<scope::ListAndSubscribersWrite>(); // not declared
-/// }
-/// ```
-pub trait ScopedSoap: crate::scope::ScopedClient {
-    /// The SOAP API for scope(s) `S`; compiles only if this client type declared them.
-    fn soap<S>(&self) -> Soap<'_, S>
-    where
-        Self: crate::scope::Has<S>,
-    {
-        Soap::new(self.client())
-    }
-}
-
-impl<C: crate::scope::ScopedClient> ScopedSoap for C {}
-
 impl Client {
-    /// The SOAP API, without a compile-time scope check (typed clients use `soap::<S>()`).
+    /// The SOAP API without a compile-time scope check: any object type, any action; the
+    /// caller vouches that the token's scopes cover it. Typed clients use `client.soap()` from
+    /// [`ScopedSoap`] instead, whose calls name the object type and are scope-checked.
     pub fn soap(&self) -> Soap<'_> {
         Soap::new(self)
     }

@@ -230,3 +230,68 @@ impl ObjectResult {
         self.status_code.eq_ignore_ascii_case("OK")
     }
 }
+
+/// What a Describe answers: an object type's property definitions (MC's `ObjectDefinition`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectDefinition {
+    /// The object type described (`ObjectType`).
+    pub object_type: String,
+    /// Its properties (`Properties`), in the order answered.
+    pub properties: Vec<PropertyDescription>,
+}
+
+/// One property of an [`ObjectDefinition`] (MC's `PropertyDefinition` element).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PropertyDescription {
+    /// The property name (`Name`), e.g. `EmailAddress`.
+    pub name: String,
+    /// MC's `DataType` (`String`, `Int32`, `DateTime`, ...), when given.
+    pub data_type: Option<String>,
+    /// `IsRetrievable`: the property can be asked for in a Retrieve.
+    pub is_retrievable: bool,
+    /// `IsUpdatable`: the property can be set by Create or Update.
+    pub is_updatable: bool,
+    /// `IsRequired`: Create needs the property.
+    pub is_required: bool,
+}
+
+impl ObjectDefinition {
+    /// Reads an `ObjectDefinition` element.
+    pub(crate) fn from_element(el: &Element) -> ObjectDefinition {
+        let flag = |p: &Element, name: &str| {
+            p.child_text(name)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        };
+        ObjectDefinition {
+            object_type: el
+                .child_text("ObjectType")
+                .or_else(|| el.child_text("Name"))
+                .unwrap_or("")
+                .trim()
+                .to_owned(),
+            properties: el
+                .children_named("Properties")
+                .filter_map(|p| {
+                    let name = p.child_text("Name")?.trim().to_owned();
+                    (!name.is_empty()).then(|| PropertyDescription {
+                        name,
+                        data_type: p
+                            .child_text("DataType")
+                            .map(|t| t.trim().to_owned())
+                            .filter(|t| !t.is_empty()),
+                        is_retrievable: flag(p, "IsRetrievable"),
+                        is_updatable: flag(p, "IsUpdatable"),
+                        is_required: flag(p, "IsRequired"),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The definition of property `name`.
+    pub fn property(&self, name: &str) -> Option<&PropertyDescription> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+}

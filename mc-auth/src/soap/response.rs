@@ -1,6 +1,6 @@
 //! Reading SOAP responses: faults, Retrieve results, per-object results.
 
-use super::object::{ObjectResult, SoapObject};
+use super::object::{ObjectDefinition, ObjectResult, SoapObject};
 use super::xml::{parse, Element};
 use crate::error::{Error, Result};
 use crate::http::excerpt;
@@ -15,6 +15,7 @@ pub(crate) enum Reply {
         request_id: Option<String>,
     },
     Results(Vec<ObjectResult>),
+    Described(ObjectDefinition),
 }
 
 /// Interprets a SOAP response body (any HTTP status).
@@ -79,6 +80,15 @@ pub(crate) fn interpret(status: u16, bytes: &[u8], action: &str, endpoint: &str,
             more: overall.eq_ignore_ascii_case("MoreDataAvailable"),
             request_id,
         });
+    }
+    if action == "Describe" {
+        if msg.name != "DefinitionResponseMsg" {
+            return Err(unexpected(format!("expected DefinitionResponseMsg, got {}", msg.name)));
+        }
+        return match msg.child("ObjectDefinition") {
+            Some(def) => Ok(Reply::Described(ObjectDefinition::from_element(def))),
+            None => Err(unexpected("the DefinitionResponseMsg has no ObjectDefinition".into())),
+        };
     }
     let mut results = Vec::new();
     collect_results(msg, &mut results);

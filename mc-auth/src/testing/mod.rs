@@ -144,17 +144,27 @@
 //! body element (else an HTTP 500 fault); the `fueloauth` token (unknown or expired: MC's
 //! HTTP 500 fault `Token Expired`, `faultcode` `soap:Client`); the `SOAPAction` header
 //! (bare, quoted or a URI ending in the action) must match the body element (else a fault);
-//! then the scopes of every (action, object type) the catalog lists: a missing one is an HTTP
-//! 500 fault whose `faultstring` starts with `Insufficient Privileges` and names the scope
-//! (MC's SOAP wording for this is unconfirmed).
+//! then the scopes of the action on every object type of the request that the catalog's SOAP
+//! object table lists ([`mc_auth::soap::OBJECTS`](crate::soap::OBJECTS), the table typed
+//! clients' `soap().create::<soap::Subscriber>(..)` is bounded on): a missing one is an HTTP
+//! 500 fault `Insufficient Privileges: {action} on {object} needs the scope(s) {scopes}.`
+//! (MC's SOAP wording for this is unconfirmed), and an action the catalog does not offer on a
+//! listed object is a fault saying so. Object types outside the catalog are not scope-checked.
 //!
-//! | object type | Retrieve | Create | Update | Delete | Perform |
-//! |---|---|---|---|---|---|
-//! | `DataExtension` | yes | | | | |
-//! | `DataExtensionObject[X]` (X: a data extension's external key, or its name as MC uses) | yes | yes | yes | yes | |
-//! | `Subscriber` | yes | yes | yes | yes | |
-//! | `List` | yes | yes | | | |
-//! | `Automation` | yes | | | | `start` |
+//! | object type | Retrieve | Create | Update | Delete | Perform | Describe |
+//! |---|---|---|---|---|---|---|
+//! | `DataExtension` | yes | | | | | yes |
+//! | `DataExtensionObject[X]` (X: a data extension's external key, or its name as MC uses) | yes | yes | yes | yes | | |
+//! | `Subscriber` | yes | yes | yes | yes | | yes |
+//! | `List` | yes | yes | | | | yes |
+//! | `Automation` | yes | | | | `start` | yes |
+//!
+//! Everything else the catalog lists passes the scope check and then gets a documented answer
+//! that says the fake does not model it, never a silent success: Retrieve is `OverallStatus`
+//! `Error: Unable to find the object type T.`; Create, Update, Delete, Perform, and every
+//! Schedule and Configure, answer each object with `ErrorCode` 12002 (`The fake Marketing Cloud
+//! does not model Schedule on T.`); Describe is a `soap:Client` fault (`The fake Marketing
+//! Cloud does not model Describe on T.`).
 //!
 //! Retrieve returns the requested properties of the objects matching a `SimpleFilterPart`
 //! (`equals notEquals greaterThan greaterThanOrEqual lessThan lessThanOrEqual like IN between

@@ -535,8 +535,9 @@ async fn lists_automations_and_unsupported_objects() {
         .await
         .unwrap_err();
     assert!(matches!(stop, Error::SoapObjects { ref results, .. } if results[0].error_code == Some(12002)));
+    // An object type outside the catalog: not scope-checked, and not modelled.
     let email = soap
-        .create(&[SoapObject::new("Email").with("Name", "x")])
+        .create(&[SoapObject::new("ContentArea").with("Name", "x")])
         .await
         .unwrap_err();
     assert!(matches!(email, Error::SoapObjects { ref results, .. } if results[0].error_code == Some(12002)));

@@ -18,6 +18,7 @@
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
 //! | `authorize_pages` | the fake's login and consent pages (escaping, every post checked, Deny), users, `App::sign_out` |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
+//! | `soap_typed` | typed SOAP object actions: the fake's per-object scope check for the whole catalog, round trips, paging streams |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
@@ -41,5 +42,6 @@ mod proxy;
 mod rotation;
 mod secrets;
 mod soak;
+mod soap_typed;
 mod token_cache;
 mod web_app;

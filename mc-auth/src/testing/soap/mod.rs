@@ -8,14 +8,23 @@
 //!    request without the element gets a fault saying so;
 //! 3. the `SOAPAction` header (bare, quoted, or a URI ending in the action) must name the body
 //!    element's action (`Retrieve` for `RetrieveRequestMsg`, `Create` for `CreateRequest`,
-//!    `Update`, `Delete`, `Perform` for `PerformRequestMsg`), otherwise a fault; other
-//!    actions (`Describe`, `Configure`, ...) are a fault too;
-//! 4. scopes: every (action, object type) of the request that the catalog lists (operations
-//!    with `api = "soap"` in `scopes.toml`, see [`operations`](super::operations)) needs its
-//!    scopes, otherwise an HTTP 500 fault whose `faultstring` starts with `Insufficient
-//!    Privileges` and names the missing scopes (MC's wording for SOAP is unconfirmed);
-//! 5. the action itself: [`retrieve`], [`create_update_delete`] or [`perform`], on the
-//!    objects of [`objects`].
+//!    `Update`, `Delete`, `Perform` for `PerformRequestMsg`, `Schedule` for
+//!    `ScheduleRequestMsg`, `Configure` for `ConfigureRequestMsg`, `Describe` for
+//!    `DefinitionRequestMsg`), otherwise a fault; other body elements are a fault too;
+//! 4. scopes: every object type of the request that the catalog's SOAP object table lists
+//!    ([`mc_auth::soap::OBJECTS`](crate::soap::OBJECTS), generated from `[[soap_object]]` in
+//!    `scopes.toml`, the same table typed clients are bounded on) needs the scopes of the
+//!    action on it, otherwise an HTTP 500 fault whose `faultstring` starts with `Insufficient
+//!    Privileges` and names the action, the object and the missing scopes (MC's wording for
+//!    SOAP is unconfirmed); an action the catalog does not offer on a catalogued object is a
+//!    fault saying so; object types outside the catalog are not scope-checked;
+//! 5. the action itself: [`retrieve`], [`create_update_delete`], [`perform`] or [`describe`],
+//!    on the objects of [`objects`]. What the fake does not model gets a documented answer,
+//!    never a silent success: Retrieve of another object type is `OverallStatus` `Error:
+//!    Unable to find the object type T.`; Create, Update, Delete or Perform on one is a
+//!    per-object `ErrorCode` 12002; every Schedule and Configure is answered per object with
+//!    `ErrorCode` 12002 (`The fake Marketing Cloud does not model Schedule on T.`); Describe
+//!    of an object type without a model is a `soap:Client` fault saying so.
 //!
 //! The fake reads and writes its XML with its own [`xml`] module, not the client's, so a bug
 //! in either shows up as a disagreement. Answers are `text/xml; charset=utf-8` envelopes, every
@@ -25,6 +34,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 mod create_update_delete;
+mod describe;
 mod objects;
 mod perform;
 mod retrieve;
@@ -36,7 +46,8 @@ pub use objects::{AutomationRun, SoapRecord};
 use super::api::operation_info;
 use super::state::{Config, State, TokenRecord};
 use crate::scope::Api;
-use objects::{Context, OutObject, Outcome, Request};
+use crate::soap::{ObjectInfo, SoapAction};
+use objects::{Context, OutObject, Outcome, Request, ERR_UNSUPPORTED};
 use xml::{parse, XmlOut, XSI_NS};
 
 /// The SOAP envelope namespace (SOAP 1.1).
@@ -73,7 +84,9 @@ impl SoapOperation {
     }
 }
 
-/// THE SOAP table: every (action, object type) the fake serves with a scope check.
+/// The catalog's named SOAP operations (listed by [`operations`](super::operations)); the
+/// fake's scope check itself reads the SOAP object table ([`crate::soap::OBJECTS`]), which
+/// `cargo xtask codegen` keeps in agreement with these.
 pub(crate) const OPERATIONS: &[SoapOperation] = &[
     SoapOperation::of("soap_retrieve_data_extensions"),
     SoapOperation::of("soap_retrieve_data_extension_rows"),
@@ -90,20 +103,9 @@ pub(crate) const OPERATIONS: &[SoapOperation] = &[
     SoapOperation::of("start_automation"),
 ];
 
-/// The catalog operation for an action on an object type (`DataExtensionObject[key]` counts
-/// as `DataExtensionObject`).
-pub(crate) fn operation_for(action: &str, object_type: &str) -> Option<&'static SoapOperation> {
-    let base = base_type(object_type);
-    OPERATIONS.iter().find(|o| o.action == action && o.object_type == base)
-}
-
 /// `DataExtensionObject[key]` → `DataExtensionObject`.
 pub(crate) fn base_type(object_type: &str) -> &str {
-    let t = object_type.trim();
-    match t.find('[') {
-        Some(i) if t.ends_with(']') => &t[..i],
-        _ => t,
-    }
+    crate::soap::action::base_type(object_type)
 }
 
 /// True when `path` is the SOAP endpoint.
@@ -229,6 +231,9 @@ fn action_of(element: &str) -> Option<&'static str> {
         "UpdateRequest" => "Update",
         "DeleteRequest" => "Delete",
         "PerformRequestMsg" => "Perform",
+        "ScheduleRequestMsg" => "Schedule",
+        "ConfigureRequestMsg" => "Configure",
+        "DefinitionRequestMsg" => "Describe",
         _ => return None,
     })
 }
@@ -318,30 +323,46 @@ pub(crate) fn handle(
         Ok(r) => r,
         Err(problem) => return (fault("soap:Client", &problem), serial),
     };
-    if let Some(missing) = missing_scopes(&token, action, &request.object_types()) {
-        let text = format!(
-            "Insufficient Privileges: {action} on {} needs the scope(s) {}.",
-            missing.0,
-            missing.1.join(" ")
-        );
+    if let Err(text) = check_scopes(&token, action, &request.object_types()) {
         return (fault("soap:Client", &text), serial);
     }
     let ctx = Context { config, token: &token };
     (answer(state, &ctx, request), serial)
 }
 
-/// The first object type of the request whose scopes the token lacks, and those scopes.
-fn missing_scopes(token: &TokenRecord, action: &str, types: &[String]) -> Option<(String, Vec<&'static str>)> {
-    types.iter().find_map(|t| {
-        let op = operation_for(action, t)?;
-        let missing: Vec<&'static str> = op
-            .scopes
-            .iter()
-            .copied()
-            .filter(|s| !token.scopes.contains(s))
-            .collect();
-        (!missing.is_empty()).then(|| (base_type(t).to_owned(), missing))
-    })
+/// The scope check: for each object type of the request that the catalog lists, the token
+/// must hold every scope of `action` on it. `Err` is the fault's text: `Insufficient
+/// Privileges: {action} on {object} needs the scope(s) {missing}.`, or, for an action the
+/// catalog does not offer on the object, a sentence saying so.
+fn check_scopes(token: &TokenRecord, action: &str, types: &[String]) -> Result<(), String> {
+    let Some(soap_action) = SoapAction::parse(action) else {
+        return Ok(());
+    };
+    for t in types {
+        let Some(info) = ObjectInfo::of(t) else {
+            continue;
+        };
+        let Some(scopes) = info.scopes(soap_action) else {
+            return Err(format!(
+                "The SOAP API does not offer {action} on {} (the catalog lists: {}).",
+                info.name,
+                info.actions
+                    .iter()
+                    .map(|a| a.action.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        };
+        let missing: Vec<&str> = scopes.iter().copied().filter(|s| !token.scopes.contains(s)).collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "Insufficient Privileges: {action} on {} needs the scope(s) {}.",
+                info.name,
+                missing.join(" ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
@@ -384,6 +405,66 @@ fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
             });
             xml_response(StatusCode::OK, body)
         }
+        Request::Unmodeled { action, objects } => {
+            let outcomes: Vec<Outcome> = objects
+                .iter()
+                .map(|o| {
+                    let t = o.object_type.as_deref().map(base_type).unwrap_or("(no xsi:type)");
+                    Outcome::error(
+                        ERR_UNSUPPORTED,
+                        format!("The fake Marketing Cloud does not model {action} on {t}."),
+                    )
+                })
+                .collect();
+            let element = if action == "Schedule" {
+                "ScheduleResponseMsg"
+            } else {
+                "ConfigureResponseMsg"
+            };
+            let body = envelope(|w| {
+                w.start(element, &[("xmlns", PARTNER_NS)]);
+                w.start("Results", &[]);
+                write_results(w, &outcomes, "Result");
+                w.end();
+                w.leaf("OverallStatus", overall(&outcomes));
+                w.leaf("RequestID", &request_id);
+                w.end();
+            });
+            xml_response(StatusCode::OK, body)
+        }
+        Request::Describe { object_type } => match describe::definition(&object_type) {
+            Some(properties) => {
+                let body = envelope(|w| {
+                    w.start("DefinitionResponseMsg", &[("xmlns", PARTNER_NS)]);
+                    w.start("ObjectDefinition", &[]);
+                    w.leaf("ObjectType", base_type(&object_type));
+                    w.leaf("Name", base_type(&object_type));
+                    w.leaf("IsCreatable", "true");
+                    w.leaf("IsUpdatable", "true");
+                    w.leaf("IsRetrievable", "true");
+                    for p in properties {
+                        w.start("Properties", &[]);
+                        w.leaf("Name", p.name);
+                        w.leaf("DataType", p.data_type);
+                        w.leaf("IsUpdatable", if p.updatable { "true" } else { "false" });
+                        w.leaf("IsRetrievable", "true");
+                        w.leaf("IsRequired", if p.required { "true" } else { "false" });
+                        w.end();
+                    }
+                    w.end();
+                    w.leaf("RequestID", &request_id);
+                    w.end();
+                });
+                xml_response(StatusCode::OK, body)
+            }
+            None => fault(
+                "soap:Client",
+                &format!(
+                    "The fake Marketing Cloud does not model Describe on {}.",
+                    base_type(&object_type)
+                ),
+            ),
+        },
         Request::Perform { action, definitions } => {
             let outcomes = perform::perform(state, ctx, &action, &definitions);
             let body = envelope(|w| {

@@ -4,13 +4,15 @@
 //! ([`perform`](super::perform)) share: stored records, a request's objects as read, and the
 //! per-object results.
 //!
-//! | object type | Retrieve | Create | Update | Delete | Perform |
-//! |---|---|---|---|---|---|
-//! | `DataExtension` | yes | | | | |
-//! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | |
-//! | `Subscriber` | yes | yes | yes | yes | |
-//! | `List` | yes | yes | | | |
-//! | `Automation` | yes | | | | `start` |
+//! | object type | Retrieve | Create | Update | Delete | Perform | Describe ([`describe`](super::describe)) |
+//! |---|---|---|---|---|---|---|
+//! | `DataExtension` | yes | | | | | yes |
+//! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | | |
+//! | `Subscriber` | yes | yes | yes | yes | | yes |
+//! | `List` | yes | yes | | | | yes |
+//! | `Automation` | yes | | | | `start` | yes |
+//!
+//! Schedule and Configure are not modelled: each object gets `ErrorCode` 12002.
 //!
 //! **Create / Update / Delete / Perform** answer one result per object, `OverallStatus` `OK`,
 //! `Has Errors` or `Error`. The per-object `ErrorCode`s are the fake's own:
@@ -358,6 +360,19 @@ pub(crate) enum Request {
         /// The `Objects`, in order.
         objects: Vec<InObject>,
     },
+    /// A `ScheduleRequestMsg` (its `Interactions`) or `ConfigureRequestMsg` (its
+    /// `Configurations`): actions the fake does not model, answered per object.
+    Unmodeled {
+        /// `Schedule` or `Configure`.
+        action: &'static str,
+        /// The objects, in order.
+        objects: Vec<InObject>,
+    },
+    /// A `DefinitionRequestMsg` (Describe) of one object type.
+    Describe {
+        /// The `ObjectType` asked for.
+        object_type: String,
+    },
     /// A `PerformRequestMsg`.
     Perform {
         /// The `Action` (`start`, ...).
@@ -372,6 +387,34 @@ impl Request {
     pub fn parse(action: &'static str, message: &Element) -> Result<Request, String> {
         match action {
             "Retrieve" => RetrieveRequest::parse(message).map(Request::Retrieve),
+            "Describe" => {
+                let object_type = message
+                    .child("DescribeRequests")
+                    .and_then(|d| d.child("ObjectDefinitionRequest"))
+                    .and_then(|r| r.child_text("ObjectType"))
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .ok_or("A DefinitionRequestMsg needs DescribeRequests/ObjectDefinitionRequest/ObjectType.")?
+                    .to_owned();
+                Ok(Request::Describe { object_type })
+            }
+            "Schedule" | "Configure" => {
+                let (list, item) = if action == "Schedule" {
+                    ("Interactions", "Interaction")
+                } else {
+                    ("Configurations", "Configuration")
+                };
+                message
+                    .child_text("Action")
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .ok_or_else(|| format!("A {action} request needs an Action."))?;
+                let objects = message
+                    .child(list)
+                    .map(|d| d.children_named(item).map(InObject::parse).collect())
+                    .unwrap_or_default();
+                Ok(Request::Unmodeled { action, objects })
+            }
             "Perform" => {
                 let perform_action = message
                     .child_text("Action")
@@ -401,6 +444,8 @@ impl Request {
             Request::Retrieve(r) => vec![r.object_type.clone()],
             Request::Write { objects, .. } => objects.iter().filter_map(|o| o.object_type.clone()).collect(),
             Request::Perform { definitions, .. } => definitions.iter().filter_map(|o| o.object_type.clone()).collect(),
+            Request::Unmodeled { objects, .. } => objects.iter().filter_map(|o| o.object_type.clone()).collect(),
+            Request::Describe { object_type } => vec![object_type.clone()],
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::testing::filter::{Filter, Op};
 use crate::testing::state::State;
 use crate::testing::util::request_id;
 
-const SUBSCRIBER_PROPERTIES: &[&str] = &[
+pub(super) const SUBSCRIBER_PROPERTIES: &[&str] = &[
     "ID",
     "ObjectID",
     "PartnerKey",
@@ -34,7 +34,7 @@ const SUBSCRIBER_PROPERTIES: &[&str] = &[
     "UnsubscribedDate",
     "EmailTypePreference",
 ];
-const LIST_PROPERTIES: &[&str] = &[
+pub(super) const LIST_PROPERTIES: &[&str] = &[
     "ID",
     "ObjectID",
     "PartnerKey",
@@ -48,7 +48,7 @@ const LIST_PROPERTIES: &[&str] = &[
     "ModifiedDate",
     "Client.ID",
 ];
-const AUTOMATION_PROPERTIES: &[&str] = &[
+pub(super) const AUTOMATION_PROPERTIES: &[&str] = &[
     "ObjectID",
     "CustomerKey",
     "Name",
@@ -59,7 +59,7 @@ const AUTOMATION_PROPERTIES: &[&str] = &[
     "ModifiedDate",
     "Client.ID",
 ];
-const DATA_EXTENSION_PROPERTIES: &[&str] = &[
+pub(super) const DATA_EXTENSION_PROPERTIES: &[&str] = &[
     "ObjectID",
     "CustomerKey",
     "Name",
