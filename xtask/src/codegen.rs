@@ -1,10 +1,11 @@
 //! `cargo xtask codegen [--check]`: generates Rust from the scope catalog.
 //!
 //! Outputs (each starts with [`HEADER`]):
-//! - `mc-auth/src/scope/generated.rs`: one marker type per scope, its `Scope` and `Has`
-//!   impls, the per-scope `grant` traits that carry the missing-scope compile error, and the
-//!   `ALL` / `OPERATIONS` tables.
-//! - `mc-auth-derive/src/imp/catalog.rs`: the scope names `#[mc_client]` accepts.
+//! - `mc-auth/src/scope/generated.rs`: one marker type per scope (named after the scope string,
+//!   with a CamelCase alias) and its `Scope` and `Has` impls, the `ALL` / `ROUTES` /
+//!   `OPERATIONS` tables, the `op` aliases and the `op_doc!` doc lines of typed methods.
+//! - `mc-auth-derive/src/imp/catalog.rs`: the scope names `#[mc_client]` accepts and the
+//!   routes `rest!` checks.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -135,6 +136,31 @@ fn lit(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// `["a", "b"]` -> "`a` and `b`"; no scope -> "no scope".
+fn scope_list(scopes: &[String]) -> String {
+    let v: Vec<String> = scopes.iter().map(|s| format!("`{s}`")).collect();
+    match v.len() {
+        0 => "no scope".into(),
+        1 => v[0].clone(),
+        n => format!("{} and {}", v[..n - 1].join(", "), v[n - 1]),
+    }
+}
+
+/// The `Has<..>` argument for a list of scope strings: a marker, a tuple of them, or `()`.
+fn scope_type(c: &Catalog, scopes: &[String], prefix: &str) -> String {
+    let markers: Vec<String> = scopes
+        .iter()
+        .map(|n| {
+            let m = c.scope(n).map(|s| s.marker()).unwrap_or_else(|| n.clone());
+            format!("{prefix}{m}")
+        })
+        .collect();
+    match markers.len() {
+        1 => markers[0].clone(),
+        _ => format!("({})", markers.join(", ")),
+    }
+}
+
 /// The runtime crate's `scope/generated.rs`.
 pub fn runtime(c: &Catalog) -> String {
     let mut o = String::new();
@@ -142,46 +168,62 @@ pub fn runtime(c: &Catalog) -> String {
     o.push_str(
         "//\n// One marker type per Marketing Cloud scope, the impls that make `Has<Marker>` hold\n\
          // exactly for the client types that declare it, and the catalog tables.\n\n\
-         use super::{Api, Has, OperationInfo, Scope, ScopeInfo, ScopedClient};\n\n",
+         use super::{Api, Has, OperationInfo, RouteInfo, Scope, ScopeInfo, ScopedClient};\n\
+         use crate::__private::Declares;\n\n",
     );
 
     for (i, s) in c.scopes.iter().enumerate() {
         let m = s.marker();
-        let _ = writeln!(o, "/// `{}`: {}", s.name, s.description);
+        let n = &s.name;
+        let _ = writeln!(o, "/// `{n}`: {}", s.description);
         let _ = writeln!(o, "///");
         let _ = writeln!(
             o,
             "/// Area *{}*, item *{}*, level `{}`. Bound on it with `Has<{m}>`.",
             s.area, s.item, s.level
         );
-        let ops: Vec<_> = c.operations_needing(&s.name).collect();
+        let ops: Vec<_> = c.operations_needing(n).collect();
         if !ops.is_empty() {
             let _ = writeln!(o, "///");
-            let _ = writeln!(o, "/// Needed by:");
+            let _ = writeln!(o, "/// Needed by the typed operations:");
             for op in ops {
-                let also: Vec<_> = op.scopes.iter().filter(|x| **x != s.name).collect();
+                let also: Vec<_> = op.scopes.iter().filter(|x| *x != n).cloned().collect();
                 let also = if also.is_empty() {
                     String::new()
                 } else {
-                    let v: Vec<_> = also.iter().map(|x| format!("`{x}`")).collect();
-                    format!(" (together with {})", v.join(", "))
+                    format!(" (together with {})", scope_list(&also))
                 };
                 let what = match op.api {
                     Api::Rest => format!("`{} {}`", op.method, op.path),
                     Api::Soap => format!("SOAP `{}` on `{}`", op.method, op.path),
                 };
-                let _ = writeln!(o, "/// - {what}: {}{also}", op.summary);
+                let _ = writeln!(o, "/// - [`op::{}`]: {what}, {}{also}", camel(&op.name), op.summary);
             }
         }
-        let _ = writeln!(o, "pub enum {m} {{}}\n");
+        let routes = c.routes.iter().filter(|r| r.scopes.iter().any(|x| x == n)).count();
+        if routes > 0 {
+            let _ = writeln!(o, "///");
+            let _ = writeln!(
+                o,
+                "/// Needed by {routes} catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`)."
+            );
+        }
+        let _ = writeln!(o, "pub type {m} = {n};\n");
         let _ = writeln!(
             o,
-            "impl Scope for {m} {{ const NAME: &'static str = {}; const INFO: &'static ScopeInfo = &ALL[{i}]; }}\n",
-            lit(&s.name)
+            "/// The marker type of [`{m}`]. It is named after the scope string `{n}` so that compile\n\
+             /// errors print the string you write in `#[mc_client(scopes = \"...\")]`; in code, name it `{m}`.\n\
+             #[allow(non_camel_case_types)]\n\
+             pub enum {n} {{}}\n"
         );
         let _ = writeln!(
             o,
-            "impl<C: ScopedClient> Has<{m}> for C where {m}: grant::{m}GrantedTo<C> {{}}\n"
+            "impl Scope for {n} {{ const NAME: &'static str = {}; const INFO: &'static ScopeInfo = &ALL[{i}]; }}\n",
+            lit(n)
+        );
+        let _ = writeln!(
+            o,
+            "#[diagnostic::do_not_recommend]\nimpl<C: ScopedClient + Declares<{n}>> Has<{n}> for C {{}}\n"
         );
     }
 
@@ -196,6 +238,25 @@ pub fn runtime(c: &Catalog) -> String {
             lit(&s.item),
             lit(&s.level),
             lit(&s.description)
+        );
+    }
+    o.push_str("];\n\n");
+
+    o.push_str(
+        "/// Every documented Marketing Cloud REST route and the scopes it needs (all of them), from\n\
+         /// MC's \"REST API Permission IDs and Scopes\" reference (each entry's `note` names its row).\n\
+         /// `mc_auth::rest!` checks calls against this table at compile time.\n",
+    );
+    o.push_str("pub const ROUTES: &[RouteInfo] = &[\n");
+    for r in &c.routes {
+        let scopes: Vec<_> = r.scopes.iter().map(|s| lit(s)).collect();
+        let _ = writeln!(
+            o,
+            "RouteInfo {{ method: {}, path: {}, scopes: &[{}], note: {} }},",
+            lit(&r.method),
+            lit(&r.path),
+            scopes.join(", "),
+            lit(&r.note)
         );
     }
     o.push_str("];\n\n");
@@ -232,60 +293,45 @@ pub fn runtime(c: &Catalog) -> String {
          pub mod op {\n\
          use super::*;\n\n",
     );
-    for (i, op) in c.operations.iter().enumerate() {
-        let markers: Vec<String> = op
-            .scopes
-            .iter()
-            .map(|n| {
-                c.scopes
-                    .iter()
-                    .find(|s| &s.name == n)
-                    .map(|s| s.marker())
-                    .unwrap_or_else(|| n.clone())
-            })
-            .collect();
-        let ty = if markers.len() == 1 {
-            markers[0].clone()
-        } else {
-            format!("({})", markers.join(", "))
+    for op in &c.operations {
+        let what = match op.api {
+            Api::Rest => format!("`{} {}`", op.method, op.path),
+            Api::Soap => format!("SOAP `{}` on `{}`", op.method, op.path),
         };
         let _ = writeln!(
             o,
-            "/// `{}`: {} (see [`OPERATIONS`]`[{i}]`).\npub type {} = {ty};\n",
+            "/// Operation `{}`: {}. {what}; needs {}.\npub type {} = {};\n",
             op.name,
             op.summary,
-            camel(&op.name)
+            scope_list(&op.scopes),
+            camel(&op.name),
+            scope_type(c, &op.scopes, "")
         );
     }
     o.push_str("}\n\n");
 
     o.push_str(
-        "/// One trait per scope, carrying the compile error shown when a client type lacks it.\n\
-         ///\n\
-         /// `{Marker}GrantedTo<C>` holds for the marker exactly when client type `C` declares the\n\
-         /// scope in `#[mc_client(scopes = \"...\")]`. You never name these traits: bound on\n\
-         /// [`Has<Marker>`](super::Has) instead.\n\
-         pub mod grant {\n\
-         use super::*;\n\
-         use crate::__private::Declares;\n\n",
+        "/// The doc line of a typed method: the scopes its operation needs, from the catalog.\n\
+         macro_rules! op_doc {\n",
     );
-    for s in &c.scopes {
-        let m = s.marker();
-        let n = &s.name;
+    for op in &c.operations {
+        let what = match op.api {
+            Api::Rest => format!("`{} {}`", op.method, op.path),
+            Api::Soap => format!("SOAP `{}` on `{}`", op.method, op.path),
+        };
         let _ = writeln!(
             o,
-            "/// Holds when client type `C` declares `{n}`; see [`{m}`].\n\
-             #[diagnostic::on_unimplemented(\n\
-             message = \"`{{C}}` lacks the Marketing Cloud scope `{n}`\",\n\
-             label = \"requires the scope `{n}`\",\n\
-             note = \"add `{n}` to the scopes of `{{C}}`: #[mc_client(scopes = \\\"... {n}\\\")]\"\n\
-             )]\n\
-             pub trait {m}GrantedTo<C> {{}}\n\
-             #[diagnostic::do_not_recommend]\n\
-             impl<C: Declares<{m}>> {m}GrantedTo<C> for {m} {{}}\n"
+            "({}) => {{ {} }};",
+            op.name,
+            lit(&format!(
+                " Needs {} ([`op::{}`](crate::scope::op::{})): {what}.",
+                scope_list(&op.scopes),
+                camel(&op.name),
+                camel(&op.name)
+            ))
         );
     }
-    o.push_str("}\n");
+    o.push_str("}\npub(crate) use op_doc;\n");
     o
 }
 
@@ -302,6 +348,20 @@ pub fn macro_catalog(c: &Catalog) -> String {
     o.push_str("pub(crate) const SCOPES: &[(&str, &str)] = &[\n");
     for s in sorted {
         let _ = writeln!(o, "({}, {}),", lit(&s.name), lit(&s.marker()));
+    }
+    o.push_str("];\n\n");
+    o.push_str(
+        "/// Every catalogued REST route as (method, path template, marker types of the scopes it\n\
+         /// needs), in catalog order; `rest!` looks calls up here.\n",
+    );
+    o.push_str("pub(crate) const ROUTES: &[(&str, &str, &[&str])] = &[\n");
+    for r in &c.routes {
+        let markers: Vec<String> = r
+            .scopes
+            .iter()
+            .map(|n| lit(&c.scope(n).map(|s| s.marker()).unwrap_or_else(|| n.clone())))
+            .collect();
+        let _ = writeln!(o, "({}, {}, &[{}]),", lit(&r.method), lit(&r.path), markers.join(", "));
     }
     o.push_str("];\n");
     o

@@ -1,21 +1,21 @@
 //! Automation Studio: start an automation (SOAP `Perform`).
 
-use std::future::Future;
-
-use crate::error::Result;
+use super::Call;
 use crate::scope::{op, Has, ScopedClient};
 use crate::soap::{ObjectResult, Soap, SoapObject};
 
 /// Automations, for every client type with `automations_execute`.
 pub trait Automations: ScopedClient {
     /// Starts the automation with external key `customer_key` (SOAP `Perform` `start`).
-    fn start_automation(&self, customer_key: &str) -> impl Future<Output = Result<Vec<ObjectResult>>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(start_automation)]
+    fn start_automation(&self, customer_key: &str) -> Call<Vec<ObjectResult>>
     where
         Self: Has<op::StartAutomation>,
     {
         let definition = [SoapObject::new("Automation").with("CustomerKey", customer_key)];
         let client = self.client().clone();
-        async move { Soap::<()>::new(&client).perform("start", &definition).await }
+        Call::new(async move { Soap::<()>::new(&client).perform("start", &definition).await })
     }
 }
 

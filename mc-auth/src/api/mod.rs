@@ -15,11 +15,13 @@
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //!
-//! Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
+//! Every operation returns a [`Call`] (a named future: await it) or, for listings, a [`Paged`]
+//! stream. Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
 //! the previous one are used up) and [`Unpin`], so `next().await` works without pinning.
 
 pub mod assets;
 pub mod automation;
+mod call;
 pub mod contacts;
 pub mod data_extensions;
 pub mod email;
@@ -27,6 +29,7 @@ pub mod journeys;
 mod paging;
 pub mod sms;
 
+pub use call::Call;
 pub use paging::{Paged, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};
