@@ -30,6 +30,10 @@ pub struct Output {
 pub const RUNTIME_FILE: &str = "mc-auth/src/scope/generated.rs";
 /// Where the macro crate's generated catalog lives.
 pub const MACRO_FILE: &str = "mc-auth-derive/src/imp/catalog.rs";
+/// The generated compile-fail case: every scoped route, called by a client type without its scopes.
+pub const ROUTES_FAIL_FILE: &str = "tests/ui/routes/fail/every_route_without_its_scopes.rs";
+/// The generated pass case: every route, called by a client type with exactly its scopes.
+pub const ROUTES_PASS_FILE: &str = "tests/ui/routes/pass/every_route_with_exactly_its_scopes.rs";
 
 /// Renders every generated file from the catalog under `root`.
 pub fn render(root: &Path) -> Result<Vec<Output>, String> {
@@ -42,6 +46,14 @@ pub fn render(root: &Path) -> Result<Vec<Output>, String> {
         Output {
             path: MACRO_FILE,
             contents: rustfmt(root, &macro_catalog(&catalog))?,
+        },
+        Output {
+            path: ROUTES_FAIL_FILE,
+            contents: rustfmt(root, &routes_fail(&catalog))?,
+        },
+        Output {
+            path: ROUTES_PASS_FILE,
+            contents: rustfmt(root, &routes_pass(&catalog))?,
         },
     ])
 }
@@ -364,5 +376,74 @@ pub fn macro_catalog(c: &Catalog) -> String {
         let _ = writeln!(o, "({}, {}, &[{}]),", lit(&r.method), lit(&r.path), markers.join(", "));
     }
     o.push_str("];\n");
+    o
+}
+
+/// `rest!(c, GET "/a/{id}", id = "x")`: a call of `route` with every variable bound.
+fn rest_call(client: &str, r: &crate::catalog::Route) -> String {
+    let vars: String = r.variables().iter().map(|v| format!(", {v} = \"x\"")).collect();
+    format!("let _ = mc_auth::rest!({client}, {} {:?}{vars});", r.method, r.path)
+}
+
+/// The compile-fail case: one call per route that needs a scope, on a client type that holds
+/// none of the scopes any route needs; the `.stderr` has one error per scope per route.
+pub fn routes_fail(c: &Catalog) -> String {
+    let unused = c
+        .scopes
+        .iter()
+        .find(|s| !c.routes.iter().any(|r| r.scopes.contains(&s.name)))
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| "offline".into());
+    let mut o = String::new();
+    let _ = writeln!(o, "{HEADER}\n");
+    let _ = writeln!(
+        o,
+        "// Every catalogued REST route that needs a scope, called with `rest!` by a client type that\n\
+         // holds none of them: each call fails once per scope its route needs.\n\n\
+         #[mc_auth::mc_client(scopes = \"{unused}\")]\nstruct Bare;\n\nfn calls(c: &Bare) {{"
+    );
+    for r in c.routes.iter().filter(|r| !r.scopes.is_empty()) {
+        let _ = writeln!(o, "    {}", rest_call("c", r));
+    }
+    o.push_str("}\n\nfn main() {\n    let _ = calls;\n}\n");
+    o
+}
+
+/// The pass case: every route, called with `rest!` by a client type whose scopes are exactly
+/// the route's (one client type per distinct set; routes that need no scope use the first).
+pub fn routes_pass(c: &Catalog) -> String {
+    let mut sets: Vec<Vec<String>> = Vec::new();
+    for r in &c.routes {
+        let mut s = r.scopes.clone();
+        s.sort();
+        if !s.is_empty() && !sets.contains(&s) {
+            sets.push(s);
+        }
+    }
+    let mut o = String::new();
+    let _ = writeln!(o, "{HEADER}\n");
+    o.push_str(
+        "// Every catalogued REST route, called with `rest!` by a client type that declares exactly\n\
+         // the scopes the route needs: all of it compiles.\n\n",
+    );
+    for (i, s) in sets.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "#[mc_auth::mc_client(scopes = \"{}\")]\nstruct Client{i};\n",
+            s.join(" ")
+        );
+    }
+    o.push_str("#[allow(clippy::too_many_arguments)]\nfn calls(");
+    for i in 0..sets.len() {
+        let _ = write!(o, "c{i}: &Client{i}, ");
+    }
+    o.push_str(") {\n");
+    for r in &c.routes {
+        let mut s = r.scopes.clone();
+        s.sort();
+        let i = sets.iter().position(|x| *x == s).unwrap_or(0);
+        let _ = writeln!(o, "    {}", rest_call(&format!("c{i}"), r));
+    }
+    o.push_str("}\n\nfn main() {\n    let _ = calls;\n}\n");
     o
 }

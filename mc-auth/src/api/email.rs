@@ -130,7 +130,8 @@ pub struct MessageResponse {
     /// The message key.
     #[serde(default)]
     pub message_key: Option<String>,
-    /// The recipient's address.
+    /// MC's id for this message's send to its recipient (`recipientSendId`), unique per
+    /// message; not the recipient's address.
     #[serde(default)]
     pub recipient_send_id: Option<String>,
     /// An error code for this message, if it was refused.

@@ -418,6 +418,22 @@ pub(crate) fn insufficient_privileges() -> Response {
     mc_error(StatusCode::FORBIDDEN, 20002, "Insufficient Privileges")
 }
 
+/// The `errorcode` of the fake's 404 for a documented MC route it does not implement.
+pub const NOT_SERVED_ERRORCODE: i64 = 40400;
+
+/// 404 for a route of MC's permission table ([`crate::scope::ROUTES`]) that the fake does not
+/// implement: `{"errorcode": 40400, "message": "The fake Marketing Cloud does not serve GET
+/// /push/v1/message/{messageId} (a documented Marketing Cloud route; see
+/// mc_auth::testing::routes() for the ones it serves)"}`, so that a test calling it learns
+/// why instead of seeing MC's answer for a path that does not exist.
+fn not_served(route: &crate::scope::RouteInfo) -> Response {
+    let message = format!(
+        "The fake Marketing Cloud does not serve {} {} (a documented Marketing Cloud route; see mc_auth::testing::routes() for the ones it serves)",
+        route.method, route.path
+    );
+    mc_error(StatusCode::NOT_FOUND, NOT_SERVED_ERRORCODE, &message)
+}
+
 /// The token of an `Authorization: Bearer ...` header.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -441,6 +457,9 @@ pub(crate) fn handle(config: &Config, state: &mut State, req: &ApiRequest<'_>) -
     let (route, params) = match find_route(req.method, req.path) {
         Ok(found) => found,
         Err(status) => {
+            if let Some(known) = crate::scope::route_for(req.method, normalise(req.path)) {
+                return (not_served(known), None);
+            }
             let message = status.canonical_reason().unwrap_or("Not Found");
             return (mc_error(status, 0, message), None);
         }

@@ -19,6 +19,7 @@
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
+//! | `routes` | every catalogued REST route against the fake: 403 without its scopes, 2xx with them, a documented 404 where not served; `rest!` path variables |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
 //! environment) and the compile-fail suites `ui` and `ui_api` (trybuild).
@@ -35,6 +36,7 @@ mod http_settings;
 mod loopback;
 mod properties;
 mod proxy;
+mod routes;
 mod secrets;
 mod soak;
 mod token_cache;
