@@ -231,7 +231,7 @@ mod tests {
         assert!(e.contains("\n    GET /interaction/v1/interactions/{id}\n"), "{e}");
         assert!(e.contains("rest::<Scopes>()"), "{e}");
         let e = unknown("PATCH", "/interaction/v1/interactions/{id}");
-        assert!(e.contains("for GET, DELETE only, not for PATCH"), "{e}");
+        assert!(e.contains("for DELETE, GET only, not for PATCH"), "{e}");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Marketing Cloud scopes as types, so that the compiler checks them.
 //!
 //! An application declares, per component, the scopes it needs with
-//! [`#[mc_client]`](crate::mc_client). Every scope-bound API (starting with
-//! `client.rest::<S>()`) then compiles only for client types that declared the scope, and the
-//! token each client type fetches carries exactly its declared scopes.
+//! [`#[mc_client]`](crate::mc_client). Every call that reaches Marketing Cloud then compiles only
+//! for client types that declared the scopes it needs: the typed operations of [`crate::api`]
+//! (bounded on [`op`]), and [`rest!`](crate::rest) for any route of MC's REST permission table
+//! ([`ROUTES`]). The token each client type fetches carries exactly its declared scopes.
 //!
 //! ```no_run
-//! use mc_auth::{mc_client, scope, Credentials};
+//! use mc_auth::{mc_client, rest, Credentials};
 //!
 //! /// Sends the welcome mail.
 //! #[mc_client(scopes = "email_read email_send")]
@@ -19,41 +20,36 @@
 //! assert_eq!(Mailer::SCOPES, ["email_read", "email_send"]);
 //!
 //! let body = serde_json::json!({ "definitionKey": "welcome", "recipient": { "to": "ada@example.com" } });
-//! mailer
-//!     .rest::<scope::EmailSend>()
-//!     .post("/messaging/v1/email/messages/welcome-1")
+//! let message_key = "welcome-1";
+//! rest!(mailer, POST "/messaging/v1/email/messages/{messageKey}", messageKey = message_key)
 //!     .json(&body)
 //!     .send()
 //!     .await?;
 //! # Ok(()) }
 //! ```
 //!
-//! Asking for a scope the client type did not declare does not compile:
+//! A call the client type lacks a scope for does not compile:
 //!
 //! ```compile_fail,E0277
-//! # use mc_auth::{mc_client, scope};
+//! # use mc_auth::{mc_client, rest};
 //! # #[mc_client(scopes = "email_read email_send")]
 //! # pub struct Mailer;
 //! # fn f(mailer: Mailer) {
-//! mailer.rest::<scope::DataExtensionsWrite>();
+//! let key = "customers";
+//! rest!(mailer, POST "/hub/v1/dataevents/key:{key}/rowset");
 //! # }
 //! ```
 //!
 //! ```text
 //! error[E0277]: `Mailer` lacks the Marketing Cloud scope `data_extensions_write`
-//!  --> src/main.rs:8:17
+//!  --> src/main.rs:9:19
 //!   |
-//! 8 |         .rest::<scope::DataExtensionsWrite>()
-//!   |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
+//! 9 | rest!(mailer, POST "/hub/v1/dataevents/key:{key}/rowset");
+//!   |                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
 //!   |
-//!   = help: the trait `DataExtensionsWriteGrantedTo<Mailer>` is not implemented for `DataExtensionsWrite`
+//!   = help: the trait `Has<data_extensions_write>` is not implemented for `Mailer`
 //!   = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
-//!   = note: required for `Mailer` to implement `Has<DataExtensionsWrite>`
-//! note: required by a bound in `Mailer::rest`
-//!  --> src/main.rs:3:1
-//!   |
-//! 3 | #[mc_client(scopes = "email_read email_send")]
-//!   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ required by this bound in `Mailer::rest`
+//!   = note: in generic code, add the scope to the client type's bounds: `Has<data_extensions_write>`
 //! ```
 //!
 //! An operation that needs two scopes reports each one that is missing, as its own error. A
@@ -63,9 +59,11 @@
 //! # The pieces
 //!
 //! - One marker type per MC scope, named in CamelCase: [`EmailSend`] is `email_send`,
-//!   [`DataExtensionsWrite`] is `data_extensions_write`. Each implements [`Scope`]. The full
-//!   list with descriptions is [`ALL`]; the API operations and the scopes they need are
-//!   [`OPERATIONS`]. Both are generated from the repository's `scopes.toml`.
+//!   [`DataExtensionsWrite`] is `data_extensions_write`. (Each is an alias of a type named after
+//!   the scope string itself, so that compile errors print the string.) Each implements
+//!   [`Scope`]. The full list with descriptions is [`ALL`]; the documented REST routes and the
+//!   scopes each needs are [`ROUTES`]; the typed operations are [`OPERATIONS`] and [`op`]. All
+//!   are generated from the repository's `scopes.toml`.
 //! - [`ScopedClient`] is implemented by every `#[mc_client]` type.
 //! - [`Has<S>`] holds when client type `C` declared scope `S`. `S` may also be a tuple,
 //!   `Has<(JourneysRead, ListAndSubscribersRead)>`, for operations that need several scopes
@@ -88,7 +86,13 @@
 //! An operation that needs several scopes names them all: `C: Has<(JourneysRead,
 //! ListAndSubscribersRead)>`. Inside a generic function only the exact bounds written are
 //! known, so a function that calls `rest::<JourneysRead>()` on its own should say
-//! `C: Has<JourneysRead> + Has<ListAndSubscribersRead>` instead.
+//! `C: Has<JourneysRead> + Has<ListAndSubscribersRead>` instead. `rest!` works in generic code
+//! too: `rest!(client, POST "/interaction/v1/events")` compiles where `C` is bounded on both
+//! scopes.
+//!
+//! `client.rest::<S>()` is the unchecked way to a path: it requires the scope `S` that you
+//! name, and you vouch that `S` is what the path needs. Use it for routes the catalog does not
+//! list.
 //!
 //! A library method is bounded the same way, on `Self`:
 //!
