@@ -322,7 +322,8 @@ pub fn route(method: &str, template: &str) -> Option<&'static RouteInfo> {
 }
 
 /// The catalogued route a concrete request (`method`, `path` without query) is an instance of.
-/// A literal segment wins over a variable (`/assets/query` is not `/assets/{id}`).
+/// A literal segment wins over a variable (`/assets/query` is not `/assets/{id}`), and a
+/// `key:{name}` segment over a bare `{name}`.
 ///
 /// ```
 /// let r = mc_auth::scope::route_for("POST", "/asset/v1/content/assets/query").unwrap();
@@ -332,7 +333,10 @@ pub fn route_for(method: &str, path: &str) -> Option<&'static RouteInfo> {
     ROUTES
         .iter()
         .filter(|r| r.method == method && r.matches(path))
-        .min_by_key(|r| r.path.matches('{').count())
+        .min_by_key(|r| {
+            let literal = r.path.split('/').map(|s| s.find('{').unwrap_or(s.len())).sum::<usize>();
+            (r.path.matches('{').count(), std::cmp::Reverse(literal))
+        })
 }
 
 /// The catalog entry for a scope string.
@@ -399,6 +403,14 @@ mod tests {
             Some("/hub/v1/dataevents/key:{key}/rowset")
         );
         assert_eq!(route_for("POST", "/hub/v1/dataevents/abc/rowset"), None);
+        assert_eq!(
+            route_for("POST", "/interaction/v1/interactions/pause/key:k").map(|r| r.path),
+            Some("/interaction/v1/interactions/pause/key:{definitionKey}")
+        );
+        assert_eq!(
+            route_for("POST", "/interaction/v1/interactions/pause/k").map(|r| r.path),
+            Some("/interaction/v1/interactions/pause/{definitionId}")
+        );
         assert_eq!(get("/interaction/v1/interactions/"), None);
         assert_eq!(route_for("PATCH", "/interaction/v1/interactions/x"), None);
         for r in ROUTES {

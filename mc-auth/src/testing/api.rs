@@ -454,12 +454,15 @@ pub(crate) struct ApiRequest<'a> {
 /// Answers an API request: route lookup, token check, scope check, then the handler.
 /// Also returns the serial of the bearer token, when it was one the fake issued.
 pub(crate) fn handle(config: &Config, state: &mut State, req: &ApiRequest<'_>) -> (Response, Option<u64>) {
-    let (route, params) = match find_route(req.method, req.path) {
-        Ok(found) => found,
-        Err(status) => {
-            if let Some(known) = crate::scope::route_for(req.method, normalise(req.path)) {
-                return (not_served(known), None);
-            }
+    // The catalogued route this request is an instance of: when the fake has no handler for
+    // it (or only for a less specific pattern, `/assets/{id}` for `/assets/salutations`), the
+    // answer is the documented "not served" 404.
+    let known = crate::scope::route_for(req.method, normalise(req.path));
+    let (route, params) = match (find_route(req.method, req.path), known) {
+        (Ok((route, _)), Some(k)) if k.path != route.path => return (not_served(k), None),
+        (Ok(found), _) => found,
+        (Err(_), Some(k)) => return (not_served(k), None),
+        (Err(status), None) => {
             let message = status.canonical_reason().unwrap_or("Not Found");
             return (mc_error(status, 0, message), None);
         }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use mc_auth::reqwest;
 use mc_auth::scope::{RouteInfo, ROUTES};
-use mc_auth::testing::{routes, FakeMarketingCloud, Package, NOT_SERVED_ERRORCODE};
+use mc_auth::testing::{routes, FakeJourney, FakeMarketingCloud, Package, NOT_SERVED_ERRORCODE};
 use mc_auth::{mc_client, rest, Error};
 use serde_json::{json, Value};
 
@@ -38,7 +38,7 @@ async fn token(fake: &FakeMarketingCloud, http: &reqwest::Client, scopes: &[&str
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
+    let v: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     v["access_token"].as_str().unwrap().to_owned()
 }
 
@@ -121,6 +121,11 @@ fn fixture(route: &RouteInfo) -> (String, Option<Value>) {
             p("/contacts/v1/contacts"),
             Some(json!({ "contactKey": "ada", "attributeSets": [] })),
         ),
+        // Filled in by the caller: the queued async request, the journey the test adds.
+        ("GET", p2 @ "/data/v1/async/{requestId}/status") | ("GET", p2 @ "/data/v1/async/{requestId}/results") => {
+            (p(p2), None)
+        }
+        ("GET", "/interaction/v1/interactions/{id}") => (p("/interaction/v1/interactions/{id}"), None),
         (_, path) if !path.contains('{') => (p(path), None),
         (m, path) => panic!("no fixture for {m} {path}: add one"),
     }
@@ -164,15 +169,23 @@ async fn send(
 async fn served_routes_refuse_without_their_scopes_and_answer_with_them() {
     let fake = fake().await;
     let http = reqwest::Client::new();
+    let journey_id = fake
+        .journeys()
+        .add(FakeJourney::new("welcome", "Welcome").event_definition_key("APIEvent-1"));
     let unrelated = token(&fake, &http, &[UNRELATED]).await;
     let mut served: Vec<&RouteInfo> = ROUTES.iter().filter(|r| serves(r)).collect();
     served.sort_by_key(|r| rank(r));
     assert!(served.len() >= 29, "the fake serves every typed operation's route");
     let mut async_request = None;
+    let mut asset_id = None;
     for route in served {
         let (mut path, body) = fixture(route);
-        if path.contains("/data/v1/async/") && path.contains("{requestId}") {
-            path = path.replace("{requestId}", async_request.as_deref().unwrap());
+        if route.path == "/asset/v1/content/assets/{id}" {
+            let id: &i64 = asset_id.as_ref().expect("an asset was created first");
+            path = format!("/asset/v1/content/assets/{id}");
+        }
+        if route.path == "/interaction/v1/interactions/{id}" {
+            path = format!("/interaction/v1/interactions/{journey_id}");
         }
         if route.path.starts_with("/data/v1/async/{requestId}") {
             let id: &String = async_request.as_ref().expect("an async request was queued first");
@@ -201,6 +214,9 @@ async fn served_routes_refuse_without_their_scopes_and_answer_with_them() {
             "{at} with {:?}: {status} {answer}",
             route.scopes
         );
+        if route.path == "/asset/v1/content/assets" && route.method == "POST" {
+            asset_id = answer["id"].as_i64();
+        }
         if let Some(id) = answer["requestId"].as_str() {
             async_request = Some(id.to_owned());
         }
@@ -216,8 +232,8 @@ async fn routes_the_fake_does_not_serve_answer_its_documented_404() {
     let mut count = 0;
     for route in ROUTES.iter().filter(|r| !serves(r)) {
         let path = route.path.replace('{', "x").replace('}', "");
-        let (status, answer) = send(&fake, &http, route.method, &path, Some(&json!({})), &everything).await;
         let at = format!("{} {}", route.method, route.path);
+        let (status, answer) = send(&fake, &http, route.method, &path, Some(&json!({})), &everything).await;
         assert_eq!(status, 404, "{at}: {answer}");
         assert_eq!(answer["errorcode"], NOT_SERVED_ERRORCODE, "{at}: {answer}");
         let message = answer["message"].as_str().unwrap();
