@@ -68,7 +68,7 @@ fn main() {
             time(POLLS, |i| {
                 let req = mailer.client().get("/messaging/v1/email/definitions/welcome");
                 async move {
-                    black_box((req, i));
+                    let _ = black_box((req, i));
                 }
             })
         };
@@ -76,7 +76,7 @@ fn main() {
             time(POLLS, |i| {
                 let req = mailer.client().get("/messaging/v1/email/definitions/welcome");
                 let f: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
-                    black_box((req, i));
+                    let _ = black_box((req, i));
                 });
                 f
             })
