@@ -1,4 +1,4 @@
-//! The `#[mc_client]` attribute macro. Use it through [`mc_auth::mc_client`](https://docs.rs/mc-auth).
+//! The `#[mc_client]` attribute macro and the `rest!` macro. Use it through [`mc_auth::mc_client`](https://docs.rs/mc-auth).
 //!
 //! The work happens in the private `imp` module (`imp::mc_client`, a plain function over
 //! `proc_macro2` token streams), so that `cargo xtask expand` can run the same expansion outside the compiler.
@@ -25,4 +25,11 @@ pub fn mc_client(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     out.extend(TokenStream::from(expansion.errors));
     out
+}
+
+/// `rest!(client, GET "/interaction/v1/interactions/{id}")`: a request to a catalogued REST
+/// route, compiled only where `client`'s type holds the route's scopes. See `mc_auth::rest`.
+#[proc_macro]
+pub fn rest(input: TokenStream) -> TokenStream {
+    imp::rest(input.into()).into()
 }

@@ -149,6 +149,51 @@ pub mod scope;
 /// assert_eq!(<Reader as mc_auth::scope::ScopedClient>::NAME, "Reader");
 /// ```
 pub use mc_auth_derive::mc_client;
+
+/// A scope-checked request to any route of MC's REST permission table:
+/// `rest!(client, GET "/interaction/v1/interactions/{id}")`.
+///
+/// At compile time the macro finds the route (method and path template) in the catalog
+/// ([`scope::ROUTES`]) and requires the client's type to hold every scope the route needs,
+/// with the same error as a typed operation (one per missing scope). Each `{name}` in the
+/// template is filled from the variable `name` in scope (or from `name = expr` after the path),
+/// percent-encoded as one path segment (`key:{key}` keeps its `key:` prefix). It yields a
+/// [`RequestBuilder`]: add `.query(..)`, `.json(..)`, then `.send().await`. A value that cannot be
+/// a path segment (empty, `.` or `..`) is reported by `send` as [`Error::Config`] naming the
+/// variable; nothing is sent.
+///
+/// ```no_run
+/// use mc_auth::{mc_client, rest, Credentials};
+///
+/// #[mc_client(scopes = "journeys_read")]
+/// struct Journeys;
+///
+/// # async fn run() -> mc_auth::Result<()> {
+/// let journeys = Journeys::connect(Credentials::from_env()?).await?;
+/// let id = "3b6e1c5a-0000-4000-8000-000000000001";
+/// let journey = rest!(journeys, GET "/interaction/v1/interactions/{id}")
+///     .query(&[("extras", "activities")])
+///     .send()
+///     .await?;
+/// let audit = rest!(journeys, GET "/interaction/v1/interactions/{id}/audit/{action}", action = "Publish");
+/// # let _ = (journey, audit); Ok(()) }
+/// ```
+///
+/// A route the client type lacks a scope for does not compile:
+///
+/// ```compile_fail,E0277
+/// # use mc_auth::{mc_client, rest};
+/// # #[mc_client(scopes = "journeys_read")]
+/// # struct Journeys;
+/// # fn f(journeys: Journeys) {
+/// rest!(journeys, POST "/messaging/v1/email/messages");  // needs email_send
+/// # }
+/// ```
+///
+/// Nor does a path that is not in the catalog: the error names the closest catalogued routes.
+/// For such a route, the unchecked way is `client.rest::<S>().get(path)`, where you vouch
+/// that `S` covers it.
+pub use mc_auth_derive::rest;
 pub use scope::Rest;
 
 /// Items for the code that `#[mc_client]` generates. Not public API: no stability promise.
@@ -165,6 +210,28 @@ pub mod __private {
 
     /// `C: Declares<S>`: the `#[mc_client]` type `C` lists scope `S`. Implemented by the macro only.
     pub trait Declares<S> {}
+
+    pub use crate::scope::Piece;
+    pub use reqwest::Method;
+
+    /// What `rest!` expands to: `(client).__mc_rest_route::<Scopes>(..)`, a method so that the
+    /// client expression may be a value or a reference; the bound is the compile-time check.
+    pub trait CheckedRoute: ScopedClient {
+        /// The request for `template` filled with `pieces`; compiles only where `Self: Has<S>`.
+        fn __mc_rest_route<S>(
+            &self,
+            method: Method,
+            template: &'static str,
+            pieces: &[Piece<'_>],
+        ) -> crate::RequestBuilder
+        where
+            Self: Has<S>,
+        {
+            crate::scope::build_route(self.client(), method, template, pieces)
+        }
+    }
+
+    impl<C: ScopedClient> CheckedRoute for C {}
 
     /// `connect` and `connect_with` of a generated client type: a token for exactly
     /// `C::SCOPES`, verified. Generic and written once, so each client type's own methods are

@@ -164,6 +164,12 @@ impl RequestBuilder {
         self.error.get_or_insert_with(|| Box::new(error));
     }
 
+    /// [`fail`](Self::fail), by value.
+    pub(crate) fn fail_with(mut self, error: Error) -> Self {
+        self.fail(error);
+        self
+    }
+
     /// `METHOD /path` for errors and logs (no query string, which may hold user data).
     fn describe(&self) -> String {
         format!("{} {}", self.method, self.path)

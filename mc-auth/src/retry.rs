@@ -15,7 +15,19 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
-/// Retry settings. The defaults suit Marketing Cloud's guidance; see the module docs.
+/// Retry settings. The defaults suit Marketing Cloud's guidance.
+///
+/// | request | retried on | never retried on |
+/// |---|---|---|
+/// | token requests | connection errors, timeouts, 5xx, 429 | 4xx other than 429 (OAuth errors) |
+/// | API calls: GET, HEAD, PUT, DELETE, or opted in with [`RequestBuilder::idempotent`](crate::RequestBuilder::idempotent) | connection errors, 5xx, 429 | 400, 403, 404, ... |
+/// | API calls: POST, PATCH (not opted in) | connection refused before sending | everything else |
+/// | any API call | 401: one new token and one retry | a second 401 |
+///
+/// Delays grow exponentially with full jitter (a random delay between zero and the
+/// exponential bound), and `Retry-After` is honoured up to [`max_retry_after`](Self::max_retry_after).
+/// Attempts are bounded by [`max_attempts`](Self::max_attempts), and the total time spent
+/// retrying one request by [`deadline`](Self::deadline).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {

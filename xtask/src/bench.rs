@@ -1,11 +1,17 @@
 //! `cargo xtask bench-compile`: what the scope checks cost at compile time.
 //!
 //! Writes two crates under `target/xtask-bench/`, both depending on mc-auth by path:
-//! - `scoped`: 50 `#[mc_client]` types of 4 scopes each and 500 scope-checked calls
-//!   (`c.rest::<S>().get(..)`), one in five through generic functions bounded on `Has<S>`;
+//! - `scoped`: 50 `#[mc_client]` types of 4 scopes each and 500 scope-checked calls: half
+//!   `mc_auth::rest!(c, METHOD "/route/{var}", var = ..)` on a catalogued route the client's
+//!   scopes cover, half `c.rest::<S>().get(..)` (one in five of those through generic functions
+//!   bounded on `Has<S>`);
 //! - `plain`: 50 plain structs wrapping `mc_auth::Client` with the same hand-written methods
 //!   (`SCOPES`, `connect`, `connect_with`, `for_account`, `client`, derived `Clone` and `Debug`)
-//!   and the same 500 calls on the runtime client: no macro, no scope traits, no bounds.
+//!   and the same 500 calls on the runtime client (the `rest!` ones as `request(method,
+//!   &format!(..))`): no macro, no scope traits, no bounds.
+//!
+//! The scopes the clients declare are those that some single-scope catalogued route needs, so
+//! that every client has routes to call.
 //!
 //! Dependencies are built once (a warm-up `cargo check` of each); then each crate's own
 //! `cargo check` is timed after touching its source, alternately, `runs` times, and the
@@ -56,11 +62,17 @@ impl Figures {
 /// `generic` adds one generic helper per scope (see [`scoped_source`]).
 pub fn run(root: &Path, runs: usize, generic: bool) -> Result<Figures, String> {
     let catalog = Catalog::load(root)?;
-    let scopes: Vec<(String, String)> = catalog.scopes.iter().map(|s| (s.name.clone(), s.marker())).collect();
+    let scopes: Vec<(String, String)> = catalog
+        .scopes
+        .iter()
+        .filter(|s| route_for(&catalog, &s.name).is_some())
+        .map(|s| (s.name.clone(), s.marker()))
+        .collect();
+    let routes: Vec<Call> = scopes.iter().filter_map(|(n, _)| route_for(&catalog, n)).collect();
     let base = root.join("target").join("xtask-bench");
     let target = root.join("target");
-    let plain = write_crate(&base, "plain", root, &plain_source(&scopes, generic))?;
-    let scoped = write_crate(&base, "scoped", root, &scoped_source(&scopes, generic))?;
+    let plain = write_crate(&base, "plain", root, &plain_source(&scopes, &routes, generic))?;
+    let scoped = write_crate(&base, "scoped", root, &scoped_source(&scopes, &routes, generic))?;
     for dir in [&plain, &scoped] {
         check(dir, &target)?; // warm-up: dependencies
     }
@@ -79,6 +91,48 @@ pub fn run(root: &Path, runs: usize, generic: bool) -> Result<Figures, String> {
         scoped: median(s),
         plain_cpu: cpu_known.then(|| median(pc)),
         scoped_cpu: cpu_known.then(|| median(sc)),
+    })
+}
+
+/// A `rest!` call of the benchmark: a catalogued route that needs exactly one scope.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// HTTP method.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Its variables.
+    pub vars: Vec<String>,
+}
+
+impl Call {
+    /// `mc_auth::rest!(c, GET "/a/{id}", id = "v7")`.
+    fn checked(&self, i: usize) -> String {
+        let vars: String = self.vars.iter().map(|v| format!(", {v} = \"v{i}\"")).collect();
+        format!("mc_auth::rest!(c, {} {:?}{vars})", self.method, self.path)
+    }
+
+    /// `c.client().request(Method::GET, &format!("/a/{}", "v7"))`: the same request by hand.
+    fn plain(&self, i: usize) -> String {
+        let mut template = self.path.clone();
+        for v in &self.vars {
+            template = template.replace(&format!("{{{v}}}"), "{}");
+        }
+        let args: String = self.vars.iter().map(|_| format!(", \"v{i}\"")).collect();
+        format!(
+            "c.client().request(mc_auth::reqwest::Method::{}, &format!({template:?}{args}))",
+            self.method
+        )
+    }
+}
+
+/// The first catalogued route that needs exactly `scope`.
+fn route_for(catalog: &Catalog, scope: &str) -> Option<Call> {
+    let r = catalog.routes.iter().find(|r| r.scopes == [scope])?;
+    Some(Call {
+        method: r.method.clone(),
+        path: r.path.clone(),
+        vars: r.variables().iter().map(|v| v.to_string()).collect(),
     })
 }
 
@@ -162,9 +216,15 @@ fn pick(scopes: &[(String, String)], i: usize) -> &(String, String) {
     own[(i / CLIENTS) % own.len()]
 }
 
+/// The index in `scopes` of [`pick`]'s scope.
+fn pick_index(scopes: &[(String, String)], i: usize) -> usize {
+    let want = pick(scopes, i);
+    scopes.iter().position(|s| s == want).unwrap_or(0)
+}
+
 /// 50 `#[mc_client]` types and 500 checked calls (with `generic`, one in five through a
 /// generic function bounded on `Has<S>`, one such function per scope).
-pub fn scoped_source(scopes: &[(String, String)], generic: bool) -> String {
+pub fn scoped_source(scopes: &[(String, String)], routes: &[Call], generic: bool) -> String {
     let mut o = String::from(
         "#![allow(dead_code, non_snake_case)]\nuse mc_auth::scope::{self, Has};\nuse mc_auth::RequestBuilder;\n\n",
     );
@@ -190,7 +250,9 @@ pub fn scoped_source(scopes: &[(String, String)], generic: bool) -> String {
         );
         for i in (0..CALLS).filter(|i| i % CLIENTS == c) {
             let (_, m) = pick(scopes, i);
-            if generic && i % 5 == 0 {
+            if i % 2 == 1 {
+                let _ = writeln!(o, "        {},", routes[pick_index(scopes, i)].checked(i));
+            } else if generic && i % 5 == 0 {
                 let _ = writeln!(o, "        via_{m}(c, \"/path/{i}\"),");
             } else {
                 let _ = writeln!(o, "        c.rest::<scope::{m}>().get(\"/path/{i}\"),");
@@ -206,7 +268,7 @@ pub fn scoped_source(scopes: &[(String, String)], generic: bool) -> String {
 /// difference measured is the macro and the scope checks, not the style of `connect`.
 /// With `generic`, the helper functions take `&Client` (plain code has nothing to be generic
 /// over).
-pub fn plain_source(scopes: &[(String, String)], generic: bool) -> String {
+pub fn plain_source(scopes: &[(String, String)], routes: &[Call], generic: bool) -> String {
     let mut o = String::from(PLAIN_PRELUDE);
     for c in 0..CLIENTS {
         let names: Vec<String> = client_scopes(scopes, c).iter().map(|(n, _)| format!("{n:?}")).collect();
@@ -230,7 +292,9 @@ pub fn plain_source(scopes: &[(String, String)], generic: bool) -> String {
         );
         for i in (0..CALLS).filter(|i| i % CLIENTS == c) {
             let (_, m) = pick(scopes, i);
-            if generic && i % 5 == 0 {
+            if i % 2 == 1 {
+                let _ = writeln!(o, "        {},", routes[pick_index(scopes, i)].plain(i));
+            } else if generic && i % 5 == 0 {
                 let _ = writeln!(o, "        via_{m}(c.client(), \"/path/{i}\"),");
             } else {
                 let _ = writeln!(o, "        c.client().get(\"/path/{i}\"),");

@@ -1,10 +1,11 @@
 //! `cargo xtask codegen [--check]`: generates Rust from the scope catalog.
 //!
 //! Outputs (each starts with [`HEADER`]):
-//! - `mc-auth/src/scope/generated.rs`: one marker type per scope, its `Scope` and `Has`
-//!   impls, the per-scope `grant` traits that carry the missing-scope compile error, and the
-//!   `ALL` / `OPERATIONS` tables.
-//! - `mc-auth-derive/src/imp/catalog.rs`: the scope names `#[mc_client]` accepts.
+//! - `mc-auth/src/scope/generated.rs`: one marker type per scope (named after the scope string,
+//!   with a CamelCase alias) and its `Scope` and `Has` impls, the `ALL` / `ROUTES` /
+//!   `OPERATIONS` tables, the `op` aliases and the `op_doc!` doc lines of typed methods.
+//! - `mc-auth-derive/src/imp/catalog.rs`: the scope names `#[mc_client]` accepts and the
+//!   routes `rest!` checks.
 //! - `mc-auth/src/soap/generated.rs` and the SOAP trybuild cases in `tests/ui/soap/`: the SOAP
 //!   object markers and their actions' scopes ([`crate::soap_catalog`]).
 
@@ -31,6 +32,10 @@ pub struct Output {
 pub const RUNTIME_FILE: &str = "mc-auth/src/scope/generated.rs";
 /// Where the macro crate's generated catalog lives.
 pub const MACRO_FILE: &str = "mc-auth-derive/src/imp/catalog.rs";
+/// The generated compile-fail case: every scoped route, called by a client type without its scopes.
+pub const ROUTES_FAIL_FILE: &str = "tests/ui/routes/fail/every_route_without_its_scopes.rs";
+/// The generated pass case: every route, called by a client type with exactly its scopes.
+pub const ROUTES_PASS_FILE: &str = "tests/ui/routes/pass/every_route_with_exactly_its_scopes.rs";
 
 /// Renders every generated file from the catalog under `root`.
 pub fn render(root: &Path) -> Result<Vec<Output>, String> {
@@ -43,6 +48,14 @@ pub fn render(root: &Path) -> Result<Vec<Output>, String> {
         Output {
             path: MACRO_FILE,
             contents: rustfmt(root, &macro_catalog(&catalog))?,
+        },
+        Output {
+            path: ROUTES_FAIL_FILE,
+            contents: rustfmt(root, &routes_fail(&catalog))?,
+        },
+        Output {
+            path: ROUTES_PASS_FILE,
+            contents: rustfmt(root, &routes_pass(&catalog))?,
         },
     ];
     outputs.extend(crate::soap_catalog::outputs(root, &catalog)?);
@@ -139,6 +152,31 @@ fn lit(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// `["a", "b"]` -> "`a` and `b`"; no scope -> "no scope".
+fn scope_list(scopes: &[String]) -> String {
+    let v: Vec<String> = scopes.iter().map(|s| format!("`{s}`")).collect();
+    match v.len() {
+        0 => "no scope".into(),
+        1 => v[0].clone(),
+        n => format!("{} and {}", v[..n - 1].join(", "), v[n - 1]),
+    }
+}
+
+/// The `Has<..>` argument for a list of scope strings: a marker, a tuple of them, or `()`.
+fn scope_type(c: &Catalog, scopes: &[String], prefix: &str) -> String {
+    let markers: Vec<String> = scopes
+        .iter()
+        .map(|n| {
+            let m = c.scope(n).map(|s| s.marker()).unwrap_or_else(|| n.clone());
+            format!("{prefix}{m}")
+        })
+        .collect();
+    match markers.len() {
+        1 => markers[0].clone(),
+        _ => format!("({})", markers.join(", ")),
+    }
+}
+
 /// The runtime crate's `scope/generated.rs`.
 pub fn runtime(c: &Catalog) -> String {
     let mut o = String::new();
@@ -146,46 +184,62 @@ pub fn runtime(c: &Catalog) -> String {
     o.push_str(
         "//\n// One marker type per Marketing Cloud scope, the impls that make `Has<Marker>` hold\n\
          // exactly for the client types that declare it, and the catalog tables.\n\n\
-         use super::{Api, Has, OperationInfo, Scope, ScopeInfo, ScopedClient};\n\n",
+         use super::{Api, Has, OperationInfo, RouteInfo, Scope, ScopeInfo, ScopedClient};\n\
+         use crate::__private::Declares;\n\n",
     );
 
     for (i, s) in c.scopes.iter().enumerate() {
         let m = s.marker();
-        let _ = writeln!(o, "/// `{}`: {}", s.name, s.description);
+        let n = &s.name;
+        let _ = writeln!(o, "/// `{n}`: {}", s.description);
         let _ = writeln!(o, "///");
         let _ = writeln!(
             o,
             "/// Area *{}*, item *{}*, level `{}`. Bound on it with `Has<{m}>`.",
             s.area, s.item, s.level
         );
-        let ops: Vec<_> = c.operations_needing(&s.name).collect();
+        let ops: Vec<_> = c.operations_needing(n).collect();
         if !ops.is_empty() {
             let _ = writeln!(o, "///");
-            let _ = writeln!(o, "/// Needed by:");
+            let _ = writeln!(o, "/// Needed by the typed operations:");
             for op in ops {
-                let also: Vec<_> = op.scopes.iter().filter(|x| **x != s.name).collect();
+                let also: Vec<_> = op.scopes.iter().filter(|x| *x != n).cloned().collect();
                 let also = if also.is_empty() {
                     String::new()
                 } else {
-                    let v: Vec<_> = also.iter().map(|x| format!("`{x}`")).collect();
-                    format!(" (together with {})", v.join(", "))
+                    format!(" (together with {})", scope_list(&also))
                 };
                 let what = match op.api {
                     Api::Rest => format!("`{} {}`", op.method, op.path),
                     Api::Soap => format!("SOAP `{}` on `{}`", op.method, op.path),
                 };
-                let _ = writeln!(o, "/// - {what}: {}{also}", op.summary);
+                let _ = writeln!(o, "/// - [`op::{}`]: {what}, {}{also}", camel(&op.name), op.summary);
             }
         }
-        let _ = writeln!(o, "pub enum {m} {{}}\n");
+        let routes = c.routes.iter().filter(|r| r.scopes.iter().any(|x| x == n)).count();
+        if routes > 0 {
+            let _ = writeln!(o, "///");
+            let _ = writeln!(
+                o,
+                "/// Needed by {routes} catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`)."
+            );
+        }
+        let _ = writeln!(o, "pub type {m} = {n};\n");
         let _ = writeln!(
             o,
-            "impl Scope for {m} {{ const NAME: &'static str = {}; const INFO: &'static ScopeInfo = &ALL[{i}]; }}\n",
-            lit(&s.name)
+            "/// The marker type of [`{m}`]. It is named after the scope string `{n}` so that compile\n\
+             /// errors print the string you write in `#[mc_client(scopes = \"...\")]`; in code, name it `{m}`.\n\
+             #[allow(non_camel_case_types)]\n\
+             pub enum {n} {{}}\n"
         );
         let _ = writeln!(
             o,
-            "impl<C: ScopedClient> Has<{m}> for C where {m}: grant::{m}GrantedTo<C> {{}}\n"
+            "impl Scope for {n} {{ const NAME: &'static str = {}; const INFO: &'static ScopeInfo = &ALL[{i}]; }}\n",
+            lit(n)
+        );
+        let _ = writeln!(
+            o,
+            "#[diagnostic::do_not_recommend]\nimpl<C: ScopedClient + Declares<{n}>> Has<{n}> for C {{}}\n"
         );
     }
 
@@ -200,6 +254,25 @@ pub fn runtime(c: &Catalog) -> String {
             lit(&s.item),
             lit(&s.level),
             lit(&s.description)
+        );
+    }
+    o.push_str("];\n\n");
+
+    o.push_str(
+        "/// Every documented Marketing Cloud REST route and the scopes it needs (all of them), from\n\
+         /// MC's \"REST API Permission IDs and Scopes\" reference (each entry's `note` names its row).\n\
+         /// `mc_auth::rest!` checks calls against this table at compile time.\n",
+    );
+    o.push_str("pub const ROUTES: &[RouteInfo] = &[\n");
+    for r in &c.routes {
+        let scopes: Vec<_> = r.scopes.iter().map(|s| lit(s)).collect();
+        let _ = writeln!(
+            o,
+            "RouteInfo {{ method: {}, path: {}, scopes: &[{}], note: {} }},",
+            lit(&r.method),
+            lit(&r.path),
+            scopes.join(", "),
+            lit(&r.note)
         );
     }
     o.push_str("];\n\n");
@@ -236,60 +309,45 @@ pub fn runtime(c: &Catalog) -> String {
          pub mod op {\n\
          use super::*;\n\n",
     );
-    for (i, op) in c.operations.iter().enumerate() {
-        let markers: Vec<String> = op
-            .scopes
-            .iter()
-            .map(|n| {
-                c.scopes
-                    .iter()
-                    .find(|s| &s.name == n)
-                    .map(|s| s.marker())
-                    .unwrap_or_else(|| n.clone())
-            })
-            .collect();
-        let ty = if markers.len() == 1 {
-            markers[0].clone()
-        } else {
-            format!("({})", markers.join(", "))
+    for op in &c.operations {
+        let what = match op.api {
+            Api::Rest => format!("`{} {}`", op.method, op.path),
+            Api::Soap => format!("SOAP `{}` on `{}`", op.method, op.path),
         };
         let _ = writeln!(
             o,
-            "/// `{}`: {} (see [`OPERATIONS`]`[{i}]`).\npub type {} = {ty};\n",
+            "/// Operation `{}`: {}. {what}; needs {}.\npub type {} = {};\n",
             op.name,
             op.summary,
-            camel(&op.name)
+            scope_list(&op.scopes),
+            camel(&op.name),
+            scope_type(c, &op.scopes, "")
         );
     }
     o.push_str("}\n\n");
 
     o.push_str(
-        "/// One trait per scope, carrying the compile error shown when a client type lacks it.\n\
-         ///\n\
-         /// `{Marker}GrantedTo<C>` holds for the marker exactly when client type `C` declares the\n\
-         /// scope in `#[mc_client(scopes = \"...\")]`. You never name these traits: bound on\n\
-         /// [`Has<Marker>`](super::Has) instead.\n\
-         pub mod grant {\n\
-         use super::*;\n\
-         use crate::__private::Declares;\n\n",
+        "/// The doc line of a typed method: the scopes its operation needs, from the catalog.\n\
+         macro_rules! op_doc {\n",
     );
-    for s in &c.scopes {
-        let m = s.marker();
-        let n = &s.name;
+    for op in &c.operations {
+        let what = match op.api {
+            Api::Rest => format!("`{} {}`", op.method, op.path),
+            Api::Soap => format!("SOAP `{}` on `{}`", op.method, op.path),
+        };
         let _ = writeln!(
             o,
-            "/// Holds when client type `C` declares `{n}`; see [`{m}`].\n\
-             #[diagnostic::on_unimplemented(\n\
-             message = \"`{{C}}` lacks the Marketing Cloud scope `{n}`\",\n\
-             label = \"requires the scope `{n}`\",\n\
-             note = \"add `{n}` to the scopes of `{{C}}`: #[mc_client(scopes = \\\"... {n}\\\")]\"\n\
-             )]\n\
-             pub trait {m}GrantedTo<C> {{}}\n\
-             #[diagnostic::do_not_recommend]\n\
-             impl<C: Declares<{m}>> {m}GrantedTo<C> for {m} {{}}\n"
+            "({}) => {{ {} }};",
+            op.name,
+            lit(&format!(
+                " Needs {} ([`op::{}`](crate::scope::op::{})): {what}.",
+                scope_list(&op.scopes),
+                camel(&op.name),
+                camel(&op.name)
+            ))
         );
     }
-    o.push_str("}\n");
+    o.push_str("}\npub(crate) use op_doc;\n");
     o
 }
 
@@ -307,6 +365,89 @@ pub fn macro_catalog(c: &Catalog) -> String {
     for s in sorted {
         let _ = writeln!(o, "({}, {}),", lit(&s.name), lit(&s.marker()));
     }
+    o.push_str("];\n\n");
+    o.push_str(
+        "/// Every catalogued REST route as (method, path template, marker types of the scopes it\n\
+         /// needs), in catalog order; `rest!` looks calls up here.\n",
+    );
+    o.push_str("pub(crate) const ROUTES: &[(&str, &str, &[&str])] = &[\n");
+    for r in &c.routes {
+        let markers: Vec<String> = r
+            .scopes
+            .iter()
+            .map(|n| lit(&c.scope(n).map(|s| s.marker()).unwrap_or_else(|| n.clone())))
+            .collect();
+        let _ = writeln!(o, "({}, {}, &[{}]),", lit(&r.method), lit(&r.path), markers.join(", "));
+    }
     o.push_str("];\n");
+    o
+}
+
+/// `rest!(c, GET "/a/{id}", id = "x")`: a call of `route` with every variable bound.
+fn rest_call(client: &str, r: &crate::catalog::Route) -> String {
+    let vars: String = r.variables().iter().map(|v| format!(", {v} = \"x\"")).collect();
+    format!("let _ = mc_auth::rest!({client}, {} {:?}{vars});", r.method, r.path)
+}
+
+/// The compile-fail case: one call per route that needs a scope, on a client type that holds
+/// none of the scopes any route needs; the `.stderr` has one error per scope per route.
+pub fn routes_fail(c: &Catalog) -> String {
+    let unused = c
+        .scopes
+        .iter()
+        .find(|s| !c.routes.iter().any(|r| r.scopes.contains(&s.name)))
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| "offline".into());
+    let mut o = String::new();
+    let _ = writeln!(o, "{HEADER}\n");
+    let _ = writeln!(
+        o,
+        "// Every catalogued REST route that needs a scope, called with `rest!` by a client type that\n\
+         // holds none of them: each call fails once per scope its route needs.\n\n\
+         #[mc_auth::mc_client(scopes = \"{unused}\")]\nstruct Bare;\n\nfn calls(c: &Bare) {{"
+    );
+    for r in c.routes.iter().filter(|r| !r.scopes.is_empty()) {
+        let _ = writeln!(o, "    {}", rest_call("c", r));
+    }
+    o.push_str("}\n\nfn main() {\n    let _ = calls;\n}\n");
+    o
+}
+
+/// The pass case: every route, called with `rest!` by a client type whose scopes are exactly
+/// the route's (one client type per distinct set; routes that need no scope use the first).
+pub fn routes_pass(c: &Catalog) -> String {
+    let mut sets: Vec<Vec<String>> = Vec::new();
+    for r in &c.routes {
+        let mut s = r.scopes.clone();
+        s.sort();
+        if !s.is_empty() && !sets.contains(&s) {
+            sets.push(s);
+        }
+    }
+    let mut o = String::new();
+    let _ = writeln!(o, "{HEADER}\n");
+    o.push_str(
+        "// Every catalogued REST route, called with `rest!` by a client type that declares exactly\n\
+         // the scopes the route needs: all of it compiles.\n\n",
+    );
+    for (i, s) in sets.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "#[mc_auth::mc_client(scopes = \"{}\")]\nstruct Client{i};\n",
+            s.join(" ")
+        );
+    }
+    o.push_str("#[allow(clippy::too_many_arguments)]\nfn calls(");
+    for i in 0..sets.len() {
+        let _ = write!(o, "c{i}: &Client{i}, ");
+    }
+    o.push_str(") {\n");
+    for r in &c.routes {
+        let mut s = r.scopes.clone();
+        s.sort();
+        let i = sets.iter().position(|x| *x == s).unwrap_or(0);
+        let _ = writeln!(o, "    {}", rest_call(&format!("c{i}"), r));
+    }
+    o.push_str("}\n\nfn main() {\n    let _ = calls;\n}\n");
     o
 }

@@ -1,11 +1,9 @@
 //! Content Builder assets.
 
-use std::future::Future;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::Result;
+use super::Call;
 use crate::scope::{op, Has, ScopedClient};
 
 /// An asset's type: id and name (for example 208 `htmlemail`, 196 `textblock`).
@@ -136,25 +134,31 @@ pub struct AssetPage {
 /// Content Builder, for every client type with the scopes each call needs.
 pub trait ContentBuilder: ScopedClient {
     /// Creates an asset (`saved_content_write`).
-    fn create_asset(&self, asset: &Asset) -> impl Future<Output = Result<Asset>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(create_asset)]
+    fn create_asset(&self, asset: &Asset) -> Call<Asset>
     where
         Self: Has<op::CreateAsset>,
     {
         let req = self.client().post("/asset/v1/content/assets").json(asset);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Gets an asset by id.
-    fn get_asset(&self, id: i64) -> impl Future<Output = Result<Asset>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(get_asset)]
+    fn get_asset(&self, id: i64) -> Call<Asset>
     where
         Self: Has<op::GetAsset>,
     {
         let req = self.client().get(&format!("/asset/v1/content/assets/{id}"));
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// One page of all assets (`$page` from 1, `$pageSize` up to 2,500).
-    fn list_assets(&self, page: u32, page_size: u32) -> impl Future<Output = Result<AssetPage>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(list_assets)]
+    fn list_assets(&self, page: u32, page_size: u32) -> Call<AssetPage>
     where
         Self: Has<op::ListAssets>,
     {
@@ -165,11 +169,13 @@ pub trait ContentBuilder: ScopedClient {
                 page_size.clamp(1, super::paging::MAX_PAGE_SIZE).to_string(),
             ),
         ]);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Runs a query.
-    fn query_assets(&self, query: &AssetQuery) -> impl Future<Output = Result<AssetPage>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(query_assets)]
+    fn query_assets(&self, query: &AssetQuery) -> Call<AssetPage>
     where
         Self: Has<op::QueryAssets>,
     {
@@ -178,11 +184,13 @@ pub trait ContentBuilder: ScopedClient {
             .post("/asset/v1/content/assets/query")
             .json(query)
             .idempotent(true);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Changes an asset: `changes` holds only the fields to change.
-    fn update_asset(&self, id: i64, changes: &Value) -> impl Future<Output = Result<Asset>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(update_asset)]
+    fn update_asset(&self, id: i64, changes: &Value) -> Call<Asset>
     where
         Self: Has<op::UpdateAsset>,
     {
@@ -190,16 +198,18 @@ pub trait ContentBuilder: ScopedClient {
             .client()
             .patch(&format!("/asset/v1/content/assets/{id}"))
             .json(changes);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Deletes an asset.
-    fn delete_asset(&self, id: i64) -> impl Future<Output = Result<()>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(delete_asset)]
+    fn delete_asset(&self, id: i64) -> Call<()>
     where
         Self: Has<op::DeleteAsset>,
     {
         let req = self.client().delete(&format!("/asset/v1/content/assets/{id}"));
-        async move { req.send().await.map(|_| ()) }
+        Call::new(async move { req.send().await.map(|_| ()) })
     }
 }
 

@@ -1,11 +1,9 @@
 //! Contacts: create and update.
 
-use std::future::Future;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::Result;
+use super::Call;
 use crate::scope::{op, Has, ScopedClient};
 
 /// A contact with attribute-set values, as `POST/PATCH /contacts/v1/contacts` take it.
@@ -81,21 +79,25 @@ pub struct ContactResponse {
 /// Contacts, for every client type with `list_and_subscribers_write`.
 pub trait Contacts: ScopedClient {
     /// Creates a contact.
-    fn create_contact(&self, contact: &Contact) -> impl Future<Output = Result<ContactResponse>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(create_contacts)]
+    fn create_contact(&self, contact: &Contact) -> Call<ContactResponse>
     where
         Self: Has<op::CreateContacts>,
     {
         let req = self.client().post("/contacts/v1/contacts").json(contact);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Updates a contact's attributes.
-    fn update_contact(&self, contact: &Contact) -> impl Future<Output = Result<ContactResponse>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(update_contacts)]
+    fn update_contact(&self, contact: &Contact) -> Call<ContactResponse>
     where
         Self: Has<op::UpdateContacts>,
     {
         let req = self.client().patch("/contacts/v1/contacts").json(contact);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 }
 

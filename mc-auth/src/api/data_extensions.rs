@@ -1,6 +1,5 @@
 //! Data extension rows: synchronous upsert, asynchronous insert and upsert, paged queries.
 
-use std::future::Future;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -8,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::encode_segment;
 use super::paging::{paged_get, PageBody, Paged};
+use super::Call;
 use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
 
@@ -246,9 +246,11 @@ impl RowQuery {
 }
 
 /// Data extension rows, for every client type with the scopes each call needs.
-pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
+pub trait DataExtensions: ScopedClient + Sized + Send + Sync + 'static {
     /// Inserts or updates `rows` synchronously (`POST /hub/v1/dataevents/key:{key}/rowset`).
-    fn upsert_rows(&self, de_key: &str, rows: &[Row]) -> impl Future<Output = Result<()>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(upsert_rows)]
+    fn upsert_rows(&self, de_key: &str, rows: &[Row]) -> Call<()>
     where
         Self: Has<op::UpsertRows>,
     {
@@ -257,34 +259,32 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
                 .post(&format!("/hub/v1/dataevents/key:{key}/rowset"))
                 .json(rows)
         });
-        async move { req?.send().await.map(|_| ()) }
+        Call::new(async move { req?.send().await.map(|_| ()) })
     }
 
     /// Queues an insert of `items` (column → value maps); poll the returned handle.
-    fn insert_rows_async(
-        &self,
-        de_key: &str,
-        items: &[Map<String, Value>],
-    ) -> impl Future<Output = Result<AsyncRowsRequest<Self>>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(insert_rows_async)]
+    fn insert_rows_async(&self, de_key: &str, items: &[Map<String, Value>]) -> Call<AsyncRowsRequest<Self>>
     where
         Self: Has<op::InsertRowsAsync>,
     {
-        queue_rows(self, reqwest::Method::POST, de_key, items)
+        Call::new(queue_rows(self, reqwest::Method::POST, de_key, items))
     }
 
     /// Queues an upsert of `items`; poll the returned handle.
-    fn upsert_rows_async(
-        &self,
-        de_key: &str,
-        items: &[Map<String, Value>],
-    ) -> impl Future<Output = Result<AsyncRowsRequest<Self>>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(upsert_rows_async)]
+    fn upsert_rows_async(&self, de_key: &str, items: &[Map<String, Value>]) -> Call<AsyncRowsRequest<Self>>
     where
         Self: Has<op::UpsertRowsAsync>,
     {
-        queue_rows(self, reqwest::Method::PUT, de_key, items)
+        Call::new(queue_rows(self, reqwest::Method::PUT, de_key, items))
     }
 
     /// The rows of a data extension, a page at a time as the stream is read.
+    ///
+    #[doc = crate::scope::op_doc!(query_rows)]
     fn query_rows(&self, de_key: &str, query: RowQuery) -> Paged<Row>
     where
         Self: Has<op::QueryRows>,
@@ -301,16 +301,16 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
     }
 }
 
-impl<C: ScopedClient + Send + Sync> DataExtensions for C {}
+impl<C: ScopedClient + Send + Sync + 'static> DataExtensions for C {}
 
 /// `POST` (insert) or `PUT` (upsert) `/data/v1/async/dataextensions/key:{key}/rows`; the scope
 /// check is done by the calling method's bound.
-fn queue_rows<C: ScopedClient + Send + Sync>(
+fn queue_rows<C: ScopedClient + Send + Sync + 'static>(
     client: &C,
     method: reqwest::Method,
     de_key: &str,
     items: &[Map<String, Value>],
-) -> impl Future<Output = Result<AsyncRowsRequest<C>>> + Send {
+) -> impl std::future::Future<Output = Result<AsyncRowsRequest<C>>> + Send + 'static {
     let req = encode_segment(de_key).map(|key| {
         client
             .client()

@@ -1,13 +1,11 @@
 //! Transactional email: send one or a batch, definitions, message status.
 
-use std::future::Future;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::encode_segment;
 use super::paging::{paged_get, PageBody, Paged};
-use crate::error::Result;
+use super::Call;
 use crate::scope::op;
 use crate::scope::{Has, ScopedClient};
 
@@ -132,7 +130,8 @@ pub struct MessageResponse {
     /// The message key.
     #[serde(default)]
     pub message_key: Option<String>,
-    /// The recipient's address.
+    /// MC's id for this message's send to its recipient (`recipientSendId`), unique per
+    /// message; not the recipient's address.
     #[serde(default)]
     pub recipient_send_id: Option<String>,
     /// An error code for this message, if it was refused.
@@ -223,7 +222,9 @@ struct DefinitionsPage {
 /// ```
 pub trait TransactionalEmail: ScopedClient {
     /// Sends one message under `message_key` (your unique id for it).
-    fn send_email(&self, message_key: &str, message: &EmailMessage) -> impl Future<Output = Result<SendResponse>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(send_email)]
+    fn send_email(&self, message_key: &str, message: &EmailMessage) -> Call<SendResponse>
     where
         Self: Has<op::SendEmail>,
     {
@@ -232,41 +233,46 @@ pub trait TransactionalEmail: ScopedClient {
                 .post(&format!("/messaging/v1/email/messages/{key}"))
                 .json(message)
         });
-        async move { req?.send().await?.json() }
+        Call::new(async move { req?.send().await?.json() })
     }
 
     /// Sends one definition to many recipients, each with its own `message_key`.
-    fn send_email_batch(&self, batch: &EmailBatch) -> impl Future<Output = Result<SendResponse>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(send_email_batch)]
+    fn send_email_batch(&self, batch: &EmailBatch) -> Call<SendResponse>
     where
         Self: Has<op::SendEmailBatch>,
     {
         let req = self.client().post("/messaging/v1/email/messages").json(batch);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Creates a definition.
-    fn create_email_definition(
-        &self,
-        definition: &EmailDefinition,
-    ) -> impl Future<Output = Result<EmailDefinition>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(create_email_definition)]
+    fn create_email_definition(&self, definition: &EmailDefinition) -> Call<EmailDefinition>
     where
         Self: Has<op::CreateEmailDefinition>,
     {
         let req = self.client().post("/messaging/v1/email/definitions").json(definition);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Gets a definition.
-    fn get_email_definition(&self, definition_key: &str) -> impl Future<Output = Result<EmailDefinition>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(get_email_definition)]
+    fn get_email_definition(&self, definition_key: &str) -> Call<EmailDefinition>
     where
         Self: Has<op::GetEmailDefinition>,
     {
         let req = encode_segment(definition_key)
             .map(|key| self.client().get(&format!("/messaging/v1/email/definitions/{key}")));
-        async move { req?.send().await?.json() }
+        Call::new(async move { req?.send().await?.json() })
     }
 
     /// Every definition, fetched `page_size` at a time as the stream is read.
+    ///
+    #[doc = crate::scope::op_doc!(list_email_definitions)]
     fn list_email_definitions(&self, page_size: u32) -> Paged<EmailDefinition>
     where
         Self: Has<op::ListEmailDefinitions>,
@@ -281,11 +287,9 @@ pub trait TransactionalEmail: ScopedClient {
 
     /// Changes a definition: `changes` holds only the fields to change (for example
     /// `{"status": "Inactive"}`).
-    fn update_email_definition(
-        &self,
-        definition_key: &str,
-        changes: &Value,
-    ) -> impl Future<Output = Result<EmailDefinition>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(update_email_definition)]
+    fn update_email_definition(&self, definition_key: &str, changes: &Value) -> Call<EmailDefinition>
     where
         Self: Has<op::UpdateEmailDefinition>,
     {
@@ -294,27 +298,31 @@ pub trait TransactionalEmail: ScopedClient {
                 .patch(&format!("/messaging/v1/email/definitions/{key}"))
                 .json(changes)
         });
-        async move { req?.send().await?.json() }
+        Call::new(async move { req?.send().await?.json() })
     }
 
     /// Deletes a definition.
-    fn delete_email_definition(&self, definition_key: &str) -> impl Future<Output = Result<()>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(delete_email_definition)]
+    fn delete_email_definition(&self, definition_key: &str) -> Call<()>
     where
         Self: Has<op::DeleteEmailDefinition>,
     {
         let req = encode_segment(definition_key)
             .map(|key| self.client().delete(&format!("/messaging/v1/email/definitions/{key}")));
-        async move { req?.send().await.map(|_| ()) }
+        Call::new(async move { req?.send().await.map(|_| ()) })
     }
 
     /// The status of one sent message.
-    fn email_message_status(&self, message_key: &str) -> impl Future<Output = Result<MessageStatus>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(get_email_message_status)]
+    fn email_message_status(&self, message_key: &str) -> Call<MessageStatus>
     where
         Self: Has<op::GetEmailMessageStatus>,
     {
         let req =
             encode_segment(message_key).map(|key| self.client().get(&format!("/messaging/v1/email/messages/{key}")));
-        async move { req?.send().await?.json() }
+        Call::new(async move { req?.send().await?.json() })
     }
 }
 

@@ -1,12 +1,10 @@
 //! Journey Builder: entry events and journeys.
 
-use std::future::Future;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::paging::{paged_get, PageBody, Paged};
-use crate::error::Result;
+use super::Call;
 use crate::scope::{op, Has, ScopedClient};
 
 /// `POST /interaction/v1/events`: puts a contact into a journey through its entry event.
@@ -87,15 +85,19 @@ struct JourneysPage {
 pub trait Journeys: ScopedClient {
     /// Fires an entry event. MC's permission table lists both `journeys_read` and
     /// `list_and_subscribers_read` for it; both are required.
-    fn fire_entry_event(&self, event: &EntryEvent) -> impl Future<Output = Result<EventFired>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(fire_journey_event)]
+    fn fire_entry_event(&self, event: &EntryEvent) -> Call<EventFired>
     where
         Self: Has<op::FireJourneyEvent>,
     {
         let req = self.client().post("/interaction/v1/events").json(event);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Every journey, fetched `page_size` at a time as the stream is read.
+    ///
+    #[doc = crate::scope::op_doc!(list_journeys)]
     fn list_journeys(&self, page_size: u32) -> Paged<Journey>
     where
         Self: Has<op::ListJourneys>,
@@ -109,13 +111,15 @@ pub trait Journeys: ScopedClient {
     }
 
     /// One journey by id (or `key:{key}`).
-    fn get_journey(&self, id: &str) -> impl Future<Output = Result<Journey>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(get_journey)]
+    fn get_journey(&self, id: &str) -> Call<Journey>
     where
         Self: Has<op::GetJourney>,
     {
         let req = super::encode_segment_keep_colon(id)
             .map(|id| self.client().get(&format!("/interaction/v1/interactions/{id}")));
-        async move { req?.send().await?.json() }
+        Call::new(async move { req?.send().await?.json() })
     }
 }
 

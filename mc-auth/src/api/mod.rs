@@ -18,11 +18,13 @@
 //!
 //! [`filter`] builds REST `$filter` expressions with every value quoted.
 //!
-//! Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
+//! Every operation returns a [`Call`] (a named future: await it) or, for listings, a [`Paged`]
+//! stream. Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
 //! the previous one are used up) and [`Unpin`], so `next().await` works without pinning.
 
 pub mod assets;
 pub mod automation;
+mod call;
 pub mod contacts;
 pub mod data_extensions;
 pub mod email;
@@ -31,6 +33,7 @@ pub mod journeys;
 mod paging;
 pub mod sms;
 
+pub use call::Call;
 pub use paging::{Page, Paged, Pages, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};

@@ -1,14 +1,12 @@
 //! Transactional SMS.
 
-use std::future::Future;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::email::{Recipient, SendResponse};
 use super::encode_segment;
 use super::paging::{PageBody, Paged};
-use crate::error::Result;
+use super::Call;
 use crate::scope::{op, Has, ScopedClient};
 
 /// `POST /messaging/v1/sms/messages/{messageKey}`: one text message.
@@ -119,7 +117,9 @@ struct SmsDefinitionsPage {
 /// Transactional SMS, for every client type with the scopes each call needs.
 pub trait TransactionalSms: ScopedClient {
     /// Sends one text message under `message_key`.
-    fn send_sms(&self, message_key: &str, message: &SmsMessage) -> impl Future<Output = Result<SendResponse>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(send_sms)]
+    fn send_sms(&self, message_key: &str, message: &SmsMessage) -> Call<SendResponse>
     where
         Self: Has<op::SendSms>,
     {
@@ -128,28 +128,34 @@ pub trait TransactionalSms: ScopedClient {
                 .post(&format!("/messaging/v1/sms/messages/{key}"))
                 .json(message)
         });
-        async move { req?.send().await?.json() }
+        Call::new(async move { req?.send().await?.json() })
     }
 
     /// Sends one definition to many recipients.
-    fn send_sms_batch(&self, batch: &SmsBatch) -> impl Future<Output = Result<SendResponse>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(send_sms_batch)]
+    fn send_sms_batch(&self, batch: &SmsBatch) -> Call<SendResponse>
     where
         Self: Has<op::SendSmsBatch>,
     {
         let req = self.client().post("/messaging/v1/sms/messages").json(batch);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Creates an SMS definition.
-    fn create_sms_definition(&self, definition: &SmsDefinition) -> impl Future<Output = Result<SmsDefinition>> + Send
+    ///
+    #[doc = crate::scope::op_doc!(create_sms_definition)]
+    fn create_sms_definition(&self, definition: &SmsDefinition) -> Call<SmsDefinition>
     where
         Self: Has<op::CreateSmsDefinition>,
     {
         let req = self.client().post("/messaging/v1/sms/definitions").json(definition);
-        async move { req.send().await?.json() }
+        Call::new(async move { req.send().await?.json() })
     }
 
     /// Every SMS definition, fetched `page_size` at a time as the stream is read.
+    ///
+    #[doc = crate::scope::op_doc!(list_sms_definitions)]
     fn list_sms_definitions(&self, page_size: u32) -> Paged<SmsDefinition>
     where
         Self: Has<op::ListSmsDefinitions>,

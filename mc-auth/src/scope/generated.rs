@@ -3,1176 +3,1693 @@
 // One marker type per Marketing Cloud scope, the impls that make `Has<Marker>` hold
 // exactly for the client types that declare it, and the catalog tables.
 
-use super::{Api, Has, OperationInfo, Scope, ScopeInfo, ScopedClient};
+use super::{Api, Has, OperationInfo, RouteInfo, Scope, ScopeInfo, ScopedClient};
+use crate::__private::Declares;
 
 /// `email_read`: Read emails, transactional email definitions and message status.
 ///
 /// Area *Channels*, item *Email*, level `read`. Bound on it with `Has<EmailRead>`.
 ///
-/// Needed by:
-/// - `GET /messaging/v1/email/definitions`: List transactional email definitions
-/// - `GET /messaging/v1/email/definitions/{definitionKey}`: Get a transactional email definition
-/// - `GET /messaging/v1/email/messages/{messageKey}`: Get the status of a transactional email message
-pub enum EmailRead {}
+/// Needed by the typed operations:
+/// - [`op::ListEmailDefinitions`]: `GET /messaging/v1/email/definitions`, List transactional email definitions
+/// - [`op::GetEmailDefinition`]: `GET /messaging/v1/email/definitions/{definitionKey}`, Get a transactional email definition
+/// - [`op::GetEmailMessageStatus`]: `GET /messaging/v1/email/messages/{messageKey}`, Get the status of a transactional email message
+///
+/// Needed by 6 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EmailRead = email_read;
 
-impl Scope for EmailRead {
+/// The marker type of [`EmailRead`]. It is named after the scope string `email_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EmailRead`.
+#[allow(non_camel_case_types)]
+pub enum email_read {}
+
+impl Scope for email_read {
     const NAME: &'static str = "email_read";
     const INFO: &'static ScopeInfo = &ALL[0];
 }
 
-impl<C: ScopedClient> Has<EmailRead> for C where EmailRead: grant::EmailReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<email_read>> Has<email_read> for C {}
 
 /// `email_write`: Create, update and delete emails and transactional email definitions.
 ///
 /// Area *Channels*, item *Email*, level `write`. Bound on it with `Has<EmailWrite>`.
 ///
-/// Needed by:
-/// - `POST /messaging/v1/email/definitions`: Create a transactional email definition
-/// - `PATCH /messaging/v1/email/definitions/{definitionKey}`: Update a transactional email definition
-/// - `DELETE /messaging/v1/email/definitions/{definitionKey}`: Delete a transactional email definition
-pub enum EmailWrite {}
+/// Needed by the typed operations:
+/// - [`op::CreateEmailDefinition`]: `POST /messaging/v1/email/definitions`, Create a transactional email definition
+/// - [`op::UpdateEmailDefinition`]: `PATCH /messaging/v1/email/definitions/{definitionKey}`, Update a transactional email definition
+/// - [`op::DeleteEmailDefinition`]: `DELETE /messaging/v1/email/definitions/{definitionKey}`, Delete a transactional email definition
+///
+/// Needed by 10 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EmailWrite = email_write;
 
-impl Scope for EmailWrite {
+/// The marker type of [`EmailWrite`]. It is named after the scope string `email_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EmailWrite`.
+#[allow(non_camel_case_types)]
+pub enum email_write {}
+
+impl Scope for email_write {
     const NAME: &'static str = "email_write";
     const INFO: &'static ScopeInfo = &ALL[1];
 }
 
-impl<C: ScopedClient> Has<EmailWrite> for C where EmailWrite: grant::EmailWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<email_write>> Has<email_write> for C {}
 
 /// `email_send`: Send emails, including transactional email messages.
 ///
 /// Area *Channels*, item *Email*, level `send`. Bound on it with `Has<EmailSend>`.
 ///
-/// Needed by:
-/// - `POST /messaging/v1/email/messages/{messageKey}`: Send one transactional email
-/// - `POST /messaging/v1/email/messages`: Send a batch of transactional emails
-pub enum EmailSend {}
+/// Needed by the typed operations:
+/// - [`op::SendEmail`]: `POST /messaging/v1/email/messages/{messageKey}`, Send one transactional email
+/// - [`op::SendEmailBatch`]: `POST /messaging/v1/email/messages`, Send a batch of transactional emails
+///
+/// Needed by 3 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EmailSend = email_send;
 
-impl Scope for EmailSend {
+/// The marker type of [`EmailSend`]. It is named after the scope string `email_send` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EmailSend`.
+#[allow(non_camel_case_types)]
+pub enum email_send {}
+
+impl Scope for email_send {
     const NAME: &'static str = "email_send";
     const INFO: &'static ScopeInfo = &ALL[2];
 }
 
-impl<C: ScopedClient> Has<EmailSend> for C where EmailSend: grant::EmailSendGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<email_send>> Has<email_send> for C {}
 
 /// `ott_chat_messaging_read`: Read over-the-top chat messages (such as WhatsApp or LINE) and their status.
 ///
 /// Area *Channels*, item *OTT chat messaging*, level `read`. Bound on it with `Has<OttChatMessagingRead>`.
-pub enum OttChatMessagingRead {}
+pub type OttChatMessagingRead = ott_chat_messaging_read;
 
-impl Scope for OttChatMessagingRead {
+/// The marker type of [`OttChatMessagingRead`]. It is named after the scope string `ott_chat_messaging_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `OttChatMessagingRead`.
+#[allow(non_camel_case_types)]
+pub enum ott_chat_messaging_read {}
+
+impl Scope for ott_chat_messaging_read {
     const NAME: &'static str = "ott_chat_messaging_read";
     const INFO: &'static ScopeInfo = &ALL[3];
 }
 
-impl<C: ScopedClient> Has<OttChatMessagingRead> for C where OttChatMessagingRead: grant::OttChatMessagingReadGrantedTo<C>
-{}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<ott_chat_messaging_read>> Has<ott_chat_messaging_read> for C {}
 
 /// `ott_chat_messaging_send`: Send over-the-top chat messages.
 ///
 /// Area *Channels*, item *OTT chat messaging*, level `send`. Bound on it with `Has<OttChatMessagingSend>`.
-pub enum OttChatMessagingSend {}
+pub type OttChatMessagingSend = ott_chat_messaging_send;
 
-impl Scope for OttChatMessagingSend {
+/// The marker type of [`OttChatMessagingSend`]. It is named after the scope string `ott_chat_messaging_send` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `OttChatMessagingSend`.
+#[allow(non_camel_case_types)]
+pub enum ott_chat_messaging_send {}
+
+impl Scope for ott_chat_messaging_send {
     const NAME: &'static str = "ott_chat_messaging_send";
     const INFO: &'static ScopeInfo = &ALL[4];
 }
 
-impl<C: ScopedClient> Has<OttChatMessagingSend> for C where OttChatMessagingSend: grant::OttChatMessagingSendGrantedTo<C>
-{}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<ott_chat_messaging_send>> Has<ott_chat_messaging_send> for C {}
 
 /// `push_read`: Read MobilePush apps, messages and push contacts.
 ///
 /// Area *Channels*, item *Push*, level `read`. Bound on it with `Has<PushRead>`.
-pub enum PushRead {}
+///
+/// Needed by 11 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type PushRead = push_read;
 
-impl Scope for PushRead {
+/// The marker type of [`PushRead`]. It is named after the scope string `push_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `PushRead`.
+#[allow(non_camel_case_types)]
+pub enum push_read {}
+
+impl Scope for push_read {
     const NAME: &'static str = "push_read";
     const INFO: &'static ScopeInfo = &ALL[5];
 }
 
-impl<C: ScopedClient> Has<PushRead> for C where PushRead: grant::PushReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<push_read>> Has<push_read> for C {}
 
 /// `push_write`: Create, update and delete MobilePush messages and settings.
 ///
 /// Area *Channels*, item *Push*, level `write`. Bound on it with `Has<PushWrite>`.
-pub enum PushWrite {}
+///
+/// Needed by 4 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type PushWrite = push_write;
 
-impl Scope for PushWrite {
+/// The marker type of [`PushWrite`]. It is named after the scope string `push_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `PushWrite`.
+#[allow(non_camel_case_types)]
+pub enum push_write {}
+
+impl Scope for push_write {
     const NAME: &'static str = "push_write";
     const INFO: &'static ScopeInfo = &ALL[6];
 }
 
-impl<C: ScopedClient> Has<PushWrite> for C where PushWrite: grant::PushWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<push_write>> Has<push_write> for C {}
 
 /// `push_send`: Send MobilePush notifications.
 ///
 /// Area *Channels*, item *Push*, level `send`. Bound on it with `Has<PushSend>`.
-pub enum PushSend {}
+///
+/// Needed by 12 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type PushSend = push_send;
 
-impl Scope for PushSend {
+/// The marker type of [`PushSend`]. It is named after the scope string `push_send` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `PushSend`.
+#[allow(non_camel_case_types)]
+pub enum push_send {}
+
+impl Scope for push_send {
     const NAME: &'static str = "push_send";
     const INFO: &'static ScopeInfo = &ALL[7];
 }
 
-impl<C: ScopedClient> Has<PushSend> for C where PushSend: grant::PushSendGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<push_send>> Has<push_send> for C {}
 
 /// `sms_read`: Read MobileConnect SMS messages, keywords and transactional SMS definitions.
 ///
 /// Area *Channels*, item *SMS*, level `read`. Bound on it with `Has<SmsRead>`.
 ///
-/// Needed by:
-/// - `GET /messaging/v1/sms/definitions`: List transactional SMS definitions
-pub enum SmsRead {}
+/// Needed by the typed operations:
+/// - [`op::ListSmsDefinitions`]: `GET /messaging/v1/sms/definitions`, List transactional SMS definitions
+///
+/// Needed by 19 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type SmsRead = sms_read;
 
-impl Scope for SmsRead {
+/// The marker type of [`SmsRead`]. It is named after the scope string `sms_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SmsRead`.
+#[allow(non_camel_case_types)]
+pub enum sms_read {}
+
+impl Scope for sms_read {
     const NAME: &'static str = "sms_read";
     const INFO: &'static ScopeInfo = &ALL[8];
 }
 
-impl<C: ScopedClient> Has<SmsRead> for C where SmsRead: grant::SmsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<sms_read>> Has<sms_read> for C {}
 
 /// `sms_write`: Create, update and delete SMS messages and transactional SMS definitions.
 ///
 /// Area *Channels*, item *SMS*, level `write`. Bound on it with `Has<SmsWrite>`.
 ///
-/// Needed by:
-/// - `POST /messaging/v1/sms/definitions`: Create a transactional SMS definition
-pub enum SmsWrite {}
+/// Needed by the typed operations:
+/// - [`op::CreateSmsDefinition`]: `POST /messaging/v1/sms/definitions`, Create a transactional SMS definition
+///
+/// Needed by 9 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type SmsWrite = sms_write;
 
-impl Scope for SmsWrite {
+/// The marker type of [`SmsWrite`]. It is named after the scope string `sms_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SmsWrite`.
+#[allow(non_camel_case_types)]
+pub enum sms_write {}
+
+impl Scope for sms_write {
     const NAME: &'static str = "sms_write";
     const INFO: &'static ScopeInfo = &ALL[9];
 }
 
-impl<C: ScopedClient> Has<SmsWrite> for C where SmsWrite: grant::SmsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<sms_write>> Has<sms_write> for C {}
 
 /// `sms_send`: Send SMS messages, including transactional SMS.
 ///
 /// Area *Channels*, item *SMS*, level `send`. Bound on it with `Has<SmsSend>`.
 ///
-/// Needed by:
-/// - `POST /messaging/v1/sms/messages/{messageKey}`: Send one transactional SMS
-/// - `POST /messaging/v1/sms/messages`: Send a batch of transactional SMS
-pub enum SmsSend {}
+/// Needed by the typed operations:
+/// - [`op::SendSms`]: `POST /messaging/v1/sms/messages/{messageKey}`, Send one transactional SMS
+/// - [`op::SendSmsBatch`]: `POST /messaging/v1/sms/messages`, Send a batch of transactional SMS
+///
+/// Needed by 7 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type SmsSend = sms_send;
 
-impl Scope for SmsSend {
+/// The marker type of [`SmsSend`]. It is named after the scope string `sms_send` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SmsSend`.
+#[allow(non_camel_case_types)]
+pub enum sms_send {}
+
+impl Scope for sms_send {
     const NAME: &'static str = "sms_send";
     const INFO: &'static ScopeInfo = &ALL[10];
 }
 
-impl<C: ScopedClient> Has<SmsSend> for C where SmsSend: grant::SmsSendGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<sms_send>> Has<sms_send> for C {}
 
 /// `social_read`: Read social accounts, posts and conversations.
 ///
 /// Area *Channels*, item *Social*, level `read`. Bound on it with `Has<SocialRead>`.
-pub enum SocialRead {}
+pub type SocialRead = social_read;
 
-impl Scope for SocialRead {
+/// The marker type of [`SocialRead`]. It is named after the scope string `social_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SocialRead`.
+#[allow(non_camel_case_types)]
+pub enum social_read {}
+
+impl Scope for social_read {
     const NAME: &'static str = "social_read";
     const INFO: &'static ScopeInfo = &ALL[11];
 }
 
-impl<C: ScopedClient> Has<SocialRead> for C where SocialRead: grant::SocialReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<social_read>> Has<social_read> for C {}
 
 /// `social_write`: Create and update social content and settings.
 ///
 /// Area *Channels*, item *Social*, level `write`. Bound on it with `Has<SocialWrite>`.
-pub enum SocialWrite {}
+pub type SocialWrite = social_write;
 
-impl Scope for SocialWrite {
+/// The marker type of [`SocialWrite`]. It is named after the scope string `social_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SocialWrite`.
+#[allow(non_camel_case_types)]
+pub enum social_write {}
+
+impl Scope for social_write {
     const NAME: &'static str = "social_write";
     const INFO: &'static ScopeInfo = &ALL[12];
 }
 
-impl<C: ScopedClient> Has<SocialWrite> for C where SocialWrite: grant::SocialWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<social_write>> Has<social_write> for C {}
 
 /// `social_publish`: Publish social content.
 ///
 /// Area *Channels*, item *Social*, level `publish`. Bound on it with `Has<SocialPublish>`.
-pub enum SocialPublish {}
+pub type SocialPublish = social_publish;
 
-impl Scope for SocialPublish {
+/// The marker type of [`SocialPublish`]. It is named after the scope string `social_publish` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SocialPublish`.
+#[allow(non_camel_case_types)]
+pub enum social_publish {}
+
+impl Scope for social_publish {
     const NAME: &'static str = "social_publish";
     const INFO: &'static ScopeInfo = &ALL[13];
 }
 
-impl<C: ScopedClient> Has<SocialPublish> for C where SocialPublish: grant::SocialPublishGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<social_publish>> Has<social_publish> for C {}
 
 /// `social_post`: Post to social accounts.
 ///
 /// Area *Channels*, item *Social*, level `post`. Bound on it with `Has<SocialPost>`.
-pub enum SocialPost {}
+pub type SocialPost = social_post;
 
-impl Scope for SocialPost {
+/// The marker type of [`SocialPost`]. It is named after the scope string `social_post` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SocialPost`.
+#[allow(non_camel_case_types)]
+pub enum social_post {}
+
+impl Scope for social_post {
     const NAME: &'static str = "social_post";
     const INFO: &'static ScopeInfo = &ALL[14];
 }
 
-impl<C: ScopedClient> Has<SocialPost> for C where SocialPost: grant::SocialPostGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<social_post>> Has<social_post> for C {}
 
 /// `web_read`: Read CloudPages and other web content.
 ///
 /// Area *Channels*, item *Web*, level `read`. Bound on it with `Has<WebRead>`.
-pub enum WebRead {}
+pub type WebRead = web_read;
 
-impl Scope for WebRead {
+/// The marker type of [`WebRead`]. It is named after the scope string `web_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `WebRead`.
+#[allow(non_camel_case_types)]
+pub enum web_read {}
+
+impl Scope for web_read {
     const NAME: &'static str = "web_read";
     const INFO: &'static ScopeInfo = &ALL[15];
 }
 
-impl<C: ScopedClient> Has<WebRead> for C where WebRead: grant::WebReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<web_read>> Has<web_read> for C {}
 
 /// `web_write`: Create, update and delete CloudPages and other web content.
 ///
 /// Area *Channels*, item *Web*, level `write`. Bound on it with `Has<WebWrite>`.
-pub enum WebWrite {}
+pub type WebWrite = web_write;
 
-impl Scope for WebWrite {
+/// The marker type of [`WebWrite`]. It is named after the scope string `web_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `WebWrite`.
+#[allow(non_camel_case_types)]
+pub enum web_write {}
+
+impl Scope for web_write {
     const NAME: &'static str = "web_write";
     const INFO: &'static ScopeInfo = &ALL[16];
 }
 
-impl<C: ScopedClient> Has<WebWrite> for C where WebWrite: grant::WebWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<web_write>> Has<web_write> for C {}
 
 /// `web_publish`: Publish CloudPages and other web content.
 ///
 /// Area *Channels*, item *Web*, level `publish`. Bound on it with `Has<WebPublish>`.
-pub enum WebPublish {}
+pub type WebPublish = web_publish;
 
-impl Scope for WebPublish {
+/// The marker type of [`WebPublish`]. It is named after the scope string `web_publish` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `WebPublish`.
+#[allow(non_camel_case_types)]
+pub enum web_publish {}
+
+impl Scope for web_publish {
     const NAME: &'static str = "web_publish";
     const INFO: &'static ScopeInfo = &ALL[17];
 }
 
-impl<C: ScopedClient> Has<WebPublish> for C where WebPublish: grant::WebPublishGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<web_publish>> Has<web_publish> for C {}
 
 /// `documents_and_images_read`: Read Content Builder assets, documents and images.
 ///
 /// Area *Assets*, item *Documents and images*, level `read`. Bound on it with `Has<DocumentsAndImagesRead>`.
 ///
-/// Needed by:
-/// - `GET /asset/v1/content/assets`: List Content Builder assets
-/// - `GET /asset/v1/content/assets/{id}`: Get a Content Builder asset
-/// - `POST /asset/v1/content/assets/query`: Query Content Builder assets
-pub enum DocumentsAndImagesRead {}
+/// Needed by the typed operations:
+/// - [`op::ListAssets`]: `GET /asset/v1/content/assets`, List Content Builder assets
+/// - [`op::GetAsset`]: `GET /asset/v1/content/assets/{id}`, Get a Content Builder asset
+/// - [`op::QueryAssets`]: `POST /asset/v1/content/assets/query`, Query Content Builder assets
+///
+/// Needed by 9 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type DocumentsAndImagesRead = documents_and_images_read;
 
-impl Scope for DocumentsAndImagesRead {
+/// The marker type of [`DocumentsAndImagesRead`]. It is named after the scope string `documents_and_images_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DocumentsAndImagesRead`.
+#[allow(non_camel_case_types)]
+pub enum documents_and_images_read {}
+
+impl Scope for documents_and_images_read {
     const NAME: &'static str = "documents_and_images_read";
     const INFO: &'static ScopeInfo = &ALL[18];
 }
 
-impl<C: ScopedClient> Has<DocumentsAndImagesRead> for C where
-    DocumentsAndImagesRead: grant::DocumentsAndImagesReadGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<documents_and_images_read>> Has<documents_and_images_read> for C {}
 
 /// `documents_and_images_write`: Update and delete Content Builder assets, documents and images.
 ///
 /// Area *Assets*, item *Documents and images*, level `write`. Bound on it with `Has<DocumentsAndImagesWrite>`.
 ///
-/// Needed by:
-/// - `PATCH /asset/v1/content/assets/{id}`: Update a Content Builder asset
-/// - `DELETE /asset/v1/content/assets/{id}`: Delete a Content Builder asset
-pub enum DocumentsAndImagesWrite {}
+/// Needed by the typed operations:
+/// - [`op::UpdateAsset`]: `PATCH /asset/v1/content/assets/{id}`, Update a Content Builder asset
+/// - [`op::DeleteAsset`]: `DELETE /asset/v1/content/assets/{id}`, Delete a Content Builder asset
+///
+/// Needed by 6 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type DocumentsAndImagesWrite = documents_and_images_write;
 
-impl Scope for DocumentsAndImagesWrite {
+/// The marker type of [`DocumentsAndImagesWrite`]. It is named after the scope string `documents_and_images_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DocumentsAndImagesWrite`.
+#[allow(non_camel_case_types)]
+pub enum documents_and_images_write {}
+
+impl Scope for documents_and_images_write {
     const NAME: &'static str = "documents_and_images_write";
     const INFO: &'static ScopeInfo = &ALL[19];
 }
 
-impl<C: ScopedClient> Has<DocumentsAndImagesWrite> for C where
-    DocumentsAndImagesWrite: grant::DocumentsAndImagesWriteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<documents_and_images_write>> Has<documents_and_images_write> for C {}
 
 /// `saved_content_read`: Read saved content (content blocks, templates, code snippets).
 ///
 /// Area *Assets*, item *Saved content*, level `read`. Bound on it with `Has<SavedContentRead>`.
-pub enum SavedContentRead {}
+///
+/// Needed by 6 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type SavedContentRead = saved_content_read;
 
-impl Scope for SavedContentRead {
+/// The marker type of [`SavedContentRead`]. It is named after the scope string `saved_content_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SavedContentRead`.
+#[allow(non_camel_case_types)]
+pub enum saved_content_read {}
+
+impl Scope for saved_content_read {
     const NAME: &'static str = "saved_content_read";
     const INFO: &'static ScopeInfo = &ALL[20];
 }
 
-impl<C: ScopedClient> Has<SavedContentRead> for C where SavedContentRead: grant::SavedContentReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<saved_content_read>> Has<saved_content_read> for C {}
 
 /// `saved_content_write`: Create and update saved content, including new Content Builder assets.
 ///
 /// Area *Assets*, item *Saved content*, level `write`. Bound on it with `Has<SavedContentWrite>`.
 ///
-/// Needed by:
-/// - `POST /asset/v1/content/assets`: Create a Content Builder asset
-pub enum SavedContentWrite {}
+/// Needed by the typed operations:
+/// - [`op::CreateAsset`]: `POST /asset/v1/content/assets`, Create a Content Builder asset
+///
+/// Needed by 1 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type SavedContentWrite = saved_content_write;
 
-impl Scope for SavedContentWrite {
+/// The marker type of [`SavedContentWrite`]. It is named after the scope string `saved_content_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `SavedContentWrite`.
+#[allow(non_camel_case_types)]
+pub enum saved_content_write {}
+
+impl Scope for saved_content_write {
     const NAME: &'static str = "saved_content_write";
     const INFO: &'static ScopeInfo = &ALL[21];
 }
 
-impl<C: ScopedClient> Has<SavedContentWrite> for C where SavedContentWrite: grant::SavedContentWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<saved_content_write>> Has<saved_content_write> for C {}
 
 /// `automations_read`: Read Automation Studio automations and their activities.
 ///
 /// Area *Automation*, item *Automations*, level `read`. Bound on it with `Has<AutomationsRead>`.
 ///
-/// Needed by:
-/// - SOAP `Retrieve` on `Automation`: Retrieve automations (SOAP Retrieve on Automation)
-pub enum AutomationsRead {}
+/// Needed by the typed operations:
+/// - [`op::SoapRetrieveAutomations`]: SOAP `Retrieve` on `Automation`, Retrieve automations (SOAP Retrieve on Automation)
+///
+/// Needed by 2 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type AutomationsRead = automations_read;
 
-impl Scope for AutomationsRead {
+/// The marker type of [`AutomationsRead`]. It is named after the scope string `automations_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `AutomationsRead`.
+#[allow(non_camel_case_types)]
+pub enum automations_read {}
+
+impl Scope for automations_read {
     const NAME: &'static str = "automations_read";
     const INFO: &'static ScopeInfo = &ALL[22];
 }
 
-impl<C: ScopedClient> Has<AutomationsRead> for C where AutomationsRead: grant::AutomationsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<automations_read>> Has<automations_read> for C {}
 
 /// `automations_write`: Create, update and delete automations.
 ///
 /// Area *Automation*, item *Automations*, level `write`. Bound on it with `Has<AutomationsWrite>`.
-pub enum AutomationsWrite {}
+pub type AutomationsWrite = automations_write;
 
-impl Scope for AutomationsWrite {
+/// The marker type of [`AutomationsWrite`]. It is named after the scope string `automations_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `AutomationsWrite`.
+#[allow(non_camel_case_types)]
+pub enum automations_write {}
+
+impl Scope for automations_write {
     const NAME: &'static str = "automations_write";
     const INFO: &'static ScopeInfo = &ALL[23];
 }
 
-impl<C: ScopedClient> Has<AutomationsWrite> for C where AutomationsWrite: grant::AutomationsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<automations_write>> Has<automations_write> for C {}
 
 /// `automations_execute`: Start and run automations.
 ///
 /// Area *Automation*, item *Automations*, level `execute`. Bound on it with `Has<AutomationsExecute>`.
 ///
-/// Needed by:
-/// - SOAP `Perform` on `Automation`: Start an automation (SOAP Perform on Automation)
-pub enum AutomationsExecute {}
+/// Needed by the typed operations:
+/// - [`op::StartAutomation`]: SOAP `Perform` on `Automation`, Start an automation (SOAP Perform on Automation)
+pub type AutomationsExecute = automations_execute;
 
-impl Scope for AutomationsExecute {
+/// The marker type of [`AutomationsExecute`]. It is named after the scope string `automations_execute` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `AutomationsExecute`.
+#[allow(non_camel_case_types)]
+pub enum automations_execute {}
+
+impl Scope for automations_execute {
     const NAME: &'static str = "automations_execute";
     const INFO: &'static ScopeInfo = &ALL[24];
 }
 
-impl<C: ScopedClient> Has<AutomationsExecute> for C where AutomationsExecute: grant::AutomationsExecuteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<automations_execute>> Has<automations_execute> for C {}
 
 /// `journeys_read`: Read Journey Builder journeys, versions and entry events.
 ///
 /// Area *Automation*, item *Journeys*, level `read`. Bound on it with `Has<JourneysRead>`.
 ///
-/// Needed by:
-/// - `POST /interaction/v1/events`: Fire a journey entry event (201 with eventInstanceId) (together with `list_and_subscribers_read`)
-/// - `GET /interaction/v1/interactions`: List journeys ($page, $pageSize)
-/// - `GET /interaction/v1/interactions/{id}`: Get a journey
-pub enum JourneysRead {}
+/// Needed by the typed operations:
+/// - [`op::FireJourneyEvent`]: `POST /interaction/v1/events`, Fire a journey entry event (201 with eventInstanceId) (together with `list_and_subscribers_read`)
+/// - [`op::ListJourneys`]: `GET /interaction/v1/interactions`, List journeys ($page, $pageSize)
+/// - [`op::GetJourney`]: `GET /interaction/v1/interactions/{id}`, Get a journey
+///
+/// Needed by 22 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type JourneysRead = journeys_read;
 
-impl Scope for JourneysRead {
+/// The marker type of [`JourneysRead`]. It is named after the scope string `journeys_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `JourneysRead`.
+#[allow(non_camel_case_types)]
+pub enum journeys_read {}
+
+impl Scope for journeys_read {
     const NAME: &'static str = "journeys_read";
     const INFO: &'static ScopeInfo = &ALL[25];
 }
 
-impl<C: ScopedClient> Has<JourneysRead> for C where JourneysRead: grant::JourneysReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<journeys_read>> Has<journeys_read> for C {}
 
 /// `journeys_write`: Create and update journeys.
 ///
 /// Area *Automation*, item *Journeys*, level `write`. Bound on it with `Has<JourneysWrite>`.
-pub enum JourneysWrite {}
+pub type JourneysWrite = journeys_write;
 
-impl Scope for JourneysWrite {
+/// The marker type of [`JourneysWrite`]. It is named after the scope string `journeys_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `JourneysWrite`.
+#[allow(non_camel_case_types)]
+pub enum journeys_write {}
+
+impl Scope for journeys_write {
     const NAME: &'static str = "journeys_write";
     const INFO: &'static ScopeInfo = &ALL[26];
 }
 
-impl<C: ScopedClient> Has<JourneysWrite> for C where JourneysWrite: grant::JourneysWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<journeys_write>> Has<journeys_write> for C {}
 
 /// `journeys_execute`: Execute journeys.
 ///
 /// Area *Automation*, item *Journeys*, level `execute`. Bound on it with `Has<JourneysExecute>`.
-pub enum JourneysExecute {}
+pub type JourneysExecute = journeys_execute;
 
-impl Scope for JourneysExecute {
+/// The marker type of [`JourneysExecute`]. It is named after the scope string `journeys_execute` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `JourneysExecute`.
+#[allow(non_camel_case_types)]
+pub enum journeys_execute {}
+
+impl Scope for journeys_execute {
     const NAME: &'static str = "journeys_execute";
     const INFO: &'static ScopeInfo = &ALL[27];
 }
 
-impl<C: ScopedClient> Has<JourneysExecute> for C where JourneysExecute: grant::JourneysExecuteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<journeys_execute>> Has<journeys_execute> for C {}
 
 /// `journeys_aspr`: Activate, stop, pause, resume, send and schedule journeys.
 ///
 /// Area *Automation*, item *Journeys*, level `aspr`. Bound on it with `Has<JourneysAspr>`.
-pub enum JourneysAspr {}
+pub type JourneysAspr = journeys_aspr;
 
-impl Scope for JourneysAspr {
+/// The marker type of [`JourneysAspr`]. It is named after the scope string `journeys_aspr` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `JourneysAspr`.
+#[allow(non_camel_case_types)]
+pub enum journeys_aspr {}
+
+impl Scope for journeys_aspr {
     const NAME: &'static str = "journeys_aspr";
     const INFO: &'static ScopeInfo = &ALL[28];
 }
 
-impl<C: ScopedClient> Has<JourneysAspr> for C where JourneysAspr: grant::JourneysAsprGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<journeys_aspr>> Has<journeys_aspr> for C {}
 
 /// `journeys_delete`: Delete journeys.
 ///
 /// Area *Automation*, item *Journeys*, level `delete`. Bound on it with `Has<JourneysDelete>`.
-pub enum JourneysDelete {}
+pub type JourneysDelete = journeys_delete;
 
-impl Scope for JourneysDelete {
+/// The marker type of [`JourneysDelete`]. It is named after the scope string `journeys_delete` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `JourneysDelete`.
+#[allow(non_camel_case_types)]
+pub enum journeys_delete {}
+
+impl Scope for journeys_delete {
     const NAME: &'static str = "journeys_delete";
     const INFO: &'static ScopeInfo = &ALL[29];
 }
 
-impl<C: ScopedClient> Has<JourneysDelete> for C where JourneysDelete: grant::JourneysDeleteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<journeys_delete>> Has<journeys_delete> for C {}
 
 /// `audiences_read`: Read audiences and their segments.
 ///
 /// Area *Contacts*, item *Audiences*, level `read`. Bound on it with `Has<AudiencesRead>`.
-pub enum AudiencesRead {}
+///
+/// Needed by 2 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type AudiencesRead = audiences_read;
 
-impl Scope for AudiencesRead {
+/// The marker type of [`AudiencesRead`]. It is named after the scope string `audiences_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `AudiencesRead`.
+#[allow(non_camel_case_types)]
+pub enum audiences_read {}
+
+impl Scope for audiences_read {
     const NAME: &'static str = "audiences_read";
     const INFO: &'static ScopeInfo = &ALL[30];
 }
 
-impl<C: ScopedClient> Has<AudiencesRead> for C where AudiencesRead: grant::AudiencesReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<audiences_read>> Has<audiences_read> for C {}
 
 /// `audiences_write`: Create, update and delete audiences.
 ///
 /// Area *Contacts*, item *Audiences*, level `write`. Bound on it with `Has<AudiencesWrite>`.
-pub enum AudiencesWrite {}
+pub type AudiencesWrite = audiences_write;
 
-impl Scope for AudiencesWrite {
+/// The marker type of [`AudiencesWrite`]. It is named after the scope string `audiences_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `AudiencesWrite`.
+#[allow(non_camel_case_types)]
+pub enum audiences_write {}
+
+impl Scope for audiences_write {
     const NAME: &'static str = "audiences_write";
     const INFO: &'static ScopeInfo = &ALL[31];
 }
 
-impl<C: ScopedClient> Has<AudiencesWrite> for C where AudiencesWrite: grant::AudiencesWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<audiences_write>> Has<audiences_write> for C {}
 
 /// `list_and_subscribers_read`: Read lists, subscribers and contacts.
 ///
 /// Area *Contacts*, item *List and subscribers*, level `read`. Bound on it with `Has<ListAndSubscribersRead>`.
 ///
-/// Needed by:
-/// - `POST /interaction/v1/events`: Fire a journey entry event (201 with eventInstanceId) (together with `journeys_read`)
-/// - SOAP `Retrieve` on `Subscriber`: Retrieve subscribers (SOAP Retrieve on Subscriber)
-/// - SOAP `Retrieve` on `List`: Retrieve lists (SOAP Retrieve on List)
-pub enum ListAndSubscribersRead {}
+/// Needed by the typed operations:
+/// - [`op::FireJourneyEvent`]: `POST /interaction/v1/events`, Fire a journey entry event (201 with eventInstanceId) (together with `journeys_read`)
+/// - [`op::UpdateContacts`]: `PATCH /contacts/v1/contacts`, Update contacts (together with `list_and_subscribers_write`)
+/// - [`op::SoapRetrieveSubscribers`]: SOAP `Retrieve` on `Subscriber`, Retrieve subscribers (SOAP Retrieve on Subscriber)
+/// - [`op::SoapRetrieveLists`]: SOAP `Retrieve` on `List`, Retrieve lists (SOAP Retrieve on List)
+///
+/// Needed by 17 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type ListAndSubscribersRead = list_and_subscribers_read;
 
-impl Scope for ListAndSubscribersRead {
+/// The marker type of [`ListAndSubscribersRead`]. It is named after the scope string `list_and_subscribers_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ListAndSubscribersRead`.
+#[allow(non_camel_case_types)]
+pub enum list_and_subscribers_read {}
+
+impl Scope for list_and_subscribers_read {
     const NAME: &'static str = "list_and_subscribers_read";
     const INFO: &'static ScopeInfo = &ALL[32];
 }
 
-impl<C: ScopedClient> Has<ListAndSubscribersRead> for C where
-    ListAndSubscribersRead: grant::ListAndSubscribersReadGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<list_and_subscribers_read>> Has<list_and_subscribers_read> for C {}
 
 /// `list_and_subscribers_write`: Create, update and delete lists, subscribers and contacts.
 ///
 /// Area *Contacts*, item *List and subscribers*, level `write`. Bound on it with `Has<ListAndSubscribersWrite>`.
 ///
-/// Needed by:
-/// - `POST /contacts/v1/contacts`: Create contacts
-/// - `PATCH /contacts/v1/contacts`: Update contacts
-/// - SOAP `Create` on `Subscriber`: Create subscribers (SOAP Create on Subscriber)
-/// - SOAP `Update` on `Subscriber`: Update subscribers (SOAP Update on Subscriber)
-/// - SOAP `Delete` on `Subscriber`: Delete subscribers (SOAP Delete on Subscriber)
-/// - SOAP `Create` on `List`: Create lists (SOAP Create on List)
-pub enum ListAndSubscribersWrite {}
+/// Needed by the typed operations:
+/// - [`op::CreateContacts`]: `POST /contacts/v1/contacts`, Create contacts
+/// - [`op::UpdateContacts`]: `PATCH /contacts/v1/contacts`, Update contacts (together with `list_and_subscribers_read`)
+/// - [`op::SoapCreateSubscribers`]: SOAP `Create` on `Subscriber`, Create subscribers (SOAP Create on Subscriber)
+/// - [`op::SoapUpdateSubscribers`]: SOAP `Update` on `Subscriber`, Update subscribers (SOAP Update on Subscriber)
+/// - [`op::SoapDeleteSubscribers`]: SOAP `Delete` on `Subscriber`, Delete subscribers (SOAP Delete on Subscriber)
+/// - [`op::SoapCreateLists`]: SOAP `Create` on `List`, Create lists (SOAP Create on List)
+///
+/// Needed by 15 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type ListAndSubscribersWrite = list_and_subscribers_write;
 
-impl Scope for ListAndSubscribersWrite {
+/// The marker type of [`ListAndSubscribersWrite`]. It is named after the scope string `list_and_subscribers_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ListAndSubscribersWrite`.
+#[allow(non_camel_case_types)]
+pub enum list_and_subscribers_write {}
+
+impl Scope for list_and_subscribers_write {
     const NAME: &'static str = "list_and_subscribers_write";
     const INFO: &'static ScopeInfo = &ALL[33];
 }
 
-impl<C: ScopedClient> Has<ListAndSubscribersWrite> for C where
-    ListAndSubscribersWrite: grant::ListAndSubscribersWriteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<list_and_subscribers_write>> Has<list_and_subscribers_write> for C {}
 
 /// `contact_bu_mapping_create`: Create contact to business unit mappings.
 ///
 /// Area *Contacts*, item *Contact BU mapping*, level `create`. Bound on it with `Has<ContactBuMappingCreate>`.
-pub enum ContactBuMappingCreate {}
+pub type ContactBuMappingCreate = contact_bu_mapping_create;
 
-impl Scope for ContactBuMappingCreate {
+/// The marker type of [`ContactBuMappingCreate`]. It is named after the scope string `contact_bu_mapping_create` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ContactBuMappingCreate`.
+#[allow(non_camel_case_types)]
+pub enum contact_bu_mapping_create {}
+
+impl Scope for contact_bu_mapping_create {
     const NAME: &'static str = "contact_bu_mapping_create";
     const INFO: &'static ScopeInfo = &ALL[34];
 }
 
-impl<C: ScopedClient> Has<ContactBuMappingCreate> for C where
-    ContactBuMappingCreate: grant::ContactBuMappingCreateGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<contact_bu_mapping_create>> Has<contact_bu_mapping_create> for C {}
 
 /// `contact_bu_mapping_view`: View contact to business unit mappings.
 ///
 /// Area *Contacts*, item *Contact BU mapping*, level `view`. Bound on it with `Has<ContactBuMappingView>`.
-pub enum ContactBuMappingView {}
+pub type ContactBuMappingView = contact_bu_mapping_view;
 
-impl Scope for ContactBuMappingView {
+/// The marker type of [`ContactBuMappingView`]. It is named after the scope string `contact_bu_mapping_view` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ContactBuMappingView`.
+#[allow(non_camel_case_types)]
+pub enum contact_bu_mapping_view {}
+
+impl Scope for contact_bu_mapping_view {
     const NAME: &'static str = "contact_bu_mapping_view";
     const INFO: &'static ScopeInfo = &ALL[35];
 }
 
-impl<C: ScopedClient> Has<ContactBuMappingView> for C where ContactBuMappingView: grant::ContactBuMappingViewGrantedTo<C>
-{}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<contact_bu_mapping_view>> Has<contact_bu_mapping_view> for C {}
 
 /// `contact_bu_mapping_update`: Update contact to business unit mappings.
 ///
 /// Area *Contacts*, item *Contact BU mapping*, level `update`. Bound on it with `Has<ContactBuMappingUpdate>`.
-pub enum ContactBuMappingUpdate {}
+pub type ContactBuMappingUpdate = contact_bu_mapping_update;
 
-impl Scope for ContactBuMappingUpdate {
+/// The marker type of [`ContactBuMappingUpdate`]. It is named after the scope string `contact_bu_mapping_update` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ContactBuMappingUpdate`.
+#[allow(non_camel_case_types)]
+pub enum contact_bu_mapping_update {}
+
+impl Scope for contact_bu_mapping_update {
     const NAME: &'static str = "contact_bu_mapping_update";
     const INFO: &'static ScopeInfo = &ALL[36];
 }
 
-impl<C: ScopedClient> Has<ContactBuMappingUpdate> for C where
-    ContactBuMappingUpdate: grant::ContactBuMappingUpdateGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<contact_bu_mapping_update>> Has<contact_bu_mapping_update> for C {}
 
 /// `contact_bu_mapping_delete`: Delete contact to business unit mappings.
 ///
 /// Area *Contacts*, item *Contact BU mapping*, level `delete`. Bound on it with `Has<ContactBuMappingDelete>`.
-pub enum ContactBuMappingDelete {}
+pub type ContactBuMappingDelete = contact_bu_mapping_delete;
 
-impl Scope for ContactBuMappingDelete {
+/// The marker type of [`ContactBuMappingDelete`]. It is named after the scope string `contact_bu_mapping_delete` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ContactBuMappingDelete`.
+#[allow(non_camel_case_types)]
+pub enum contact_bu_mapping_delete {}
+
+impl Scope for contact_bu_mapping_delete {
     const NAME: &'static str = "contact_bu_mapping_delete";
     const INFO: &'static ScopeInfo = &ALL[37];
 }
 
-impl<C: ScopedClient> Has<ContactBuMappingDelete> for C where
-    ContactBuMappingDelete: grant::ContactBuMappingDeleteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<contact_bu_mapping_delete>> Has<contact_bu_mapping_delete> for C {}
 
 /// `data_extensions_read`: Read data extensions, their rows and async request results.
 ///
 /// Area *Data*, item *Data extensions*, level `read`. Bound on it with `Has<DataExtensionsRead>`.
 ///
-/// Needed by:
-/// - `GET /data/v1/async/{requestId}/status`: Get the status of an async data extension request
-/// - `GET /data/v1/async/{requestId}/results`: Get the results of an async data extension request
-/// - `GET /data/v1/customobjectdata/key/{key}/rowset`: Query data extension rows ($page, $pageSize, $filter)
-/// - SOAP `Retrieve` on `DataExtension`: Retrieve data extensions (SOAP Retrieve on DataExtension)
-/// - SOAP `Retrieve` on `DataExtensionObject`: Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)
-pub enum DataExtensionsRead {}
+/// Needed by the typed operations:
+/// - [`op::AsyncRequestStatus`]: `GET /data/v1/async/{requestId}/status`, Get the status of an async data extension request
+/// - [`op::AsyncRequestResults`]: `GET /data/v1/async/{requestId}/results`, Get the results of an async data extension request
+/// - [`op::QueryRows`]: `GET /data/v1/customobjectdata/key/{key}/rowset`, Query data extension rows ($page, $pageSize, $filter)
+/// - [`op::SoapRetrieveDataExtensions`]: SOAP `Retrieve` on `DataExtension`, Retrieve data extensions (SOAP Retrieve on DataExtension)
+/// - [`op::SoapRetrieveDataExtensionRows`]: SOAP `Retrieve` on `DataExtensionObject`, Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)
+///
+/// Needed by 3 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type DataExtensionsRead = data_extensions_read;
 
-impl Scope for DataExtensionsRead {
+/// The marker type of [`DataExtensionsRead`]. It is named after the scope string `data_extensions_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DataExtensionsRead`.
+#[allow(non_camel_case_types)]
+pub enum data_extensions_read {}
+
+impl Scope for data_extensions_read {
     const NAME: &'static str = "data_extensions_read";
     const INFO: &'static ScopeInfo = &ALL[38];
 }
 
-impl<C: ScopedClient> Has<DataExtensionsRead> for C where DataExtensionsRead: grant::DataExtensionsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<data_extensions_read>> Has<data_extensions_read> for C {}
 
 /// `data_extensions_write`: Create and update data extensions and insert, upsert or delete rows.
 ///
 /// Area *Data*, item *Data extensions*, level `write`. Bound on it with `Has<DataExtensionsWrite>`.
 ///
-/// Needed by:
-/// - `POST /hub/v1/dataevents/key:{key}/rowset`: Upsert data extension rows synchronously
-/// - `POST /data/v1/async/dataextensions/key:{key}/rows`: Insert data extension rows asynchronously (202 with requestId)
-/// - `PUT /data/v1/async/dataextensions/key:{key}/rows`: Upsert data extension rows asynchronously (202 with requestId)
-/// - SOAP `Create` on `DataExtensionObject`: Create data extension rows (SOAP Create on DataExtensionObject)
-/// - SOAP `Update` on `DataExtensionObject`: Update data extension rows (SOAP Update on DataExtensionObject)
-/// - SOAP `Delete` on `DataExtensionObject`: Delete data extension rows (SOAP Delete on DataExtensionObject)
-pub enum DataExtensionsWrite {}
+/// Needed by the typed operations:
+/// - [`op::UpsertRows`]: `POST /hub/v1/dataevents/key:{key}/rowset`, Upsert data extension rows synchronously
+/// - [`op::InsertRowsAsync`]: `POST /data/v1/async/dataextensions/key:{key}/rows`, Insert data extension rows asynchronously (202 with requestId)
+/// - [`op::UpsertRowsAsync`]: `PUT /data/v1/async/dataextensions/key:{key}/rows`, Upsert data extension rows asynchronously (202 with requestId)
+/// - [`op::SoapCreateDataExtensionRows`]: SOAP `Create` on `DataExtensionObject`, Create data extension rows (SOAP Create on DataExtensionObject)
+/// - [`op::SoapUpdateDataExtensionRows`]: SOAP `Update` on `DataExtensionObject`, Update data extension rows (SOAP Update on DataExtensionObject)
+/// - [`op::SoapDeleteDataExtensionRows`]: SOAP `Delete` on `DataExtensionObject`, Delete data extension rows (SOAP Delete on DataExtensionObject)
+///
+/// Needed by 7 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type DataExtensionsWrite = data_extensions_write;
 
-impl Scope for DataExtensionsWrite {
+/// The marker type of [`DataExtensionsWrite`]. It is named after the scope string `data_extensions_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DataExtensionsWrite`.
+#[allow(non_camel_case_types)]
+pub enum data_extensions_write {}
+
+impl Scope for data_extensions_write {
     const NAME: &'static str = "data_extensions_write";
     const INFO: &'static ScopeInfo = &ALL[39];
 }
 
-impl<C: ScopedClient> Has<DataExtensionsWrite> for C where DataExtensionsWrite: grant::DataExtensionsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<data_extensions_write>> Has<data_extensions_write> for C {}
 
 /// `file_locations_read`: Read file transfer locations.
 ///
 /// Area *Data*, item *File locations*, level `read`. Bound on it with `Has<FileLocationsRead>`.
-pub enum FileLocationsRead {}
+pub type FileLocationsRead = file_locations_read;
 
-impl Scope for FileLocationsRead {
+/// The marker type of [`FileLocationsRead`]. It is named after the scope string `file_locations_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `FileLocationsRead`.
+#[allow(non_camel_case_types)]
+pub enum file_locations_read {}
+
+impl Scope for file_locations_read {
     const NAME: &'static str = "file_locations_read";
     const INFO: &'static ScopeInfo = &ALL[40];
 }
 
-impl<C: ScopedClient> Has<FileLocationsRead> for C where FileLocationsRead: grant::FileLocationsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<file_locations_read>> Has<file_locations_read> for C {}
 
 /// `file_locations_write`: Create, update and delete file transfer locations.
 ///
 /// Area *Data*, item *File locations*, level `write`. Bound on it with `Has<FileLocationsWrite>`.
-pub enum FileLocationsWrite {}
+pub type FileLocationsWrite = file_locations_write;
 
-impl Scope for FileLocationsWrite {
+/// The marker type of [`FileLocationsWrite`]. It is named after the scope string `file_locations_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `FileLocationsWrite`.
+#[allow(non_camel_case_types)]
+pub enum file_locations_write {}
+
+impl Scope for file_locations_write {
     const NAME: &'static str = "file_locations_write";
     const INFO: &'static ScopeInfo = &ALL[41];
 }
 
-impl<C: ScopedClient> Has<FileLocationsWrite> for C where FileLocationsWrite: grant::FileLocationsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<file_locations_write>> Has<file_locations_write> for C {}
 
 /// `tracking_events_read`: Read tracking events (opens, clicks, bounces and the like).
 ///
 /// Area *Data*, item *Tracking events*, level `read`. Bound on it with `Has<TrackingEventsRead>`.
-pub enum TrackingEventsRead {}
+///
+/// Needed by 4 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type TrackingEventsRead = tracking_events_read;
 
-impl Scope for TrackingEventsRead {
+/// The marker type of [`TrackingEventsRead`]. It is named after the scope string `tracking_events_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `TrackingEventsRead`.
+#[allow(non_camel_case_types)]
+pub enum tracking_events_read {}
+
+impl Scope for tracking_events_read {
     const NAME: &'static str = "tracking_events_read";
     const INFO: &'static ScopeInfo = &ALL[42];
 }
 
-impl<C: ScopedClient> Has<TrackingEventsRead> for C where TrackingEventsRead: grant::TrackingEventsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<tracking_events_read>> Has<tracking_events_read> for C {}
 
 /// `tracking_events_write`: Create and update tracking event settings.
 ///
 /// Area *Data*, item *Tracking events*, level `write`. Bound on it with `Has<TrackingEventsWrite>`.
-pub enum TrackingEventsWrite {}
+pub type TrackingEventsWrite = tracking_events_write;
 
-impl Scope for TrackingEventsWrite {
+/// The marker type of [`TrackingEventsWrite`]. It is named after the scope string `tracking_events_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `TrackingEventsWrite`.
+#[allow(non_camel_case_types)]
+pub enum tracking_events_write {}
+
+impl Scope for tracking_events_write {
     const NAME: &'static str = "tracking_events_write";
     const INFO: &'static ScopeInfo = &ALL[43];
 }
 
-impl<C: ScopedClient> Has<TrackingEventsWrite> for C where TrackingEventsWrite: grant::TrackingEventsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<tracking_events_write>> Has<tracking_events_write> for C {}
 
 /// `approvals_read`: Read approval items and their status.
 ///
 /// Area *Hub*, item *Approvals*, level `read`. Bound on it with `Has<ApprovalsRead>`.
-pub enum ApprovalsRead {}
+///
+/// Needed by 4 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type ApprovalsRead = approvals_read;
 
-impl Scope for ApprovalsRead {
+/// The marker type of [`ApprovalsRead`]. It is named after the scope string `approvals_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ApprovalsRead`.
+#[allow(non_camel_case_types)]
+pub enum approvals_read {}
+
+impl Scope for approvals_read {
     const NAME: &'static str = "approvals_read";
     const INFO: &'static ScopeInfo = &ALL[44];
 }
 
-impl<C: ScopedClient> Has<ApprovalsRead> for C where ApprovalsRead: grant::ApprovalsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<approvals_read>> Has<approvals_read> for C {}
 
 /// `approvals_write`: Create and update approval items and decisions.
 ///
 /// Area *Hub*, item *Approvals*, level `write`. Bound on it with `Has<ApprovalsWrite>`.
-pub enum ApprovalsWrite {}
+///
+/// Needed by 3 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type ApprovalsWrite = approvals_write;
 
-impl Scope for ApprovalsWrite {
+/// The marker type of [`ApprovalsWrite`]. It is named after the scope string `approvals_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `ApprovalsWrite`.
+#[allow(non_camel_case_types)]
+pub enum approvals_write {}
+
+impl Scope for approvals_write {
     const NAME: &'static str = "approvals_write";
     const INFO: &'static ScopeInfo = &ALL[45];
 }
 
-impl<C: ScopedClient> Has<ApprovalsWrite> for C where ApprovalsWrite: grant::ApprovalsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<approvals_write>> Has<approvals_write> for C {}
 
 /// `calendar_read`: Read the marketing calendar.
 ///
 /// Area *Hub*, item *Calendar*, level `read`. Bound on it with `Has<CalendarRead>`.
-pub enum CalendarRead {}
+pub type CalendarRead = calendar_read;
 
-impl Scope for CalendarRead {
+/// The marker type of [`CalendarRead`]. It is named after the scope string `calendar_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `CalendarRead`.
+#[allow(non_camel_case_types)]
+pub enum calendar_read {}
+
+impl Scope for calendar_read {
     const NAME: &'static str = "calendar_read";
     const INFO: &'static ScopeInfo = &ALL[46];
 }
 
-impl<C: ScopedClient> Has<CalendarRead> for C where CalendarRead: grant::CalendarReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<calendar_read>> Has<calendar_read> for C {}
 
 /// `calendar_write`: Create, update and delete marketing calendar entries.
 ///
 /// Area *Hub*, item *Calendar*, level `write`. Bound on it with `Has<CalendarWrite>`.
-pub enum CalendarWrite {}
+pub type CalendarWrite = calendar_write;
 
-impl Scope for CalendarWrite {
+/// The marker type of [`CalendarWrite`]. It is named after the scope string `calendar_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `CalendarWrite`.
+#[allow(non_camel_case_types)]
+pub enum calendar_write {}
+
+impl Scope for calendar_write {
     const NAME: &'static str = "calendar_write";
     const INFO: &'static ScopeInfo = &ALL[47];
 }
 
-impl<C: ScopedClient> Has<CalendarWrite> for C where CalendarWrite: grant::CalendarWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<calendar_write>> Has<calendar_write> for C {}
 
 /// `campaign_read`: Read campaigns and their assets.
 ///
 /// Area *Hub*, item *Campaign*, level `read`. Bound on it with `Has<CampaignRead>`.
-pub enum CampaignRead {}
+///
+/// Needed by 4 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type CampaignRead = campaign_read;
 
-impl Scope for CampaignRead {
+/// The marker type of [`CampaignRead`]. It is named after the scope string `campaign_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `CampaignRead`.
+#[allow(non_camel_case_types)]
+pub enum campaign_read {}
+
+impl Scope for campaign_read {
     const NAME: &'static str = "campaign_read";
     const INFO: &'static ScopeInfo = &ALL[48];
 }
 
-impl<C: ScopedClient> Has<CampaignRead> for C where CampaignRead: grant::CampaignReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<campaign_read>> Has<campaign_read> for C {}
 
 /// `campaign_write`: Create, update and delete campaigns.
 ///
 /// Area *Hub*, item *Campaign*, level `write`. Bound on it with `Has<CampaignWrite>`.
-pub enum CampaignWrite {}
+///
+/// Needed by 4 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type CampaignWrite = campaign_write;
 
-impl Scope for CampaignWrite {
+/// The marker type of [`CampaignWrite`]. It is named after the scope string `campaign_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `CampaignWrite`.
+#[allow(non_camel_case_types)]
+pub enum campaign_write {}
+
+impl Scope for campaign_write {
     const NAME: &'static str = "campaign_write";
     const INFO: &'static ScopeInfo = &ALL[49];
 }
 
-impl<C: ScopedClient> Has<CampaignWrite> for C where CampaignWrite: grant::CampaignWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<campaign_write>> Has<campaign_write> for C {}
 
 /// `tags_read`: Read tags.
 ///
 /// Area *Hub*, item *Tags*, level `read`. Bound on it with `Has<TagsRead>`.
-pub enum TagsRead {}
+///
+/// Needed by 7 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type TagsRead = tags_read;
 
-impl Scope for TagsRead {
+/// The marker type of [`TagsRead`]. It is named after the scope string `tags_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `TagsRead`.
+#[allow(non_camel_case_types)]
+pub enum tags_read {}
+
+impl Scope for tags_read {
     const NAME: &'static str = "tags_read";
     const INFO: &'static ScopeInfo = &ALL[50];
 }
 
-impl<C: ScopedClient> Has<TagsRead> for C where TagsRead: grant::TagsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<tags_read>> Has<tags_read> for C {}
 
 /// `tags_write`: Create, update and delete tags.
 ///
 /// Area *Hub*, item *Tags*, level `write`. Bound on it with `Has<TagsWrite>`.
-pub enum TagsWrite {}
+///
+/// Needed by 1 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type TagsWrite = tags_write;
 
-impl Scope for TagsWrite {
+/// The marker type of [`TagsWrite`]. It is named after the scope string `tags_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `TagsWrite`.
+#[allow(non_camel_case_types)]
+pub enum tags_write {}
+
+impl Scope for tags_write {
     const NAME: &'static str = "tags_write";
     const INFO: &'static ScopeInfo = &ALL[51];
 }
 
-impl<C: ScopedClient> Has<TagsWrite> for C where TagsWrite: grant::TagsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<tags_write>> Has<tags_write> for C {}
 
 /// `workflows_read`: Read workflows.
 ///
 /// Area *Hub*, item *Workflows*, level `read`. Bound on it with `Has<WorkflowsRead>`.
-pub enum WorkflowsRead {}
+pub type WorkflowsRead = workflows_read;
 
-impl Scope for WorkflowsRead {
+/// The marker type of [`WorkflowsRead`]. It is named after the scope string `workflows_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `WorkflowsRead`.
+#[allow(non_camel_case_types)]
+pub enum workflows_read {}
+
+impl Scope for workflows_read {
     const NAME: &'static str = "workflows_read";
     const INFO: &'static ScopeInfo = &ALL[52];
 }
 
-impl<C: ScopedClient> Has<WorkflowsRead> for C where WorkflowsRead: grant::WorkflowsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<workflows_read>> Has<workflows_read> for C {}
 
 /// `workflows_write`: Create, update and delete workflows.
 ///
 /// Area *Hub*, item *Workflows*, level `write`. Bound on it with `Has<WorkflowsWrite>`.
-pub enum WorkflowsWrite {}
+pub type WorkflowsWrite = workflows_write;
 
-impl Scope for WorkflowsWrite {
+/// The marker type of [`WorkflowsWrite`]. It is named after the scope string `workflows_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `WorkflowsWrite`.
+#[allow(non_camel_case_types)]
+pub enum workflows_write {}
+
+impl Scope for workflows_write {
     const NAME: &'static str = "workflows_write";
     const INFO: &'static ScopeInfo = &ALL[53];
 }
 
-impl<C: ScopedClient> Has<WorkflowsWrite> for C where WorkflowsWrite: grant::WorkflowsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<workflows_write>> Has<workflows_write> for C {}
 
 /// `accounts_read`: Read accounts and business units.
 ///
 /// Area *Provisioning*, item *Accounts*, level `read`. Bound on it with `Has<AccountsRead>`.
-pub enum AccountsRead {}
+pub type AccountsRead = accounts_read;
 
-impl Scope for AccountsRead {
+/// The marker type of [`AccountsRead`]. It is named after the scope string `accounts_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `AccountsRead`.
+#[allow(non_camel_case_types)]
+pub enum accounts_read {}
+
+impl Scope for accounts_read {
     const NAME: &'static str = "accounts_read";
     const INFO: &'static ScopeInfo = &ALL[54];
 }
 
-impl<C: ScopedClient> Has<AccountsRead> for C where AccountsRead: grant::AccountsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<accounts_read>> Has<accounts_read> for C {}
 
 /// `accounts_write`: Create and update accounts and business units.
 ///
 /// Area *Provisioning*, item *Accounts*, level `write`. Bound on it with `Has<AccountsWrite>`.
-pub enum AccountsWrite {}
+pub type AccountsWrite = accounts_write;
 
-impl Scope for AccountsWrite {
+/// The marker type of [`AccountsWrite`]. It is named after the scope string `accounts_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `AccountsWrite`.
+#[allow(non_camel_case_types)]
+pub enum accounts_write {}
+
+impl Scope for accounts_write {
     const NAME: &'static str = "accounts_write";
     const INFO: &'static ScopeInfo = &ALL[55];
 }
 
-impl<C: ScopedClient> Has<AccountsWrite> for C where AccountsWrite: grant::AccountsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<accounts_write>> Has<accounts_write> for C {}
 
 /// `ott_channels_read`: Read over-the-top messaging channel configuration.
 ///
 /// Area *Provisioning*, item *OTT channels*, level `read`. Bound on it with `Has<OttChannelsRead>`.
-pub enum OttChannelsRead {}
+pub type OttChannelsRead = ott_channels_read;
 
-impl Scope for OttChannelsRead {
+/// The marker type of [`OttChannelsRead`]. It is named after the scope string `ott_channels_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `OttChannelsRead`.
+#[allow(non_camel_case_types)]
+pub enum ott_channels_read {}
+
+impl Scope for ott_channels_read {
     const NAME: &'static str = "ott_channels_read";
     const INFO: &'static ScopeInfo = &ALL[56];
 }
 
-impl<C: ScopedClient> Has<OttChannelsRead> for C where OttChannelsRead: grant::OttChannelsReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<ott_channels_read>> Has<ott_channels_read> for C {}
 
 /// `ott_channels_write`: Create, update and delete over-the-top messaging channels.
 ///
 /// Area *Provisioning*, item *OTT channels*, level `write`. Bound on it with `Has<OttChannelsWrite>`.
-pub enum OttChannelsWrite {}
+pub type OttChannelsWrite = ott_channels_write;
 
-impl Scope for OttChannelsWrite {
+/// The marker type of [`OttChannelsWrite`]. It is named after the scope string `ott_channels_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `OttChannelsWrite`.
+#[allow(non_camel_case_types)]
+pub enum ott_channels_write {}
+
+impl Scope for ott_channels_write {
     const NAME: &'static str = "ott_channels_write";
     const INFO: &'static ScopeInfo = &ALL[57];
 }
 
-impl<C: ScopedClient> Has<OttChannelsWrite> for C where OttChannelsWrite: grant::OttChannelsWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<ott_channels_write>> Has<ott_channels_write> for C {}
 
 /// `users_read`: Read users, roles and permissions.
 ///
 /// Area *Provisioning*, item *Users*, level `read`. Bound on it with `Has<UsersRead>`.
-pub enum UsersRead {}
+pub type UsersRead = users_read;
 
-impl Scope for UsersRead {
+/// The marker type of [`UsersRead`]. It is named after the scope string `users_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `UsersRead`.
+#[allow(non_camel_case_types)]
+pub enum users_read {}
+
+impl Scope for users_read {
     const NAME: &'static str = "users_read";
     const INFO: &'static ScopeInfo = &ALL[58];
 }
 
-impl<C: ScopedClient> Has<UsersRead> for C where UsersRead: grant::UsersReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<users_read>> Has<users_read> for C {}
 
 /// `users_write`: Create and update users, roles and permissions.
 ///
 /// Area *Provisioning*, item *Users*, level `write`. Bound on it with `Has<UsersWrite>`.
-pub enum UsersWrite {}
+pub type UsersWrite = users_write;
 
-impl Scope for UsersWrite {
+/// The marker type of [`UsersWrite`]. It is named after the scope string `users_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `UsersWrite`.
+#[allow(non_camel_case_types)]
+pub enum users_write {}
+
+impl Scope for users_write {
     const NAME: &'static str = "users_write";
     const INFO: &'static ScopeInfo = &ALL[59];
 }
 
-impl<C: ScopedClient> Has<UsersWrite> for C where UsersWrite: grant::UsersWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<users_write>> Has<users_write> for C {}
 
 /// `webhooks_read`: Read webhook registrations.
 ///
 /// Area *Webhooks*, item *Webhooks*, level `read`. Bound on it with `Has<WebhooksRead>`.
-pub enum WebhooksRead {}
+pub type WebhooksRead = webhooks_read;
 
-impl Scope for WebhooksRead {
+/// The marker type of [`WebhooksRead`]. It is named after the scope string `webhooks_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `WebhooksRead`.
+#[allow(non_camel_case_types)]
+pub enum webhooks_read {}
+
+impl Scope for webhooks_read {
     const NAME: &'static str = "webhooks_read";
     const INFO: &'static ScopeInfo = &ALL[60];
 }
 
-impl<C: ScopedClient> Has<WebhooksRead> for C where WebhooksRead: grant::WebhooksReadGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<webhooks_read>> Has<webhooks_read> for C {}
 
 /// `webhooks_write`: Create, update and delete webhook registrations.
 ///
 /// Area *Webhooks*, item *Webhooks*, level `write`. Bound on it with `Has<WebhooksWrite>`.
-pub enum WebhooksWrite {}
+pub type WebhooksWrite = webhooks_write;
 
-impl Scope for WebhooksWrite {
+/// The marker type of [`WebhooksWrite`]. It is named after the scope string `webhooks_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `WebhooksWrite`.
+#[allow(non_camel_case_types)]
+pub enum webhooks_write {}
+
+impl Scope for webhooks_write {
     const NAME: &'static str = "webhooks_write";
     const INFO: &'static ScopeInfo = &ALL[61];
 }
 
-impl<C: ScopedClient> Has<WebhooksWrite> for C where WebhooksWrite: grant::WebhooksWriteGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<webhooks_write>> Has<webhooks_write> for C {}
 
 /// `event_notification_callback_create`: Register event notification callbacks.
 ///
 /// Area *Event notifications*, item *Callbacks*, level `create`. Bound on it with `Has<EventNotificationCallbackCreate>`.
-pub enum EventNotificationCallbackCreate {}
+///
+/// Needed by 1 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationCallbackCreate = event_notification_callback_create;
 
-impl Scope for EventNotificationCallbackCreate {
+/// The marker type of [`EventNotificationCallbackCreate`]. It is named after the scope string `event_notification_callback_create` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationCallbackCreate`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_callback_create {}
+
+impl Scope for event_notification_callback_create {
     const NAME: &'static str = "event_notification_callback_create";
     const INFO: &'static ScopeInfo = &ALL[62];
 }
 
-impl<C: ScopedClient> Has<EventNotificationCallbackCreate> for C where
-    EventNotificationCallbackCreate: grant::EventNotificationCallbackCreateGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_callback_create>> Has<event_notification_callback_create> for C {}
 
 /// `event_notification_callback_read`: Read event notification callbacks.
 ///
 /// Area *Event notifications*, item *Callbacks*, level `read`. Bound on it with `Has<EventNotificationCallbackRead>`.
-pub enum EventNotificationCallbackRead {}
+///
+/// Needed by 2 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationCallbackRead = event_notification_callback_read;
 
-impl Scope for EventNotificationCallbackRead {
+/// The marker type of [`EventNotificationCallbackRead`]. It is named after the scope string `event_notification_callback_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationCallbackRead`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_callback_read {}
+
+impl Scope for event_notification_callback_read {
     const NAME: &'static str = "event_notification_callback_read";
     const INFO: &'static ScopeInfo = &ALL[63];
 }
 
-impl<C: ScopedClient> Has<EventNotificationCallbackRead> for C where
-    EventNotificationCallbackRead: grant::EventNotificationCallbackReadGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_callback_read>> Has<event_notification_callback_read> for C {}
 
 /// `event_notification_callback_update`: Update event notification callbacks.
 ///
 /// Area *Event notifications*, item *Callbacks*, level `update`. Bound on it with `Has<EventNotificationCallbackUpdate>`.
-pub enum EventNotificationCallbackUpdate {}
+///
+/// Needed by 3 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationCallbackUpdate = event_notification_callback_update;
 
-impl Scope for EventNotificationCallbackUpdate {
+/// The marker type of [`EventNotificationCallbackUpdate`]. It is named after the scope string `event_notification_callback_update` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationCallbackUpdate`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_callback_update {}
+
+impl Scope for event_notification_callback_update {
     const NAME: &'static str = "event_notification_callback_update";
     const INFO: &'static ScopeInfo = &ALL[64];
 }
 
-impl<C: ScopedClient> Has<EventNotificationCallbackUpdate> for C where
-    EventNotificationCallbackUpdate: grant::EventNotificationCallbackUpdateGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_callback_update>> Has<event_notification_callback_update> for C {}
 
 /// `event_notification_callback_delete`: Delete event notification callbacks.
 ///
 /// Area *Event notifications*, item *Callbacks*, level `delete`. Bound on it with `Has<EventNotificationCallbackDelete>`.
-pub enum EventNotificationCallbackDelete {}
+///
+/// Needed by 1 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationCallbackDelete = event_notification_callback_delete;
 
-impl Scope for EventNotificationCallbackDelete {
+/// The marker type of [`EventNotificationCallbackDelete`]. It is named after the scope string `event_notification_callback_delete` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationCallbackDelete`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_callback_delete {}
+
+impl Scope for event_notification_callback_delete {
     const NAME: &'static str = "event_notification_callback_delete";
     const INFO: &'static ScopeInfo = &ALL[65];
 }
 
-impl<C: ScopedClient> Has<EventNotificationCallbackDelete> for C where
-    EventNotificationCallbackDelete: grant::EventNotificationCallbackDeleteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_callback_delete>> Has<event_notification_callback_delete> for C {}
 
 /// `event_notification_subscription_create`: Create event notification subscriptions.
 ///
 /// Area *Event notifications*, item *Subscriptions*, level `create`. Bound on it with `Has<EventNotificationSubscriptionCreate>`.
-pub enum EventNotificationSubscriptionCreate {}
+///
+/// Needed by 1 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationSubscriptionCreate = event_notification_subscription_create;
 
-impl Scope for EventNotificationSubscriptionCreate {
+/// The marker type of [`EventNotificationSubscriptionCreate`]. It is named after the scope string `event_notification_subscription_create` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationSubscriptionCreate`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_subscription_create {}
+
+impl Scope for event_notification_subscription_create {
     const NAME: &'static str = "event_notification_subscription_create";
     const INFO: &'static ScopeInfo = &ALL[66];
 }
 
-impl<C: ScopedClient> Has<EventNotificationSubscriptionCreate> for C where
-    EventNotificationSubscriptionCreate: grant::EventNotificationSubscriptionCreateGrantedTo<C>
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_subscription_create>> Has<event_notification_subscription_create>
+    for C
 {
 }
 
 /// `event_notification_subscription_read`: Read event notification subscriptions.
 ///
 /// Area *Event notifications*, item *Subscriptions*, level `read`. Bound on it with `Has<EventNotificationSubscriptionRead>`.
-pub enum EventNotificationSubscriptionRead {}
+///
+/// Needed by 2 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationSubscriptionRead = event_notification_subscription_read;
 
-impl Scope for EventNotificationSubscriptionRead {
+/// The marker type of [`EventNotificationSubscriptionRead`]. It is named after the scope string `event_notification_subscription_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationSubscriptionRead`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_subscription_read {}
+
+impl Scope for event_notification_subscription_read {
     const NAME: &'static str = "event_notification_subscription_read";
     const INFO: &'static ScopeInfo = &ALL[67];
 }
 
-impl<C: ScopedClient> Has<EventNotificationSubscriptionRead> for C where
-    EventNotificationSubscriptionRead: grant::EventNotificationSubscriptionReadGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_subscription_read>> Has<event_notification_subscription_read> for C {}
 
 /// `event_notification_subscription_update`: Update event notification subscriptions.
 ///
 /// Area *Event notifications*, item *Subscriptions*, level `update`. Bound on it with `Has<EventNotificationSubscriptionUpdate>`.
-pub enum EventNotificationSubscriptionUpdate {}
+///
+/// Needed by 1 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationSubscriptionUpdate = event_notification_subscription_update;
 
-impl Scope for EventNotificationSubscriptionUpdate {
+/// The marker type of [`EventNotificationSubscriptionUpdate`]. It is named after the scope string `event_notification_subscription_update` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationSubscriptionUpdate`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_subscription_update {}
+
+impl Scope for event_notification_subscription_update {
     const NAME: &'static str = "event_notification_subscription_update";
     const INFO: &'static ScopeInfo = &ALL[68];
 }
 
-impl<C: ScopedClient> Has<EventNotificationSubscriptionUpdate> for C where
-    EventNotificationSubscriptionUpdate: grant::EventNotificationSubscriptionUpdateGrantedTo<C>
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_subscription_update>> Has<event_notification_subscription_update>
+    for C
 {
 }
 
 /// `event_notification_subscription_delete`: Delete event notification subscriptions.
 ///
 /// Area *Event notifications*, item *Subscriptions*, level `delete`. Bound on it with `Has<EventNotificationSubscriptionDelete>`.
-pub enum EventNotificationSubscriptionDelete {}
+///
+/// Needed by 1 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
+pub type EventNotificationSubscriptionDelete = event_notification_subscription_delete;
 
-impl Scope for EventNotificationSubscriptionDelete {
+/// The marker type of [`EventNotificationSubscriptionDelete`]. It is named after the scope string `event_notification_subscription_delete` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `EventNotificationSubscriptionDelete`.
+#[allow(non_camel_case_types)]
+pub enum event_notification_subscription_delete {}
+
+impl Scope for event_notification_subscription_delete {
     const NAME: &'static str = "event_notification_subscription_delete";
     const INFO: &'static ScopeInfo = &ALL[69];
 }
 
-impl<C: ScopedClient> Has<EventNotificationSubscriptionDelete> for C where
-    EventNotificationSubscriptionDelete: grant::EventNotificationSubscriptionDeleteGrantedTo<C>
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<event_notification_subscription_delete>> Has<event_notification_subscription_delete>
+    for C
 {
 }
 
 /// `marketing_cloud_connect_read`: Read Marketing Cloud Connect (Sales and Service Cloud) data and settings.
 ///
 /// Area *Cross-cloud and platform*, item *Marketing Cloud Connect*, level `read`. Bound on it with `Has<MarketingCloudConnectRead>`.
-pub enum MarketingCloudConnectRead {}
+pub type MarketingCloudConnectRead = marketing_cloud_connect_read;
 
-impl Scope for MarketingCloudConnectRead {
+/// The marker type of [`MarketingCloudConnectRead`]. It is named after the scope string `marketing_cloud_connect_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `MarketingCloudConnectRead`.
+#[allow(non_camel_case_types)]
+pub enum marketing_cloud_connect_read {}
+
+impl Scope for marketing_cloud_connect_read {
     const NAME: &'static str = "marketing_cloud_connect_read";
     const INFO: &'static ScopeInfo = &ALL[70];
 }
 
-impl<C: ScopedClient> Has<MarketingCloudConnectRead> for C where
-    MarketingCloudConnectRead: grant::MarketingCloudConnectReadGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<marketing_cloud_connect_read>> Has<marketing_cloud_connect_read> for C {}
 
 /// `marketing_cloud_connect_write`: Create and update Marketing Cloud Connect data and settings.
 ///
 /// Area *Cross-cloud and platform*, item *Marketing Cloud Connect*, level `write`. Bound on it with `Has<MarketingCloudConnectWrite>`.
-pub enum MarketingCloudConnectWrite {}
+pub type MarketingCloudConnectWrite = marketing_cloud_connect_write;
 
-impl Scope for MarketingCloudConnectWrite {
+/// The marker type of [`MarketingCloudConnectWrite`]. It is named after the scope string `marketing_cloud_connect_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `MarketingCloudConnectWrite`.
+#[allow(non_camel_case_types)]
+pub enum marketing_cloud_connect_write {}
+
+impl Scope for marketing_cloud_connect_write {
     const NAME: &'static str = "marketing_cloud_connect_write";
     const INFO: &'static ScopeInfo = &ALL[71];
 }
 
-impl<C: ScopedClient> Has<MarketingCloudConnectWrite> for C where
-    MarketingCloudConnectWrite: grant::MarketingCloudConnectWriteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<marketing_cloud_connect_write>> Has<marketing_cloud_connect_write> for C {}
 
 /// `marketing_cloud_connect_send`: Send through Marketing Cloud Connect.
 ///
 /// Area *Cross-cloud and platform*, item *Marketing Cloud Connect*, level `send`. Bound on it with `Has<MarketingCloudConnectSend>`.
-pub enum MarketingCloudConnectSend {}
+pub type MarketingCloudConnectSend = marketing_cloud_connect_send;
 
-impl Scope for MarketingCloudConnectSend {
+/// The marker type of [`MarketingCloudConnectSend`]. It is named after the scope string `marketing_cloud_connect_send` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `MarketingCloudConnectSend`.
+#[allow(non_camel_case_types)]
+pub enum marketing_cloud_connect_send {}
+
+impl Scope for marketing_cloud_connect_send {
     const NAME: &'static str = "marketing_cloud_connect_send";
     const INFO: &'static ScopeInfo = &ALL[72];
 }
 
-impl<C: ScopedClient> Has<MarketingCloudConnectSend> for C where
-    MarketingCloudConnectSend: grant::MarketingCloudConnectSendGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<marketing_cloud_connect_send>> Has<marketing_cloud_connect_send> for C {}
 
 /// `key_manage_view`: View encryption keys.
 ///
 /// Area *Cross-cloud and platform*, item *Key management*, level `view`. Bound on it with `Has<KeyManageView>`.
-pub enum KeyManageView {}
+pub type KeyManageView = key_manage_view;
 
-impl Scope for KeyManageView {
+/// The marker type of [`KeyManageView`]. It is named after the scope string `key_manage_view` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `KeyManageView`.
+#[allow(non_camel_case_types)]
+pub enum key_manage_view {}
+
+impl Scope for key_manage_view {
     const NAME: &'static str = "key_manage_view";
     const INFO: &'static ScopeInfo = &ALL[73];
 }
 
-impl<C: ScopedClient> Has<KeyManageView> for C where KeyManageView: grant::KeyManageViewGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<key_manage_view>> Has<key_manage_view> for C {}
 
 /// `key_manage_rotate`: Rotate encryption keys.
 ///
 /// Area *Cross-cloud and platform*, item *Key management*, level `rotate`. Bound on it with `Has<KeyManageRotate>`.
-pub enum KeyManageRotate {}
+pub type KeyManageRotate = key_manage_rotate;
 
-impl Scope for KeyManageRotate {
+/// The marker type of [`KeyManageRotate`]. It is named after the scope string `key_manage_rotate` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `KeyManageRotate`.
+#[allow(non_camel_case_types)]
+pub enum key_manage_rotate {}
+
+impl Scope for key_manage_rotate {
     const NAME: &'static str = "key_manage_rotate";
     const INFO: &'static ScopeInfo = &ALL[74];
 }
 
-impl<C: ScopedClient> Has<KeyManageRotate> for C where KeyManageRotate: grant::KeyManageRotateGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<key_manage_rotate>> Has<key_manage_rotate> for C {}
 
 /// `key_manage_revoke`: Revoke encryption keys.
 ///
 /// Area *Cross-cloud and platform*, item *Key management*, level `revoke`. Bound on it with `Has<KeyManageRevoke>`.
-pub enum KeyManageRevoke {}
+pub type KeyManageRevoke = key_manage_revoke;
 
-impl Scope for KeyManageRevoke {
+/// The marker type of [`KeyManageRevoke`]. It is named after the scope string `key_manage_revoke` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `KeyManageRevoke`.
+#[allow(non_camel_case_types)]
+pub enum key_manage_revoke {}
+
+impl Scope for key_manage_revoke {
     const NAME: &'static str = "key_manage_revoke";
     const INFO: &'static ScopeInfo = &ALL[75];
 }
 
-impl<C: ScopedClient> Has<KeyManageRevoke> for C where KeyManageRevoke: grant::KeyManageRevokeGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<key_manage_revoke>> Has<key_manage_revoke> for C {}
 
 /// `dfu_configure`: Configure DFU (distributed file upload) settings.
 ///
 /// Area *Cross-cloud and platform*, item *DFU*, level `configure`. Bound on it with `Has<DfuConfigure>`.
-pub enum DfuConfigure {}
+pub type DfuConfigure = dfu_configure;
 
-impl Scope for DfuConfigure {
+/// The marker type of [`DfuConfigure`]. It is named after the scope string `dfu_configure` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DfuConfigure`.
+#[allow(non_camel_case_types)]
+pub enum dfu_configure {}
+
+impl Scope for dfu_configure {
     const NAME: &'static str = "dfu_configure";
     const INFO: &'static ScopeInfo = &ALL[76];
 }
 
-impl<C: ScopedClient> Has<DfuConfigure> for C where DfuConfigure: grant::DfuConfigureGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<dfu_configure>> Has<dfu_configure> for C {}
 
 /// `package_manager_package`: Create packages in Package Manager.
 ///
 /// Area *Cross-cloud and platform*, item *Package manager*, level `package`. Bound on it with `Has<PackageManagerPackage>`.
-pub enum PackageManagerPackage {}
+pub type PackageManagerPackage = package_manager_package;
 
-impl Scope for PackageManagerPackage {
+/// The marker type of [`PackageManagerPackage`]. It is named after the scope string `package_manager_package` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `PackageManagerPackage`.
+#[allow(non_camel_case_types)]
+pub enum package_manager_package {}
+
+impl Scope for package_manager_package {
     const NAME: &'static str = "package_manager_package";
     const INFO: &'static ScopeInfo = &ALL[77];
 }
 
-impl<C: ScopedClient> Has<PackageManagerPackage> for C where
-    PackageManagerPackage: grant::PackageManagerPackageGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<package_manager_package>> Has<package_manager_package> for C {}
 
 /// `package_manager_deploy`: Deploy packages with Package Manager.
 ///
 /// Area *Cross-cloud and platform*, item *Package manager*, level `deploy`. Bound on it with `Has<PackageManagerDeploy>`.
-pub enum PackageManagerDeploy {}
+pub type PackageManagerDeploy = package_manager_deploy;
 
-impl Scope for PackageManagerDeploy {
+/// The marker type of [`PackageManagerDeploy`]. It is named after the scope string `package_manager_deploy` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `PackageManagerDeploy`.
+#[allow(non_camel_case_types)]
+pub enum package_manager_deploy {}
+
+impl Scope for package_manager_deploy {
     const NAME: &'static str = "package_manager_deploy";
     const INFO: &'static ScopeInfo = &ALL[78];
 }
 
-impl<C: ScopedClient> Has<PackageManagerDeploy> for C where PackageManagerDeploy: grant::PackageManagerDeployGrantedTo<C>
-{}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<package_manager_deploy>> Has<package_manager_deploy> for C {}
 
 /// `deep_linking_asset_read`: Read deep linking assets.
 ///
 /// Area *Cross-cloud and platform*, item *Deep linking assets*, level `read`. Bound on it with `Has<DeepLinkingAssetRead>`.
-pub enum DeepLinkingAssetRead {}
+pub type DeepLinkingAssetRead = deep_linking_asset_read;
 
-impl Scope for DeepLinkingAssetRead {
+/// The marker type of [`DeepLinkingAssetRead`]. It is named after the scope string `deep_linking_asset_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DeepLinkingAssetRead`.
+#[allow(non_camel_case_types)]
+pub enum deep_linking_asset_read {}
+
+impl Scope for deep_linking_asset_read {
     const NAME: &'static str = "deep_linking_asset_read";
     const INFO: &'static ScopeInfo = &ALL[79];
 }
 
-impl<C: ScopedClient> Has<DeepLinkingAssetRead> for C where DeepLinkingAssetRead: grant::DeepLinkingAssetReadGrantedTo<C>
-{}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<deep_linking_asset_read>> Has<deep_linking_asset_read> for C {}
 
 /// `deep_linking_asset_write`: Create and update deep linking assets.
 ///
 /// Area *Cross-cloud and platform*, item *Deep linking assets*, level `write`. Bound on it with `Has<DeepLinkingAssetWrite>`.
-pub enum DeepLinkingAssetWrite {}
+pub type DeepLinkingAssetWrite = deep_linking_asset_write;
 
-impl Scope for DeepLinkingAssetWrite {
+/// The marker type of [`DeepLinkingAssetWrite`]. It is named after the scope string `deep_linking_asset_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DeepLinkingAssetWrite`.
+#[allow(non_camel_case_types)]
+pub enum deep_linking_asset_write {}
+
+impl Scope for deep_linking_asset_write {
     const NAME: &'static str = "deep_linking_asset_write";
     const INFO: &'static ScopeInfo = &ALL[80];
 }
 
-impl<C: ScopedClient> Has<DeepLinkingAssetWrite> for C where
-    DeepLinkingAssetWrite: grant::DeepLinkingAssetWriteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<deep_linking_asset_write>> Has<deep_linking_asset_write> for C {}
 
 /// `deep_linking_asset_delete`: Delete deep linking assets.
 ///
 /// Area *Cross-cloud and platform*, item *Deep linking assets*, level `delete`. Bound on it with `Has<DeepLinkingAssetDelete>`.
-pub enum DeepLinkingAssetDelete {}
+pub type DeepLinkingAssetDelete = deep_linking_asset_delete;
 
-impl Scope for DeepLinkingAssetDelete {
+/// The marker type of [`DeepLinkingAssetDelete`]. It is named after the scope string `deep_linking_asset_delete` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DeepLinkingAssetDelete`.
+#[allow(non_camel_case_types)]
+pub enum deep_linking_asset_delete {}
+
+impl Scope for deep_linking_asset_delete {
     const NAME: &'static str = "deep_linking_asset_delete";
     const INFO: &'static ScopeInfo = &ALL[81];
 }
 
-impl<C: ScopedClient> Has<DeepLinkingAssetDelete> for C where
-    DeepLinkingAssetDelete: grant::DeepLinkingAssetDeleteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<deep_linking_asset_delete>> Has<deep_linking_asset_delete> for C {}
 
 /// `deep_linking_settings_read`: Read deep linking settings.
 ///
 /// Area *Cross-cloud and platform*, item *Deep linking settings*, level `read`. Bound on it with `Has<DeepLinkingSettingsRead>`.
-pub enum DeepLinkingSettingsRead {}
+pub type DeepLinkingSettingsRead = deep_linking_settings_read;
 
-impl Scope for DeepLinkingSettingsRead {
+/// The marker type of [`DeepLinkingSettingsRead`]. It is named after the scope string `deep_linking_settings_read` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DeepLinkingSettingsRead`.
+#[allow(non_camel_case_types)]
+pub enum deep_linking_settings_read {}
+
+impl Scope for deep_linking_settings_read {
     const NAME: &'static str = "deep_linking_settings_read";
     const INFO: &'static ScopeInfo = &ALL[82];
 }
 
-impl<C: ScopedClient> Has<DeepLinkingSettingsRead> for C where
-    DeepLinkingSettingsRead: grant::DeepLinkingSettingsReadGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<deep_linking_settings_read>> Has<deep_linking_settings_read> for C {}
 
 /// `deep_linking_settings_write`: Update deep linking settings.
 ///
 /// Area *Cross-cloud and platform*, item *Deep linking settings*, level `write`. Bound on it with `Has<DeepLinkingSettingsWrite>`.
-pub enum DeepLinkingSettingsWrite {}
+pub type DeepLinkingSettingsWrite = deep_linking_settings_write;
 
-impl Scope for DeepLinkingSettingsWrite {
+/// The marker type of [`DeepLinkingSettingsWrite`]. It is named after the scope string `deep_linking_settings_write` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `DeepLinkingSettingsWrite`.
+#[allow(non_camel_case_types)]
+pub enum deep_linking_settings_write {}
+
+impl Scope for deep_linking_settings_write {
     const NAME: &'static str = "deep_linking_settings_write";
     const INFO: &'static ScopeInfo = &ALL[83];
 }
 
-impl<C: ScopedClient> Has<DeepLinkingSettingsWrite> for C where
-    DeepLinkingSettingsWrite: grant::DeepLinkingSettingsWriteGrantedTo<C>
-{
-}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<deep_linking_settings_write>> Has<deep_linking_settings_write> for C {}
 
 /// `offline`: Refresh tokens that survive the user signing out (web and public apps).
 ///
 /// Area *Offline access*, item *Offline*, level `offline`. Bound on it with `Has<Offline>`.
-pub enum Offline {}
+pub type Offline = offline;
 
-impl Scope for Offline {
+/// The marker type of [`Offline`]. It is named after the scope string `offline` so that compile
+/// errors print the string you write in `#[mc_client(scopes = "...")]`; in code, name it `Offline`.
+#[allow(non_camel_case_types)]
+pub enum offline {}
+
+impl Scope for offline {
     const NAME: &'static str = "offline";
     const INFO: &'static ScopeInfo = &ALL[84];
 }
 
-impl<C: ScopedClient> Has<Offline> for C where Offline: grant::OfflineGrantedTo<C> {}
+#[diagnostic::do_not_recommend]
+impl<C: ScopedClient + Declares<offline>> Has<offline> for C {}
 
 /// Every Marketing Cloud scope, in catalog order (grouped by area and item).
 pub const ALL: &[ScopeInfo] = &[
@@ -1773,386 +2290,253 @@ pub const ALL: &[ScopeInfo] = &[
     },
 ];
 
+/// Every documented Marketing Cloud REST route and the scopes it needs (all of them), from
+/// MC's "REST API Permission IDs and Scopes" reference (each entry's `note` names its row).
+/// `mc_auth::rest!` checks calls against this table at compile time.
+pub const ROUTES: &[RouteInfo] = &[
+RouteInfo { method: "POST", path: "/address/v1/validateEmail", scopes: &["email_read"], note: "MC permission table, permission 5" },
+RouteInfo { method: "POST", path: "/messaging/v1/messageDefintionSend/{key}/send", scopes: &["email_send"], note: "MC permission table, permission 9" },
+RouteInfo { method: "GET", path: "/messaging/v1/domainverification", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
+RouteInfo { method: "POST", path: "/messaging/v1/domainverification", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
+RouteInfo { method: "POST", path: "/messaging/v1/domainverification/bulk/insert", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
+RouteInfo { method: "POST", path: "/messaging/v1/domainverification/update", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
+RouteInfo { method: "POST", path: "/messaging/v1/domainverification/delete", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
+RouteInfo { method: "POST", path: "/messaging/v1/domainverification/push", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
+RouteInfo { method: "GET", path: "/data/v1/async/{requestId}/results", scopes: &["data_extensions_read"], note: "MC permission table, permission 97" },
+RouteInfo { method: "GET", path: "/data/v1/async/{requestId}/status", scopes: &["data_extensions_read"], note: "MC permission table, permission 97" },
+RouteInfo { method: "POST", path: "/data/v1/async/dataextensions/{id}/rows", scopes: &["data_extensions_write"], note: "MC permission table, permission 98" },
+RouteInfo { method: "POST", path: "/hub/v1/dataevents/key:{key}/rowset", scopes: &["data_extensions_write"], note: "MC permission table, permission 98" },
+RouteInfo { method: "PUT", path: "/data/v1/async/dataextensions/{id}/rows", scopes: &["data_extensions_write"], note: "MC permission table, permission 98" },
+RouteInfo { method: "PUT", path: "/hub/v1/dataevents/key:{key}/rows/{primaryKeys}", scopes: &["data_extensions_write"], note: "MC permission table, permission 98" },
+RouteInfo { method: "PUT", path: "/hub/v1/dataevents/key:{key}/rows/{primaryKeys}/column/{columnName}", scopes: &["data_extensions_write"], note: "MC permission table, permission 98; MC's table truncates this path after `/column/{col`; the variable name is this project's" },
+RouteInfo { method: "POST", path: "/messaging/v1/email/messages/{messageKey}", scopes: &["email_send"], note: "MC permission table, permission 152" },
+RouteInfo { method: "POST", path: "/messaging/v1/email/messages", scopes: &["email_send"], note: "MC permission table, permission 152" },
+RouteInfo { method: "POST", path: "/messaging/v1/email/definitions", scopes: &["email_write"], note: "MC permission table, permission 152" },
+RouteInfo { method: "GET", path: "/messaging/v1/email/messages/{messageKey}", scopes: &["email_read"], note: "MC permission table, permission 153" },
+RouteInfo { method: "GET", path: "/messaging/v1/email/messages", scopes: &["email_read"], note: "MC permission table, permission 153; MC lists it as `/messaging/v1/email/messages/?type=notSent` (the query selects not-sent messages)" },
+RouteInfo { method: "GET", path: "/messaging/v1/email/definitions/{definitionKey}/queue", scopes: &["email_read"], note: "MC permission table, permission 153" },
+RouteInfo { method: "GET", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_read"], note: "MC permission table, permission 153" },
+RouteInfo { method: "GET", path: "/messaging/v1/email/definitions", scopes: &["email_read"], note: "MC permission table, permission 153" },
+RouteInfo { method: "PATCH", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_write"], note: "MC permission table, permission 154" },
+RouteInfo { method: "DELETE", path: "/messaging/v1/email/definitions/{definitionKey}/queue", scopes: &["email_write"], note: "MC permission table, permission 154" },
+RouteInfo { method: "DELETE", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_write"], note: "MC permission table, permission 155" },
+RouteInfo { method: "POST", path: "/messaging/v1/sms/definitions", scopes: &["sms_write"], note: "MC permission table, permission 161" },
+RouteInfo { method: "GET", path: "/messaging/v1/sms/definitions/{definitionKey}", scopes: &["sms_read"], note: "MC permission table, permission 162; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "GET", path: "/messaging/v1/sms/definitions", scopes: &["sms_read"], note: "MC permission table, permission 162; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "GET", path: "/messaging/v1/sms/definitions/{definitionKey}/queue", scopes: &["sms_read"], note: "MC permission table, permission 162; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "DELETE", path: "/messaging/v1/sms/definitions/{definitionKey}/queue", scopes: &["sms_write"], note: "MC permission table, permission 163; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "PATCH", path: "/messaging/v1/sms/definitions/{definitionKey}", scopes: &["sms_write"], note: "MC permission table, permission 163; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "DELETE", path: "/messaging/v1/sms/definitions/{definitionKey}", scopes: &["sms_write"], note: "MC permission table, permission 164; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "GET", path: "/messaging/v1/sms/messages/{messageKey}", scopes: &["tracking_events_read", "sms_read"], note: "MC permission table, permission 165; every listed scope required; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "GET", path: "/messaging/v1/sms/messages", scopes: &["tracking_events_read", "sms_read"], note: "MC permission table, permission 165; every listed scope required; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "POST", path: "/messaging/v1/sms/messages/{messageKey}", scopes: &["sms_send"], note: "MC permission table, permission 166; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "POST", path: "/messaging/v1/sms/messages", scopes: &["sms_send"], note: "MC permission table, permission 166; MC's table writes the path without `/messaging/v1`" },
+RouteInfo { method: "GET", path: "/hub/v1/campaigns", scopes: &["campaign_read"], note: "MC permission table, permission 444" },
+RouteInfo { method: "GET", path: "/hub/v1/campaigns/{id}", scopes: &["campaign_read"], note: "MC permission table, permission 444" },
+RouteInfo { method: "GET", path: "/hub/v1/campaigns/{id}/assets", scopes: &["campaign_read"], note: "MC permission table, permission 444" },
+RouteInfo { method: "GET", path: "/hub/v1/campaigns/{id}/assets/{assetId}", scopes: &["campaign_read"], note: "MC permission table, permission 444" },
+RouteInfo { method: "POST", path: "/sms/v1/automation/importSend", scopes: &["automations_read", "sms_read", "sms_send"], note: "MC permission table, permissions 449, 1006, 1010; every listed scope required" },
+RouteInfo { method: "POST", path: "/sms/v1/contacts/queueImport/{id}", scopes: &["automations_read", "sms_read"], note: "MC permission table, permissions 449, 1006; every listed scope required" },
+RouteInfo { method: "DELETE", path: "/hub/v1/campaigns/{id}", scopes: &["campaign_write"], note: "MC permission table, permission 479" },
+RouteInfo { method: "GET", path: "/sms/v1/automation/importSend/{tokenId}/status", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "GET", path: "/sms/v1/contacts/queueImport/{id}/status/{tokenId}", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "GET", path: "/sms/v1/contacts/refreshList/{id}/status/{tokenId}", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "GET", path: "/sms/v1/messageContact/{messageId}/deliveries/{tokenId}", scopes: &["sms_read", "sms_send"], note: "MC permission table, permissions 1006, 1010; every listed scope required" },
+RouteInfo { method: "GET", path: "/sms/v1/messageContact/{messageId}/history/{tokenId}/mobileNumber/{mobileNumber}", scopes: &["sms_read"], note: "MC permission table, permission 1006; MC's table truncates this path after `{tokenId}/mobile`; completed from MC's MobileConnect reference (unconfirmed)" },
+RouteInfo { method: "GET", path: "/sms/v1/messageList/{id}/deliveries/{tokenId}", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "GET", path: "/sms/v1/queueMO/deliveries/{tokenId}", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "GET", path: "/sms/v1/queueMO/history/{tokenId}", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "POST", path: "/sms/v1/automation/importSend/{id}/deliveryReport", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "POST", path: "/sms/v1/contacts/refreshList/{id}", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "POST", path: "/sms/v1/contacts/subscriptions", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "POST", path: "/sms/v1/messageList/{id}/deliveryReport/{tokenId}", scopes: &["sms_read"], note: "MC permission table, permission 1006" },
+RouteInfo { method: "DELETE", path: "/sms/v1/keyword/{keyword}/{longCode}", scopes: &["sms_write"], note: "MC permission table, permission 1007" },
+RouteInfo { method: "DELETE", path: "/sms/v1/keyword/{keyword}/{shortCode}/{countryCode}", scopes: &["sms_write"], note: "MC permission table, permission 1007" },
+RouteInfo { method: "DELETE", path: "/sms/v1/keyword/{keywordId}", scopes: &["sms_write"], note: "MC permission table, permissions 1007, 1012" },
+RouteInfo { method: "POST", path: "/sms/v1/keyword", scopes: &["sms_write"], note: "MC permission table, permissions 1007, 1012" },
+RouteInfo { method: "POST", path: "/sms/v1/message/optin", scopes: &["sms_write"], note: "MC permission table, permission 1008" },
+RouteInfo { method: "POST", path: "/sms/v1/messageContact/{id}/send", scopes: &["sms_send"], note: "MC permission table, permission 1010" },
+RouteInfo { method: "POST", path: "/sms/v1/messageList/{id}/send", scopes: &["sms_send"], note: "MC permission table, permission 1010" },
+RouteInfo { method: "POST", path: "/sms/v1/queueMO", scopes: &["sms_send"], note: "MC permission table, permission 1010" },
+RouteInfo { method: "GET", path: "/contacts/v1/attributeSetDefinitions/{id}", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/attributeSets/name:{name}", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/contacts/actions/delete/status", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018; MC lists it with the query `?operationID=`" },
+RouteInfo { method: "GET", path: "/contacts/v1/contacts/actions/restrict/status", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018; MC lists it with the query `?operationID=`" },
+RouteInfo { method: "GET", path: "/contacts/v1/contacts/analytics/deleterequests/summary", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/contacts/analytics/deleterequests", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/contacts/deleteOperations", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/customObject/{id}/isUsedInContacts", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/customobjectfield/{id}/relationships", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/schema", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/schemas/{schemaId}/attributeGroups", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "GET", path: "/contacts/v1/schemas/{schemaId}/attributeGroups/{id}", scopes: &["list_and_subscribers_read"], note: "MC permission table, permission 1018" },
+RouteInfo { method: "PATCH", path: "/contacts/v1/attributeSets/{id}", scopes: &["list_and_subscribers_read", "list_and_subscribers_write"], note: "MC permission table, permissions 1018, 1020; every listed scope required" },
+RouteInfo { method: "PATCH", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_read", "list_and_subscribers_write"], note: "MC permission table, permissions 1018, 1020; every listed scope required" },
+RouteInfo { method: "POST", path: "/contacts/v1/addresses/email/search", scopes: &["list_and_subscribers_read", "list_and_subscribers_write"], note: "MC permission table, permissions 1018, 1020; every listed scope required" },
+RouteInfo { method: "POST", path: "/contacts/v1/attributes/search", scopes: &["list_and_subscribers_read", "list_and_subscribers_write"], note: "MC permission table, permissions 1018, 1020; every listed scope required" },
+RouteInfo { method: "POST", path: "/interaction/v1/events", scopes: &["list_and_subscribers_read", "journeys_read"], note: "MC permission table, permissions 1018, 1220; every listed scope required" },
+RouteInfo { method: "POST", path: "/contacts/v1/attributeGroups/population", scopes: &["list_and_subscribers_write"], note: "MC permission table, permission 1020" },
+RouteInfo { method: "POST", path: "/contacts/v1/attributeSets/{id}", scopes: &["list_and_subscribers_write"], note: "MC permission table, permission 1020" },
+RouteInfo { method: "POST", path: "/contacts/v1/contactEvents", scopes: &["list_and_subscribers_write"], note: "MC permission table, permission 1020" },
+RouteInfo { method: "POST", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_write"], note: "MC permission table, permission 1020" },
+RouteInfo { method: "POST", path: "/contacts/v1/contacts/actions/delete", scopes: &["list_and_subscribers_write"], note: "MC permission table, permissions 1020, 1612; MC lists it with the queries `?type=ids`, `?type=keys` and `?type=listReference`" },
+RouteInfo { method: "POST", path: "/contacts/v1/contacts/actions/delete/configSettings", scopes: &["list_and_subscribers_write"], note: "MC permission table, permissions 1020, 1612" },
+RouteInfo { method: "POST", path: "/contacts/v1/contacts/actions/delete/options", scopes: &["list_and_subscribers_write"], note: "MC permission table, permissions 1020, 1612" },
+RouteInfo { method: "POST", path: "/contacts/v1/contacts/actions/restrict", scopes: &["list_and_subscribers_write"], note: "MC permission table, permissions 1020, 1612; MC lists it with the queries `?type=ids`, `?type=keys` and `?type=listReference`" },
+RouteInfo { method: "POST", path: "/contacts/v1/establish", scopes: &["list_and_subscribers_write"], note: "MC permission table, permission 1020" },
+RouteInfo { method: "POST", path: "/contacts/v1/operations/delete/{operationID}/retry", scopes: &["list_and_subscribers_write"], note: "MC permission table, permissions 1020, 1612" },
+RouteInfo { method: "POST", path: "/contacts/v1/operations/restrict/{operationID}/retry", scopes: &["list_and_subscribers_write"], note: "MC permission table, permissions 1020, 1612" },
+RouteInfo { method: "POST", path: "/hub/v1/campaigns", scopes: &["campaign_write"], note: "MC permission table, permission 1021" },
+RouteInfo { method: "DELETE", path: "/hub/v1/campaigns/{id}/assets/{assetId}", scopes: &["campaign_write"], note: "MC permission table, permission 1022" },
+RouteInfo { method: "POST", path: "/hub/v1/campaigns/{id}/assets", scopes: &["campaign_write"], note: "MC permission table, permission 1022" },
+RouteInfo { method: "DELETE", path: "/interaction/v1/eventDefinitions/{id}", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "DELETE", path: "/interaction/v1/interactions/{id}", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "GET", path: "/interaction/v1/eventDefinitions", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "GET", path: "/interaction/v1/eventDefinitions/{id}", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "GET", path: "/interaction/v1/interactions", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "GET", path: "/interaction/v1/interactions/{id}", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "GET", path: "/interaction/v1/interactions/{id}/audit/{action}", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "GET", path: "/interaction/v1/interactions/publishStatus/{statusId}", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "POST", path: "/interaction/v1/eventDefinitions", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/contactexit", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/contactexit/status", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/contactMembership", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/publishAsync/{id}", scopes: &["journeys_read"], note: "MC permission table, permission 1220; MC lists it with the query `?versionNumber={versionNumber}`" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/stop/{id}", scopes: &["journeys_read"], note: "MC permission table, permission 1220; MC lists it with the query `?versionNumber={versionNumber}`" },
+RouteInfo { method: "PUT", path: "/interaction/v1/eventDefinitions/{id}", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "PUT", path: "/interaction/v1/interactions", scopes: &["journeys_read"], note: "MC permission table, permission 1220" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/pause/{definitionId}", scopes: &["journeys_read"], note: "MC permission table, permission 1220; MC lists it with the query `?versionNumber={versionNumber}`" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/pause/key:{definitionKey}", scopes: &["journeys_read"], note: "MC permission table, permission 1220; MC lists it with the query `?versionNumber={versionNumber}`" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/resume/{definitionId}", scopes: &["journeys_read"], note: "MC permission table, permission 1220; MC lists it with the query `?versionNumber={versionNumber}`" },
+RouteInfo { method: "POST", path: "/interaction/v1/interactions/resume/key:{definitionKey}", scopes: &["journeys_read"], note: "MC permission table, permission 1220; MC lists it with the query `?versionNumber={versionNumber}`" },
+RouteInfo { method: "GET", path: "/push/v1/application/{appId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/application/{appId}/key", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/contacts/refreshList/{id}/status/{tokenId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/location", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/location/{locationId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/message", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/message/{messageId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/messageApp/{messageId}/deliveries/{tokenId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/messageContact/{messageId}/deliveries/{tokenId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/messageList/{messageId}/deliveries/{tokenId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "GET", path: "/push/v1/messageTag/{messageId}/deliveries/{tokenId}", scopes: &["push_read"], note: "MC permission table, permission 1279" },
+RouteInfo { method: "DELETE", path: "/push/v1/application/{appId}/key", scopes: &["push_write"], note: "MC permission table, permission 1280" },
+RouteInfo { method: "DELETE", path: "/push/v1/application/{appId}/key/{key}", scopes: &["push_write"], note: "MC permission table, permission 1282" },
+RouteInfo { method: "DELETE", path: "/push/v1/location/{locationId}", scopes: &["push_write"], note: "MC permission table, permission 1282" },
+RouteInfo { method: "DELETE", path: "/push/v1/message/{messageId}", scopes: &["push_write"], note: "MC permission table, permission 1282" },
+RouteInfo { method: "POST", path: "/push/v1/contacts/refreshList/{id}", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/push/v1/location", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/push/v1/message", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/push/v1/messageApp/{messageId}/send", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/push/v1/messageBatch/{messageId}/send", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/push/v1/messageContact/{messageId}/send", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/push/v1/messageList/{messageId}/send", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/push/v1/messageTag/{messageId}/send", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "PUT", path: "/push/v1/application/{appId}/key", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "PUT", path: "/push/v1/application/{appId}/key/{key}", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "PUT", path: "/push/v1/location/{locationId}", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "PUT", path: "/push/v1/message/{messageId}", scopes: &["push_send"], note: "MC permission table, permission 1283" },
+RouteInfo { method: "POST", path: "/hub/v1/objects/{objectTypeName}/tags", scopes: &["tags_write"], note: "MC permission table, permission 1348; MC lists it with a trailing `/`" },
+RouteInfo { method: "POST", path: "/asset/v1/content/assets", scopes: &["saved_content_write"], note: "MC permission table, permission 1418" },
+RouteInfo { method: "GET", path: "/asset/v1/content/assets", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1420" },
+RouteInfo { method: "GET", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1420" },
+RouteInfo { method: "GET", path: "/asset/v1/content/assets/{id}/channelviews/{viewname}", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1420" },
+RouteInfo { method: "GET", path: "/asset/v1/content/assets/{id}/file", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1420" },
+RouteInfo { method: "GET", path: "/asset/v1/content/assets/{id}/salutations", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1420" },
+RouteInfo { method: "GET", path: "/asset/v1/content/assets/salutations", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1420" },
+RouteInfo { method: "POST", path: "/asset/v1/content/assets/query", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1420" },
+RouteInfo { method: "PATCH", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_write"], note: "MC permission table, permission 1421" },
+RouteInfo { method: "PUT", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_write"], note: "MC permission table, permission 1421" },
+RouteInfo { method: "DELETE", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_write"], note: "MC permission table, permission 1422" },
+RouteInfo { method: "POST", path: "/asset/v1/content/categories", scopes: &["documents_and_images_write"], note: "MC permission table, permission 1430" },
+RouteInfo { method: "PUT", path: "/asset/v1/content/categories/{id}", scopes: &["documents_and_images_write"], note: "MC permission table, permission 1430" },
+RouteInfo { method: "GET", path: "/asset/v1/content/categories", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1431" },
+RouteInfo { method: "GET", path: "/asset/v1/content/categories/{id}", scopes: &["documents_and_images_read"], note: "MC permission table, permission 1431" },
+RouteInfo { method: "DELETE", path: "/asset/v1/content/categories/{id}", scopes: &["documents_and_images_write"], note: "MC permission table, permission 1434" },
+RouteInfo { method: "PATCH", path: "/hub/v1/approvals/{id}", scopes: &["approvals_write"], note: "MC permission table, permission 1503" },
+RouteInfo { method: "POST", path: "/hub/v1/approvals", scopes: &["approvals_write"], note: "MC permission table, permission 1503" },
+RouteInfo { method: "PATCH", path: "/hub/v1/approvals/settings", scopes: &["approvals_write"], note: "MC permission table, permission 1509" },
+RouteInfo { method: "POST", path: "/contacts/v1/addresses/count", scopes: &["audiences_read"], note: "MC permission table, permission 1611; MC lists it with a trailing `/`" },
+RouteInfo { method: "POST", path: "/contacts/v1/addresses/search/{attributeName}", scopes: &["audiences_read"], note: "MC permission table, permission 1611; MC lists it with a trailing `/`" },
+RouteInfo { method: "GET", path: "/hub/v1/approvals", scopes: &["approvals_read"], note: "MC permission table, permission 1631" },
+RouteInfo { method: "GET", path: "/hub/v1/approvals/{id}", scopes: &["approvals_read"], note: "MC permission table, permission 1631" },
+RouteInfo { method: "GET", path: "/hub/v1/approvals/{id}/roles", scopes: &["approvals_read"], note: "MC permission table, permission 1631" },
+RouteInfo { method: "GET", path: "/hub/v1/approvals/settings", scopes: &["approvals_read"], note: "MC permission table, permission 1631" },
+RouteInfo { method: "POST", path: "/hub/v1/objects/{objectTypeName}/tags/delete", scopes: &["tags_read"], note: "MC permission table, permission 1644" },
+RouteInfo { method: "POST", path: "/hub/v1/nestedtags", scopes: &["tags_read"], note: "MC permission table, permission 1644; MC also lists permission 1343 with `tags_create`, which is not an Installed Packages scope; ignored" },
+RouteInfo { method: "GET", path: "/hub/v1/nestedtags", scopes: &["tags_read"], note: "MC permission table, permission 1644" },
+RouteInfo { method: "GET", path: "/hub/v1/nestedtags/{tagId}", scopes: &["tags_read"], note: "MC permission table, permission 1644" },
+RouteInfo { method: "PUT", path: "/hub/v1/nestedtags/{tagId}", scopes: &["tags_read"], note: "MC permission table, permission 1644; MC also lists permission 1344 with `tags_edit`, which is not an Installed Packages scope; ignored" },
+RouteInfo { method: "PATCH", path: "/hub/v1/nestedtags/{tagId}", scopes: &["tags_read"], note: "MC permission table, permission 1644; MC also lists permission 1344 with `tags_edit`, which is not an Installed Packages scope; ignored" },
+RouteInfo { method: "DELETE", path: "/hub/v1/nestedtags/{tagId}", scopes: &["tags_read"], note: "MC permission table, permission 1644; MC also lists permission 1345 with `tags_delete`, which is not an Installed Packages scope; ignored" },
+RouteInfo { method: "POST", path: "/platform/v1/ens-callbacks", scopes: &["event_notification_callback_create"], note: "MC permission table, permission 1688" },
+RouteInfo { method: "GET", path: "/platform/v1/ens-callbacks/{callbackId}", scopes: &["event_notification_callback_read"], note: "MC permission table, permission 1689" },
+RouteInfo { method: "GET", path: "/platform/v1/ens-callbacks", scopes: &["event_notification_callback_read"], note: "MC permission table, permission 1689" },
+RouteInfo { method: "PUT", path: "/platform/v1/ens-callbacks", scopes: &["event_notification_callback_update"], note: "MC permission table, permission 1690" },
+RouteInfo { method: "POST", path: "/platform/v1/ens-verify", scopes: &["event_notification_callback_update"], note: "MC permission table, permission 1690" },
+RouteInfo { method: "PUT", path: "/platform/v1/ens-regenerate", scopes: &["event_notification_callback_update"], note: "MC permission table, permission 1690" },
+RouteInfo { method: "DELETE", path: "/platform/v1/ens-callbacks/{callbackId}", scopes: &["event_notification_callback_delete"], note: "MC permission table, permission 1691" },
+RouteInfo { method: "POST", path: "/platform/v1/ens-subscriptions", scopes: &["event_notification_subscription_create"], note: "MC permission table, permission 1692" },
+RouteInfo { method: "GET", path: "/platform/v1/ens-subscriptions/{subscriptionId}", scopes: &["event_notification_subscription_read"], note: "MC permission table, permission 1693" },
+RouteInfo { method: "GET", path: "/platform/v1/ens-subscriptions-by-cb/{callbackId}", scopes: &["event_notification_subscription_read"], note: "MC permission table, permission 1693" },
+RouteInfo { method: "PUT", path: "/platform/v1/ens-subscriptions", scopes: &["event_notification_subscription_update"], note: "MC permission table, permission 1694" },
+RouteInfo { method: "DELETE", path: "/platform/v1/ens-subscriptions/{subscriptionId}", scopes: &["event_notification_subscription_delete"], note: "MC permission table, permission 1695" },
+RouteInfo { method: "GET", path: "/data/v1/audit/auditEvents", scopes: &["tracking_events_read"], note: "MC permission table, permission 1707" },
+RouteInfo { method: "GET", path: "/data/v1/audit/securityEvents", scopes: &["tracking_events_read"], note: "MC permission table, permission 1707" },
+RouteInfo { method: "GET", path: "/interaction/v1/rest", scopes: &[], note: "MC permission table: no permission required" },
+RouteInfo { method: "GET", path: "/platform/v1/endpoints", scopes: &[], note: "MC permission table: no permission required" },
+RouteInfo { method: "GET", path: "/platform/v1/endpoints/{endpointType}", scopes: &[], note: "MC permission table: no permission required" },
+RouteInfo { method: "GET", path: "/platform/v1/tokenContext", scopes: &[], note: "MC permission table: no permission required" },
+RouteInfo { method: "POST", path: "/data/v1/async/dataextensions/key:{key}/rows", scopes: &["data_extensions_write"], note: "The `key:` form of MC's `/data/v1/async/dataextensions/{id}/rows` (permission 98), from MC's async data extension reference" },
+RouteInfo { method: "PUT", path: "/data/v1/async/dataextensions/key:{key}/rows", scopes: &["data_extensions_write"], note: "The `key:` form of MC's `/data/v1/async/dataextensions/{id}/rows` (permission 98), from MC's async data extension reference" },
+RouteInfo { method: "GET", path: "/data/v1/customobjectdata/key/{key}/rowset", scopes: &["data_extensions_read"], note: "Not in MC's permission table: path from SDK code, scope by analogy with permission 97 (unconfirmed)" },
+];
+
 /// Known Marketing Cloud API operations and the scopes each needs (all of them).
 pub const OPERATIONS: &[OperationInfo] = &[
-    OperationInfo {
-        name: "send_email",
-        summary: "Send one transactional email",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/email/messages/{messageKey}",
-        scopes: &["email_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "send_email_batch",
-        summary: "Send a batch of transactional emails",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/email/messages",
-        scopes: &["email_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_email_definition",
-        summary: "Create a transactional email definition",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/email/definitions",
-        scopes: &["email_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "update_email_definition",
-        summary: "Update a transactional email definition",
-        api: Api::Rest,
-        method: "PATCH",
-        path: "/messaging/v1/email/definitions/{definitionKey}",
-        scopes: &["email_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "delete_email_definition",
-        summary: "Delete a transactional email definition",
-        api: Api::Rest,
-        method: "DELETE",
-        path: "/messaging/v1/email/definitions/{definitionKey}",
-        scopes: &["email_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "list_email_definitions",
-        summary: "List transactional email definitions",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/email/definitions",
-        scopes: &["email_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_email_definition",
-        summary: "Get a transactional email definition",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/email/definitions/{definitionKey}",
-        scopes: &["email_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_email_message_status",
-        summary: "Get the status of a transactional email message",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/email/messages/{messageKey}",
-        scopes: &["email_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "send_sms",
-        summary: "Send one transactional SMS",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/sms/messages/{messageKey}",
-        scopes: &["sms_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "send_sms_batch",
-        summary: "Send a batch of transactional SMS",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/sms/messages",
-        scopes: &["sms_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_sms_definition",
-        summary: "Create a transactional SMS definition",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/sms/definitions",
-        scopes: &["sms_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "list_sms_definitions",
-        summary: "List transactional SMS definitions",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/sms/definitions",
-        scopes: &["sms_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "upsert_rows",
-        summary: "Upsert data extension rows synchronously",
-        api: Api::Rest,
-        method: "POST",
-        path: "/hub/v1/dataevents/key:{key}/rowset",
-        scopes: &["data_extensions_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "insert_rows_async",
-        summary: "Insert data extension rows asynchronously (202 with requestId)",
-        api: Api::Rest,
-        method: "POST",
-        path: "/data/v1/async/dataextensions/key:{key}/rows",
-        scopes: &["data_extensions_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "upsert_rows_async",
-        summary: "Upsert data extension rows asynchronously (202 with requestId)",
-        api: Api::Rest,
-        method: "PUT",
-        path: "/data/v1/async/dataextensions/key:{key}/rows",
-        scopes: &["data_extensions_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "async_request_status",
-        summary: "Get the status of an async data extension request",
-        api: Api::Rest,
-        method: "GET",
-        path: "/data/v1/async/{requestId}/status",
-        scopes: &["data_extensions_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "async_request_results",
-        summary: "Get the results of an async data extension request",
-        api: Api::Rest,
-        method: "GET",
-        path: "/data/v1/async/{requestId}/results",
-        scopes: &["data_extensions_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "query_rows",
-        summary: "Query data extension rows ($page, $pageSize, $filter)",
-        api: Api::Rest,
-        method: "GET",
-        path: "/data/v1/customobjectdata/key/{key}/rowset",
-        scopes: &["data_extensions_read"],
-        note: Some("path from SDK code; scope unconfirmed"),
-    },
-    OperationInfo {
-        name: "fire_journey_event",
-        summary: "Fire a journey entry event (201 with eventInstanceId)",
-        api: Api::Rest,
-        method: "POST",
-        path: "/interaction/v1/events",
-        scopes: &["journeys_read", "list_and_subscribers_read"],
-        note: Some("MC's table lists both scopes; require both"),
-    },
-    OperationInfo {
-        name: "list_journeys",
-        summary: "List journeys ($page, $pageSize)",
-        api: Api::Rest,
-        method: "GET",
-        path: "/interaction/v1/interactions",
-        scopes: &["journeys_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_journey",
-        summary: "Get a journey",
-        api: Api::Rest,
-        method: "GET",
-        path: "/interaction/v1/interactions/{id}",
-        scopes: &["journeys_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_asset",
-        summary: "Create a Content Builder asset",
-        api: Api::Rest,
-        method: "POST",
-        path: "/asset/v1/content/assets",
-        scopes: &["saved_content_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "list_assets",
-        summary: "List Content Builder assets",
-        api: Api::Rest,
-        method: "GET",
-        path: "/asset/v1/content/assets",
-        scopes: &["documents_and_images_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_asset",
-        summary: "Get a Content Builder asset",
-        api: Api::Rest,
-        method: "GET",
-        path: "/asset/v1/content/assets/{id}",
-        scopes: &["documents_and_images_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "query_assets",
-        summary: "Query Content Builder assets",
-        api: Api::Rest,
-        method: "POST",
-        path: "/asset/v1/content/assets/query",
-        scopes: &["documents_and_images_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "update_asset",
-        summary: "Update a Content Builder asset",
-        api: Api::Rest,
-        method: "PATCH",
-        path: "/asset/v1/content/assets/{id}",
-        scopes: &["documents_and_images_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "delete_asset",
-        summary: "Delete a Content Builder asset",
-        api: Api::Rest,
-        method: "DELETE",
-        path: "/asset/v1/content/assets/{id}",
-        scopes: &["documents_and_images_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_contacts",
-        summary: "Create contacts",
-        api: Api::Rest,
-        method: "POST",
-        path: "/contacts/v1/contacts",
-        scopes: &["list_and_subscribers_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "update_contacts",
-        summary: "Update contacts",
-        api: Api::Rest,
-        method: "PATCH",
-        path: "/contacts/v1/contacts",
-        scopes: &["list_and_subscribers_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "start_automation",
-        summary: "Start an automation (SOAP Perform on Automation)",
-        api: Api::Soap,
-        method: "Perform",
-        path: "Automation",
-        scopes: &["automations_execute"],
-        note: None,
-    },
-    OperationInfo {
-        name: "soap_retrieve_data_extensions",
-        summary: "Retrieve data extensions (SOAP Retrieve on DataExtension)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "DataExtension",
-        scopes: &["data_extensions_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_data_extension_rows",
-        summary: "Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_create_data_extension_rows",
-        summary: "Create data extension rows (SOAP Create on DataExtensionObject)",
-        api: Api::Soap,
-        method: "Create",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_update_data_extension_rows",
-        summary: "Update data extension rows (SOAP Update on DataExtensionObject)",
-        api: Api::Soap,
-        method: "Update",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_delete_data_extension_rows",
-        summary: "Delete data extension rows (SOAP Delete on DataExtensionObject)",
-        api: Api::Soap,
-        method: "Delete",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_subscribers",
-        summary: "Retrieve subscribers (SOAP Retrieve on Subscriber)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_create_subscribers",
-        summary: "Create subscribers (SOAP Create on Subscriber)",
-        api: Api::Soap,
-        method: "Create",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_update_subscribers",
-        summary: "Update subscribers (SOAP Update on Subscriber)",
-        api: Api::Soap,
-        method: "Update",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_delete_subscribers",
-        summary: "Delete subscribers (SOAP Delete on Subscriber)",
-        api: Api::Soap,
-        method: "Delete",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_lists",
-        summary: "Retrieve lists (SOAP Retrieve on List)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "List",
-        scopes: &["list_and_subscribers_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_create_lists",
-        summary: "Create lists (SOAP Create on List)",
-        api: Api::Soap,
-        method: "Create",
-        path: "List",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_automations",
-        summary: "Retrieve automations (SOAP Retrieve on Automation)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "Automation",
-        scopes: &["automations_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
+OperationInfo { name: "send_email", summary: "Send one transactional email", api: Api::Rest, method: "POST", path: "/messaging/v1/email/messages/{messageKey}", scopes: &["email_send"], note: None },
+OperationInfo { name: "send_email_batch", summary: "Send a batch of transactional emails", api: Api::Rest, method: "POST", path: "/messaging/v1/email/messages", scopes: &["email_send"], note: None },
+OperationInfo { name: "create_email_definition", summary: "Create a transactional email definition", api: Api::Rest, method: "POST", path: "/messaging/v1/email/definitions", scopes: &["email_write"], note: None },
+OperationInfo { name: "update_email_definition", summary: "Update a transactional email definition", api: Api::Rest, method: "PATCH", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_write"], note: None },
+OperationInfo { name: "delete_email_definition", summary: "Delete a transactional email definition", api: Api::Rest, method: "DELETE", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_write"], note: None },
+OperationInfo { name: "list_email_definitions", summary: "List transactional email definitions", api: Api::Rest, method: "GET", path: "/messaging/v1/email/definitions", scopes: &["email_read"], note: None },
+OperationInfo { name: "get_email_definition", summary: "Get a transactional email definition", api: Api::Rest, method: "GET", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_read"], note: None },
+OperationInfo { name: "get_email_message_status", summary: "Get the status of a transactional email message", api: Api::Rest, method: "GET", path: "/messaging/v1/email/messages/{messageKey}", scopes: &["email_read"], note: None },
+OperationInfo { name: "send_sms", summary: "Send one transactional SMS", api: Api::Rest, method: "POST", path: "/messaging/v1/sms/messages/{messageKey}", scopes: &["sms_send"], note: None },
+OperationInfo { name: "send_sms_batch", summary: "Send a batch of transactional SMS", api: Api::Rest, method: "POST", path: "/messaging/v1/sms/messages", scopes: &["sms_send"], note: None },
+OperationInfo { name: "create_sms_definition", summary: "Create a transactional SMS definition", api: Api::Rest, method: "POST", path: "/messaging/v1/sms/definitions", scopes: &["sms_write"], note: None },
+OperationInfo { name: "list_sms_definitions", summary: "List transactional SMS definitions", api: Api::Rest, method: "GET", path: "/messaging/v1/sms/definitions", scopes: &["sms_read"], note: None },
+OperationInfo { name: "upsert_rows", summary: "Upsert data extension rows synchronously", api: Api::Rest, method: "POST", path: "/hub/v1/dataevents/key:{key}/rowset", scopes: &["data_extensions_write"], note: None },
+OperationInfo { name: "insert_rows_async", summary: "Insert data extension rows asynchronously (202 with requestId)", api: Api::Rest, method: "POST", path: "/data/v1/async/dataextensions/key:{key}/rows", scopes: &["data_extensions_write"], note: None },
+OperationInfo { name: "upsert_rows_async", summary: "Upsert data extension rows asynchronously (202 with requestId)", api: Api::Rest, method: "PUT", path: "/data/v1/async/dataextensions/key:{key}/rows", scopes: &["data_extensions_write"], note: None },
+OperationInfo { name: "async_request_status", summary: "Get the status of an async data extension request", api: Api::Rest, method: "GET", path: "/data/v1/async/{requestId}/status", scopes: &["data_extensions_read"], note: None },
+OperationInfo { name: "async_request_results", summary: "Get the results of an async data extension request", api: Api::Rest, method: "GET", path: "/data/v1/async/{requestId}/results", scopes: &["data_extensions_read"], note: None },
+OperationInfo { name: "query_rows", summary: "Query data extension rows ($page, $pageSize, $filter)", api: Api::Rest, method: "GET", path: "/data/v1/customobjectdata/key/{key}/rowset", scopes: &["data_extensions_read"], note: Some("path from SDK code; scope unconfirmed") },
+OperationInfo { name: "fire_journey_event", summary: "Fire a journey entry event (201 with eventInstanceId)", api: Api::Rest, method: "POST", path: "/interaction/v1/events", scopes: &["journeys_read", "list_and_subscribers_read"], note: Some("MC's table lists both scopes; require both") },
+OperationInfo { name: "list_journeys", summary: "List journeys ($page, $pageSize)", api: Api::Rest, method: "GET", path: "/interaction/v1/interactions", scopes: &["journeys_read"], note: None },
+OperationInfo { name: "get_journey", summary: "Get a journey", api: Api::Rest, method: "GET", path: "/interaction/v1/interactions/{id}", scopes: &["journeys_read"], note: None },
+OperationInfo { name: "create_asset", summary: "Create a Content Builder asset", api: Api::Rest, method: "POST", path: "/asset/v1/content/assets", scopes: &["saved_content_write"], note: None },
+OperationInfo { name: "list_assets", summary: "List Content Builder assets", api: Api::Rest, method: "GET", path: "/asset/v1/content/assets", scopes: &["documents_and_images_read"], note: None },
+OperationInfo { name: "get_asset", summary: "Get a Content Builder asset", api: Api::Rest, method: "GET", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_read"], note: None },
+OperationInfo { name: "query_assets", summary: "Query Content Builder assets", api: Api::Rest, method: "POST", path: "/asset/v1/content/assets/query", scopes: &["documents_and_images_read"], note: None },
+OperationInfo { name: "update_asset", summary: "Update a Content Builder asset", api: Api::Rest, method: "PATCH", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_write"], note: None },
+OperationInfo { name: "delete_asset", summary: "Delete a Content Builder asset", api: Api::Rest, method: "DELETE", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_write"], note: None },
+OperationInfo { name: "create_contacts", summary: "Create contacts", api: Api::Rest, method: "POST", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_write"], note: None },
+OperationInfo { name: "update_contacts", summary: "Update contacts", api: Api::Rest, method: "PATCH", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_read", "list_and_subscribers_write"], note: Some("MC's permission table lists PATCH /contacts/v1/contacts under permissions 1018 (list_and_subscribers_read) and 1020 (list_and_subscribers_write): both required") },
+OperationInfo { name: "start_automation", summary: "Start an automation (SOAP Perform on Automation)", api: Api::Soap, method: "Perform", path: "Automation", scopes: &["automations_execute"], note: None },
+OperationInfo { name: "soap_retrieve_data_extensions", summary: "Retrieve data extensions (SOAP Retrieve on DataExtension)", api: Api::Soap, method: "Retrieve", path: "DataExtension", scopes: &["data_extensions_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_data_extension_rows", summary: "Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)", api: Api::Soap, method: "Retrieve", path: "DataExtensionObject", scopes: &["data_extensions_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_create_data_extension_rows", summary: "Create data extension rows (SOAP Create on DataExtensionObject)", api: Api::Soap, method: "Create", path: "DataExtensionObject", scopes: &["data_extensions_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_update_data_extension_rows", summary: "Update data extension rows (SOAP Update on DataExtensionObject)", api: Api::Soap, method: "Update", path: "DataExtensionObject", scopes: &["data_extensions_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_delete_data_extension_rows", summary: "Delete data extension rows (SOAP Delete on DataExtensionObject)", api: Api::Soap, method: "Delete", path: "DataExtensionObject", scopes: &["data_extensions_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_subscribers", summary: "Retrieve subscribers (SOAP Retrieve on Subscriber)", api: Api::Soap, method: "Retrieve", path: "Subscriber", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_create_subscribers", summary: "Create subscribers (SOAP Create on Subscriber)", api: Api::Soap, method: "Create", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_update_subscribers", summary: "Update subscribers (SOAP Update on Subscriber)", api: Api::Soap, method: "Update", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_delete_subscribers", summary: "Delete subscribers (SOAP Delete on Subscriber)", api: Api::Soap, method: "Delete", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_lists", summary: "Retrieve lists (SOAP Retrieve on List)", api: Api::Soap, method: "Retrieve", path: "List", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_create_lists", summary: "Create lists (SOAP Create on List)", api: Api::Soap, method: "Create", path: "List", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_automations", summary: "Retrieve automations (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 ];
 
 /// The scopes of each operation in [`OPERATIONS`], as a type to bound on: `Has<op::SendEmail>`
@@ -2162,1013 +2546,176 @@ pub const OPERATIONS: &[OperationInfo] = &[
 pub mod op {
     use super::*;
 
-    /// `send_email`: Send one transactional email (see [`OPERATIONS`]`[0]`).
+    /// Operation `send_email`: Send one transactional email. `POST /messaging/v1/email/messages/{messageKey}`; needs `email_send`.
     pub type SendEmail = EmailSend;
 
-    /// `send_email_batch`: Send a batch of transactional emails (see [`OPERATIONS`]`[1]`).
+    /// Operation `send_email_batch`: Send a batch of transactional emails. `POST /messaging/v1/email/messages`; needs `email_send`.
     pub type SendEmailBatch = EmailSend;
 
-    /// `create_email_definition`: Create a transactional email definition (see [`OPERATIONS`]`[2]`).
+    /// Operation `create_email_definition`: Create a transactional email definition. `POST /messaging/v1/email/definitions`; needs `email_write`.
     pub type CreateEmailDefinition = EmailWrite;
 
-    /// `update_email_definition`: Update a transactional email definition (see [`OPERATIONS`]`[3]`).
+    /// Operation `update_email_definition`: Update a transactional email definition. `PATCH /messaging/v1/email/definitions/{definitionKey}`; needs `email_write`.
     pub type UpdateEmailDefinition = EmailWrite;
 
-    /// `delete_email_definition`: Delete a transactional email definition (see [`OPERATIONS`]`[4]`).
+    /// Operation `delete_email_definition`: Delete a transactional email definition. `DELETE /messaging/v1/email/definitions/{definitionKey}`; needs `email_write`.
     pub type DeleteEmailDefinition = EmailWrite;
 
-    /// `list_email_definitions`: List transactional email definitions (see [`OPERATIONS`]`[5]`).
+    /// Operation `list_email_definitions`: List transactional email definitions. `GET /messaging/v1/email/definitions`; needs `email_read`.
     pub type ListEmailDefinitions = EmailRead;
 
-    /// `get_email_definition`: Get a transactional email definition (see [`OPERATIONS`]`[6]`).
+    /// Operation `get_email_definition`: Get a transactional email definition. `GET /messaging/v1/email/definitions/{definitionKey}`; needs `email_read`.
     pub type GetEmailDefinition = EmailRead;
 
-    /// `get_email_message_status`: Get the status of a transactional email message (see [`OPERATIONS`]`[7]`).
+    /// Operation `get_email_message_status`: Get the status of a transactional email message. `GET /messaging/v1/email/messages/{messageKey}`; needs `email_read`.
     pub type GetEmailMessageStatus = EmailRead;
 
-    /// `send_sms`: Send one transactional SMS (see [`OPERATIONS`]`[8]`).
+    /// Operation `send_sms`: Send one transactional SMS. `POST /messaging/v1/sms/messages/{messageKey}`; needs `sms_send`.
     pub type SendSms = SmsSend;
 
-    /// `send_sms_batch`: Send a batch of transactional SMS (see [`OPERATIONS`]`[9]`).
+    /// Operation `send_sms_batch`: Send a batch of transactional SMS. `POST /messaging/v1/sms/messages`; needs `sms_send`.
     pub type SendSmsBatch = SmsSend;
 
-    /// `create_sms_definition`: Create a transactional SMS definition (see [`OPERATIONS`]`[10]`).
+    /// Operation `create_sms_definition`: Create a transactional SMS definition. `POST /messaging/v1/sms/definitions`; needs `sms_write`.
     pub type CreateSmsDefinition = SmsWrite;
 
-    /// `list_sms_definitions`: List transactional SMS definitions (see [`OPERATIONS`]`[11]`).
+    /// Operation `list_sms_definitions`: List transactional SMS definitions. `GET /messaging/v1/sms/definitions`; needs `sms_read`.
     pub type ListSmsDefinitions = SmsRead;
 
-    /// `upsert_rows`: Upsert data extension rows synchronously (see [`OPERATIONS`]`[12]`).
+    /// Operation `upsert_rows`: Upsert data extension rows synchronously. `POST /hub/v1/dataevents/key:{key}/rowset`; needs `data_extensions_write`.
     pub type UpsertRows = DataExtensionsWrite;
 
-    /// `insert_rows_async`: Insert data extension rows asynchronously (202 with requestId) (see [`OPERATIONS`]`[13]`).
+    /// Operation `insert_rows_async`: Insert data extension rows asynchronously (202 with requestId). `POST /data/v1/async/dataextensions/key:{key}/rows`; needs `data_extensions_write`.
     pub type InsertRowsAsync = DataExtensionsWrite;
 
-    /// `upsert_rows_async`: Upsert data extension rows asynchronously (202 with requestId) (see [`OPERATIONS`]`[14]`).
+    /// Operation `upsert_rows_async`: Upsert data extension rows asynchronously (202 with requestId). `PUT /data/v1/async/dataextensions/key:{key}/rows`; needs `data_extensions_write`.
     pub type UpsertRowsAsync = DataExtensionsWrite;
 
-    /// `async_request_status`: Get the status of an async data extension request (see [`OPERATIONS`]`[15]`).
+    /// Operation `async_request_status`: Get the status of an async data extension request. `GET /data/v1/async/{requestId}/status`; needs `data_extensions_read`.
     pub type AsyncRequestStatus = DataExtensionsRead;
 
-    /// `async_request_results`: Get the results of an async data extension request (see [`OPERATIONS`]`[16]`).
+    /// Operation `async_request_results`: Get the results of an async data extension request. `GET /data/v1/async/{requestId}/results`; needs `data_extensions_read`.
     pub type AsyncRequestResults = DataExtensionsRead;
 
-    /// `query_rows`: Query data extension rows ($page, $pageSize, $filter) (see [`OPERATIONS`]`[17]`).
+    /// Operation `query_rows`: Query data extension rows ($page, $pageSize, $filter). `GET /data/v1/customobjectdata/key/{key}/rowset`; needs `data_extensions_read`.
     pub type QueryRows = DataExtensionsRead;
 
-    /// `fire_journey_event`: Fire a journey entry event (201 with eventInstanceId) (see [`OPERATIONS`]`[18]`).
+    /// Operation `fire_journey_event`: Fire a journey entry event (201 with eventInstanceId). `POST /interaction/v1/events`; needs `journeys_read` and `list_and_subscribers_read`.
     pub type FireJourneyEvent = (JourneysRead, ListAndSubscribersRead);
 
-    /// `list_journeys`: List journeys ($page, $pageSize) (see [`OPERATIONS`]`[19]`).
+    /// Operation `list_journeys`: List journeys ($page, $pageSize). `GET /interaction/v1/interactions`; needs `journeys_read`.
     pub type ListJourneys = JourneysRead;
 
-    /// `get_journey`: Get a journey (see [`OPERATIONS`]`[20]`).
+    /// Operation `get_journey`: Get a journey. `GET /interaction/v1/interactions/{id}`; needs `journeys_read`.
     pub type GetJourney = JourneysRead;
 
-    /// `create_asset`: Create a Content Builder asset (see [`OPERATIONS`]`[21]`).
+    /// Operation `create_asset`: Create a Content Builder asset. `POST /asset/v1/content/assets`; needs `saved_content_write`.
     pub type CreateAsset = SavedContentWrite;
 
-    /// `list_assets`: List Content Builder assets (see [`OPERATIONS`]`[22]`).
+    /// Operation `list_assets`: List Content Builder assets. `GET /asset/v1/content/assets`; needs `documents_and_images_read`.
     pub type ListAssets = DocumentsAndImagesRead;
 
-    /// `get_asset`: Get a Content Builder asset (see [`OPERATIONS`]`[23]`).
+    /// Operation `get_asset`: Get a Content Builder asset. `GET /asset/v1/content/assets/{id}`; needs `documents_and_images_read`.
     pub type GetAsset = DocumentsAndImagesRead;
 
-    /// `query_assets`: Query Content Builder assets (see [`OPERATIONS`]`[24]`).
+    /// Operation `query_assets`: Query Content Builder assets. `POST /asset/v1/content/assets/query`; needs `documents_and_images_read`.
     pub type QueryAssets = DocumentsAndImagesRead;
 
-    /// `update_asset`: Update a Content Builder asset (see [`OPERATIONS`]`[25]`).
+    /// Operation `update_asset`: Update a Content Builder asset. `PATCH /asset/v1/content/assets/{id}`; needs `documents_and_images_write`.
     pub type UpdateAsset = DocumentsAndImagesWrite;
 
-    /// `delete_asset`: Delete a Content Builder asset (see [`OPERATIONS`]`[26]`).
+    /// Operation `delete_asset`: Delete a Content Builder asset. `DELETE /asset/v1/content/assets/{id}`; needs `documents_and_images_write`.
     pub type DeleteAsset = DocumentsAndImagesWrite;
 
-    /// `create_contacts`: Create contacts (see [`OPERATIONS`]`[27]`).
+    /// Operation `create_contacts`: Create contacts. `POST /contacts/v1/contacts`; needs `list_and_subscribers_write`.
     pub type CreateContacts = ListAndSubscribersWrite;
 
-    /// `update_contacts`: Update contacts (see [`OPERATIONS`]`[28]`).
-    pub type UpdateContacts = ListAndSubscribersWrite;
+    /// Operation `update_contacts`: Update contacts. `PATCH /contacts/v1/contacts`; needs `list_and_subscribers_read` and `list_and_subscribers_write`.
+    pub type UpdateContacts = (ListAndSubscribersRead, ListAndSubscribersWrite);
 
-    /// `start_automation`: Start an automation (SOAP Perform on Automation) (see [`OPERATIONS`]`[29]`).
+    /// Operation `start_automation`: Start an automation (SOAP Perform on Automation). SOAP `Perform` on `Automation`; needs `automations_execute`.
     pub type StartAutomation = AutomationsExecute;
 
-    /// `soap_retrieve_data_extensions`: Retrieve data extensions (SOAP Retrieve on DataExtension) (see [`OPERATIONS`]`[30]`).
+    /// Operation `soap_retrieve_data_extensions`: Retrieve data extensions (SOAP Retrieve on DataExtension). SOAP `Retrieve` on `DataExtension`; needs `data_extensions_read`.
     pub type SoapRetrieveDataExtensions = DataExtensionsRead;
 
-    /// `soap_retrieve_data_extension_rows`: Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`) (see [`OPERATIONS`]`[31]`).
+    /// Operation `soap_retrieve_data_extension_rows`: Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`). SOAP `Retrieve` on `DataExtensionObject`; needs `data_extensions_read`.
     pub type SoapRetrieveDataExtensionRows = DataExtensionsRead;
 
-    /// `soap_create_data_extension_rows`: Create data extension rows (SOAP Create on DataExtensionObject) (see [`OPERATIONS`]`[32]`).
+    /// Operation `soap_create_data_extension_rows`: Create data extension rows (SOAP Create on DataExtensionObject). SOAP `Create` on `DataExtensionObject`; needs `data_extensions_write`.
     pub type SoapCreateDataExtensionRows = DataExtensionsWrite;
 
-    /// `soap_update_data_extension_rows`: Update data extension rows (SOAP Update on DataExtensionObject) (see [`OPERATIONS`]`[33]`).
+    /// Operation `soap_update_data_extension_rows`: Update data extension rows (SOAP Update on DataExtensionObject). SOAP `Update` on `DataExtensionObject`; needs `data_extensions_write`.
     pub type SoapUpdateDataExtensionRows = DataExtensionsWrite;
 
-    /// `soap_delete_data_extension_rows`: Delete data extension rows (SOAP Delete on DataExtensionObject) (see [`OPERATIONS`]`[34]`).
+    /// Operation `soap_delete_data_extension_rows`: Delete data extension rows (SOAP Delete on DataExtensionObject). SOAP `Delete` on `DataExtensionObject`; needs `data_extensions_write`.
     pub type SoapDeleteDataExtensionRows = DataExtensionsWrite;
 
-    /// `soap_retrieve_subscribers`: Retrieve subscribers (SOAP Retrieve on Subscriber) (see [`OPERATIONS`]`[35]`).
+    /// Operation `soap_retrieve_subscribers`: Retrieve subscribers (SOAP Retrieve on Subscriber). SOAP `Retrieve` on `Subscriber`; needs `list_and_subscribers_read`.
     pub type SoapRetrieveSubscribers = ListAndSubscribersRead;
 
-    /// `soap_create_subscribers`: Create subscribers (SOAP Create on Subscriber) (see [`OPERATIONS`]`[36]`).
+    /// Operation `soap_create_subscribers`: Create subscribers (SOAP Create on Subscriber). SOAP `Create` on `Subscriber`; needs `list_and_subscribers_write`.
     pub type SoapCreateSubscribers = ListAndSubscribersWrite;
 
-    /// `soap_update_subscribers`: Update subscribers (SOAP Update on Subscriber) (see [`OPERATIONS`]`[37]`).
+    /// Operation `soap_update_subscribers`: Update subscribers (SOAP Update on Subscriber). SOAP `Update` on `Subscriber`; needs `list_and_subscribers_write`.
     pub type SoapUpdateSubscribers = ListAndSubscribersWrite;
 
-    /// `soap_delete_subscribers`: Delete subscribers (SOAP Delete on Subscriber) (see [`OPERATIONS`]`[38]`).
+    /// Operation `soap_delete_subscribers`: Delete subscribers (SOAP Delete on Subscriber). SOAP `Delete` on `Subscriber`; needs `list_and_subscribers_write`.
     pub type SoapDeleteSubscribers = ListAndSubscribersWrite;
 
-    /// `soap_retrieve_lists`: Retrieve lists (SOAP Retrieve on List) (see [`OPERATIONS`]`[39]`).
+    /// Operation `soap_retrieve_lists`: Retrieve lists (SOAP Retrieve on List). SOAP `Retrieve` on `List`; needs `list_and_subscribers_read`.
     pub type SoapRetrieveLists = ListAndSubscribersRead;
 
-    /// `soap_create_lists`: Create lists (SOAP Create on List) (see [`OPERATIONS`]`[40]`).
+    /// Operation `soap_create_lists`: Create lists (SOAP Create on List). SOAP `Create` on `List`; needs `list_and_subscribers_write`.
     pub type SoapCreateLists = ListAndSubscribersWrite;
 
-    /// `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation) (see [`OPERATIONS`]`[41]`).
+    /// Operation `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation). SOAP `Retrieve` on `Automation`; needs `automations_read`.
     pub type SoapRetrieveAutomations = AutomationsRead;
 }
 
-/// One trait per scope, carrying the compile error shown when a client type lacks it.
-///
-/// `{Marker}GrantedTo<C>` holds for the marker exactly when client type `C` declares the
-/// scope in `#[mc_client(scopes = "...")]`. You never name these traits: bound on
-/// [`Has<Marker>`](super::Has) instead.
-pub mod grant {
-    use super::*;
-    use crate::__private::Declares;
-
-    /// Holds when client type `C` declares `email_read`; see [`EmailRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `email_read`",
-        label = "requires the scope `email_read`",
-        note = "add `email_read` to the scopes of `{C}`: #[mc_client(scopes = \"... email_read\")]"
-    )]
-    pub trait EmailReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EmailRead>> EmailReadGrantedTo<C> for EmailRead {}
-
-    /// Holds when client type `C` declares `email_write`; see [`EmailWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `email_write`",
-        label = "requires the scope `email_write`",
-        note = "add `email_write` to the scopes of `{C}`: #[mc_client(scopes = \"... email_write\")]"
-    )]
-    pub trait EmailWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EmailWrite>> EmailWriteGrantedTo<C> for EmailWrite {}
-
-    /// Holds when client type `C` declares `email_send`; see [`EmailSend`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `email_send`",
-        label = "requires the scope `email_send`",
-        note = "add `email_send` to the scopes of `{C}`: #[mc_client(scopes = \"... email_send\")]"
-    )]
-    pub trait EmailSendGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EmailSend>> EmailSendGrantedTo<C> for EmailSend {}
-
-    /// Holds when client type `C` declares `ott_chat_messaging_read`; see [`OttChatMessagingRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `ott_chat_messaging_read`",
-        label = "requires the scope `ott_chat_messaging_read`",
-        note = "add `ott_chat_messaging_read` to the scopes of `{C}`: #[mc_client(scopes = \"... ott_chat_messaging_read\")]"
-    )]
-    pub trait OttChatMessagingReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<OttChatMessagingRead>> OttChatMessagingReadGrantedTo<C> for OttChatMessagingRead {}
-
-    /// Holds when client type `C` declares `ott_chat_messaging_send`; see [`OttChatMessagingSend`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `ott_chat_messaging_send`",
-        label = "requires the scope `ott_chat_messaging_send`",
-        note = "add `ott_chat_messaging_send` to the scopes of `{C}`: #[mc_client(scopes = \"... ott_chat_messaging_send\")]"
-    )]
-    pub trait OttChatMessagingSendGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<OttChatMessagingSend>> OttChatMessagingSendGrantedTo<C> for OttChatMessagingSend {}
-
-    /// Holds when client type `C` declares `push_read`; see [`PushRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `push_read`",
-        label = "requires the scope `push_read`",
-        note = "add `push_read` to the scopes of `{C}`: #[mc_client(scopes = \"... push_read\")]"
-    )]
-    pub trait PushReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<PushRead>> PushReadGrantedTo<C> for PushRead {}
-
-    /// Holds when client type `C` declares `push_write`; see [`PushWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `push_write`",
-        label = "requires the scope `push_write`",
-        note = "add `push_write` to the scopes of `{C}`: #[mc_client(scopes = \"... push_write\")]"
-    )]
-    pub trait PushWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<PushWrite>> PushWriteGrantedTo<C> for PushWrite {}
-
-    /// Holds when client type `C` declares `push_send`; see [`PushSend`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `push_send`",
-        label = "requires the scope `push_send`",
-        note = "add `push_send` to the scopes of `{C}`: #[mc_client(scopes = \"... push_send\")]"
-    )]
-    pub trait PushSendGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<PushSend>> PushSendGrantedTo<C> for PushSend {}
-
-    /// Holds when client type `C` declares `sms_read`; see [`SmsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `sms_read`",
-        label = "requires the scope `sms_read`",
-        note = "add `sms_read` to the scopes of `{C}`: #[mc_client(scopes = \"... sms_read\")]"
-    )]
-    pub trait SmsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SmsRead>> SmsReadGrantedTo<C> for SmsRead {}
-
-    /// Holds when client type `C` declares `sms_write`; see [`SmsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `sms_write`",
-        label = "requires the scope `sms_write`",
-        note = "add `sms_write` to the scopes of `{C}`: #[mc_client(scopes = \"... sms_write\")]"
-    )]
-    pub trait SmsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SmsWrite>> SmsWriteGrantedTo<C> for SmsWrite {}
-
-    /// Holds when client type `C` declares `sms_send`; see [`SmsSend`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `sms_send`",
-        label = "requires the scope `sms_send`",
-        note = "add `sms_send` to the scopes of `{C}`: #[mc_client(scopes = \"... sms_send\")]"
-    )]
-    pub trait SmsSendGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SmsSend>> SmsSendGrantedTo<C> for SmsSend {}
-
-    /// Holds when client type `C` declares `social_read`; see [`SocialRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `social_read`",
-        label = "requires the scope `social_read`",
-        note = "add `social_read` to the scopes of `{C}`: #[mc_client(scopes = \"... social_read\")]"
-    )]
-    pub trait SocialReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SocialRead>> SocialReadGrantedTo<C> for SocialRead {}
-
-    /// Holds when client type `C` declares `social_write`; see [`SocialWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `social_write`",
-        label = "requires the scope `social_write`",
-        note = "add `social_write` to the scopes of `{C}`: #[mc_client(scopes = \"... social_write\")]"
-    )]
-    pub trait SocialWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SocialWrite>> SocialWriteGrantedTo<C> for SocialWrite {}
-
-    /// Holds when client type `C` declares `social_publish`; see [`SocialPublish`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `social_publish`",
-        label = "requires the scope `social_publish`",
-        note = "add `social_publish` to the scopes of `{C}`: #[mc_client(scopes = \"... social_publish\")]"
-    )]
-    pub trait SocialPublishGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SocialPublish>> SocialPublishGrantedTo<C> for SocialPublish {}
-
-    /// Holds when client type `C` declares `social_post`; see [`SocialPost`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `social_post`",
-        label = "requires the scope `social_post`",
-        note = "add `social_post` to the scopes of `{C}`: #[mc_client(scopes = \"... social_post\")]"
-    )]
-    pub trait SocialPostGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SocialPost>> SocialPostGrantedTo<C> for SocialPost {}
-
-    /// Holds when client type `C` declares `web_read`; see [`WebRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `web_read`",
-        label = "requires the scope `web_read`",
-        note = "add `web_read` to the scopes of `{C}`: #[mc_client(scopes = \"... web_read\")]"
-    )]
-    pub trait WebReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<WebRead>> WebReadGrantedTo<C> for WebRead {}
-
-    /// Holds when client type `C` declares `web_write`; see [`WebWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `web_write`",
-        label = "requires the scope `web_write`",
-        note = "add `web_write` to the scopes of `{C}`: #[mc_client(scopes = \"... web_write\")]"
-    )]
-    pub trait WebWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<WebWrite>> WebWriteGrantedTo<C> for WebWrite {}
-
-    /// Holds when client type `C` declares `web_publish`; see [`WebPublish`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `web_publish`",
-        label = "requires the scope `web_publish`",
-        note = "add `web_publish` to the scopes of `{C}`: #[mc_client(scopes = \"... web_publish\")]"
-    )]
-    pub trait WebPublishGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<WebPublish>> WebPublishGrantedTo<C> for WebPublish {}
-
-    /// Holds when client type `C` declares `documents_and_images_read`; see [`DocumentsAndImagesRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `documents_and_images_read`",
-        label = "requires the scope `documents_and_images_read`",
-        note = "add `documents_and_images_read` to the scopes of `{C}`: #[mc_client(scopes = \"... documents_and_images_read\")]"
-    )]
-    pub trait DocumentsAndImagesReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DocumentsAndImagesRead>> DocumentsAndImagesReadGrantedTo<C> for DocumentsAndImagesRead {}
-
-    /// Holds when client type `C` declares `documents_and_images_write`; see [`DocumentsAndImagesWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `documents_and_images_write`",
-        label = "requires the scope `documents_and_images_write`",
-        note = "add `documents_and_images_write` to the scopes of `{C}`: #[mc_client(scopes = \"... documents_and_images_write\")]"
-    )]
-    pub trait DocumentsAndImagesWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DocumentsAndImagesWrite>> DocumentsAndImagesWriteGrantedTo<C> for DocumentsAndImagesWrite {}
-
-    /// Holds when client type `C` declares `saved_content_read`; see [`SavedContentRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `saved_content_read`",
-        label = "requires the scope `saved_content_read`",
-        note = "add `saved_content_read` to the scopes of `{C}`: #[mc_client(scopes = \"... saved_content_read\")]"
-    )]
-    pub trait SavedContentReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SavedContentRead>> SavedContentReadGrantedTo<C> for SavedContentRead {}
-
-    /// Holds when client type `C` declares `saved_content_write`; see [`SavedContentWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `saved_content_write`",
-        label = "requires the scope `saved_content_write`",
-        note = "add `saved_content_write` to the scopes of `{C}`: #[mc_client(scopes = \"... saved_content_write\")]"
-    )]
-    pub trait SavedContentWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<SavedContentWrite>> SavedContentWriteGrantedTo<C> for SavedContentWrite {}
-
-    /// Holds when client type `C` declares `automations_read`; see [`AutomationsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `automations_read`",
-        label = "requires the scope `automations_read`",
-        note = "add `automations_read` to the scopes of `{C}`: #[mc_client(scopes = \"... automations_read\")]"
-    )]
-    pub trait AutomationsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<AutomationsRead>> AutomationsReadGrantedTo<C> for AutomationsRead {}
-
-    /// Holds when client type `C` declares `automations_write`; see [`AutomationsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `automations_write`",
-        label = "requires the scope `automations_write`",
-        note = "add `automations_write` to the scopes of `{C}`: #[mc_client(scopes = \"... automations_write\")]"
-    )]
-    pub trait AutomationsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<AutomationsWrite>> AutomationsWriteGrantedTo<C> for AutomationsWrite {}
-
-    /// Holds when client type `C` declares `automations_execute`; see [`AutomationsExecute`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `automations_execute`",
-        label = "requires the scope `automations_execute`",
-        note = "add `automations_execute` to the scopes of `{C}`: #[mc_client(scopes = \"... automations_execute\")]"
-    )]
-    pub trait AutomationsExecuteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<AutomationsExecute>> AutomationsExecuteGrantedTo<C> for AutomationsExecute {}
-
-    /// Holds when client type `C` declares `journeys_read`; see [`JourneysRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `journeys_read`",
-        label = "requires the scope `journeys_read`",
-        note = "add `journeys_read` to the scopes of `{C}`: #[mc_client(scopes = \"... journeys_read\")]"
-    )]
-    pub trait JourneysReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<JourneysRead>> JourneysReadGrantedTo<C> for JourneysRead {}
-
-    /// Holds when client type `C` declares `journeys_write`; see [`JourneysWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `journeys_write`",
-        label = "requires the scope `journeys_write`",
-        note = "add `journeys_write` to the scopes of `{C}`: #[mc_client(scopes = \"... journeys_write\")]"
-    )]
-    pub trait JourneysWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<JourneysWrite>> JourneysWriteGrantedTo<C> for JourneysWrite {}
-
-    /// Holds when client type `C` declares `journeys_execute`; see [`JourneysExecute`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `journeys_execute`",
-        label = "requires the scope `journeys_execute`",
-        note = "add `journeys_execute` to the scopes of `{C}`: #[mc_client(scopes = \"... journeys_execute\")]"
-    )]
-    pub trait JourneysExecuteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<JourneysExecute>> JourneysExecuteGrantedTo<C> for JourneysExecute {}
-
-    /// Holds when client type `C` declares `journeys_aspr`; see [`JourneysAspr`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `journeys_aspr`",
-        label = "requires the scope `journeys_aspr`",
-        note = "add `journeys_aspr` to the scopes of `{C}`: #[mc_client(scopes = \"... journeys_aspr\")]"
-    )]
-    pub trait JourneysAsprGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<JourneysAspr>> JourneysAsprGrantedTo<C> for JourneysAspr {}
-
-    /// Holds when client type `C` declares `journeys_delete`; see [`JourneysDelete`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `journeys_delete`",
-        label = "requires the scope `journeys_delete`",
-        note = "add `journeys_delete` to the scopes of `{C}`: #[mc_client(scopes = \"... journeys_delete\")]"
-    )]
-    pub trait JourneysDeleteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<JourneysDelete>> JourneysDeleteGrantedTo<C> for JourneysDelete {}
-
-    /// Holds when client type `C` declares `audiences_read`; see [`AudiencesRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `audiences_read`",
-        label = "requires the scope `audiences_read`",
-        note = "add `audiences_read` to the scopes of `{C}`: #[mc_client(scopes = \"... audiences_read\")]"
-    )]
-    pub trait AudiencesReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<AudiencesRead>> AudiencesReadGrantedTo<C> for AudiencesRead {}
-
-    /// Holds when client type `C` declares `audiences_write`; see [`AudiencesWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `audiences_write`",
-        label = "requires the scope `audiences_write`",
-        note = "add `audiences_write` to the scopes of `{C}`: #[mc_client(scopes = \"... audiences_write\")]"
-    )]
-    pub trait AudiencesWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<AudiencesWrite>> AudiencesWriteGrantedTo<C> for AudiencesWrite {}
-
-    /// Holds when client type `C` declares `list_and_subscribers_read`; see [`ListAndSubscribersRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `list_and_subscribers_read`",
-        label = "requires the scope `list_and_subscribers_read`",
-        note = "add `list_and_subscribers_read` to the scopes of `{C}`: #[mc_client(scopes = \"... list_and_subscribers_read\")]"
-    )]
-    pub trait ListAndSubscribersReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ListAndSubscribersRead>> ListAndSubscribersReadGrantedTo<C> for ListAndSubscribersRead {}
-
-    /// Holds when client type `C` declares `list_and_subscribers_write`; see [`ListAndSubscribersWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `list_and_subscribers_write`",
-        label = "requires the scope `list_and_subscribers_write`",
-        note = "add `list_and_subscribers_write` to the scopes of `{C}`: #[mc_client(scopes = \"... list_and_subscribers_write\")]"
-    )]
-    pub trait ListAndSubscribersWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ListAndSubscribersWrite>> ListAndSubscribersWriteGrantedTo<C> for ListAndSubscribersWrite {}
-
-    /// Holds when client type `C` declares `contact_bu_mapping_create`; see [`ContactBuMappingCreate`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `contact_bu_mapping_create`",
-        label = "requires the scope `contact_bu_mapping_create`",
-        note = "add `contact_bu_mapping_create` to the scopes of `{C}`: #[mc_client(scopes = \"... contact_bu_mapping_create\")]"
-    )]
-    pub trait ContactBuMappingCreateGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ContactBuMappingCreate>> ContactBuMappingCreateGrantedTo<C> for ContactBuMappingCreate {}
-
-    /// Holds when client type `C` declares `contact_bu_mapping_view`; see [`ContactBuMappingView`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `contact_bu_mapping_view`",
-        label = "requires the scope `contact_bu_mapping_view`",
-        note = "add `contact_bu_mapping_view` to the scopes of `{C}`: #[mc_client(scopes = \"... contact_bu_mapping_view\")]"
-    )]
-    pub trait ContactBuMappingViewGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ContactBuMappingView>> ContactBuMappingViewGrantedTo<C> for ContactBuMappingView {}
-
-    /// Holds when client type `C` declares `contact_bu_mapping_update`; see [`ContactBuMappingUpdate`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `contact_bu_mapping_update`",
-        label = "requires the scope `contact_bu_mapping_update`",
-        note = "add `contact_bu_mapping_update` to the scopes of `{C}`: #[mc_client(scopes = \"... contact_bu_mapping_update\")]"
-    )]
-    pub trait ContactBuMappingUpdateGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ContactBuMappingUpdate>> ContactBuMappingUpdateGrantedTo<C> for ContactBuMappingUpdate {}
-
-    /// Holds when client type `C` declares `contact_bu_mapping_delete`; see [`ContactBuMappingDelete`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `contact_bu_mapping_delete`",
-        label = "requires the scope `contact_bu_mapping_delete`",
-        note = "add `contact_bu_mapping_delete` to the scopes of `{C}`: #[mc_client(scopes = \"... contact_bu_mapping_delete\")]"
-    )]
-    pub trait ContactBuMappingDeleteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ContactBuMappingDelete>> ContactBuMappingDeleteGrantedTo<C> for ContactBuMappingDelete {}
-
-    /// Holds when client type `C` declares `data_extensions_read`; see [`DataExtensionsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `data_extensions_read`",
-        label = "requires the scope `data_extensions_read`",
-        note = "add `data_extensions_read` to the scopes of `{C}`: #[mc_client(scopes = \"... data_extensions_read\")]"
-    )]
-    pub trait DataExtensionsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DataExtensionsRead>> DataExtensionsReadGrantedTo<C> for DataExtensionsRead {}
-
-    /// Holds when client type `C` declares `data_extensions_write`; see [`DataExtensionsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `data_extensions_write`",
-        label = "requires the scope `data_extensions_write`",
-        note = "add `data_extensions_write` to the scopes of `{C}`: #[mc_client(scopes = \"... data_extensions_write\")]"
-    )]
-    pub trait DataExtensionsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DataExtensionsWrite>> DataExtensionsWriteGrantedTo<C> for DataExtensionsWrite {}
-
-    /// Holds when client type `C` declares `file_locations_read`; see [`FileLocationsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `file_locations_read`",
-        label = "requires the scope `file_locations_read`",
-        note = "add `file_locations_read` to the scopes of `{C}`: #[mc_client(scopes = \"... file_locations_read\")]"
-    )]
-    pub trait FileLocationsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<FileLocationsRead>> FileLocationsReadGrantedTo<C> for FileLocationsRead {}
-
-    /// Holds when client type `C` declares `file_locations_write`; see [`FileLocationsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `file_locations_write`",
-        label = "requires the scope `file_locations_write`",
-        note = "add `file_locations_write` to the scopes of `{C}`: #[mc_client(scopes = \"... file_locations_write\")]"
-    )]
-    pub trait FileLocationsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<FileLocationsWrite>> FileLocationsWriteGrantedTo<C> for FileLocationsWrite {}
-
-    /// Holds when client type `C` declares `tracking_events_read`; see [`TrackingEventsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `tracking_events_read`",
-        label = "requires the scope `tracking_events_read`",
-        note = "add `tracking_events_read` to the scopes of `{C}`: #[mc_client(scopes = \"... tracking_events_read\")]"
-    )]
-    pub trait TrackingEventsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<TrackingEventsRead>> TrackingEventsReadGrantedTo<C> for TrackingEventsRead {}
-
-    /// Holds when client type `C` declares `tracking_events_write`; see [`TrackingEventsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `tracking_events_write`",
-        label = "requires the scope `tracking_events_write`",
-        note = "add `tracking_events_write` to the scopes of `{C}`: #[mc_client(scopes = \"... tracking_events_write\")]"
-    )]
-    pub trait TrackingEventsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<TrackingEventsWrite>> TrackingEventsWriteGrantedTo<C> for TrackingEventsWrite {}
-
-    /// Holds when client type `C` declares `approvals_read`; see [`ApprovalsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `approvals_read`",
-        label = "requires the scope `approvals_read`",
-        note = "add `approvals_read` to the scopes of `{C}`: #[mc_client(scopes = \"... approvals_read\")]"
-    )]
-    pub trait ApprovalsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ApprovalsRead>> ApprovalsReadGrantedTo<C> for ApprovalsRead {}
-
-    /// Holds when client type `C` declares `approvals_write`; see [`ApprovalsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `approvals_write`",
-        label = "requires the scope `approvals_write`",
-        note = "add `approvals_write` to the scopes of `{C}`: #[mc_client(scopes = \"... approvals_write\")]"
-    )]
-    pub trait ApprovalsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<ApprovalsWrite>> ApprovalsWriteGrantedTo<C> for ApprovalsWrite {}
-
-    /// Holds when client type `C` declares `calendar_read`; see [`CalendarRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `calendar_read`",
-        label = "requires the scope `calendar_read`",
-        note = "add `calendar_read` to the scopes of `{C}`: #[mc_client(scopes = \"... calendar_read\")]"
-    )]
-    pub trait CalendarReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<CalendarRead>> CalendarReadGrantedTo<C> for CalendarRead {}
-
-    /// Holds when client type `C` declares `calendar_write`; see [`CalendarWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `calendar_write`",
-        label = "requires the scope `calendar_write`",
-        note = "add `calendar_write` to the scopes of `{C}`: #[mc_client(scopes = \"... calendar_write\")]"
-    )]
-    pub trait CalendarWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<CalendarWrite>> CalendarWriteGrantedTo<C> for CalendarWrite {}
-
-    /// Holds when client type `C` declares `campaign_read`; see [`CampaignRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `campaign_read`",
-        label = "requires the scope `campaign_read`",
-        note = "add `campaign_read` to the scopes of `{C}`: #[mc_client(scopes = \"... campaign_read\")]"
-    )]
-    pub trait CampaignReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<CampaignRead>> CampaignReadGrantedTo<C> for CampaignRead {}
-
-    /// Holds when client type `C` declares `campaign_write`; see [`CampaignWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `campaign_write`",
-        label = "requires the scope `campaign_write`",
-        note = "add `campaign_write` to the scopes of `{C}`: #[mc_client(scopes = \"... campaign_write\")]"
-    )]
-    pub trait CampaignWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<CampaignWrite>> CampaignWriteGrantedTo<C> for CampaignWrite {}
-
-    /// Holds when client type `C` declares `tags_read`; see [`TagsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `tags_read`",
-        label = "requires the scope `tags_read`",
-        note = "add `tags_read` to the scopes of `{C}`: #[mc_client(scopes = \"... tags_read\")]"
-    )]
-    pub trait TagsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<TagsRead>> TagsReadGrantedTo<C> for TagsRead {}
-
-    /// Holds when client type `C` declares `tags_write`; see [`TagsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `tags_write`",
-        label = "requires the scope `tags_write`",
-        note = "add `tags_write` to the scopes of `{C}`: #[mc_client(scopes = \"... tags_write\")]"
-    )]
-    pub trait TagsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<TagsWrite>> TagsWriteGrantedTo<C> for TagsWrite {}
-
-    /// Holds when client type `C` declares `workflows_read`; see [`WorkflowsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `workflows_read`",
-        label = "requires the scope `workflows_read`",
-        note = "add `workflows_read` to the scopes of `{C}`: #[mc_client(scopes = \"... workflows_read\")]"
-    )]
-    pub trait WorkflowsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<WorkflowsRead>> WorkflowsReadGrantedTo<C> for WorkflowsRead {}
-
-    /// Holds when client type `C` declares `workflows_write`; see [`WorkflowsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `workflows_write`",
-        label = "requires the scope `workflows_write`",
-        note = "add `workflows_write` to the scopes of `{C}`: #[mc_client(scopes = \"... workflows_write\")]"
-    )]
-    pub trait WorkflowsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<WorkflowsWrite>> WorkflowsWriteGrantedTo<C> for WorkflowsWrite {}
-
-    /// Holds when client type `C` declares `accounts_read`; see [`AccountsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `accounts_read`",
-        label = "requires the scope `accounts_read`",
-        note = "add `accounts_read` to the scopes of `{C}`: #[mc_client(scopes = \"... accounts_read\")]"
-    )]
-    pub trait AccountsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<AccountsRead>> AccountsReadGrantedTo<C> for AccountsRead {}
-
-    /// Holds when client type `C` declares `accounts_write`; see [`AccountsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `accounts_write`",
-        label = "requires the scope `accounts_write`",
-        note = "add `accounts_write` to the scopes of `{C}`: #[mc_client(scopes = \"... accounts_write\")]"
-    )]
-    pub trait AccountsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<AccountsWrite>> AccountsWriteGrantedTo<C> for AccountsWrite {}
-
-    /// Holds when client type `C` declares `ott_channels_read`; see [`OttChannelsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `ott_channels_read`",
-        label = "requires the scope `ott_channels_read`",
-        note = "add `ott_channels_read` to the scopes of `{C}`: #[mc_client(scopes = \"... ott_channels_read\")]"
-    )]
-    pub trait OttChannelsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<OttChannelsRead>> OttChannelsReadGrantedTo<C> for OttChannelsRead {}
-
-    /// Holds when client type `C` declares `ott_channels_write`; see [`OttChannelsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `ott_channels_write`",
-        label = "requires the scope `ott_channels_write`",
-        note = "add `ott_channels_write` to the scopes of `{C}`: #[mc_client(scopes = \"... ott_channels_write\")]"
-    )]
-    pub trait OttChannelsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<OttChannelsWrite>> OttChannelsWriteGrantedTo<C> for OttChannelsWrite {}
-
-    /// Holds when client type `C` declares `users_read`; see [`UsersRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `users_read`",
-        label = "requires the scope `users_read`",
-        note = "add `users_read` to the scopes of `{C}`: #[mc_client(scopes = \"... users_read\")]"
-    )]
-    pub trait UsersReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<UsersRead>> UsersReadGrantedTo<C> for UsersRead {}
-
-    /// Holds when client type `C` declares `users_write`; see [`UsersWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `users_write`",
-        label = "requires the scope `users_write`",
-        note = "add `users_write` to the scopes of `{C}`: #[mc_client(scopes = \"... users_write\")]"
-    )]
-    pub trait UsersWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<UsersWrite>> UsersWriteGrantedTo<C> for UsersWrite {}
-
-    /// Holds when client type `C` declares `webhooks_read`; see [`WebhooksRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `webhooks_read`",
-        label = "requires the scope `webhooks_read`",
-        note = "add `webhooks_read` to the scopes of `{C}`: #[mc_client(scopes = \"... webhooks_read\")]"
-    )]
-    pub trait WebhooksReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<WebhooksRead>> WebhooksReadGrantedTo<C> for WebhooksRead {}
-
-    /// Holds when client type `C` declares `webhooks_write`; see [`WebhooksWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `webhooks_write`",
-        label = "requires the scope `webhooks_write`",
-        note = "add `webhooks_write` to the scopes of `{C}`: #[mc_client(scopes = \"... webhooks_write\")]"
-    )]
-    pub trait WebhooksWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<WebhooksWrite>> WebhooksWriteGrantedTo<C> for WebhooksWrite {}
-
-    /// Holds when client type `C` declares `event_notification_callback_create`; see [`EventNotificationCallbackCreate`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_callback_create`",
-        label = "requires the scope `event_notification_callback_create`",
-        note = "add `event_notification_callback_create` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_callback_create\")]"
-    )]
-    pub trait EventNotificationCallbackCreateGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationCallbackCreate>> EventNotificationCallbackCreateGrantedTo<C>
-        for EventNotificationCallbackCreate
-    {
-    }
-
-    /// Holds when client type `C` declares `event_notification_callback_read`; see [`EventNotificationCallbackRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_callback_read`",
-        label = "requires the scope `event_notification_callback_read`",
-        note = "add `event_notification_callback_read` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_callback_read\")]"
-    )]
-    pub trait EventNotificationCallbackReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationCallbackRead>> EventNotificationCallbackReadGrantedTo<C>
-        for EventNotificationCallbackRead
-    {
-    }
-
-    /// Holds when client type `C` declares `event_notification_callback_update`; see [`EventNotificationCallbackUpdate`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_callback_update`",
-        label = "requires the scope `event_notification_callback_update`",
-        note = "add `event_notification_callback_update` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_callback_update\")]"
-    )]
-    pub trait EventNotificationCallbackUpdateGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationCallbackUpdate>> EventNotificationCallbackUpdateGrantedTo<C>
-        for EventNotificationCallbackUpdate
-    {
-    }
-
-    /// Holds when client type `C` declares `event_notification_callback_delete`; see [`EventNotificationCallbackDelete`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_callback_delete`",
-        label = "requires the scope `event_notification_callback_delete`",
-        note = "add `event_notification_callback_delete` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_callback_delete\")]"
-    )]
-    pub trait EventNotificationCallbackDeleteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationCallbackDelete>> EventNotificationCallbackDeleteGrantedTo<C>
-        for EventNotificationCallbackDelete
-    {
-    }
-
-    /// Holds when client type `C` declares `event_notification_subscription_create`; see [`EventNotificationSubscriptionCreate`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_subscription_create`",
-        label = "requires the scope `event_notification_subscription_create`",
-        note = "add `event_notification_subscription_create` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_subscription_create\")]"
-    )]
-    pub trait EventNotificationSubscriptionCreateGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationSubscriptionCreate>> EventNotificationSubscriptionCreateGrantedTo<C>
-        for EventNotificationSubscriptionCreate
-    {
-    }
-
-    /// Holds when client type `C` declares `event_notification_subscription_read`; see [`EventNotificationSubscriptionRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_subscription_read`",
-        label = "requires the scope `event_notification_subscription_read`",
-        note = "add `event_notification_subscription_read` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_subscription_read\")]"
-    )]
-    pub trait EventNotificationSubscriptionReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationSubscriptionRead>> EventNotificationSubscriptionReadGrantedTo<C>
-        for EventNotificationSubscriptionRead
-    {
-    }
-
-    /// Holds when client type `C` declares `event_notification_subscription_update`; see [`EventNotificationSubscriptionUpdate`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_subscription_update`",
-        label = "requires the scope `event_notification_subscription_update`",
-        note = "add `event_notification_subscription_update` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_subscription_update\")]"
-    )]
-    pub trait EventNotificationSubscriptionUpdateGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationSubscriptionUpdate>> EventNotificationSubscriptionUpdateGrantedTo<C>
-        for EventNotificationSubscriptionUpdate
-    {
-    }
-
-    /// Holds when client type `C` declares `event_notification_subscription_delete`; see [`EventNotificationSubscriptionDelete`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `event_notification_subscription_delete`",
-        label = "requires the scope `event_notification_subscription_delete`",
-        note = "add `event_notification_subscription_delete` to the scopes of `{C}`: #[mc_client(scopes = \"... event_notification_subscription_delete\")]"
-    )]
-    pub trait EventNotificationSubscriptionDeleteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<EventNotificationSubscriptionDelete>> EventNotificationSubscriptionDeleteGrantedTo<C>
-        for EventNotificationSubscriptionDelete
-    {
-    }
-
-    /// Holds when client type `C` declares `marketing_cloud_connect_read`; see [`MarketingCloudConnectRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `marketing_cloud_connect_read`",
-        label = "requires the scope `marketing_cloud_connect_read`",
-        note = "add `marketing_cloud_connect_read` to the scopes of `{C}`: #[mc_client(scopes = \"... marketing_cloud_connect_read\")]"
-    )]
-    pub trait MarketingCloudConnectReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<MarketingCloudConnectRead>> MarketingCloudConnectReadGrantedTo<C> for MarketingCloudConnectRead {}
-
-    /// Holds when client type `C` declares `marketing_cloud_connect_write`; see [`MarketingCloudConnectWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `marketing_cloud_connect_write`",
-        label = "requires the scope `marketing_cloud_connect_write`",
-        note = "add `marketing_cloud_connect_write` to the scopes of `{C}`: #[mc_client(scopes = \"... marketing_cloud_connect_write\")]"
-    )]
-    pub trait MarketingCloudConnectWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<MarketingCloudConnectWrite>> MarketingCloudConnectWriteGrantedTo<C> for MarketingCloudConnectWrite {}
-
-    /// Holds when client type `C` declares `marketing_cloud_connect_send`; see [`MarketingCloudConnectSend`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `marketing_cloud_connect_send`",
-        label = "requires the scope `marketing_cloud_connect_send`",
-        note = "add `marketing_cloud_connect_send` to the scopes of `{C}`: #[mc_client(scopes = \"... marketing_cloud_connect_send\")]"
-    )]
-    pub trait MarketingCloudConnectSendGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<MarketingCloudConnectSend>> MarketingCloudConnectSendGrantedTo<C> for MarketingCloudConnectSend {}
-
-    /// Holds when client type `C` declares `key_manage_view`; see [`KeyManageView`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `key_manage_view`",
-        label = "requires the scope `key_manage_view`",
-        note = "add `key_manage_view` to the scopes of `{C}`: #[mc_client(scopes = \"... key_manage_view\")]"
-    )]
-    pub trait KeyManageViewGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<KeyManageView>> KeyManageViewGrantedTo<C> for KeyManageView {}
-
-    /// Holds when client type `C` declares `key_manage_rotate`; see [`KeyManageRotate`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `key_manage_rotate`",
-        label = "requires the scope `key_manage_rotate`",
-        note = "add `key_manage_rotate` to the scopes of `{C}`: #[mc_client(scopes = \"... key_manage_rotate\")]"
-    )]
-    pub trait KeyManageRotateGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<KeyManageRotate>> KeyManageRotateGrantedTo<C> for KeyManageRotate {}
-
-    /// Holds when client type `C` declares `key_manage_revoke`; see [`KeyManageRevoke`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `key_manage_revoke`",
-        label = "requires the scope `key_manage_revoke`",
-        note = "add `key_manage_revoke` to the scopes of `{C}`: #[mc_client(scopes = \"... key_manage_revoke\")]"
-    )]
-    pub trait KeyManageRevokeGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<KeyManageRevoke>> KeyManageRevokeGrantedTo<C> for KeyManageRevoke {}
-
-    /// Holds when client type `C` declares `dfu_configure`; see [`DfuConfigure`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `dfu_configure`",
-        label = "requires the scope `dfu_configure`",
-        note = "add `dfu_configure` to the scopes of `{C}`: #[mc_client(scopes = \"... dfu_configure\")]"
-    )]
-    pub trait DfuConfigureGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DfuConfigure>> DfuConfigureGrantedTo<C> for DfuConfigure {}
-
-    /// Holds when client type `C` declares `package_manager_package`; see [`PackageManagerPackage`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `package_manager_package`",
-        label = "requires the scope `package_manager_package`",
-        note = "add `package_manager_package` to the scopes of `{C}`: #[mc_client(scopes = \"... package_manager_package\")]"
-    )]
-    pub trait PackageManagerPackageGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<PackageManagerPackage>> PackageManagerPackageGrantedTo<C> for PackageManagerPackage {}
-
-    /// Holds when client type `C` declares `package_manager_deploy`; see [`PackageManagerDeploy`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `package_manager_deploy`",
-        label = "requires the scope `package_manager_deploy`",
-        note = "add `package_manager_deploy` to the scopes of `{C}`: #[mc_client(scopes = \"... package_manager_deploy\")]"
-    )]
-    pub trait PackageManagerDeployGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<PackageManagerDeploy>> PackageManagerDeployGrantedTo<C> for PackageManagerDeploy {}
-
-    /// Holds when client type `C` declares `deep_linking_asset_read`; see [`DeepLinkingAssetRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `deep_linking_asset_read`",
-        label = "requires the scope `deep_linking_asset_read`",
-        note = "add `deep_linking_asset_read` to the scopes of `{C}`: #[mc_client(scopes = \"... deep_linking_asset_read\")]"
-    )]
-    pub trait DeepLinkingAssetReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DeepLinkingAssetRead>> DeepLinkingAssetReadGrantedTo<C> for DeepLinkingAssetRead {}
-
-    /// Holds when client type `C` declares `deep_linking_asset_write`; see [`DeepLinkingAssetWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `deep_linking_asset_write`",
-        label = "requires the scope `deep_linking_asset_write`",
-        note = "add `deep_linking_asset_write` to the scopes of `{C}`: #[mc_client(scopes = \"... deep_linking_asset_write\")]"
-    )]
-    pub trait DeepLinkingAssetWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DeepLinkingAssetWrite>> DeepLinkingAssetWriteGrantedTo<C> for DeepLinkingAssetWrite {}
-
-    /// Holds when client type `C` declares `deep_linking_asset_delete`; see [`DeepLinkingAssetDelete`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `deep_linking_asset_delete`",
-        label = "requires the scope `deep_linking_asset_delete`",
-        note = "add `deep_linking_asset_delete` to the scopes of `{C}`: #[mc_client(scopes = \"... deep_linking_asset_delete\")]"
-    )]
-    pub trait DeepLinkingAssetDeleteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DeepLinkingAssetDelete>> DeepLinkingAssetDeleteGrantedTo<C> for DeepLinkingAssetDelete {}
-
-    /// Holds when client type `C` declares `deep_linking_settings_read`; see [`DeepLinkingSettingsRead`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `deep_linking_settings_read`",
-        label = "requires the scope `deep_linking_settings_read`",
-        note = "add `deep_linking_settings_read` to the scopes of `{C}`: #[mc_client(scopes = \"... deep_linking_settings_read\")]"
-    )]
-    pub trait DeepLinkingSettingsReadGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DeepLinkingSettingsRead>> DeepLinkingSettingsReadGrantedTo<C> for DeepLinkingSettingsRead {}
-
-    /// Holds when client type `C` declares `deep_linking_settings_write`; see [`DeepLinkingSettingsWrite`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `deep_linking_settings_write`",
-        label = "requires the scope `deep_linking_settings_write`",
-        note = "add `deep_linking_settings_write` to the scopes of `{C}`: #[mc_client(scopes = \"... deep_linking_settings_write\")]"
-    )]
-    pub trait DeepLinkingSettingsWriteGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<DeepLinkingSettingsWrite>> DeepLinkingSettingsWriteGrantedTo<C> for DeepLinkingSettingsWrite {}
-
-    /// Holds when client type `C` declares `offline`; see [`Offline`].
-    #[diagnostic::on_unimplemented(
-        message = "`{C}` lacks the Marketing Cloud scope `offline`",
-        label = "requires the scope `offline`",
-        note = "add `offline` to the scopes of `{C}`: #[mc_client(scopes = \"... offline\")]"
-    )]
-    pub trait OfflineGrantedTo<C> {}
-    #[diagnostic::do_not_recommend]
-    impl<C: Declares<Offline>> OfflineGrantedTo<C> for Offline {}
+/// The doc line of a typed method: the scopes its operation needs, from the catalog.
+macro_rules! op_doc {
+(send_email) => { " Needs `email_send` ([`op::SendEmail`](crate::scope::op::SendEmail)): `POST /messaging/v1/email/messages/{messageKey}`." };
+(send_email_batch) => { " Needs `email_send` ([`op::SendEmailBatch`](crate::scope::op::SendEmailBatch)): `POST /messaging/v1/email/messages`." };
+(create_email_definition) => { " Needs `email_write` ([`op::CreateEmailDefinition`](crate::scope::op::CreateEmailDefinition)): `POST /messaging/v1/email/definitions`." };
+(update_email_definition) => { " Needs `email_write` ([`op::UpdateEmailDefinition`](crate::scope::op::UpdateEmailDefinition)): `PATCH /messaging/v1/email/definitions/{definitionKey}`." };
+(delete_email_definition) => { " Needs `email_write` ([`op::DeleteEmailDefinition`](crate::scope::op::DeleteEmailDefinition)): `DELETE /messaging/v1/email/definitions/{definitionKey}`." };
+(list_email_definitions) => { " Needs `email_read` ([`op::ListEmailDefinitions`](crate::scope::op::ListEmailDefinitions)): `GET /messaging/v1/email/definitions`." };
+(get_email_definition) => { " Needs `email_read` ([`op::GetEmailDefinition`](crate::scope::op::GetEmailDefinition)): `GET /messaging/v1/email/definitions/{definitionKey}`." };
+(get_email_message_status) => { " Needs `email_read` ([`op::GetEmailMessageStatus`](crate::scope::op::GetEmailMessageStatus)): `GET /messaging/v1/email/messages/{messageKey}`." };
+(send_sms) => { " Needs `sms_send` ([`op::SendSms`](crate::scope::op::SendSms)): `POST /messaging/v1/sms/messages/{messageKey}`." };
+(send_sms_batch) => { " Needs `sms_send` ([`op::SendSmsBatch`](crate::scope::op::SendSmsBatch)): `POST /messaging/v1/sms/messages`." };
+(create_sms_definition) => { " Needs `sms_write` ([`op::CreateSmsDefinition`](crate::scope::op::CreateSmsDefinition)): `POST /messaging/v1/sms/definitions`." };
+(list_sms_definitions) => { " Needs `sms_read` ([`op::ListSmsDefinitions`](crate::scope::op::ListSmsDefinitions)): `GET /messaging/v1/sms/definitions`." };
+(upsert_rows) => { " Needs `data_extensions_write` ([`op::UpsertRows`](crate::scope::op::UpsertRows)): `POST /hub/v1/dataevents/key:{key}/rowset`." };
+(insert_rows_async) => { " Needs `data_extensions_write` ([`op::InsertRowsAsync`](crate::scope::op::InsertRowsAsync)): `POST /data/v1/async/dataextensions/key:{key}/rows`." };
+(upsert_rows_async) => { " Needs `data_extensions_write` ([`op::UpsertRowsAsync`](crate::scope::op::UpsertRowsAsync)): `PUT /data/v1/async/dataextensions/key:{key}/rows`." };
+(async_request_status) => { " Needs `data_extensions_read` ([`op::AsyncRequestStatus`](crate::scope::op::AsyncRequestStatus)): `GET /data/v1/async/{requestId}/status`." };
+(async_request_results) => { " Needs `data_extensions_read` ([`op::AsyncRequestResults`](crate::scope::op::AsyncRequestResults)): `GET /data/v1/async/{requestId}/results`." };
+(query_rows) => { " Needs `data_extensions_read` ([`op::QueryRows`](crate::scope::op::QueryRows)): `GET /data/v1/customobjectdata/key/{key}/rowset`." };
+(fire_journey_event) => { " Needs `journeys_read` and `list_and_subscribers_read` ([`op::FireJourneyEvent`](crate::scope::op::FireJourneyEvent)): `POST /interaction/v1/events`." };
+(list_journeys) => { " Needs `journeys_read` ([`op::ListJourneys`](crate::scope::op::ListJourneys)): `GET /interaction/v1/interactions`." };
+(get_journey) => { " Needs `journeys_read` ([`op::GetJourney`](crate::scope::op::GetJourney)): `GET /interaction/v1/interactions/{id}`." };
+(create_asset) => { " Needs `saved_content_write` ([`op::CreateAsset`](crate::scope::op::CreateAsset)): `POST /asset/v1/content/assets`." };
+(list_assets) => { " Needs `documents_and_images_read` ([`op::ListAssets`](crate::scope::op::ListAssets)): `GET /asset/v1/content/assets`." };
+(get_asset) => { " Needs `documents_and_images_read` ([`op::GetAsset`](crate::scope::op::GetAsset)): `GET /asset/v1/content/assets/{id}`." };
+(query_assets) => { " Needs `documents_and_images_read` ([`op::QueryAssets`](crate::scope::op::QueryAssets)): `POST /asset/v1/content/assets/query`." };
+(update_asset) => { " Needs `documents_and_images_write` ([`op::UpdateAsset`](crate::scope::op::UpdateAsset)): `PATCH /asset/v1/content/assets/{id}`." };
+(delete_asset) => { " Needs `documents_and_images_write` ([`op::DeleteAsset`](crate::scope::op::DeleteAsset)): `DELETE /asset/v1/content/assets/{id}`." };
+(create_contacts) => { " Needs `list_and_subscribers_write` ([`op::CreateContacts`](crate::scope::op::CreateContacts)): `POST /contacts/v1/contacts`." };
+(update_contacts) => { " Needs `list_and_subscribers_read` and `list_and_subscribers_write` ([`op::UpdateContacts`](crate::scope::op::UpdateContacts)): `PATCH /contacts/v1/contacts`." };
+(start_automation) => { " Needs `automations_execute` ([`op::StartAutomation`](crate::scope::op::StartAutomation)): SOAP `Perform` on `Automation`." };
+(soap_retrieve_data_extensions) => { " Needs `data_extensions_read` ([`op::SoapRetrieveDataExtensions`](crate::scope::op::SoapRetrieveDataExtensions)): SOAP `Retrieve` on `DataExtension`." };
+(soap_retrieve_data_extension_rows) => { " Needs `data_extensions_read` ([`op::SoapRetrieveDataExtensionRows`](crate::scope::op::SoapRetrieveDataExtensionRows)): SOAP `Retrieve` on `DataExtensionObject`." };
+(soap_create_data_extension_rows) => { " Needs `data_extensions_write` ([`op::SoapCreateDataExtensionRows`](crate::scope::op::SoapCreateDataExtensionRows)): SOAP `Create` on `DataExtensionObject`." };
+(soap_update_data_extension_rows) => { " Needs `data_extensions_write` ([`op::SoapUpdateDataExtensionRows`](crate::scope::op::SoapUpdateDataExtensionRows)): SOAP `Update` on `DataExtensionObject`." };
+(soap_delete_data_extension_rows) => { " Needs `data_extensions_write` ([`op::SoapDeleteDataExtensionRows`](crate::scope::op::SoapDeleteDataExtensionRows)): SOAP `Delete` on `DataExtensionObject`." };
+(soap_retrieve_subscribers) => { " Needs `list_and_subscribers_read` ([`op::SoapRetrieveSubscribers`](crate::scope::op::SoapRetrieveSubscribers)): SOAP `Retrieve` on `Subscriber`." };
+(soap_create_subscribers) => { " Needs `list_and_subscribers_write` ([`op::SoapCreateSubscribers`](crate::scope::op::SoapCreateSubscribers)): SOAP `Create` on `Subscriber`." };
+(soap_update_subscribers) => { " Needs `list_and_subscribers_write` ([`op::SoapUpdateSubscribers`](crate::scope::op::SoapUpdateSubscribers)): SOAP `Update` on `Subscriber`." };
+(soap_delete_subscribers) => { " Needs `list_and_subscribers_write` ([`op::SoapDeleteSubscribers`](crate::scope::op::SoapDeleteSubscribers)): SOAP `Delete` on `Subscriber`." };
+(soap_retrieve_lists) => { " Needs `list_and_subscribers_read` ([`op::SoapRetrieveLists`](crate::scope::op::SoapRetrieveLists)): SOAP `Retrieve` on `List`." };
+(soap_create_lists) => { " Needs `list_and_subscribers_write` ([`op::SoapCreateLists`](crate::scope::op::SoapCreateLists)): SOAP `Create` on `List`." };
+(soap_retrieve_automations) => { " Needs `automations_read` ([`op::SoapRetrieveAutomations`](crate::scope::op::SoapRetrieveAutomations)): SOAP `Retrieve` on `Automation`." };
 }
+pub(crate) use op_doc;

@@ -1,12 +1,13 @@
 //! Marketing Cloud scopes as types, so that the compiler checks them.
 //!
 //! An application declares, per component, the scopes it needs with
-//! [`#[mc_client]`](crate::mc_client). Every scope-bound API (starting with
-//! `client.rest::<S>()`) then compiles only for client types that declared the scope, and the
-//! token each client type fetches carries exactly its declared scopes.
+//! [`#[mc_client]`](crate::mc_client). Every call that reaches Marketing Cloud then compiles only
+//! for client types that declared the scopes it needs: the typed operations of [`crate::api`]
+//! (bounded on [`op`]), and [`rest!`](crate::rest) for any route of MC's REST permission table
+//! ([`ROUTES`]). The token each client type fetches carries exactly its declared scopes.
 //!
 //! ```no_run
-//! use mc_auth::{mc_client, scope, Credentials};
+//! use mc_auth::{mc_client, rest, Credentials};
 //!
 //! /// Sends the welcome mail.
 //! #[mc_client(scopes = "email_read email_send")]
@@ -19,41 +20,36 @@
 //! assert_eq!(Mailer::SCOPES, ["email_read", "email_send"]);
 //!
 //! let body = serde_json::json!({ "definitionKey": "welcome", "recipient": { "to": "ada@example.com" } });
-//! mailer
-//!     .rest::<scope::EmailSend>()
-//!     .post("/messaging/v1/email/messages/welcome-1")
+//! let message_key = "welcome-1";
+//! rest!(mailer, POST "/messaging/v1/email/messages/{messageKey}", messageKey = message_key)
 //!     .json(&body)
 //!     .send()
 //!     .await?;
 //! # Ok(()) }
 //! ```
 //!
-//! Asking for a scope the client type did not declare does not compile:
+//! A call the client type lacks a scope for does not compile:
 //!
 //! ```compile_fail,E0277
-//! # use mc_auth::{mc_client, scope};
+//! # use mc_auth::{mc_client, rest};
 //! # #[mc_client(scopes = "email_read email_send")]
 //! # pub struct Mailer;
 //! # fn f(mailer: Mailer) {
-//! mailer.rest::<scope::DataExtensionsWrite>();
+//! let key = "customers";
+//! rest!(mailer, POST "/hub/v1/dataevents/key:{key}/rowset");
 //! # }
 //! ```
 //!
 //! ```text
 //! error[E0277]: `Mailer` lacks the Marketing Cloud scope `data_extensions_write`
-//!  --> src/main.rs:8:17
+//!  --> src/main.rs:9:19
 //!   |
-//! 8 |         .rest::<scope::DataExtensionsWrite>()
-//!   |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
+//! 9 | rest!(mailer, POST "/hub/v1/dataevents/key:{key}/rowset");
+//!   |                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
 //!   |
-//!   = help: the trait `DataExtensionsWriteGrantedTo<Mailer>` is not implemented for `DataExtensionsWrite`
+//!   = help: the trait `Has<data_extensions_write>` is not implemented for `Mailer`
 //!   = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
-//!   = note: required for `Mailer` to implement `Has<DataExtensionsWrite>`
-//! note: required by a bound in `Mailer::rest`
-//!  --> src/main.rs:3:1
-//!   |
-//! 3 | #[mc_client(scopes = "email_read email_send")]
-//!   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ required by this bound in `Mailer::rest`
+//!   = note: in generic code, add the scope to the client type's bounds: `Has<data_extensions_write>`
 //! ```
 //!
 //! An operation that needs two scopes reports each one that is missing, as its own error. A
@@ -63,9 +59,11 @@
 //! # The pieces
 //!
 //! - One marker type per MC scope, named in CamelCase: [`EmailSend`] is `email_send`,
-//!   [`DataExtensionsWrite`] is `data_extensions_write`. Each implements [`Scope`]. The full
-//!   list with descriptions is [`ALL`]; the API operations and the scopes they need are
-//!   [`OPERATIONS`]. Both are generated from the repository's `scopes.toml`.
+//!   [`DataExtensionsWrite`] is `data_extensions_write`. (Each is an alias of a type named after
+//!   the scope string itself, so that compile errors print the string.) Each implements
+//!   [`Scope`]. The full list with descriptions is [`ALL`]; the documented REST routes and the
+//!   scopes each needs are [`ROUTES`]; the typed operations are [`OPERATIONS`] and [`op`]. All
+//!   are generated from the repository's `scopes.toml`.
 //! - [`ScopedClient`] is implemented by every `#[mc_client]` type.
 //! - [`Has<S>`] holds when client type `C` declared scope `S`. `S` may also be a tuple,
 //!   `Has<(JourneysRead, ListAndSubscribersRead)>`, for operations that need several scopes
@@ -88,7 +86,13 @@
 //! An operation that needs several scopes names them all: `C: Has<(JourneysRead,
 //! ListAndSubscribersRead)>`. Inside a generic function only the exact bounds written are
 //! known, so a function that calls `rest::<JourneysRead>()` on its own should say
-//! `C: Has<JourneysRead> + Has<ListAndSubscribersRead>` instead.
+//! `C: Has<JourneysRead> + Has<ListAndSubscribersRead>` instead. `rest!` works in generic code
+//! too: `rest!(client, POST "/interaction/v1/events")` compiles where `C` is bounded on both
+//! scopes.
+//!
+//! `client.rest::<S>()` is the unchecked way to a path: it requires the scope `S` that you
+//! name, and you vouch that `S` is what the path needs. Use it for routes the catalog does not
+//! list.
 //!
 //! A library method is bounded the same way, on `Self`:
 //!
@@ -109,6 +113,9 @@
 
 mod rest;
 use crate::Client;
+pub(crate) use rest::route as build_route;
+#[doc(hidden)]
+pub use rest::Piece;
 pub use rest::Rest;
 
 mod generated;
@@ -157,7 +164,9 @@ pub trait ScopedClient: Clone {
     /// The runtime client (escape hatch: its requests are not scope-checked).
     fn client(&self) -> &Client;
 
-    /// A REST handle for scope(s) `S`; compiles only if this type declared them.
+    /// A REST handle for scope(s) `S`; compiles only if this type declared them. The caller
+    /// vouches that `S` covers the paths it calls: prefer [`mc_auth::rest!`](crate::rest),
+    /// which checks the route's own scopes (see [`Rest`]).
     fn rest<S>(&self) -> Rest<'_, S>
     where
         Self: Has<S>,
@@ -171,9 +180,23 @@ pub trait ScopedClient: Clone {
 ///
 /// This is the bound for scope-checked code. When it does not hold, the compiler names the
 /// missing MC scope string, the client type, and the fix.
+///
+/// The error is one per missing scope, in the words of the scope string:
+///
+/// ```text
+/// error[E0277]: `Mailer` lacks the Marketing Cloud scope `data_extensions_write`
+///   = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
+///   = note: in generic code, add the scope to the client type's bounds: `Has<data_extensions_write>`
+/// ```
+///
+/// (Each marker type is named after its scope string, `email_send`, so that errors print it;
+/// code names it by its CamelCase alias, `EmailSend`. `Has<email_send>` and `Has<EmailSend>` are
+/// the same bound.)
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a Marketing Cloud client type with the scope(s) `{S}`",
-    note = "scopes are the marker types in `mc_auth::scope` (`EmailSend` is `email_send`), or tuples of them"
+    message = "`{Self}` lacks the Marketing Cloud scope `{S}`",
+    label = "requires the scope `{S}`",
+    note = "add `{S}` to the scopes of `{Self}`: #[mc_client(scopes = \"... {S}\")]",
+    note = "in generic code, add the scope to the client type's bounds: `Has<{S}>`"
 )]
 pub trait Has<S>: ScopedClient {}
 
@@ -246,6 +269,76 @@ pub struct OperationInfo {
     pub note: Option<&'static str>,
 }
 
+/// A documented Marketing Cloud REST route and the scopes it needs (all of them); see [`ROUTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct RouteInfo {
+    /// The HTTP method, e.g. `GET`.
+    pub method: &'static str,
+    /// The path template under the REST base, with `{name}` variables, e.g.
+    /// `/interaction/v1/interactions/{id}`.
+    pub path: &'static str,
+    /// The scope strings it needs, all of them (empty: MC requires none).
+    pub scopes: &'static [&'static str],
+    /// The row of MC's permission table it comes from, and what was adjusted.
+    pub note: &'static str,
+}
+
+impl RouteInfo {
+    /// Whether a concrete request path (no query string) is an instance of this route's
+    /// template: each `{name}` matches one non-empty segment (`key:{name}` one segment that
+    /// starts with `key:`).
+    ///
+    /// ```
+    /// let r = mc_auth::scope::route("GET", "/interaction/v1/interactions/{id}").unwrap();
+    /// assert!(r.matches("/interaction/v1/interactions/abc-1"));
+    /// assert!(!r.matches("/interaction/v1/interactions/abc-1/audit/all"));
+    /// ```
+    pub fn matches(&self, path: &str) -> bool {
+        let mut want = self.path.split('/');
+        let mut have = path.split('/');
+        loop {
+            match (want.next(), have.next()) {
+                (None, None) => return true,
+                (Some(w), Some(h)) => {
+                    let ok = match w.find('{') {
+                        None => w == h,
+                        Some(i) => h.len() > i && h.starts_with(&w[..i]),
+                    };
+                    if !ok {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// The catalogued route with this method and path template, e.g.
+/// `route("GET", "/interaction/v1/interactions/{id}")`.
+pub fn route(method: &str, template: &str) -> Option<&'static RouteInfo> {
+    ROUTES.iter().find(|r| r.method == method && r.path == template)
+}
+
+/// The catalogued route a concrete request (`method`, `path` without query) is an instance of.
+/// A literal segment wins over a variable (`/assets/query` is not `/assets/{id}`), and a
+/// `key:{name}` segment over a bare `{name}`.
+///
+/// ```
+/// let r = mc_auth::scope::route_for("POST", "/asset/v1/content/assets/query").unwrap();
+/// assert_eq!(r.scopes, ["documents_and_images_read"]);
+/// ```
+pub fn route_for(method: &str, path: &str) -> Option<&'static RouteInfo> {
+    ROUTES
+        .iter()
+        .filter(|r| r.method == method && r.matches(path))
+        .min_by_key(|r| {
+            let literal = r.path.split('/').map(|s| s.find('{').unwrap_or(s.len())).sum::<usize>();
+            (r.path.matches('{').count(), std::cmp::Reverse(literal))
+        })
+}
+
 /// The catalog entry for a scope string.
 ///
 /// ```
@@ -276,6 +369,54 @@ mod tests {
             ["journeys_read", "list_and_subscribers_read"]
         );
         assert!(<()>::NAMES.is_empty());
+        assert_eq!(
+            std::any::type_name::<EmailSend>(),
+            "mc_auth::scope::generated::email_send"
+        );
+    }
+
+    #[test]
+    fn every_rest_operation_is_a_catalogued_route_with_its_scopes() {
+        for op in OPERATIONS.iter().filter(|o| o.api == Api::Rest) {
+            let r = route(op.method, op.path).unwrap_or_else(|| panic!("{}", op.name));
+            let mut a = op.scopes.to_vec();
+            let mut b = r.scopes.to_vec();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b, "{}", op.name);
+        }
+    }
+
+    #[test]
+    fn routes_match_concrete_paths() {
+        let get = |p| route_for("GET", p).map(|r| r.path);
+        assert_eq!(
+            get("/interaction/v1/interactions/x"),
+            Some("/interaction/v1/interactions/{id}")
+        );
+        assert_eq!(
+            get("/interaction/v1/interactions"),
+            Some("/interaction/v1/interactions")
+        );
+        assert_eq!(
+            route_for("POST", "/hub/v1/dataevents/key:abc/rowset").map(|r| r.path),
+            Some("/hub/v1/dataevents/key:{key}/rowset")
+        );
+        assert_eq!(route_for("POST", "/hub/v1/dataevents/abc/rowset"), None);
+        assert_eq!(
+            route_for("POST", "/interaction/v1/interactions/pause/key:k").map(|r| r.path),
+            Some("/interaction/v1/interactions/pause/key:{definitionKey}")
+        );
+        assert_eq!(
+            route_for("POST", "/interaction/v1/interactions/pause/k").map(|r| r.path),
+            Some("/interaction/v1/interactions/pause/{definitionId}")
+        );
+        assert_eq!(get("/interaction/v1/interactions/"), None);
+        assert_eq!(route_for("PATCH", "/interaction/v1/interactions/x"), None);
+        for r in ROUTES {
+            assert!(r.matches(r.path), "{}", r.path);
+            assert_eq!(route(r.method, r.path), Some(r));
+        }
     }
 
     #[test]

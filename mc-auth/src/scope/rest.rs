@@ -6,12 +6,61 @@ use std::marker::PhantomData;
 use reqwest::Method;
 
 use super::Scopes;
+use crate::api::encode_segment;
+use crate::error::Error;
 use crate::{Client, RequestBuilder};
 
-/// A REST handle for scope(s) `S`, obtained only through a compile-time scope check.
+/// One piece of a [`rest!`](crate::rest) path: literal text, or a path variable's value.
+#[doc(hidden)]
+pub enum Piece<'a> {
+    /// Literal text of the template (slashes, segments, a `key:` prefix).
+    Lit(&'static str),
+    /// The value of variable `{name}`, percent-encoded as one path segment.
+    Var(&'static str, &'a dyn fmt::Display),
+}
+
+/// The request of a `rest!` call whose scope check the caller did: the template filled in with
+/// each variable percent-encoded as one segment. A value that cannot be a segment (empty, `.` or
+/// `..`) is recorded on the request, and `send` returns it as [`Error::Config`] naming the
+/// variable and the route; nothing is sent.
+pub(crate) fn route(client: &Client, method: Method, template: &'static str, pieces: &[Piece<'_>]) -> RequestBuilder {
+    let mut path = String::with_capacity(template.len() + 16);
+    let mut error = None;
+    for piece in pieces {
+        match piece {
+            Piece::Lit(s) => path.push_str(s),
+            Piece::Var(name, value) => match encode_segment(&value.to_string()) {
+                Ok(segment) => path.push_str(&segment),
+                Err(e) => {
+                    let reason = match e {
+                        Error::Config { reason, .. } => reason,
+                        other => other.to_string(),
+                    };
+                    error.get_or_insert_with(|| {
+                        Error::config(format!("path variable `{name}` of `{method} {template}`"), reason)
+                    });
+                    path.push('_');
+                }
+            },
+        }
+    }
+    let request = client.request(method, &path);
+    match error {
+        Some(e) => request.fail_with(e),
+        None => request,
+    }
+}
+
+/// A REST handle for scope(s) `S` that the caller names: the unchecked way to reach a route.
 ///
 /// `mailer.rest::<scope::EmailSend>()` compiles only if `Mailer` declared `email_send`
-/// (see [`crate::scope`]); the handle then builds requests exactly like [`Client`]: the path is
+/// (see [`crate::scope`]), but nothing checks that `S` is what the path you then call needs:
+/// **the caller vouches that `S` covers the path.** For a route in MC's permission table, use
+/// [`mc_auth::rest!`](crate::rest) instead, which looks the route up at compile time and requires
+/// exactly its scopes; keep `rest::<S>()` for routes the catalog does not list (it is also
+/// what `client.client()` gives you, with the scope named for the reader).
+///
+/// The handle builds requests exactly like [`Client`]: the path is
 /// under the tenant's REST base (`rest_instance_url`), the bearer token comes from the cache,
 /// and a 401 triggers one token refresh and one retry.
 ///

@@ -418,6 +418,22 @@ pub(crate) fn insufficient_privileges() -> Response {
     mc_error(StatusCode::FORBIDDEN, 20002, "Insufficient Privileges")
 }
 
+/// The `errorcode` of the fake's 404 for a documented MC route it does not implement.
+pub const NOT_SERVED_ERRORCODE: i64 = 40400;
+
+/// 404 for a route of MC's permission table ([`crate::scope::ROUTES`]) that the fake does not
+/// implement: `{"errorcode": 40400, "message": "The fake Marketing Cloud does not serve GET
+/// /push/v1/message/{messageId} (a documented Marketing Cloud route; see
+/// mc_auth::testing::routes() for the ones it serves)"}`, so that a test calling it learns
+/// why instead of seeing MC's answer for a path that does not exist.
+fn not_served(route: &crate::scope::RouteInfo) -> Response {
+    let message = format!(
+        "The fake Marketing Cloud does not serve {} {} (a documented Marketing Cloud route; see mc_auth::testing::routes() for the ones it serves)",
+        route.method, route.path
+    );
+    mc_error(StatusCode::NOT_FOUND, NOT_SERVED_ERRORCODE, &message)
+}
+
 /// The token of an `Authorization: Bearer ...` header.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -438,9 +454,15 @@ pub(crate) struct ApiRequest<'a> {
 /// Answers an API request: route lookup, token check, scope check, then the handler.
 /// Also returns the serial of the bearer token, when it was one the fake issued.
 pub(crate) fn handle(config: &Config, state: &mut State, req: &ApiRequest<'_>) -> (Response, Option<u64>) {
-    let (route, params) = match find_route(req.method, req.path) {
-        Ok(found) => found,
-        Err(status) => {
+    // The catalogued route this request is an instance of: when the fake has no handler for
+    // it (or only for a less specific pattern, `/assets/{id}` for `/assets/salutations`), the
+    // answer is the documented "not served" 404.
+    let known = crate::scope::route_for(req.method, normalise(req.path));
+    let (route, params) = match (find_route(req.method, req.path), known) {
+        (Ok((route, _)), Some(k)) if k.path != route.path => return (not_served(k), None),
+        (Ok(found), _) => found,
+        (Err(_), Some(k)) => return (not_served(k), None),
+        (Err(status), None) => {
             let message = status.canonical_reason().unwrap_or("Not Found");
             return (mc_error(status, 0, message), None);
         }

@@ -21,6 +21,9 @@
 //!   state you can inspect and seed (see [below](#what-the-fake-serves)); the method, path and
 //!   scopes of each route come from that table, so the compile-time scope bounds and the
 //!   fake's checks cannot disagree. [`routes`] and [`operations`] list what is enforced.
+//!   A route of MC's permission table ([`crate::scope::ROUTES`]) that the fake does not
+//!   implement answers 404 with errorcode [`NOT_SERVED_ERRORCODE`] and a message that says the
+//!   fake does not serve it (naming the route), before any token check.
 //! - **SOAP** (`POST /Service.asmx`, token in the `fueloauth` header) serves Retrieve,
 //!   Create, Update, Delete and Perform on the catalog's SOAP object types, with scope checks
 //!   per action and object type.
@@ -219,7 +222,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use api::{operations, required_scopes, routes, EnforcedOperation, Route};
+pub use api::{operations, required_scopes, routes, EnforcedOperation, Route, NOT_SERVED_ERRORCODE};
 pub use browser::AuthorizeRedirect;
 pub use contacts::StoredContact;
 pub use data_extensions::DataExtensionRow;

@@ -584,7 +584,8 @@ async fn assets_create_get_query_update_delete() {
 
 #[tokio::test]
 async fn contacts_create_and_update() {
-    let rig = Rig::new(&["list_and_subscribers_write"]).await;
+    // PATCH /contacts/v1/contacts needs both (MC lists it under permissions 1018 and 1020).
+    let rig = Rig::new(&["list_and_subscribers_read", "list_and_subscribers_write"]).await;
     let contact = json!({
         "contactKey": "ada",
         "attributeSets": [{ "name": "Email Addresses", "items": [{ "values": [{ "name": "Email Address", "value": "ada@example.com" }, { "name": "HTML Enabled", "value": true }] }] }],

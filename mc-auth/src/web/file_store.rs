@@ -85,7 +85,17 @@ impl fmt::Debug for FileStoreKey {
     }
 }
 
-/// A [`TokenStore`] in one encrypted file. See the module docs for its guarantees.
+/// A [`TokenStore`] in one encrypted file.
+///
+/// - Encrypted at rest with XChaCha20-Poly1305 under a 32-byte [`FileStoreKey`] that the
+///   application supplies; the file's header is authenticated too. A wrong key or a modified
+///   file is a clear error, and such a file is never overwritten.
+/// - Created with mode `0600`; an existing file readable or writable by group or others is
+///   refused (Unix).
+/// - Every change is written to a temporary file in the same directory, fsynced, and renamed
+///   over the old file: a crash leaves the old or the new file, never a half-written one.
+/// - Changes are read-modify-write under an exclusive lock on `<file>.lock`, so several
+///   processes can share one file without losing each other's entries.
 ///
 /// ```no_run
 /// use mc_auth::web::{FileStoreKey, FileTokenStore};

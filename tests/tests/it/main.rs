@@ -22,6 +22,7 @@
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
+//! | `routes` | every catalogued REST route against the fake: 403 without its scopes, 2xx with them, a documented 404 where not served; `rest!` path variables |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
 //! environment), `browser` (drives Chromium; `#[ignore]`d unless run with `--ignored`) and the compile-fail suites `ui` and `ui_api` (trybuild).
@@ -40,6 +41,7 @@ mod loopback;
 mod properties;
 mod proxy;
 mod rotation;
+mod routes;
 mod secrets;
 mod soak;
 mod soap_typed;
