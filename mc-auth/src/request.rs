@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::endpoint::check_path;
 use crate::error::{Error, Result, TransportKind};
 use crate::http::{api_error, excerpt, read_capped};
-use crate::retry::{retry_after, transient_status, Attempts, Failure};
+use crate::retry::{retry_after, transient_status, Attempts, Failure, Pacer};
 use crate::secret::wiped_bytes;
 use crate::stats::Counters;
 use crate::token::Token;
@@ -51,6 +51,10 @@ pub struct RequestBuilder {
     /// Boxed: rare, and this struct lives in every request's future.
     error: Option<Box<Error>>,
     idempotent: Option<bool>,
+    /// The job's shared gate against throttling (bulk loads), if any.
+    pacer: Option<Arc<Pacer>>,
+    /// A 429 means MC did not act on the request: resend it even when not idempotent.
+    resend_refused: bool,
 }
 
 impl RequestBuilder {
@@ -68,7 +72,23 @@ impl RequestBuilder {
             body: None,
             error,
             idempotent: None,
+            pacer: None,
+            resend_refused: false,
         }
+    }
+
+    /// Makes this request one of a job that `pacer` paces: each attempt waits for the job's
+    /// throttling hold, and a throttled answer holds the whole job back.
+    pub(crate) fn paced(mut self, pacer: Arc<Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// Treats a 429 as "not acted on": the request is sent again after the delay even when it
+    /// is not idempotent (MC refuses throttled calls before doing anything).
+    pub(crate) fn resend_refused(mut self) -> Self {
+        self.resend_refused = true;
+        self
     }
 
     /// A SOAP request: `envelope` completed with each attempt's token, SOAP's rules for
@@ -221,6 +241,9 @@ impl RequestBuilder {
         let started = (!span.is_disabled()).then(std::time::Instant::now);
         loop {
             let attempt = attempts.next();
+            if let Some(pacer) = &self.pacer {
+                pacer.ready().await;
+            }
             let token = self.client.token().await?;
             let failure = match self.send_once(&token).await {
                 Ok((status, headers, body)) => {
@@ -233,10 +256,19 @@ impl RequestBuilder {
                             continue;
                         }
                         Verdict::Transient => {
-                            let failure = Failure::Transient {
-                                retry_after: retry_after(&headers),
+                            let retry_after = retry_after(&headers);
+                            let failure = if status == 429 && self.resend_refused {
+                                Failure::Refused { retry_after }
+                            } else {
+                                Failure::Transient { retry_after }
                             };
-                            if let Some(delay) = attempts.backoff(failure) {
+                            let delay = attempts.backoff(failure);
+                            if let Some(pacer) = self.pacer.as_ref().filter(|_| status == 429 || retry_after.is_some()) {
+                                // Throttled: the whole job waits as long as this request will
+                                // (at least what MC asked for, even when this one gives up).
+                                pacer.hold_for(delay.or(retry_after).unwrap_or(core.retry().initial_backoff));
+                            }
+                            if let Some(delay) = delay {
                                 tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient answer; retrying");
                                 tokio::time::sleep(delay).await;
                                 continue;

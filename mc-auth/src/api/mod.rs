@@ -10,6 +10,7 @@
 //! | transactional email | [`TransactionalEmail`](email::TransactionalEmail) | send one, send batch, create / get / list / update / delete definitions, message status |
 //! | transactional SMS | [`TransactionalSms`](sms::TransactionalSms) | send one, send batch, create / list definitions |
 //! | data extensions | [`DataExtensions`](data_extensions::DataExtensions) | sync upsert, async insert / upsert with a polling handle, paged queries |
+//! | bulk loads | [`BulkLoad`](bulk::BulkLoad), [`BatchSends`](bulk::BatchSends) | a stream of rows at MC's batch limits with per-row results; transactional batch sends of any size |
 //! | journeys | [`Journeys`](journeys::Journeys) | fire entry event, list journeys, get one |
 //! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, list, query, update, delete assets |
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
@@ -20,6 +21,7 @@
 
 pub mod assets;
 pub mod automation;
+pub mod bulk;
 pub mod contacts;
 pub mod data_extensions;
 pub mod email;
@@ -35,6 +37,7 @@ use crate::error::{Error, Result};
 pub mod prelude {
     pub use super::assets::ContentBuilder;
     pub use super::automation::Automations;
+    pub use super::bulk::{BatchSends, BulkLoad};
     pub use super::contacts::Contacts;
     pub use super::data_extensions::DataExtensions;
     pub use super::email::TransactionalEmail;

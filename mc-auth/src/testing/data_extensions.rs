@@ -104,6 +104,34 @@ pub(crate) fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool 
         })
 }
 
+/// The primary-key values of a row as one lookup string: names lower-cased and sorted, values
+/// compared as [`same_keys`] does (numbers as numbers, text case-insensitively).
+fn key_of(keys: &Map<String, Value>) -> String {
+    let mut parts: Vec<(String, String)> = keys
+        .iter()
+        .map(|(k, v)| {
+            let value = match text_of(v) {
+                None => "\u{0}null".to_owned(),
+                Some(t) => match t.trim().parse::<f64>() {
+                    // `+ 0.0` folds -0 into 0, which compare as equal.
+                    Ok(x) if x.is_finite() => format!("\u{1}{}", x + 0.0),
+                    _ => t.to_lowercase(),
+                },
+            };
+            (k.to_lowercase(), value)
+        })
+        .collect();
+    parts.sort();
+    let mut out = String::new();
+    for (k, v) in parts {
+        out.push_str(&k);
+        out.push('\u{1f}');
+        out.push_str(&v);
+        out.push('\u{1e}');
+    }
+    out
+}
+
 /// A data extension.
 #[derive(Clone, Debug)]
 pub(crate) struct DataExtension {
@@ -115,6 +143,16 @@ pub(crate) struct DataExtension {
     /// Columns declared or seen, in first-seen order.
     pub columns: Vec<String>,
     pub rows: Vec<DataExtensionRow>,
+    /// The position of the first row with each key ([`key_of`]), for rows with keys; in step
+    /// while `rows.len() == indexed_len`, rebuilt otherwise (rows removed elsewhere).
+    index: std::collections::HashMap<String, usize>,
+    indexed_len: usize,
+    /// Rows received by the asynchronous row endpoints, failed ones included.
+    pub rows_received: u64,
+    /// Keys of the rows received by the asynchronous endpoints ([`key_of`]).
+    received_keys: std::collections::HashSet<String>,
+    /// Rows received whose primary-key values had been received before.
+    pub duplicates_received: u64,
 }
 
 impl DataExtension {
@@ -126,7 +164,44 @@ impl DataExtension {
             primary_keys: Vec::new(),
             columns: Vec::new(),
             rows: Vec::new(),
+            index: Default::default(),
+            indexed_len: 0,
+            rows_received: 0,
+            received_keys: Default::default(),
+            duplicates_received: 0,
         }
+    }
+
+    /// Counts a row received by an asynchronous endpoint, and whether its primary-key values
+    /// were received before (rows without every primary-key column are counted only).
+    pub fn note_received(&mut self, row: &DataExtensionRow) {
+        self.rows_received += 1;
+        if !self.primary_keys.is_empty() && self.missing_keys(row).is_empty() && !self.received_keys.insert(key_of(&row.keys)) {
+            self.duplicates_received += 1;
+        }
+    }
+
+    fn sync_index(&mut self) {
+        if self.indexed_len == self.rows.len() {
+            return;
+        }
+        self.index.clear();
+        for (i, r) in self.rows.iter().enumerate() {
+            if !r.keys.is_empty() {
+                self.index.entry(key_of(&r.keys)).or_insert(i);
+            }
+        }
+        self.indexed_len = self.rows.len();
+    }
+
+    /// Appends a row, keeping the index in step.
+    fn push_row(&mut self, row: DataExtensionRow) {
+        self.sync_index();
+        if !row.keys.is_empty() {
+            self.index.entry(key_of(&row.keys)).or_insert(self.rows.len());
+        }
+        self.rows.push(row);
+        self.indexed_len = self.rows.len();
     }
 
     /// True when `column` is a primary-key column.
@@ -170,11 +245,27 @@ impl DataExtension {
     }
 
     /// The index of the stored row with the same keys as `row` (only when `row` has keys).
-    pub fn find(&self, row: &DataExtensionRow) -> Option<usize> {
+    pub fn find(&mut self, row: &DataExtensionRow) -> Option<usize> {
         if row.keys.is_empty() {
             return None;
         }
-        self.rows.iter().position(|r| same_keys(&r.keys, &row.keys))
+        self.sync_index();
+        let hit = |de: &Self| {
+            de.index
+                .get(&key_of(&row.keys))
+                .copied()
+                .filter(|&i| de.rows.get(i).is_some_and(|r| same_keys(&r.keys, &row.keys)))
+        };
+        match self.index.get(&key_of(&row.keys)).copied() {
+            None => None,
+            Some(i) if self.rows.get(i).is_some_and(|r| same_keys(&r.keys, &row.keys)) => Some(i),
+            Some(_) => {
+                // Rows replaced in place elsewhere left the index behind: rebuild, look again.
+                self.indexed_len = usize::MAX;
+                self.sync_index();
+                hit(self)
+            }
+        }
     }
 
     /// Inserts or merges a row, matching by keys; rows without keys are appended.
@@ -191,14 +282,14 @@ impl DataExtension {
                     existing.values.insert(k, v);
                 }
             }
-            None => self.rows.push(row),
+            None => self.push_row(row),
         }
     }
 
     /// Appends a row.
     pub fn insert(&mut self, row: DataExtensionRow) {
         self.note_columns(&row);
-        self.rows.push(row);
+        self.push_row(row);
     }
 }
 

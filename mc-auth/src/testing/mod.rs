@@ -489,6 +489,13 @@ impl FakeMarketingCloud {
         lock(&self.shared().faults).pending()
     }
 
+    /// Makes every API call (REST and SOAP, not token requests) wait this long before it is
+    /// answered, as a far-away server would: for measuring loads (`Duration::ZERO`, the
+    /// default, answers at once). Faulted requests are answered without it.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = latency;
+    }
+
     /// Plays the browser of a web-app sign-in: follows `authorize_url` (the `/v2/authorize`
     /// URL an app's [`authorize_url`](crate::web::App::authorize_url) made) like a browser
     /// whose user signs in and approves, and returns where MC sends the browser back: the
