@@ -16,6 +16,7 @@
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
+//! | `bulk` | bulk loads at MC's limits: bounded memory, per-row failures, 429 bursts, cancellation; split batch sends |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
@@ -24,6 +25,7 @@
 //! environment) and the compile-fail suites `ui` and `ui_api` (trybuild).
 
 mod api_roundtrip;
+mod bulk;
 mod client_credentials;
 mod codegen;
 mod core_invariants;
