@@ -160,6 +160,7 @@ fn run(rows: u64, latency: Duration, throttle: bool) {
     let [received, twice, stored, uploads, throttled, polls, tokens] = n[..] else {
         panic!("the fake said `{line}`")
     };
+    let fake_cpu = cpu_time(&format!("/proc/{}/stat", child.id()));
     drop(stdin);
     let _ = child.wait();
 
@@ -193,10 +194,29 @@ fn run(rows: u64, latency: Duration, throttle: bool) {
         report.throttled,
         report.peak_rows_buffered
     );
+    println!(
+        "  CPU time: this process {:.2?} (both runs so far), the fake's process {:.2?}",
+        cpu_time("/proc/self/stat"),
+        fake_cpu
+    );
     println!("  VmHWM so far: {}", vm_hwm());
     assert_eq!(report.rows_accepted, rows, "every row accepted");
     assert_eq!((received, twice, stored), (rows, 0, rows), "no row lost, none sent twice");
     assert_eq!(report.batches, batches, "the fewest requests");
+}
+
+/// User plus system CPU time of a process from its `/proc/.../stat` (100 ticks a second, the
+/// Linux default); zero where unreadable.
+fn cpu_time(stat: &str) -> Duration {
+    let ticks = std::fs::read_to_string(stat)
+        .ok()
+        .and_then(|s| {
+            // Fields after the `(comm)`, which may hold spaces: state is field 3, utime 14, stime 15.
+            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            Some(rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
 }
 
 /// Peak resident memory of this process, as `/proc/self/status` says it.

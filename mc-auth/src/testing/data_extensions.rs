@@ -107,27 +107,39 @@ pub(crate) fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool 
 /// The primary-key values of a row as one lookup string: names lower-cased and sorted, values
 /// compared as [`same_keys`] does (numbers as numbers, text case-insensitively).
 fn key_of(keys: &Map<String, Value>) -> String {
-    let mut parts: Vec<(String, String)> = keys
-        .iter()
-        .map(|(k, v)| {
-            let value = match text_of(v) {
-                None => "\u{0}null".to_owned(),
-                Some(t) => match t.trim().parse::<f64>() {
-                    // `+ 0.0` folds -0 into 0, which compare as equal.
-                    Ok(x) if x.is_finite() => format!("\u{1}{}", x + 0.0),
-                    _ => t.to_lowercase(),
-                },
-            };
-            (k.to_lowercase(), value)
-        })
-        .collect();
-    parts.sort();
+    fn value(v: &Value, out: &mut String) {
+        use std::fmt::Write as _;
+        let number = match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(t) => t.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        match (number, text_of(v)) {
+            (_, None) => out.push_str("\u{0}null"),
+            // `+ 0.0` folds -0 into 0, which compare as equal.
+            (Some(x), _) if x.is_finite() => {
+                let _ = write!(out, "\u{1}{}", x + 0.0);
+            }
+            (_, Some(t)) => out.push_str(&t.to_lowercase()),
+        }
+    }
     let mut out = String::new();
-    for (k, v) in parts {
-        out.push_str(&k);
+    let mut entry = |k: &str, v: &Value| {
+        out.push_str(&k.to_lowercase());
         out.push('\u{1f}');
-        out.push_str(&v);
+        value(v, &mut out);
         out.push('\u{1e}');
+    };
+    if keys.len() == 1 {
+        for (k, v) in keys {
+            entry(k, v);
+        }
+    } else {
+        let mut sorted: Vec<(String, &Value)> = keys.iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, v) in sorted {
+            entry(&k, v);
+        }
     }
     out
 }

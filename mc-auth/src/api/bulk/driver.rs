@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::batch::{rows_of, serialize_row, Batch, BatchBuilder, Limits};
 use super::{FailedRow, FailureReason, LoadGauge, LoadItem, LoadMode, LoadProgress, LoadReport, LoadRows};
-use crate::api::data_extensions::{AsyncAccepted, AsyncItemResult, AsyncResultsBody, AsyncStatus};
+use crate::api::data_extensions::{AsyncAccepted, AsyncItemResult, AsyncResultsBody};
 use crate::api::encode_segment;
 use crate::client::Client;
 use crate::error::{Error, Result, TransportKind};
@@ -89,6 +89,22 @@ struct Sender {
     max_wait: Duration,
 }
 
+/// `GET /data/v1/async/{requestId}/status`, strictly: a missing `hasErrors` is not `false`.
+#[derive(serde::Deserialize)]
+struct StatusBody {
+    #[serde(default)]
+    status: StatusDetail,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct StatusDetail {
+    #[serde(default)]
+    request_status: Option<String>,
+    #[serde(default)]
+    has_errors: Option<bool>,
+}
+
 /// How an accepted request ended.
 enum Outcome {
     /// MC finished it: one result per item (or MC's list, whatever its length).
@@ -133,12 +149,22 @@ impl Sender {
         let mut wait = (self.poll_interval / 10).max(Duration::from_millis(1));
         loop {
             tokio::time::sleep(wait).await;
-            let status: AsyncStatus = self.get(&format!("/data/v1/async/{id}/status")).await?.json()?;
-            if status.is_finished() {
+            let status: StatusBody = self.get(&format!("/data/v1/async/{id}/status")).await?.json()?;
+            let status = status.status;
+            let finished = matches!(status.request_status.as_deref(), Some("Complete") | Some("Error"));
+            if finished && status.request_status.as_deref() == Some("Complete") && status.has_errors == Some(false) {
+                // Every row written (MC says so explicitly): the per-row results would only
+                // say "OK", so they are not fetched.
+                return Ok(Outcome::Finished {
+                    items: Vec::new(),
+                    has_errors: false,
+                });
+            }
+            if finished {
                 let body: AsyncResultsBody = self.get(&format!("/data/v1/async/{id}/results")).await?.json()?;
                 return Ok(Outcome::Finished {
                     items: body.items,
-                    has_errors: status.status.has_errors,
+                    has_errors: status.has_errors.unwrap_or(true),
                 });
             }
             if tokio::time::Instant::now() + wait > deadline {
@@ -319,7 +345,7 @@ where
         bytes: settings.max_batch_bytes,
     };
     let concurrency = settings.concurrency;
-    let window = concurrency + settings.max_pending.unwrap_or(concurrency * 2);
+    let window = concurrency + settings.max_pending.unwrap_or(concurrency);
     let mut tally = Tally {
         started: tokio::time::Instant::now(),
         rows_read: 0,

@@ -50,8 +50,8 @@
 //!   errors. Inserts ([`insert`](LoadRows::insert), `POST`) are sent again only when MC
 //!   refused them with a 429 or the connection was never made; after a 5xx or a transport
 //!   failure their rows are reported as [`FailureReason::Unknown`] and not resent.
-//! - **Results.** Each accepted request is polled (`GET /data/v1/async/{requestId}/status`,
-//!   then `/results`); every row MC rejected is reported in [`LoadReport::failed`] with its
+//! - **Results.** Each accepted request is polled (`GET /data/v1/async/{requestId}/status`;
+//!   then, only when MC says some rows failed, `/results`); every row MC rejected is reported in [`LoadReport::failed`] with its
 //!   input index, its key columns, the whole row (to send again) and MC's reason.
 //! - **Cancellation.** The load runs inside the future it returns, with no background task:
 //!   dropping the future stops it at once (requests in flight are abandoned; upserts among
@@ -443,8 +443,8 @@ where
         self
     }
 
-    /// Accepted batches that may wait for their results at once (at least 1; default twice
-    /// the concurrency). While the window is full, no row is read.
+    /// Accepted batches that may wait for their results at once (at least 1; default the
+    /// concurrency). While the window is full, no row is read.
     pub fn max_pending(mut self, batches: usize) -> Self {
         self.settings.max_pending = Some(batches);
         self
