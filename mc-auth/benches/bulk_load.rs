@@ -89,7 +89,8 @@ fn serve(throttle: bool) {
         while let Ok(Some(line)) = lines.next_line().await {
             if line.trim() == "stats" {
                 let all = fake.requests().all();
-                let count = |f: &dyn Fn(&mc_auth::testing::RecordedRequest) -> bool| all.iter().filter(|r| f(r)).count();
+                let count =
+                    |f: &dyn Fn(&mc_auth::testing::RecordedRequest) -> bool| all.iter().filter(|r| f(r)).count();
                 let uploads = count(&|r| r.path.starts_with(UPLOADS));
                 let throttled = count(&|r| r.path.starts_with(UPLOADS) && r.status() == Some(429));
                 let polls = count(&|r| r.path.ends_with("/status") || r.path.ends_with("/results"));
@@ -98,7 +99,7 @@ fn serve(throttle: bool) {
                     "{} {} {} {uploads} {throttled} {polls} {tokens}",
                     fake.data_extensions().rows_received(DE),
                     fake.data_extensions().duplicate_rows_received(DE),
-                    fake.data_extensions().rows(DE).len(),
+                    fake.data_extensions().row_count(DE),
                 );
             }
         }
@@ -106,7 +107,8 @@ fn serve(throttle: bool) {
 }
 
 fn row(i: u64) -> Map<String, Value> {
-    match json!({ "Id": i, "Email": format!("user{i:07}@example.com"), "Tier": if i % 2 == 0 { "gold" } else { "silver" } }) {
+    match json!({ "Id": i, "Email": format!("user{i:07}@example.com"), "Tier": if i % 2 == 0 { "gold" } else { "silver" } })
+    {
         Value::Object(m) => m,
         _ => unreachable!("an object literal"),
     }
@@ -201,7 +203,11 @@ fn run(rows: u64, latency: Duration, throttle: bool) {
     );
     println!("  VmHWM so far: {}", vm_hwm());
     assert_eq!(report.rows_accepted, rows, "every row accepted");
-    assert_eq!((received, twice, stored), (rows, 0, rows), "no row lost, none sent twice");
+    assert_eq!(
+        (received, twice, stored),
+        (rows, 0, rows),
+        "no row lost, none sent twice"
+    );
     assert_eq!(report.batches, batches, "the fewest requests");
 }
 
@@ -223,6 +229,10 @@ fn cpu_time(stat: &str) -> Duration {
 fn vm_hwm() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l["VmHWM:".len()..].trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown (no /proc/self/status)".to_owned())
 }

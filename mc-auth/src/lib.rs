@@ -231,7 +231,7 @@ pub mod builder_state {
 }
 pub use endpoint::MC_DOMAIN;
 pub use error::{Error, Result, TransportKind};
-pub use request::{RequestBuilder, Response};
+pub use request::{CallOptions, RequestBuilder, Response};
 pub use retry::RetryPolicy;
 pub use scopes::ScopeSet;
 pub use secret::{AccessToken, AuthorizationCode, ClientSecret, RefreshToken};

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -31,6 +32,58 @@ pub(crate) enum Base {
     Soap,
 }
 
+/// Options for the calls made through a client handle ([`Client::with_options`], or
+/// [`WithOptions::with_options`](crate::api::WithOptions::with_options) on a typed client):
+/// the typed operations build their requests from the handle, so these reach every one of
+/// them.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use mc_auth::api::data_extensions::Row;
+/// use mc_auth::api::prelude::*;
+/// use mc_auth::{mc_client, CallOptions, Credentials};
+///
+/// #[mc_client(scopes = "data_extensions_write")]
+/// struct Loader;
+///
+/// # async fn run() -> mc_auth::Result<()> {
+/// let loader = Loader::connect(Credentials::from_env()?).await?;
+/// // A synchronous upsert is a POST, so it is not retried by default; it is idempotent by
+/// // nature, so say so, and give the whole call (retries included) 10 seconds.
+/// let patient = loader.with_options(CallOptions::new().idempotent(true).timeout(Duration::from_secs(10)));
+/// patient.upsert_rows("customers", &[Row::new().key("Id", 1).value("Tier", "gold")]).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The most one call may take, every retry and backoff included (`None`: only the
+    /// client's per-request timeout and retry deadline apply).
+    pub timeout: Option<Duration>,
+    /// Whether calls may be sent again after they may have reached MC (`None`: by method,
+    /// see [`RequestBuilder::idempotent`]).
+    pub idempotent: Option<bool>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Limits each call, retries included, to `timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Declares the calls idempotent (retried after 429, 5xx and transport errors) or not.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = Some(yes);
+        self
+    }
+}
+
 /// A request being built. Send it with [`send`](RequestBuilder::send).
 ///
 /// The body is kept in memory so that the request can be sent again once after a 401.
@@ -51,6 +104,8 @@ pub struct RequestBuilder {
     /// Boxed: rare, and this struct lives in every request's future.
     error: Option<Box<Error>>,
     idempotent: Option<bool>,
+    /// The most the whole call may take, retries included.
+    timeout: Option<Duration>,
     /// The job's shared gate against throttling (bulk loads), if any.
     pacer: Option<Arc<Pacer>>,
     /// A 429 means MC did not act on the request: resend it even when not idempotent.
@@ -60,6 +115,7 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     pub(crate) fn new(client: Client, base: Base, method: Method, path: &str) -> Self {
         let error = check_path(path).err().map(Box::new);
+        let options = client.call_options();
         RequestBuilder {
             client,
             classify: classify_rest,
@@ -71,7 +127,8 @@ impl RequestBuilder {
             headers: HeaderMap::new(),
             body: None,
             error,
-            idempotent: None,
+            idempotent: options.idempotent,
+            timeout: options.timeout,
             pacer: None,
             resend_refused: false,
         }
@@ -105,6 +162,13 @@ impl RequestBuilder {
     /// here, for example for a POST carrying your own idempotency key.
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.idempotent = Some(yes);
+        self
+    }
+
+    /// Limits the whole call, every retry and backoff included, to `timeout`; past it the
+    /// call fails with a [`TransportKind::Timeout`] error.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -231,6 +295,24 @@ impl RequestBuilder {
     /// Sends the request through the attempt driver and returns the final answer, whatever
     /// its status (for SOAP, which reads faults from non-2xx bodies).
     pub(crate) async fn execute(&mut self) -> Result<Answer> {
+        let Some(limit) = self.timeout else {
+            return self.attempts().await;
+        };
+        match tokio::time::timeout(limit, self.attempts()).await {
+            Ok(answer) => answer,
+            Err(_) => Err(Error::Transport {
+                kind: TransportKind::Timeout,
+                endpoint: self.describe(),
+                source: Arc::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the call took longer than its timeout of {limit:?} (retries included)"),
+                )),
+            }),
+        }
+    }
+
+    /// Every attempt of the request, as the retry driver allows.
+    async fn attempts(&mut self) -> Result<Answer> {
         if let Some(e) = self.error.take() {
             return Err(*e);
         }
@@ -263,7 +345,8 @@ impl RequestBuilder {
                                 Failure::Transient { retry_after }
                             };
                             let delay = attempts.backoff(failure);
-                            if let Some(pacer) = self.pacer.as_ref().filter(|_| status == 429 || retry_after.is_some()) {
+                            if let Some(pacer) = self.pacer.as_ref().filter(|_| status == 429 || retry_after.is_some())
+                            {
                                 // Throttled: the whole job waits as long as this request will
                                 // (at least what MC asked for, even when this one gives up).
                                 pacer.hold_for(delay.or(retry_after).unwrap_or(core.retry().initial_backoff));

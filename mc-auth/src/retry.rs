@@ -196,7 +196,10 @@ impl Pacer {
         let Some(until) = tokio::time::Instant::now().checked_add(delay) else {
             return;
         };
-        let mut hold = self.hold_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut hold = self
+            .hold_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if hold.is_none_or(|h| h < until) {
             *hold = Some(until);
         }
@@ -206,7 +209,10 @@ impl Pacer {
     /// Waits until no hold is in force.
     pub async fn ready(&self) {
         loop {
-            let until = *self.hold_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let until = *self
+                .hold_until
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             match until {
                 Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
                 _ => return,

@@ -16,6 +16,10 @@
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //!
+//! Every typed call takes per-call options through [`WithOptions::with_options`]: a timeout
+//! for the whole call and an idempotency override (so that an upsert sent as a `POST` is
+//! retried like any idempotent call).
+//!
 //! Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
 //! the previous one are used up) and [`Unpin`], so `next().await` works without pinning.
 
@@ -26,9 +30,11 @@ pub mod contacts;
 pub mod data_extensions;
 pub mod email;
 pub mod journeys;
+mod options;
 mod paging;
 pub mod sms;
 
+pub use options::WithOptions;
 pub use paging::{Paged, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};
@@ -42,6 +48,7 @@ pub mod prelude {
     pub use super::data_extensions::DataExtensions;
     pub use super::email::TransactionalEmail;
     pub use super::journeys::Journeys;
+    pub use super::options::WithOptions;
     pub use super::sms::TransactionalSms;
     pub use crate::soap::ScopedSoap;
 }

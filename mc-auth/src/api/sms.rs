@@ -140,12 +140,9 @@ pub trait TransactionalSms: ScopedClient {
     where
         Self: Has<op::SendSmsBatch>,
     {
-        let req = super::bulk::recipients::check_one_call(
-            &batch.recipients,
-            false,
-            "send_sms_batches (trait BatchSends)",
-        )
-        .map(|()| self.client().post("/messaging/v1/sms/messages").json(batch));
+        let req =
+            super::bulk::recipients::check_one_call(&batch.recipients, false, "send_sms_batches (trait BatchSends)")
+                .map(|()| self.client().post("/messaging/v1/sms/messages").json(batch));
         async move { req?.send().await?.json() }
     }
 

@@ -88,8 +88,8 @@ fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
         .collect()
 }
 
-fn apply(de: &mut DataExtension, mode: Mode, item: &Map<String, Value>) -> ItemResult {
-    let row = de.split(item);
+fn apply(de: &mut DataExtension, mode: Mode, item: Map<String, Value>) -> ItemResult {
+    let row = de.split_owned(item);
     de.note_received(&row);
     let missing = de.missing_keys(&row);
     let error = match mode {
@@ -129,7 +129,7 @@ fn accept(call: &mut Call<'_>, mode: Mode) -> Response {
         .entry(key.clone())
         .or_insert_with(|| DataExtension::new(&key));
     let call_time = now_rfc3339();
-    let results = items.iter().map(|item| apply(de, mode, item)).collect();
+    let results = items.into_iter().map(|item| apply(de, mode, item)).collect();
     let ready_at = call.config.clock.now() + state.async_completion_delay;
     let id = request_id();
     state.async_requests.insert(

@@ -117,6 +117,10 @@ fn key_of(keys: &Map<String, Value>) -> String {
         match (number, text_of(v)) {
             (_, None) => out.push_str("\u{0}null"),
             // `+ 0.0` folds -0 into 0, which compare as equal.
+            // Whole numbers (the common key) as integers: cheaper than float formatting.
+            (Some(x), _) if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 => {
+                let _ = write!(out, "\u{1}{}", x as i64);
+            }
             (Some(x), _) if x.is_finite() => {
                 let _ = write!(out, "\u{1}{}", x + 0.0);
             }
@@ -188,7 +192,10 @@ impl DataExtension {
     /// were received before (rows without every primary-key column are counted only).
     pub fn note_received(&mut self, row: &DataExtensionRow) {
         self.rows_received += 1;
-        if !self.primary_keys.is_empty() && self.missing_keys(row).is_empty() && !self.received_keys.insert(key_of(&row.keys)) {
+        if !self.primary_keys.is_empty()
+            && self.missing_keys(row).is_empty()
+            && !self.received_keys.insert(key_of(&row.keys))
+        {
             self.duplicates_received += 1;
         }
     }
@@ -232,6 +239,19 @@ impl DataExtension {
                 self.columns.push(name.clone());
             }
         }
+    }
+
+    /// Splits a flat column map into keys and values by the primary key, taking it.
+    pub fn split_owned(&self, item: Map<String, Value>) -> DataExtensionRow {
+        let mut row = DataExtensionRow::default();
+        for (k, v) in item {
+            if self.is_key(&k) {
+                row.keys.insert(k, v);
+            } else {
+                row.values.insert(k, v);
+            }
+        }
+        row
     }
 
     /// Splits a flat column map into keys and values by the primary key.

@@ -80,7 +80,9 @@ impl RecordedRequest {
 
     /// The body parsed as JSON, when it was JSON.
     pub fn json(&self) -> Option<&Value> {
-        self.json.get_or_init(|| serde_json::from_slice(&self.body).ok()).as_ref()
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.body).ok())
+            .as_ref()
     }
 
     /// The body parsed as JSON, when it was JSON (an owned copy of [`json`](Self::json)).

@@ -241,6 +241,11 @@ impl DataExtensionsView<'_> {
             .unwrap_or_default()
     }
 
+    /// How many rows data extension `key` holds (0 if unknown), without copying them.
+    pub fn row_count(&self, key: &str) -> usize {
+        self.fake.state().data_extensions.get(key).map_or(0, |de| de.rows.len())
+    }
+
     /// Upserts rows into data extension `key` (created if new) as the synchronous rowset
     /// endpoint would: rows with the same keys merge. A data extension without a primary key
     /// takes the key columns of the first row.

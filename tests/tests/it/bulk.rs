@@ -29,11 +29,8 @@ const UPLOADS: &str = "/data/v1/async/dataextensions/";
 async fn setup() -> (FakeMarketingCloud, Loader) {
     let fake = FakeMarketingCloud::start().await;
     let creds = fake.register_package(Package::new("bulk", "bulk-secret-value").scopes(Loader::SCOPES));
-    let builder = Client::builder(creds).retry_policy(RetryPolicy::new(
-        4,
-        Duration::from_millis(1),
-        Duration::from_millis(5),
-    ));
+    let builder =
+        Client::builder(creds).retry_policy(RetryPolicy::new(4, Duration::from_millis(1), Duration::from_millis(5)));
     let loader = Loader::connect_with(builder).await.unwrap();
     fake.data_extensions().add("people", "People", ["Id"]);
     (fake, loader)
@@ -82,7 +79,11 @@ async fn a_hundred_thousand_rows_with_bounded_memory_in_the_fewest_requests() {
     assert_eq!(report.batches, 100, "100,000 rows at 1,000 a request");
     assert_eq!(uploads(&fake, "PUT"), 100);
     // (4 uploads + 2 pending + 1 ready) batches of 1,000, plus the row being placed.
-    assert!(report.peak_rows_buffered <= 7 * 1_000 + 1, "{}", report.peak_rows_buffered);
+    assert!(
+        report.peak_rows_buffered <= 7 * 1_000 + 1,
+        "{}",
+        report.peak_rows_buffered
+    );
     assert!(report.peak_rows_buffered >= 1_000, "{}", report.peak_rows_buffered);
     assert_eq!(gauge.rows_buffered(), 0);
     assert_eq!(gauge.requests_in_flight(), 0);
@@ -92,9 +93,14 @@ async fn a_hundred_thousand_rows_with_bounded_memory_in_the_fewest_requests() {
 
     let events = events.lock().unwrap();
     let last = events.last().unwrap();
-    assert_eq!((last.rows_accepted, last.rows_failed, last.batches_sent), (100_000, 0, 100));
+    assert_eq!(
+        (last.rows_accepted, last.rows_failed, last.batches_sent),
+        (100_000, 0, 100)
+    );
     assert!(events.windows(2).all(|w| w[0].rows_accepted <= w[1].rows_accepted));
-    assert!(events.iter().all(|e| e.rows_sent <= e.rows_read && e.rows_accepted <= e.rows_sent));
+    assert!(events
+        .iter()
+        .all(|e| e.rows_sent <= e.rows_read && e.rows_accepted <= e.rows_sent));
 }
 
 #[tokio::test]
@@ -174,15 +180,11 @@ async fn rejected_rows_come_back_with_index_keys_and_reason_and_can_be_sent_agai
     assert!(missing.reason.to_string().contains("Id"), "{}", missing.reason);
 
     // Fix the rows that lacked a key and send only those again.
-    let again = report
-        .failed
-        .into_iter()
-        .filter(|f| f.index % 10 == 3)
-        .map(|f| {
-            let mut row = f.row;
-            row.insert("Id".into(), json!(f.index));
-            row
-        });
+    let again = report.failed.into_iter().filter(|f| f.index % 10 == 3).map(|f| {
+        let mut row = f.row;
+        row.insert("Id".into(), json!(f.index));
+        row
+    });
     let retry = loader
         .load_rows("people", stream::iter(again))
         .poll_interval(Duration::from_millis(10))
@@ -254,7 +256,10 @@ async fn inserts_are_resent_after_a_refusal_but_never_after_an_ambiguous_failure
     assert_eq!(report.failed.len(), 1_000);
     assert_eq!(report.failed[0].index, 0);
     assert_eq!(report.failed[0].keys.get("Id"), Some(&json!(10_000)));
-    assert!(report.failed.iter().all(|f| matches!(f.reason, FailureReason::Unknown(_))));
+    assert!(report
+        .failed
+        .iter()
+        .all(|f| matches!(f.reason, FailureReason::Unknown(_))));
 
     // The same failure on an upsert is retried: upserts are idempotent.
     fake.requests().clear();
@@ -286,7 +291,11 @@ async fn results_are_awaited_while_mc_is_still_processing() {
         .iter()
         .filter(|r| r.path.ends_with("/status"))
         .count();
-    assert_eq!(polls, 3 * 3, "two Pending answers, then Complete, for each of 3 batches");
+    assert_eq!(
+        polls,
+        3 * 3,
+        "two Pending answers, then Complete, for each of 3 batches"
+    );
 
     // Results that never come in time: the rows are reported, not lost.
     fake.data_extensions().set_async_pending_polls(u32::MAX);
@@ -297,7 +306,11 @@ async fn results_are_awaited_while_mc_is_still_processing() {
         .await
         .unwrap();
     assert_eq!(report.failed.len(), 10);
-    assert!(report.failed[0].reason.to_string().contains("still running"), "{}", report.failed[0].reason);
+    assert!(
+        report.failed[0].reason.to_string().contains("still running"),
+        "{}",
+        report.failed[0].reason
+    );
 }
 
 #[tokio::test]
@@ -342,8 +355,16 @@ async fn a_broken_row_stream_stops_the_load_with_the_row_named() {
     let text = e.to_string();
     assert!(text.starts_with("row 42 "), "{text}");
     assert!(text.contains("the source file is truncated"), "{text}");
-    assert_eq!(pulled.load(Ordering::Relaxed), 43, "no row after the broken one is read");
-    assert_eq!(uploads(&fake, "PUT"), 0, "the batch holding rows before it was not sent");
+    assert_eq!(
+        pulled.load(Ordering::Relaxed),
+        43,
+        "no row after the broken one is read"
+    );
+    assert_eq!(
+        uploads(&fake, "PUT"),
+        0,
+        "the batch holding rows before it was not sent"
+    );
 
     let rows = stream::iter(0..100u64).map(|i| {
         assert!(i != 5, "generator exploded");
@@ -352,11 +373,17 @@ async fn a_broken_row_stream_stops_the_load_with_the_row_named() {
     let e = loader.load_rows("people", rows).await.unwrap_err();
     let text = e.to_string();
     assert!(matches!(e, Error::Row { index: Some(5), .. }), "{e:?}");
-    assert!(text.contains("panicked") && text.contains("generator exploded"), "{text}");
+    assert!(
+        text.contains("panicked") && text.contains("generator exploded"),
+        "{text}"
+    );
 
     let rows = stream::iter([json!({ "Id": 1 }), json!(["not", "a", "row"])]);
     let e = loader.load_rows("people", rows).await.unwrap_err();
-    assert!(e.to_string().contains("row 1 ") && e.to_string().contains("an array"), "{e}");
+    assert!(
+        e.to_string().contains("row 1 ") && e.to_string().contains("an array"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -376,16 +403,48 @@ async fn settings_outside_mc_limits_are_refused_by_name() {
     let (fake, loader) = setup().await;
     let rows = || stream::iter((0..3).map(person));
     for (e, setting) in [
-        (loader.load_rows("people", rows()).concurrency(0).await.unwrap_err(), "concurrency"),
-        (loader.load_rows("people", rows()).concurrency(65).await.unwrap_err(), "concurrency"),
-        (loader.load_rows("people", rows()).batch_rows(32_001).await.unwrap_err(), "batch_rows"),
-        (loader.load_rows("people", rows()).batch_rows(0).await.unwrap_err(), "batch_rows"),
-        (loader.load_rows("people", rows()).max_batch_bytes(6_000_000).await.unwrap_err(), "max_batch_bytes"),
-        (loader.load_rows("people", rows()).max_pending(0).await.unwrap_err(), "max_pending"),
-        (loader.load_rows("people", rows()).poll_interval(Duration::ZERO).await.unwrap_err(), "poll_interval"),
+        (
+            loader.load_rows("people", rows()).concurrency(0).await.unwrap_err(),
+            "concurrency",
+        ),
+        (
+            loader.load_rows("people", rows()).concurrency(65).await.unwrap_err(),
+            "concurrency",
+        ),
+        (
+            loader.load_rows("people", rows()).batch_rows(32_001).await.unwrap_err(),
+            "batch_rows",
+        ),
+        (
+            loader.load_rows("people", rows()).batch_rows(0).await.unwrap_err(),
+            "batch_rows",
+        ),
+        (
+            loader
+                .load_rows("people", rows())
+                .max_batch_bytes(6_000_000)
+                .await
+                .unwrap_err(),
+            "max_batch_bytes",
+        ),
+        (
+            loader.load_rows("people", rows()).max_pending(0).await.unwrap_err(),
+            "max_pending",
+        ),
+        (
+            loader
+                .load_rows("people", rows())
+                .poll_interval(Duration::ZERO)
+                .await
+                .unwrap_err(),
+            "poll_interval",
+        ),
         (loader.load_rows("", rows()).await.unwrap_err(), "key"),
     ] {
-        assert!(matches!(&e, Error::Config { setting: s, .. } if s == setting), "{setting}: {e:?}");
+        assert!(
+            matches!(&e, Error::Config { setting: s, .. } if s == setting),
+            "{setting}: {e:?}"
+        );
     }
     assert_eq!(fake.requests().api_count(), 0);
 }
@@ -414,11 +473,18 @@ async fn rows_of_every_accepted_kind_load() {
         email: String,
     }
     let (fake, loader) = setup().await;
-    let typed = (0..3).map(|i| Serialized(Person {
-        id: i,
-        email: format!("p{i}@example.com"),
-    }));
-    assert!(loader.load_rows("people", stream::iter(typed)).poll_interval(Duration::from_millis(5)).await.unwrap().is_complete());
+    let typed = (0..3).map(|i| {
+        Serialized(Person {
+            id: i,
+            email: format!("p{i}@example.com"),
+        })
+    });
+    assert!(loader
+        .load_rows("people", stream::iter(typed))
+        .poll_interval(Duration::from_millis(5))
+        .await
+        .unwrap()
+        .is_complete());
     let rows = (3..6).map(|i| Row::new().key("Id", i).value("Email", format!("p{i}@example.com")));
     // Rows name their keys, so failures are named by them without key_columns.
     let mut rows: Vec<Row> = rows.collect();
@@ -431,7 +497,12 @@ async fn rows_of_every_accepted_kind_load() {
     assert_eq!(report.rows_accepted, 3);
     assert_eq!(report.failed[0].index, 3);
     let values = (6..9).map(|i| json!({ "Id": i }));
-    assert!(loader.load_rows("people", stream::iter(values)).poll_interval(Duration::from_millis(5)).await.unwrap().is_complete());
+    assert!(loader
+        .load_rows("people", stream::iter(values))
+        .poll_interval(Duration::from_millis(5))
+        .await
+        .unwrap()
+        .is_complete());
     assert_eq!(fake.data_extensions().rows("people").len(), 9);
 }
 
@@ -440,15 +511,19 @@ async fn batch_sends_are_split_at_mc_recipient_limits() {
     let fake = FakeMarketingCloud::start().await;
     let creds = fake.register_package(Package::new("send", "send-secret-value").scopes(Sender::SCOPES));
     let sender = Sender::connect(creds).await.unwrap();
-    fake.email().add_definition(json!({ "definitionKey": "welcome", "name": "Welcome" }));
-    fake.sms().add_definition(json!({ "definitionKey": "otp", "name": "OTP" }));
+    fake.email()
+        .add_definition(json!({ "definitionKey": "welcome", "name": "Welcome" }));
+    fake.sms()
+        .add_definition(json!({ "definitionKey": "otp", "name": "OTP" }));
     let recipients = |n: usize| -> Vec<Recipient> {
         (0..n)
             .map(|i| Recipient::to(format!("u{i}@example.com")).message_key(format!("m{i}")))
             .collect()
     };
 
-    let report = sender.send_email_batches(&EmailBatch::new("welcome", recipients(2_001))).await;
+    let report = sender
+        .send_email_batches(&EmailBatch::new("welcome", recipients(2_001)))
+        .await;
     assert!(report.is_complete(), "{:?}", report.error);
     assert_eq!((report.sent, report.responses.len()), (2_001, 2), "2,000 + 1");
     let accepted: usize = report.responses.iter().map(|r| r.responses.len()).sum();
@@ -459,14 +534,22 @@ async fn batch_sends_are_split_at_mc_recipient_limits() {
         *r = r.clone().attribute("FirstName", "Ada");
     }
     fake.requests().clear();
-    let report = sender.send_email_batches(&EmailBatch::new("welcome", with_attributes.clone())).await;
+    let report = sender
+        .send_email_batches(&EmailBatch::new("welcome", with_attributes.clone()))
+        .await;
     assert_eq!((report.sent, report.responses.len()), (1_200, 3), "500 + 500 + 200");
 
     // One call over the limit is refused before it is sent, naming the splitting call.
     fake.requests().clear();
-    let e = sender.send_email_batch(&EmailBatch::new("welcome", recipients(2_001))).await.unwrap_err();
+    let e = sender
+        .send_email_batch(&EmailBatch::new("welcome", recipients(2_001)))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("send_email_batches"), "{e}");
-    let e = sender.send_email_batch(&EmailBatch::new("welcome", with_attributes)).await.unwrap_err();
+    let e = sender
+        .send_email_batch(&EmailBatch::new("welcome", with_attributes))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("500 with attributes"), "{e}");
     assert_eq!(fake.requests().api_count(), 0);
 

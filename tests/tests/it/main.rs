@@ -16,6 +16,7 @@
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
+//! | `call_options` | per-call options on typed operations: idempotency override, call timeout |
 //! | `bulk` | bulk loads at MC's limits: bounded memory, per-row failures, 429 bursts, cancellation; split batch sends |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
@@ -26,6 +27,7 @@
 
 mod api_roundtrip;
 mod bulk;
+mod call_options;
 mod client_credentials;
 mod codegen;
 mod core_invariants;

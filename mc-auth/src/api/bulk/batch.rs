@@ -134,7 +134,9 @@ struct Items {
 /// The rows of a batch body, back as column maps (only when some of them failed).
 pub(super) fn rows_of(body: &[u8]) -> Vec<Map<String, Value>> {
     // The body is our own serialization, so it parses; an empty list is the safe fallback.
-    serde_json::from_slice::<Items>(body).map(|i| i.items).unwrap_or_default()
+    serde_json::from_slice::<Items>(body)
+        .map(|i| i.items)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -73,7 +73,10 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.inner.in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.0
+            .inner
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -108,7 +111,10 @@ struct StatusDetail {
 /// How an accepted request ended.
 enum Outcome {
     /// MC finished it: one result per item (or MC's list, whatever its length).
-    Finished { items: Vec<AsyncItemResult>, has_errors: bool },
+    Finished {
+        items: Vec<AsyncItemResult>,
+        has_errors: bool,
+    },
     /// Still not finished after `max_wait`.
     TimedOut,
 }

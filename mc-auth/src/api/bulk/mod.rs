@@ -360,7 +360,10 @@ impl Settings {
         if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
             return bad(
                 "concurrency",
-                format!("{} uploads in flight is outside 1 to {MAX_CONCURRENCY}", self.concurrency),
+                format!(
+                    "{} uploads in flight is outside 1 to {MAX_CONCURRENCY}",
+                    self.concurrency
+                ),
             );
         }
         if self.max_pending == Some(0) {

@@ -49,10 +49,7 @@ pub(crate) fn split(recipients: &[Recipient], batch_attributes: bool) -> Vec<Ran
 /// Refuses a batch over MC's limits before it is sent, pointing to the splitting call.
 pub(crate) fn check_one_call(recipients: &[Recipient], batch_attributes: bool, splitting_call: &str) -> Result<()> {
     if recipients.is_empty() {
-        return Err(Error::config(
-            "recipients",
-            "a batch send needs at least one recipient",
-        ));
+        return Err(Error::config("recipients", "a batch send needs at least one recipient"));
     }
     if split(recipients, batch_attributes).len() > 1 {
         return Err(Error::config(
@@ -147,7 +144,10 @@ async fn send_all<P: Part>(client: crate::Client, path: &'static str, calls: Vec
         error: None,
     };
     if calls.is_empty() {
-        report.error = Some((0, Error::config("recipients", "a batch send needs at least one recipient")));
+        report.error = Some((
+            0,
+            Error::config("recipients", "a batch send needs at least one recipient"),
+        ));
         return report;
     }
     for call in calls {
