@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 struct Loader;
 
 fn row(i: u64) -> Map<String, Value> {
-    let tier = if i % 2 == 0 { "gold" } else { "silver" };
+    let tier = if i.is_multiple_of(2) { "gold" } else { "silver" };
     let mut row = match json!({ "Id": i, "Email": format!("user{i}@example.com"), "Tier": tier }) {
         Value::Object(m) => m,
         _ => unreachable!("an object literal"),

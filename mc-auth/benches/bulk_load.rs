@@ -107,7 +107,7 @@ fn serve(throttle: bool) {
 }
 
 fn row(i: u64) -> Map<String, Value> {
-    match json!({ "Id": i, "Email": format!("user{i:07}@example.com"), "Tier": if i % 2 == 0 { "gold" } else { "silver" } })
+    match json!({ "Id": i, "Email": format!("user{i:07}@example.com"), "Tier": if i.is_multiple_of(2) { "gold" } else { "silver" } })
     {
         Value::Object(m) => m,
         _ => unreachable!("an object literal"),
