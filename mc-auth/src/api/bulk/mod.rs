@@ -34,7 +34,7 @@
 //!   of at most [`MAX_ROWS_PER_REQUEST`] rows (MC's hard limit for asynchronous calls) and at
 //!   most [`DEFAULT_MAX_BATCH_BYTES`] bytes, in input order, each batch as full as the limits
 //!   allow, so the number of requests is the minimum for the limits. A row too large for any
-//!   body stops the load with [`Error::Row`](crate::Error::Row) naming its index, before its
+//!   body stops the load with [`Error::Row`] naming its index, before its
 //!   batch is sent.
 //! - **Bounded memory.** At most [`concurrency`](LoadRows::concurrency) uploads are in
 //!   flight, and at most [`max_pending`](LoadRows::max_pending) accepted batches wait for
