@@ -16,7 +16,7 @@ use crate::credentials::{AccountId, Credentials};
 use crate::endpoint::AuthBase;
 use crate::error::{Error, Result};
 use crate::grant::{ClientCredentials, Grant, TokenEndpoint};
-use crate::request::{Base, RequestBuilder};
+use crate::request::{Base, CallOptions, RequestBuilder};
 use crate::retry::RetryPolicy;
 use crate::rotation::{NewSecret, Secrets};
 use crate::scopes::ScopeSet;
@@ -288,6 +288,8 @@ pub struct Client {
 struct Handle {
     core: Arc<Core>,
     partition: Arc<Partition>,
+    /// Defaults for the calls made through this handle.
+    options: CallOptions,
 }
 
 /// The `User-Agent` sent unless a client says otherwise.
@@ -446,7 +448,25 @@ impl Client {
     /// its own token partition (tokens requested with `account_id = mid`). Handles for the same
     /// MID share one partition.
     pub fn for_account(&self, mid: impl Into<AccountId>) -> Client {
-        Client::from_core(Arc::clone(self.core()), Some(mid.into()))
+        Client::from_core(Arc::clone(self.core()), Some(mid.into())).with_options(self.call_options())
+    }
+
+    /// A handle whose calls use `options` (a timeout, an idempotency override): same
+    /// credentials, business unit, token cache and connection pool. Typed clients get the
+    /// same with [`WithOptions::with_options`](crate::api::WithOptions::with_options).
+    pub fn with_options(&self, options: CallOptions) -> Client {
+        Client {
+            handle: Arc::new(Handle {
+                core: Arc::clone(self.core()),
+                partition: Arc::clone(self.partition()),
+                options,
+            }),
+        }
+    }
+
+    /// The options calls through this handle use.
+    pub fn call_options(&self) -> CallOptions {
+        self.handle.options
     }
 
     /// The state shared by every handle of this client.
@@ -462,7 +482,11 @@ impl Client {
     pub(crate) fn from_core(core: Arc<Core>, account: Option<AccountId>) -> Client {
         let partition = core.partition(account);
         Client {
-            handle: Arc::new(Handle { core, partition }),
+            handle: Arc::new(Handle {
+                core,
+                partition,
+                options: CallOptions::default(),
+            }),
         }
     }
 

@@ -155,6 +155,15 @@ pub enum Error {
         /// Why (for example the refresh token was rejected with `invalid_grant`).
         reason: String,
     },
+    /// A row handed to a bulk load cannot be sent: it could not be read from the caller's
+    /// stream, is not a JSON object, or is larger than a request may be.
+    #[error("{}{problem}", index.map(|i| format!("row {i} (0-based, in the order given): ")).unwrap_or_default())]
+    Row {
+        /// The row's position in the input (0-based), when the problem is one row's.
+        index: Option<u64>,
+        /// What is wrong and what to do.
+        problem: String,
+    },
     /// An invariant of mc-auth itself broke. Please report it.
     #[error("internal error in mc-auth: {what}; please report this as a bug")]
     Internal {
@@ -280,6 +289,10 @@ impl Error {
             },
             Error::ReauthorizationRequired { reason } => Error::ReauthorizationRequired { reason: r(reason) },
             Error::Internal { what } => Error::Internal { what: r(what) },
+            Error::Row { index, problem } => Error::Row {
+                index,
+                problem: r(problem),
+            },
             e @ (Error::Config { .. } | Error::UntrustedEndpoint { .. } | Error::ScopesNotGranted { .. }) => e,
         }
     }

@@ -303,7 +303,7 @@ pub mod builder_state {
 pub use endpoint::MC_DOMAIN;
 pub use error::{Error, Result, TransportKind};
 pub use expiry::{InvalidExpiry, RefusedSecret, SecretExpiry, SecretPosition, SECRET_EXPIRY_WARNING};
-pub use request::{RequestBuilder, Response};
+pub use request::{CallOptions, RequestBuilder, Response};
 pub use retry::RetryPolicy;
 pub use rotation::NewSecret;
 pub use scopes::ScopeSet;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -13,7 +14,7 @@ use crate::client::Client;
 use crate::endpoint::check_path;
 use crate::error::{Error, Result, TransportKind};
 use crate::http::{api_error, excerpt, read_capped};
-use crate::retry::{retry_after, transient_status, Attempts, Failure};
+use crate::retry::{retry_after, transient_status, Attempts, Failure, Pacer};
 use crate::secret::wiped_bytes;
 use crate::stats::Counters;
 use crate::token::Token;
@@ -29,6 +30,58 @@ pub(crate) enum Base {
     Rest,
     /// The SOAP instance URL from the token response.
     Soap,
+}
+
+/// Options for the calls made through a client handle ([`Client::with_options`], or
+/// [`WithOptions::with_options`](crate::api::WithOptions::with_options) on a typed client):
+/// the typed operations build their requests from the handle, so these reach every one of
+/// them.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use mc_auth::api::data_extensions::Row;
+/// use mc_auth::api::prelude::*;
+/// use mc_auth::{mc_client, CallOptions, Credentials};
+///
+/// #[mc_client(scopes = "data_extensions_write")]
+/// struct Loader;
+///
+/// # async fn run() -> mc_auth::Result<()> {
+/// let loader = Loader::connect(Credentials::from_env()?).await?;
+/// // A synchronous upsert is a POST, so it is not retried by default; it is idempotent by
+/// // nature, so say so, and give the whole call (retries included) 10 seconds.
+/// let patient = loader.with_options(CallOptions::new().idempotent(true).timeout(Duration::from_secs(10)));
+/// patient.upsert_rows("customers", &[Row::new().key("Id", 1).value("Tier", "gold")]).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The most one call may take, every retry and backoff included (`None`: only the
+    /// client's per-request timeout and retry deadline apply).
+    pub timeout: Option<Duration>,
+    /// Whether calls may be sent again after they may have reached MC (`None`: by method,
+    /// see [`RequestBuilder::idempotent`]).
+    pub idempotent: Option<bool>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Limits each call, retries included, to `timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Declares the calls idempotent (retried after 429, 5xx and transport errors) or not.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = Some(yes);
+        self
+    }
 }
 
 /// A request being built. Send it with [`send`](RequestBuilder::send).
@@ -51,11 +104,18 @@ pub struct RequestBuilder {
     /// Boxed: rare, and this struct lives in every request's future.
     error: Option<Box<Error>>,
     idempotent: Option<bool>,
+    /// The most the whole call may take, retries included.
+    timeout: Option<Duration>,
+    /// The job's shared gate against throttling (bulk loads), if any.
+    pacer: Option<Arc<Pacer>>,
+    /// A 429 means MC did not act on the request: resend it even when not idempotent.
+    resend_refused: bool,
 }
 
 impl RequestBuilder {
     pub(crate) fn new(client: Client, base: Base, method: Method, path: &str) -> Self {
         let error = check_path(path).err().map(Box::new);
+        let options = client.call_options();
         RequestBuilder {
             client,
             classify: classify_rest,
@@ -67,8 +127,25 @@ impl RequestBuilder {
             headers: HeaderMap::new(),
             body: None,
             error,
-            idempotent: None,
+            idempotent: options.idempotent,
+            timeout: options.timeout,
+            pacer: None,
+            resend_refused: false,
         }
+    }
+
+    /// Makes this request one of a job that `pacer` paces: each attempt waits for the job's
+    /// throttling hold, and a throttled answer holds the whole job back.
+    pub(crate) fn paced(mut self, pacer: Arc<Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// Treats a 429 as "not acted on": the request is sent again after the delay even when it
+    /// is not idempotent (MC refuses throttled calls before doing anything).
+    pub(crate) fn resend_refused(mut self) -> Self {
+        self.resend_refused = true;
+        self
     }
 
     /// A SOAP request: `envelope` completed with each attempt's token, SOAP's rules for
@@ -85,6 +162,13 @@ impl RequestBuilder {
     /// here, for example for a POST carrying your own idempotency key.
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.idempotent = Some(yes);
+        self
+    }
+
+    /// Limits the whole call, every retry and backoff included, to `timeout`; past it the
+    /// call fails with a [`TransportKind::Timeout`] error.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -217,6 +301,24 @@ impl RequestBuilder {
     /// Sends the request through the attempt driver and returns the final answer, whatever
     /// its status (for SOAP, which reads faults from non-2xx bodies).
     pub(crate) async fn execute(&mut self) -> Result<Answer> {
+        let Some(limit) = self.timeout else {
+            return self.attempts().await;
+        };
+        match tokio::time::timeout(limit, self.attempts()).await {
+            Ok(answer) => answer,
+            Err(_) => Err(Error::Transport {
+                kind: TransportKind::Timeout,
+                endpoint: self.describe(),
+                source: Arc::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the call took longer than its timeout of {limit:?} (retries included)"),
+                )),
+            }),
+        }
+    }
+
+    /// Every attempt of the request, as the retry driver allows.
+    async fn attempts(&mut self) -> Result<Answer> {
         if let Some(e) = self.error.take() {
             return Err(*e);
         }
@@ -227,6 +329,9 @@ impl RequestBuilder {
         let started = (!span.is_disabled()).then(std::time::Instant::now);
         loop {
             let attempt = attempts.next();
+            if let Some(pacer) = &self.pacer {
+                pacer.ready().await;
+            }
             let token = self.client.token().await?;
             let failure = match self.send_once(&token).await {
                 Ok((status, headers, body)) => {
@@ -239,10 +344,20 @@ impl RequestBuilder {
                             continue;
                         }
                         Verdict::Transient => {
-                            let failure = Failure::Transient {
-                                retry_after: retry_after(&headers),
+                            let retry_after = retry_after(&headers);
+                            let failure = if status == 429 && self.resend_refused {
+                                Failure::Refused { retry_after }
+                            } else {
+                                Failure::Transient { retry_after }
                             };
-                            if let Some(delay) = attempts.backoff(failure) {
+                            let delay = attempts.backoff(failure);
+                            if let Some(pacer) = self.pacer.as_ref().filter(|_| status == 429 || retry_after.is_some())
+                            {
+                                // Throttled: the whole job waits as long as this request will
+                                // (at least what MC asked for, even when this one gives up).
+                                pacer.hold_for(delay.or(retry_after).unwrap_or(core.retry().initial_backoff));
+                            }
+                            if let Some(delay) = delay {
                                 tracing::info!(parent: &span, attempt, status, delay_ms = delay.as_millis() as u64, "transient answer; retrying");
                                 tokio::time::sleep(delay).await;
                                 continue;

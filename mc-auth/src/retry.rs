@@ -123,6 +123,12 @@ pub(crate) enum Failure {
         /// The delay the server asked for.
         retry_after: Option<Duration>,
     },
+    /// The server refused the request without acting on it (429): safe to send again even
+    /// when it is not idempotent, for callers that opted in.
+    Refused {
+        /// The delay the server asked for.
+        retry_after: Option<Duration>,
+    },
 }
 
 /// The one attempt driver: every request (token, REST, SOAP) asks it whether and when to
@@ -168,6 +174,7 @@ impl<'a> Attempts<'a> {
         let (allowed, retry_after) = match failure {
             Failure::Transport { maybe_sent } => (self.resend || !maybe_sent, None),
             Failure::Transient { retry_after } => (self.resend, retry_after),
+            Failure::Refused { retry_after } => (true, retry_after),
         };
         if !allowed {
             return None;
@@ -180,6 +187,54 @@ impl<'a> Attempts<'a> {
     /// True the first time only: the request may get a new token and be sent once more.
     pub fn reauthorize(&mut self) -> bool {
         !std::mem::replace(&mut self.reauthorized, true)
+    }
+}
+
+/// A gate shared by the requests of one job (a bulk load): when MC throttles one of them
+/// (429, or a `Retry-After` on a transient answer), every request of the job holds back until
+/// the delay has passed, instead of each request hammering on its own.
+///
+/// The driver ([`Attempts`]) still decides whether and when a request is sent again; the
+/// pacer only makes the other requests of the job wait as long.
+#[derive(Debug, Default)]
+pub(crate) struct Pacer {
+    hold_until: std::sync::Mutex<Option<tokio::time::Instant>>,
+    pauses: std::sync::atomic::AtomicU64,
+}
+
+impl Pacer {
+    /// Holds every request of the job back for `delay` from now (a later hold wins).
+    pub fn hold_for(&self, delay: Duration) {
+        let Some(until) = tokio::time::Instant::now().checked_add(delay) else {
+            return;
+        };
+        let mut hold = self
+            .hold_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if hold.is_none_or(|h| h < until) {
+            *hold = Some(until);
+        }
+        crate::stats::Counters::bump(&self.pauses);
+    }
+
+    /// Waits until no hold is in force.
+    pub async fn ready(&self) {
+        loop {
+            let until = *self
+                .hold_until
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// How many times a throttled answer held the job back.
+    pub fn pauses(&self) -> u64 {
+        self.pauses.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -236,6 +291,37 @@ mod tests {
         assert_eq!(p.delay(1, Duration::ZERO, Some(Duration::MAX)), Some(Duration::MAX));
         let p = RetryPolicy::new(u32::MAX, Duration::MAX, Duration::MAX).with_deadline(Duration::MAX);
         assert!(p.delay(u32::MAX - 1, Duration::from_secs(1), None).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_pacer_holds_everyone_until_the_latest_hold() {
+        let pacer = Pacer::default();
+        pacer.ready().await;
+        let before = tokio::time::Instant::now();
+        pacer.hold_for(Duration::from_secs(2));
+        pacer.hold_for(Duration::from_secs(1));
+        let until = pacer.hold_until.lock().unwrap().expect("a hold");
+        assert!(until >= before + Duration::from_secs(2), "the later hold wins");
+        assert_eq!(pacer.pauses(), 2);
+        pacer.hold_for(Duration::MAX);
+        assert_eq!(pacer.pauses(), 2, "an impossible hold is ignored");
+        *pacer.hold_until.lock().unwrap() = Some(tokio::time::Instant::now());
+        pacer.ready().await;
+    }
+
+    #[test]
+    fn refusals_are_resent_even_when_not_idempotent() {
+        let policy = RetryPolicy::default();
+        let counter = std::sync::atomic::AtomicU64::new(0);
+        let mut a = Attempts::new(&policy, false, &counter);
+        a.next();
+        assert_eq!(a.backoff(Failure::Transient { retry_after: None }), None);
+        assert_eq!(
+            a.backoff(Failure::Refused {
+                retry_after: Some(Duration::from_secs(1))
+            }),
+            Some(Duration::from_secs(1))
+        );
     }
 
     #[test]

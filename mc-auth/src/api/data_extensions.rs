@@ -112,10 +112,11 @@ pub struct AsyncItemResult {
     pub other: Map<String, Value>,
 }
 
+/// The body of `GET /data/v1/async/{requestId}/results`.
 #[derive(Deserialize)]
-struct AsyncResultsBody {
+pub(crate) struct AsyncResultsBody {
     #[serde(default)]
-    items: Vec<AsyncItemResult>,
+    pub items: Vec<AsyncItemResult>,
 }
 
 /// A queued asynchronous insert or upsert. Polling it needs `data_extensions_read`.

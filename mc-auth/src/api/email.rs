@@ -236,15 +236,23 @@ pub trait TransactionalEmail: ScopedClient {
         Call::new(async move { req?.send().await?.json() })
     }
 
-    /// Sends one definition to many recipients, each with its own `message_key`.
+    /// Sends one definition to many recipients, each with its own `message_key`: at most
+    /// 2,000 in one call, 500 when they carry attributes (a larger batch is refused before
+    /// anything is sent; [`send_email_batches`](super::bulk::BatchSends::send_email_batches)
+    /// splits it).
     ///
     #[doc = crate::scope::op_doc!(send_email_batch)]
     fn send_email_batch(&self, batch: &EmailBatch) -> Call<SendResponse>
     where
         Self: Has<op::SendEmailBatch>,
     {
-        let req = self.client().post("/messaging/v1/email/messages").json(batch);
-        Call::new(async move { req.send().await?.json() })
+        let req = super::bulk::recipients::check_one_call(
+            &batch.recipients,
+            !batch.attributes.is_empty(),
+            "send_email_batches (trait BatchSends)",
+        )
+        .map(|()| self.client().post("/messaging/v1/email/messages").json(batch));
+        Call::new(async move { req?.send().await?.json() })
     }
 
     /// Creates a definition.

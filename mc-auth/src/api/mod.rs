@@ -10,6 +10,7 @@
 //! | transactional email | [`TransactionalEmail`](email::TransactionalEmail) | send one, send batch, create / get / list / update / delete definitions, message status |
 //! | transactional SMS | [`TransactionalSms`](sms::TransactionalSms) | send one, send batch, create / list definitions |
 //! | data extensions | [`DataExtensions`](data_extensions::DataExtensions) | sync upsert, async insert / upsert with a polling handle, paged queries |
+//! | bulk loads | [`BulkLoad`](bulk::BulkLoad), [`BatchSends`](bulk::BatchSends) | a stream of rows at MC's batch limits with per-row results; transactional batch sends of any size |
 //! | journeys | [`Journeys`](journeys::Journeys) | fire entry event, list journeys, get one |
 //! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, list, query, update, delete assets |
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
@@ -18,22 +19,29 @@
 //!
 //! [`filter`] builds REST `$filter` expressions with every value quoted.
 //!
+//! Every typed call takes per-call options through [`WithOptions::with_options`]: a timeout
+//! for the whole call and an idempotency override (so that an upsert sent as a `POST` is
+//! retried like any idempotent call).
+//!
 //! Every operation returns a [`Call`] (a named future: await it) or, for listings, a [`Paged`]
 //! stream. Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
 //! the previous one are used up) and [`Unpin`], so `next().await` works without pinning.
 
 pub mod assets;
 pub mod automation;
+pub mod bulk;
 mod call;
 pub mod contacts;
 pub mod data_extensions;
 pub mod email;
 pub mod filter;
 pub mod journeys;
+mod options;
 mod paging;
 pub mod sms;
 
 pub use call::Call;
+pub use options::WithOptions;
 pub use paging::{Page, Paged, Pages, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};
@@ -42,10 +50,12 @@ use crate::error::{Error, Result};
 pub mod prelude {
     pub use super::assets::ContentBuilder;
     pub use super::automation::Automations;
+    pub use super::bulk::{BatchSends, BulkLoad};
     pub use super::contacts::Contacts;
     pub use super::data_extensions::DataExtensions;
     pub use super::email::TransactionalEmail;
     pub use super::journeys::Journeys;
+    pub use super::options::WithOptions;
     pub use super::sms::TransactionalSms;
     pub use crate::soap::ScopedSoap;
 }

@@ -131,15 +131,19 @@ pub trait TransactionalSms: ScopedClient {
         Call::new(async move { req?.send().await?.json() })
     }
 
-    /// Sends one definition to many recipients.
+    /// Sends one definition to many recipients: at most 2,000 in one call, 500 when they
+    /// carry attributes (a larger batch is refused before anything is sent;
+    /// [`send_sms_batches`](super::bulk::BatchSends::send_sms_batches) splits it).
     ///
     #[doc = crate::scope::op_doc!(send_sms_batch)]
     fn send_sms_batch(&self, batch: &SmsBatch) -> Call<SendResponse>
     where
         Self: Has<op::SendSmsBatch>,
     {
-        let req = self.client().post("/messaging/v1/sms/messages").json(batch);
-        Call::new(async move { req.send().await?.json() })
+        let req =
+            super::bulk::recipients::check_one_call(&batch.recipients, false, "send_sms_batches (trait BatchSends)")
+                .map(|()| self.client().post("/messaging/v1/sms/messages").json(batch));
+        Call::new(async move { req?.send().await?.json() })
     }
 
     /// Creates an SMS definition.

@@ -8,7 +8,9 @@
 //! - `GET /data/v1/async/{requestId}/status` answers `{"requestId", "status": {"requestStatus":
 //!   "Complete", "hasErrors", "callDateTime", "completionDateTime", ...}}`; with
 //!   [`data_extensions().set_async_pending_polls`](super::DataExtensionsView::set_async_pending_polls) the first
-//!   polls of each request answer `"Pending"` instead (the rows are already written).
+//!   polls of each request answer `"Pending"` instead (the rows are already written), and
+//!   with [`set_async_completion_delay`](super::DataExtensionsView::set_async_completion_delay)
+//!   every request answers `"Pending"` until that long (by the fake's clock) after it came.
 //! - `GET /data/v1/async/{requestId}/results` answers `{"items": [{"status": "OK" | "Error",
 //!   "errorCode", "message"}, ...], ...}`, one item per request item, in order (no items while
 //!   the request is pending).
@@ -43,6 +45,15 @@ pub(crate) struct AsyncRequest {
     pub results: Vec<ItemResult>,
     /// Status polls still to answer `Pending`.
     pub pending_polls: u32,
+    /// Until then (by the fake's clock) the request answers `Pending`.
+    pub ready_at: std::time::Instant,
+}
+
+impl AsyncRequest {
+    /// True while the request still answers `Pending`.
+    fn pending(&self, now: std::time::Instant) -> bool {
+        self.pending_polls > 0 || now < self.ready_at
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -52,8 +63,8 @@ enum Mode {
 }
 
 fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
-    let body = call.json_object(VALIDATION)?;
-    let Some(Value::Array(items)) = body.get("items") else {
+    let mut body = call.json_object(VALIDATION)?;
+    let Some(Value::Array(items)) = body.remove("items") else {
         return Err(ApiError::bad_request(
             VALIDATION,
             "`items` is required and must be an array.",
@@ -66,9 +77,9 @@ fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
         ));
     }
     items
-        .iter()
+        .into_iter()
         .map(|i| match i {
-            Value::Object(m) => Ok(m.clone()),
+            Value::Object(m) => Ok(m),
             _ => Err(ApiError::bad_request(
                 VALIDATION,
                 "Every item must be an object of column values.",
@@ -77,8 +88,9 @@ fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
         .collect()
 }
 
-fn apply(de: &mut DataExtension, mode: Mode, item: &Map<String, Value>) -> ItemResult {
-    let row = de.split(item);
+fn apply(de: &mut DataExtension, mode: Mode, item: Map<String, Value>) -> ItemResult {
+    let row = de.split_owned(item);
+    de.note_received(&row);
     let missing = de.missing_keys(&row);
     let error = match mode {
         Mode::Upsert if de.primary_keys.is_empty() => Some((
@@ -117,7 +129,8 @@ fn accept(call: &mut Call<'_>, mode: Mode) -> Response {
         .entry(key.clone())
         .or_insert_with(|| DataExtension::new(&key));
     let call_time = now_rfc3339();
-    let results = items.iter().map(|item| apply(de, mode, item)).collect();
+    let results = items.into_iter().map(|item| apply(de, mode, item)).collect();
+    let ready_at = call.config.clock.now() + state.async_completion_delay;
     let id = request_id();
     state.async_requests.insert(
         id.clone(),
@@ -127,6 +140,7 @@ fn accept(call: &mut Call<'_>, mode: Mode) -> Response {
             completion_time: call_time,
             results,
             pending_polls: state.async_pending_polls,
+            ready_at,
         },
     );
     json_response(StatusCode::ACCEPTED, &json!({ "requestId": id, "resultMessages": [] }))
@@ -149,10 +163,11 @@ fn not_found(id: &str) -> Response {
 /// `GET /data/v1/async/{requestId}/status`.
 pub(crate) fn status(call: &mut Call<'_>) -> Response {
     let id = call.param("requestId").to_owned();
+    let now = call.config.clock.now();
     let Some(req) = call.state.async_requests.get_mut(&id) else {
         return not_found(&id);
     };
-    let pending = req.pending_polls > 0;
+    let pending = req.pending(now);
     req.pending_polls = req.pending_polls.saturating_sub(1);
     let has_errors = req.results.iter().any(|r| r.error.is_some());
     let status = if pending {
@@ -184,10 +199,11 @@ pub(crate) fn status(call: &mut Call<'_>) -> Response {
 /// `GET /data/v1/async/{requestId}/results`.
 pub(crate) fn results(call: &mut Call<'_>) -> Response {
     let id = call.param("requestId").to_owned();
+    let now = call.config.clock.now();
     let Some(req) = call.state.async_requests.get(&id) else {
         return not_found(&id);
     };
-    let items: Vec<Value> = if req.pending_polls > 0 {
+    let items: Vec<Value> = if req.pending(now) {
         Vec::new()
     } else {
         req.results

@@ -104,6 +104,50 @@ pub(crate) fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool 
         })
 }
 
+/// The primary-key values of a row as one lookup string: names lower-cased and sorted, values
+/// compared as [`same_keys`] does (numbers as numbers, text case-insensitively).
+fn key_of(keys: &Map<String, Value>) -> String {
+    fn value(v: &Value, out: &mut String) {
+        use std::fmt::Write as _;
+        let number = match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(t) => t.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        match (number, text_of(v)) {
+            (_, None) => out.push_str("\u{0}null"),
+            // `+ 0.0` folds -0 into 0, which compare as equal.
+            // Whole numbers (the common key) as integers: cheaper than float formatting.
+            (Some(x), _) if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 => {
+                let _ = write!(out, "\u{1}{}", x as i64);
+            }
+            (Some(x), _) if x.is_finite() => {
+                let _ = write!(out, "\u{1}{}", x + 0.0);
+            }
+            (_, Some(t)) => out.push_str(&t.to_lowercase()),
+        }
+    }
+    let mut out = String::new();
+    let mut entry = |k: &str, v: &Value| {
+        out.push_str(&k.to_lowercase());
+        out.push('\u{1f}');
+        value(v, &mut out);
+        out.push('\u{1e}');
+    };
+    if keys.len() == 1 {
+        for (k, v) in keys {
+            entry(k, v);
+        }
+    } else {
+        let mut sorted: Vec<(String, &Value)> = keys.iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, v) in sorted {
+            entry(&k, v);
+        }
+    }
+    out
+}
+
 /// A data extension.
 #[derive(Clone, Debug)]
 pub(crate) struct DataExtension {
@@ -115,6 +159,16 @@ pub(crate) struct DataExtension {
     /// Columns declared or seen, in first-seen order.
     pub columns: Vec<String>,
     pub rows: Vec<DataExtensionRow>,
+    /// The position of the first row with each key ([`key_of`]), for rows with keys; in step
+    /// while `rows.len() == indexed_len`, rebuilt otherwise (rows removed elsewhere).
+    index: std::collections::HashMap<String, usize>,
+    indexed_len: usize,
+    /// Rows received by the asynchronous row endpoints, failed ones included.
+    pub rows_received: u64,
+    /// Keys of the rows received by the asynchronous endpoints ([`key_of`]).
+    received_keys: std::collections::HashSet<String>,
+    /// Rows received whose primary-key values had been received before.
+    pub duplicates_received: u64,
 }
 
 impl DataExtension {
@@ -126,7 +180,47 @@ impl DataExtension {
             primary_keys: Vec::new(),
             columns: Vec::new(),
             rows: Vec::new(),
+            index: Default::default(),
+            indexed_len: 0,
+            rows_received: 0,
+            received_keys: Default::default(),
+            duplicates_received: 0,
         }
+    }
+
+    /// Counts a row received by an asynchronous endpoint, and whether its primary-key values
+    /// were received before (rows without every primary-key column are counted only).
+    pub fn note_received(&mut self, row: &DataExtensionRow) {
+        self.rows_received += 1;
+        if !self.primary_keys.is_empty()
+            && self.missing_keys(row).is_empty()
+            && !self.received_keys.insert(key_of(&row.keys))
+        {
+            self.duplicates_received += 1;
+        }
+    }
+
+    fn sync_index(&mut self) {
+        if self.indexed_len == self.rows.len() {
+            return;
+        }
+        self.index.clear();
+        for (i, r) in self.rows.iter().enumerate() {
+            if !r.keys.is_empty() {
+                self.index.entry(key_of(&r.keys)).or_insert(i);
+            }
+        }
+        self.indexed_len = self.rows.len();
+    }
+
+    /// Appends a row, keeping the index in step.
+    fn push_row(&mut self, row: DataExtensionRow) {
+        self.sync_index();
+        if !row.keys.is_empty() {
+            self.index.entry(key_of(&row.keys)).or_insert(self.rows.len());
+        }
+        self.rows.push(row);
+        self.indexed_len = self.rows.len();
     }
 
     /// True when `column` is a primary-key column.
@@ -145,6 +239,19 @@ impl DataExtension {
                 self.columns.push(name.clone());
             }
         }
+    }
+
+    /// Splits a flat column map into keys and values by the primary key, taking it.
+    pub fn split_owned(&self, item: Map<String, Value>) -> DataExtensionRow {
+        let mut row = DataExtensionRow::default();
+        for (k, v) in item {
+            if self.is_key(&k) {
+                row.keys.insert(k, v);
+            } else {
+                row.values.insert(k, v);
+            }
+        }
+        row
     }
 
     /// Splits a flat column map into keys and values by the primary key.
@@ -170,11 +277,27 @@ impl DataExtension {
     }
 
     /// The index of the stored row with the same keys as `row` (only when `row` has keys).
-    pub fn find(&self, row: &DataExtensionRow) -> Option<usize> {
+    pub fn find(&mut self, row: &DataExtensionRow) -> Option<usize> {
         if row.keys.is_empty() {
             return None;
         }
-        self.rows.iter().position(|r| same_keys(&r.keys, &row.keys))
+        self.sync_index();
+        let hit = |de: &Self| {
+            de.index
+                .get(&key_of(&row.keys))
+                .copied()
+                .filter(|&i| de.rows.get(i).is_some_and(|r| same_keys(&r.keys, &row.keys)))
+        };
+        match self.index.get(&key_of(&row.keys)).copied() {
+            None => None,
+            Some(i) if self.rows.get(i).is_some_and(|r| same_keys(&r.keys, &row.keys)) => Some(i),
+            Some(_) => {
+                // Rows replaced in place elsewhere left the index behind: rebuild, look again.
+                self.indexed_len = usize::MAX;
+                self.sync_index();
+                hit(self)
+            }
+        }
     }
 
     /// Inserts or merges a row, matching by keys; rows without keys are appended.
@@ -191,14 +314,14 @@ impl DataExtension {
                     existing.values.insert(k, v);
                 }
             }
-            None => self.rows.push(row),
+            None => self.push_row(row),
         }
     }
 
     /// Appends a row.
     pub fn insert(&mut self, row: DataExtensionRow) {
         self.note_columns(&row);
-        self.rows.push(row);
+        self.push_row(row);
     }
 }
 

@@ -168,8 +168,11 @@ pub(crate) fn accepted(message_keys: &[String]) -> Response {
 fn record(call: &mut Call<'_>, definition_key: &str, sends: Recipients, body: &Value) {
     let (account_id, client_id) = (call.token.account_id, call.token.client_id.clone());
     let stored = &mut call.state.email.sends;
+    // A repeated message key replaces the earlier send (one pass, not one per recipient).
+    let incoming: std::collections::HashSet<&str> = sends.iter().map(|(k, _)| k.as_str()).collect();
+    stored.retain(|s| !incoming.contains(s.message_key.as_str()));
+    drop(incoming);
     for (message_key, recipient) in sends {
-        stored.retain(|s| s.message_key != message_key);
         stored.push(EmailSend {
             message_key,
             definition_key: definition_key.to_owned(),

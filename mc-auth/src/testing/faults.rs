@@ -39,6 +39,10 @@ pub struct Fault {
     path_prefix: Option<String>,
     retry_after: Option<Duration>,
     answer_after: Option<Duration>,
+    /// Applies to every `every`-th matching request only.
+    every: usize,
+    /// Matching requests seen (for `every`).
+    seen: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -113,7 +117,23 @@ impl Fault {
             path_prefix: None,
             retry_after: None,
             answer_after: None,
+            every: 1,
+            seen: 0,
         }
+    }
+
+    /// Apply only to every `n`-th matching request (the `n`-th, the `2n`-th, ...); the others
+    /// pass on to later faults or are answered normally. With `n = 20` and
+    /// [`times`](Self::times)`(usize::MAX)`, 5% of the requests get the fault. 0 counts as 1.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mc_auth::testing::Fault;
+    /// let _ = Fault::status(429).retry_after(Duration::from_secs(1)).every(20).times(usize::MAX);
+    /// ```
+    pub fn every(mut self, n: usize) -> Self {
+        self.every = n.max(1);
+        self
     }
 
     /// Answer with this HTTP status and an MC-shaped JSON error body
@@ -475,9 +495,16 @@ impl FaultQueue {
         }
     }
 
-    /// Takes one use of the first fault that matches the request.
+    /// Takes one use of the first fault that matches the request (a fault limited with
+    /// [`Fault::every`] matches only its every `n`-th request).
     pub fn take(&mut self, kind: RequestKind, path: &str) -> Option<Fault> {
-        let i = self.faults.iter().position(|f| f.matches(kind, path))?;
+        let i = self.faults.iter_mut().position(|f| {
+            if !f.matches(kind, path) {
+                return false;
+            }
+            f.seen = f.seen.wrapping_add(1);
+            f.seen % f.every == 0
+        })?;
         let fault = self.faults.get_mut(i)?;
         fault.remaining = fault.remaining.saturating_sub(1);
         let taken = fault.clone();

@@ -34,7 +34,8 @@
 //!   await request counts without sleeping
 //!   ([`requests().wait_for_token_count`](RequestsView::wait_for_token_count)).
 //! - **Faults** (status codes, rate limiting, delays, malformed bodies, spurious 401s, SOAP
-//!   faults) can be injected for the next N requests with [`FakeMarketingCloud::inject`].
+//!   faults) can be injected for the next N requests, or every n-th ([`Fault::every`]), with
+//!   [`FakeMarketingCloud::inject`].
 //!
 //! The fake shuts down when the last clone of its [`FakeMarketingCloud`] is dropped. Debug
 //! output of every type here hides client secrets and tokens.
@@ -109,7 +110,8 @@
 //! ([`set_instance_urls`](FakeMarketingCloud::set_instance_urls),
 //! [`reset_instance_urls`](FakeMarketingCloud::reset_instance_urls)), faults
 //! ([`inject`](FakeMarketingCloud::inject), [`clear_faults`](FakeMarketingCloud::clear_faults),
-//! [`pending_faults`](FakeMarketingCloud::pending_faults)) and a browser for web-app sign-ins
+//! [`pending_faults`](FakeMarketingCloud::pending_faults)), latency of every API call
+//! ([`set_latency`](FakeMarketingCloud::set_latency), for measuring loads) and a browser for web-app sign-ins
 //! ([`authorize`](FakeMarketingCloud::authorize); a real browser gets a login page and a
 //! consent page at `/v2/authorize`, as from Marketing Cloud). Everything else is reached through a view,
 //! a small handle borrowing the fake:
@@ -119,7 +121,7 @@
 //! | [`fake.tokens()`](TokensView) | the access tokens issued: [`issued`](TokensView::issued) (metadata), [`values`](TokensView::values); [`expire_all`](TokensView::expire_all), [`expire_client`](TokensView::expire_client) |
 //! | [`fake.requests()`](RequestsView) | every request received: [`all`](RequestsView::all), [`token_requests`](RequestsView::token_requests), [`token_count`](RequestsView::token_count), [`token_count_for`](RequestsView::token_count_for), [`api_count`](RequestsView::api_count), [`clear`](RequestsView::clear), [`wait_for_token_count`](RequestsView::wait_for_token_count), [`wait_for_api_count`](RequestsView::wait_for_api_count) |
 //! | [`fake.email()`](EmailView), [`fake.sms()`](SmsView) | transactional messaging: [`definitions`](EmailView::definitions), [`add_definition`](EmailView::add_definition), [`sends`](EmailView::sends) |
-//! | [`fake.data_extensions()`](DataExtensionsView) | data extensions and rows: [`add`](DataExtensionsView::add), [`keys`](DataExtensionsView::keys), [`rows`](DataExtensionsView::rows), [`add_rows`](DataExtensionsView::add_rows), [`set_async_pending_polls`](DataExtensionsView::set_async_pending_polls) |
+//! | [`fake.data_extensions()`](DataExtensionsView) | data extensions and rows: [`add`](DataExtensionsView::add), [`keys`](DataExtensionsView::keys), [`rows`](DataExtensionsView::rows), [`row_count`](DataExtensionsView::row_count), [`add_rows`](DataExtensionsView::add_rows), [`set_async_pending_polls`](DataExtensionsView::set_async_pending_polls), [`set_async_completion_delay`](DataExtensionsView::set_async_completion_delay), [`rows_received`](DataExtensionsView::rows_received), [`duplicate_rows_received`](DataExtensionsView::duplicate_rows_received) |
 //! | [`fake.journeys()`](JourneysView) | journeys: [`add`](JourneysView::add), [`list`](JourneysView::list), [`events`](JourneysView::events) |
 //! | [`fake.assets()`](AssetsView) | Content Builder: [`add`](AssetsView::add), [`list`](AssetsView::list), [`get`](AssetsView::get) |
 //! | [`fake.contacts()`](ContactsView) | contacts: [`list`](ContactsView::list) |
@@ -137,7 +139,7 @@
 //! |---|---|---|
 //! | transactional email | definitions: create (needs `definitionKey`, `name`), list, get, update (merges fields; the key cannot change), delete; sends of one or a batch (a known definition, recipients with `to` or `contactKey`, batch message keys generated when missing) answer 202; message status | [`email().definitions`](EmailView::definitions), [`email().sends`](EmailView::sends), [`email().add_definition`](EmailView::add_definition) |
 //! | transactional SMS | the same rules: definitions create and list, sends of one or a batch | [`sms().definitions`](SmsView::definitions), [`sms().sends`](SmsView::sends), [`sms().add_definition`](SmsView::add_definition) |
-//! | data extension rows | one store per external key, shared by REST and SOAP; synchronous upsert; async insert (`POST`) / upsert (`PUT`) answering 202 with a `requestId`, per-item results (duplicate or missing primary key), status `Complete` (or `Pending` for a set number of polls); row queries with real paging (at most 2,500 a page) and `$filter` (`Col eq 'v'`, also `ne gt ge lt le like`, `and`, `or`, parentheses; anything else a 400). Names and key values compare case-insensitively | [`data_extensions().rows`](DataExtensionsView::rows), [`data_extensions().keys`](DataExtensionsView::keys), [`data_extensions().add`](DataExtensionsView::add) (name and primary key), [`data_extensions().add_rows`](DataExtensionsView::add_rows), [`data_extensions().set_async_pending_polls`](DataExtensionsView::set_async_pending_polls) |
+//! | data extension rows | one store per external key, shared by REST and SOAP; synchronous upsert; async insert (`POST`) / upsert (`PUT`) answering 202 with a `requestId`, per-item results (duplicate or missing primary key), status `Complete` (or `Pending` for a set number of polls or a set time), rows received counted per data extension (and rows received twice); row queries with real paging (at most 2,500 a page) and `$filter` (`Col eq 'v'`, also `ne gt ge lt le like`, `and`, `or`, parentheses; anything else a 400). Names and key values compare case-insensitively | [`data_extensions().rows`](DataExtensionsView::rows), [`data_extensions().keys`](DataExtensionsView::keys), [`data_extensions().add`](DataExtensionsView::add) (name and primary key), [`data_extensions().add_rows`](DataExtensionsView::add_rows), [`data_extensions().set_async_pending_polls`](DataExtensionsView::set_async_pending_polls) |
 //! | journeys | entry events answer 201 with an `eventInstanceId` **only for event definition keys of added journeys** (others: 400, so typos show); list and get (by id, or `key:{key}`) | [`journeys().events`](JourneysView::events), [`journeys().list`](JourneysView::list), [`journeys().add`](JourneysView::add) with [`FakeJourney`] |
 //! | Content Builder | create (needs `name` and `assetType.id`; assigns `id` and a unique `customerKey`), list (`$filter` on dotted paths), get, query (`simpleOperator` `equal notEqual greaterThan greaterThanOrEqual lessThan lessThanOrEqual like contains in isNull isNotNull`, nested `AND`/`OR`, `sort`), update (merges fields), delete (then 404) | [`assets().list`](AssetsView::list), [`assets().get`](AssetsView::get), [`assets().add`](AssetsView::add) |
 //! | contacts | create (a taken key fails) and update (an unknown key fails) with attribute sets; `operationStatus` `OK`, or a 400 with `FAIL` | [`contacts().list`](ContactsView::list) |
@@ -517,6 +519,13 @@ impl FakeMarketingCloud {
     /// How many more requests queued faults will hit.
     pub fn pending_faults(&self) -> usize {
         lock(&self.shared().faults).pending()
+    }
+
+    /// Makes every API call (REST and SOAP, not token requests) wait this long before it is
+    /// answered, as a far-away server would: for measuring loads (`Duration::ZERO`, the
+    /// default, answers at once). Faulted requests are answered without it.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = latency;
     }
 
     /// Plays the browser of a web-app sign-in: opens `authorize_url` (the `/v2/authorize`

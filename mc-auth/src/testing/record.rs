@@ -64,7 +64,8 @@ pub struct RecordedRequest {
     /// Token request or API call.
     pub kind: RequestKind,
     pub(crate) seq: u64,
-    json: Option<Value>,
+    /// The body parsed as JSON, on first use (bulk loads send megabytes nobody may read).
+    json: std::sync::OnceLock<Option<Value>>,
     client_id: Option<String>,
     status: Option<u16>,
     token_serial: Option<u64>,
@@ -79,12 +80,14 @@ impl RecordedRequest {
 
     /// The body parsed as JSON, when it was JSON.
     pub fn json(&self) -> Option<&Value> {
-        self.json.as_ref()
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.body).ok())
+            .as_ref()
     }
 
     /// The body parsed as JSON, when it was JSON (an owned copy of [`json`](Self::json)).
     pub fn json_body(&self) -> Option<Value> {
-        self.json.clone()
+        self.json().cloned()
     }
 
     /// True for `/v2/token` requests.
@@ -142,7 +145,7 @@ impl fmt::Debug for RecordedRequest {
             .field("query", &self.query)
             .field("headers", &self.headers)
             .field("kind", &self.kind);
-        match &self.json {
+        match self.json() {
             Some(json) => d.field("json", &redact_json(json)),
             None => d.field("body", &format_args!("<{} bytes>", self.body.len())),
         };
@@ -209,10 +212,15 @@ impl Recorder {
     /// Records an arriving request and returns its sequence number.
     pub fn record(&self, method: &str, path: &str, query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> u64 {
         let kind = RequestKind::of_path(path);
-        let json: Option<Value> = serde_json::from_slice(body).ok();
-        let client_id = match (kind, &json) {
-            (RequestKind::Token, Some(j)) => j.get("client_id").and_then(Value::as_str).map(str::to_owned),
-            _ => None,
+        let json = std::sync::OnceLock::new();
+        let client_id = match kind {
+            RequestKind::Token => json
+                .get_or_init(|| serde_json::from_slice(body).ok())
+                .as_ref()
+                .and_then(|j: &Value| j.get("client_id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            RequestKind::Api => None,
         };
         let seq = {
             let mut log = lock(&self.log);

@@ -68,6 +68,12 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
         }
     }
 
+    if kind == RequestKind::Api {
+        let latency = lock(&shared.state).latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
     let (mut response, token_serial) = answer(&shared, kind, method, path, query, &parts.headers, &body);
     if let Some(m) = mangle {
         let (mut head, body) = response.into_parts();

@@ -82,8 +82,11 @@ fn record(call: &mut Call<'_>, definition_key: &str, sends: Recipients, body: &V
         .and_then(Value::as_str)
         .map(str::to_owned);
     let stored = &mut call.state.sms.sends;
+    // A repeated message key replaces the earlier send (one pass, not one per recipient).
+    let incoming: std::collections::HashSet<&str> = sends.iter().map(|(k, _)| k.as_str()).collect();
+    stored.retain(|s| !incoming.contains(s.message_key.as_str()));
+    drop(incoming);
     for (message_key, recipient) in sends {
-        stored.retain(|s| s.message_key != message_key);
         stored.push(SmsSend {
             message_key,
             definition_key: definition_key.to_owned(),

@@ -67,6 +67,10 @@ pub(crate) struct State {
     pub async_requests: HashMap<String, AsyncRequest>,
     /// Status polls each new async request answers `Pending` before `Complete`.
     pub async_pending_polls: u32,
+    /// How long after it came each new async request answers `Pending`.
+    pub async_completion_delay: Duration,
+    /// How long every API call (not token requests) waits before it is answered.
+    pub latency: Duration,
     pub journeys: JourneyState,
     pub assets: AssetState,
     pub contacts: ContactState,
@@ -88,6 +92,8 @@ impl State {
             data_extensions: BTreeMap::new(),
             async_requests: HashMap::new(),
             async_pending_polls: 0,
+            async_completion_delay: Duration::ZERO,
+            latency: Duration::ZERO,
             journeys: JourneyState::default(),
             assets: AssetState::default(),
             contacts: ContactState::default(),

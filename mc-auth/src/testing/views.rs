@@ -1,6 +1,8 @@
 //! The typed views of [`FakeMarketingCloud`]: each borrows the fake and reaches one family of
 //! its state, so the fake's own methods stay few.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use super::{
@@ -239,6 +241,11 @@ impl DataExtensionsView<'_> {
             .unwrap_or_default()
     }
 
+    /// How many rows data extension `key` holds (0 if unknown), without copying them.
+    pub fn row_count(&self, key: &str) -> usize {
+        self.fake.state().data_extensions.get(key).map_or(0, |de| de.rows.len())
+    }
+
     /// Upserts rows into data extension `key` (created if new) as the synchronous rowset
     /// endpoint would: rows with the same keys merge. A data extension without a primary key
     /// takes the key columns of the first row.
@@ -252,6 +259,36 @@ impl DataExtensionsView<'_> {
     /// to exercise a client's polling. 0 (the default) answers `"Complete"` at once.
     pub fn set_async_pending_polls(&self, polls: u32) {
         self.fake.state().async_pending_polls = polls;
+    }
+
+    /// Makes each new asynchronous row request answer `Pending` (and list no results) until
+    /// `delay` has passed since it came, by the fake's clock (a
+    /// [`ManualClock`](crate::ManualClock) makes it step by hand). The rows are written at
+    /// once either way.
+    pub fn set_async_completion_delay(&self, delay: Duration) {
+        self.fake.state().async_completion_delay = delay;
+    }
+
+    /// Rows the asynchronous row endpoints (`POST`/`PUT /data/v1/async/...`) received for
+    /// data extension `key`, failed ones included; requests answered with an injected fault
+    /// were not received.
+    pub fn rows_received(&self, key: &str) -> u64 {
+        self.fake
+            .state()
+            .data_extensions
+            .get(key)
+            .map_or(0, |de| de.rows_received)
+    }
+
+    /// Rows the asynchronous row endpoints received for `key` whose primary-key values had
+    /// been received before: 0 when no row was sent twice. Counts only rows carrying every
+    /// primary-key column of a data extension whose primary key is known.
+    pub fn duplicate_rows_received(&self, key: &str) -> u64 {
+        self.fake
+            .state()
+            .data_extensions
+            .get(key)
+            .map_or(0, |de| de.duplicates_received)
     }
 }
 

@@ -19,6 +19,8 @@
 //! | `authorize_pages` | the fake's login and consent pages (escaping, every post checked, Deny), users, `App::sign_out` |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
 //! | `soap_typed` | typed SOAP object actions: the fake's per-object scope check for the whole catalog, round trips, paging streams |
+//! | `call_options` | per-call options on typed operations: idempotency override, call timeout |
+//! | `bulk` | bulk loads at MC's limits: bounded memory, per-row failures, 429 bursts, cancellation; split batch sends |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
@@ -29,6 +31,8 @@
 
 mod api_roundtrip;
 mod authorize_pages;
+mod bulk;
+mod call_options;
 mod client_credentials;
 mod codegen;
 mod core_invariants;
