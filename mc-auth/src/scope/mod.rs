@@ -42,12 +42,12 @@
 //!
 //! ```text
 //! error[E0277]: `Mailer` lacks the Marketing Cloud scope `data_extensions_write`
-//!  --> src/main.rs:9:19
+//!  --> src/main.rs:9:1
 //!   |
 //! 9 | rest!(mailer, POST "/hub/v1/dataevents/key:{key}/rowset");
-//!   |                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
+//!   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ requires the scope `data_extensions_write`
 //!   |
-//!   = help: the trait `Has<data_extensions_write>` is not implemented for `Mailer`
+//! help: the trait `Has<data_extensions_write>` is not implemented for `Mailer`
 //!   = note: add `data_extensions_write` to the scopes of `Mailer`: #[mc_client(scopes = "... data_extensions_write")]
 //!   = note: in generic code, add the scope to the client type's bounds: `Has<data_extensions_write>`
 //! ```
