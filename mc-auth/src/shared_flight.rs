@@ -105,6 +105,7 @@ impl SharedTier {
             }
             match self.cache.try_lease(&key).await {
                 Ok(Some(lease)) => {
+                    tracing::debug!(client = %ep.name, "took the token lease");
                     if let Some(token) = self.lookup(ep, &key, account).await {
                         lease.release().await;
                         return Ok(token);

@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use sha2::{Digest, Sha256};
 
 use super::key::hex;
-use crate::clock::Clock;
+use crate::clock::{duration_ticks, Clock, Receipt};
 use crate::credentials::AccountId;
 use crate::error::Result;
 use crate::grant::TokenEndpoint;
@@ -93,10 +93,12 @@ pub trait Lease: Send {
 
 /// `token` as a shared entry, its expiry in wall-clock time.
 pub(crate) fn to_stored(token: &Token, clock: &Clock) -> StoredAccess {
-    let remaining = token.expires_at.saturating_duration_since(clock.now());
-    let expires_at_ms = clock
-        .unix_millis()
-        .saturating_add(u64::try_from(remaining.as_millis()).unwrap_or(u64::MAX));
+    let now = clock.now();
+    let now_ms = clock.unix_millis();
+    let remaining = token.expires_at.saturating_duration_since(now);
+    let age = now.saturating_duration_since(token.received_at);
+    let expires_at_ms = now_ms.saturating_add(u64::try_from(remaining.as_millis()).unwrap_or(u64::MAX));
+    let issued_at_ms = now_ms.saturating_sub(u64::try_from(age.as_millis()).unwrap_or(u64::MAX));
     StoredAccess::new(
         token.access_token.clone(),
         expires_at_ms,
@@ -104,23 +106,43 @@ pub(crate) fn to_stored(token: &Token, clock: &Clock) -> StoredAccess {
         token.rest_instance_url(),
         token.soap_instance_url(),
     )
+    .issued_at(issued_at_ms)
 }
 
 /// A token from a shared or stored entry with at least a second to live, checked like one
 /// from the token endpoint (instance hosts, granted scopes); `None` otherwise.
+///
+/// When the entry says when the token was issued, it is scheduled as if received then (its
+/// refresh window is the same part of its whole lifetime as for the process that got it);
+/// otherwise as if received now with its remaining lifetime.
 pub(crate) fn from_stored(ep: &TokenEndpoint, access: &StoredAccess, account: Option<AccountId>) -> Option<Token> {
-    let remaining_ms = access.expires_at_ms.saturating_sub(ep.clock.unix_millis());
+    let now_ms = ep.clock.unix_millis();
+    let remaining_ms = access.expires_at_ms.saturating_sub(now_ms);
     if remaining_ms < 1_000 {
         return None;
     }
+    let mut receipt = ep.clock.receipt();
+    let mut lifetime_ms = remaining_ms;
+    if access.issued_at_ms != 0 && access.issued_at_ms <= now_ms {
+        let age = Duration::from_millis(now_ms - access.issued_at_ms);
+        // Both of the clock's scales must reach back that far (a manual clock's ticks start
+        // at zero); otherwise the remaining lifetime is all there is to go by.
+        if let (Some(at), Some(ticks)) = (
+            receipt.at.checked_sub(age),
+            receipt.ticks.checked_sub(duration_ticks(age)),
+        ) {
+            receipt = Receipt { at, ticks };
+            lifetime_ms = access.expires_at_ms - access.issued_at_ms;
+        }
+    }
     let response = TokenResponse::stored(
         access.access_token.clone(),
-        Duration::from_millis(remaining_ms),
+        Duration::from_millis(lifetime_ms),
         ScopeSet::parse(&access.scope),
         access.rest_instance_url.clone(),
         access.soap_instance_url.clone(),
     );
-    let token = Token::from_response(response, account, ep.clock.receipt(), ep.auth.policy, &ep.refresh).ok()?;
+    let token = Token::from_response(response, account, receipt, ep.auth.policy, &ep.refresh).ok()?;
     ep.check_granted(&token).ok()?;
     Some(token)
 }

@@ -80,6 +80,8 @@ pub(crate) struct EntryAccess {
     scope: String,
     rest_instance_url: String,
     soap_instance_url: String,
+    #[serde(default)]
+    issued_at_ms: u64,
 }
 
 impl Drop for Entry {
@@ -123,6 +125,7 @@ impl EntryAccess {
             scope: a.scope.clone(),
             rest_instance_url: a.rest_instance_url.clone(),
             soap_instance_url: a.soap_instance_url.clone(),
+            issued_at_ms: a.issued_at_ms,
         }
     }
 
@@ -134,6 +137,7 @@ impl EntryAccess {
             self.rest_instance_url.clone(),
             self.soap_instance_url.clone(),
         )
+        .issued_at(self.issued_at_ms)
     }
 }
 
