@@ -5,7 +5,9 @@
 //! `cargo test` catches drift without anyone remembering a command.
 //!
 //! [`ci_steps`] is CI's one list of steps: `.ci/run` installs what must exist before Rust code
-//! can run and then runs `cargo xtask ci --full`, which runs every step of that list.
+//! can run and then runs `cargo xtask ci --full`, which runs every step of that list. Its last
+//! steps are [`test_steps`], which `cargo xtask test` runs alone: install the system packages
+//! the tests need ([`system::SYSTEM_PACKAGES`]), then every test.
 #![forbid(unsafe_code)]
 
 pub mod bench;
@@ -13,6 +15,7 @@ pub mod catalog;
 pub mod codegen;
 pub mod expand;
 pub mod fuzz;
+pub mod system;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -90,6 +93,7 @@ enum Action {
     Codegen,
     Expand,
     Fuzz,
+    InstallSystemPackages,
 }
 
 impl Step {
@@ -120,6 +124,7 @@ impl Step {
             Action::Codegen => codegen::run(root, true).map(drop),
             Action::Expand => expand::run(root, true).map(drop),
             Action::Fuzz => fuzz::fuzz(root, CI_FUZZ_SECONDS, &[]),
+            Action::InstallSystemPackages => system::install_missing(),
         }
     }
 }
@@ -162,8 +167,36 @@ pub fn ci_steps(root: &Path) -> Result<Vec<Step>, String> {
             action: Action::Example(name),
         });
     }
-    steps.push(Step::cargo("test --workspace", &[]));
+    steps.extend(test_steps());
     Ok(steps)
+}
+
+/// `cargo xtask test`: what it takes to run every test, the Redis ones included: install the
+/// missing [`system::SYSTEM_PACKAGES`], then `cargo test --workspace` with
+/// [`system::REQUIRE_ENV`] set, so that a test that needs one of them fails rather than being
+/// skipped. CI ends with the same steps.
+pub fn test_steps() -> Vec<Step> {
+    let packages: Vec<&str> = system::SYSTEM_PACKAGES.iter().map(|p| p.apt).collect();
+    vec![
+        Step {
+            command: format!(
+                "apt-get install {}  # each only if its program is missing",
+                packages.join(" ")
+            ),
+            full_only: false,
+            action: Action::InstallSystemPackages,
+        },
+        Step::cargo("test --workspace", &[(system::REQUIRE_ENV, "1")]),
+    ]
+}
+
+/// `cargo xtask test`: runs [`test_steps`], printing `==> <command>` before each.
+pub fn test(root: &Path) -> Result<(), String> {
+    for step in test_steps() {
+        println!("\n==> {}", step.command);
+        step.run(root)?;
+    }
+    Ok(())
 }
 
 /// The `[[example]]` names in `examples/Cargo.toml`, in file order.
@@ -230,7 +263,18 @@ mod tests {
         ] {
             assert_eq!(commands.iter().filter(|c| **c == expected).count(), 1, "{expected}");
         }
-        assert_eq!(commands.last(), Some(&"cargo test --workspace"));
+        assert_eq!(
+            commands.last(),
+            Some(&"MC_AUTH_REQUIRE_SYSTEM_TOOLS=\"1\" cargo test --workspace")
+        );
+        let install = commands.len() - 2;
+        assert!(
+            commands[install].starts_with("apt-get install redis-server"),
+            "{}",
+            commands[install]
+        );
+        let tests: Vec<String> = test_steps().into_iter().map(|s| s.command).collect();
+        assert_eq!(tests, commands[install..], "CI ends with exactly `cargo xtask test`");
         for example in [
             "quickstart",
             "send_email",

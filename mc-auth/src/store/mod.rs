@@ -4,7 +4,7 @@
 //! | store | shares | access tokens ([`TokenCache`]) | refresh tokens ([`TokenStore`]) |
 //! |---|---|---|---|
 //! | [`MemoryCache`], [`MemoryTokenStore`] | one process | yes | yes |
-//! | [`FileTokenStore`] | one host | - | yes, encrypted |
+//! | [`FileTokenStore`] | one host | yes, encrypted, leased (`flock`) | yes, encrypted |
 //! | [`RedisStore`] (feature `redis`) | a fleet | yes, encrypted, leased | yes, encrypted, leased |
 //!
 //! A client with a shared tier ([`ClientBuilder::shared_cache`](crate::ClientBuilder::shared_cache))
@@ -20,6 +20,7 @@
 //! you rotate, and a record sealed under an unknown key, modified, or moved to another name
 //! is refused (and treated as a miss).
 
+mod file;
 mod key;
 mod memory;
 #[cfg(feature = "redis")]

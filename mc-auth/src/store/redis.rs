@@ -34,11 +34,11 @@ use crate::web::file_store::{Entry, EntryAccess};
 use crate::web::{LockedTokens, StoreKey, StoredAccess, StoredTokens, TokenStore};
 
 /// Default bound on one Redis call.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
+const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Default lease TTL.
-pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
+const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
 /// Default longest wait for a user's lock.
-pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
+const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
@@ -160,8 +160,8 @@ impl RedisStoreBuilder {
             Error::config(
                 "Redis URL",
                 format!(
-                    "is not a Redis URL ({}); write it as redis://[:password@]host:port/db (or rediss:// for TLS)",
-                    format!("{:?}", e.kind())
+                    "is not a Redis URL ({:?}); write it as redis://[:password@]host:port/db (or rediss:// for TLS)",
+                    e.kind()
                 ),
             )
         })?;

@@ -48,15 +48,19 @@ pub struct FileTokenStore {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     path: PathBuf,
     cipher: XChaCha20Poly1305,
     crash_before_rename: AtomicBool,
 }
 
+/// What the file holds: users' tokens (a [`TokenStore`]) and shared client-credentials tokens
+/// (a [`TokenCache`](crate::store::TokenCache), by shared key).
 #[derive(Serialize, Deserialize, Default)]
-struct Contents {
-    entries: BTreeMap<String, Entry>,
+pub(crate) struct Contents {
+    pub(crate) entries: BTreeMap<String, Entry>,
+    #[serde(default)]
+    pub(crate) tokens: BTreeMap<String, EntryAccess>,
 }
 
 /// One user's tokens as serialized inside a sealed store (the file, or a shared-store record).
@@ -167,7 +171,10 @@ impl FileTokenStore {
         self.inner.crash_before_rename.store(true, Ordering::SeqCst);
     }
 
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Inner) -> Result<T> + Send + 'static) -> Result<T> {
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || f(&inner))
             .await
@@ -186,7 +193,7 @@ impl fmt::Debug for FileTokenStore {
 }
 
 impl Inner {
-    fn err(&self, problem: impl Into<String>) -> Error {
+    pub(crate) fn err(&self, problem: impl Into<String>) -> Error {
         Error::Store {
             store: self.path.display().to_string(),
             problem: problem.into(),
@@ -201,9 +208,17 @@ impl Inner {
         ))
     }
 
-    fn lock_file(&self, exclusive: bool) -> Result<File> {
+    pub(crate) fn lock_file(&self, exclusive: bool) -> Result<File> {
+        let file = self.open_lock_file(".lock")?;
+        let locked = if exclusive { file.lock() } else { file.lock_shared() };
+        locked.map_err(|e| self.err(format!("cannot lock the lock file of {} ({e})", self.path.display())))?;
+        Ok(file)
+    }
+
+    /// Opens (creating it, mode 0600) the lock file `<file><suffix>`, without locking it.
+    pub(crate) fn open_lock_file(&self, suffix: &str) -> Result<File> {
         let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".lock");
+        name.push(suffix);
         let lock_path = self.path.with_file_name(name);
         if is_symlink(&lock_path) {
             return Err(self.symlink_refused(&lock_path));
@@ -223,13 +238,11 @@ impl Inner {
                 lock_path.display()
             ))
         })?;
-        let locked = if exclusive { file.lock() } else { file.lock_shared() };
-        locked.map_err(|e| self.err(format!("cannot lock {} ({e})", lock_path.display())))?;
         Ok(file)
     }
 
     /// Reads and decrypts the file; a missing file is empty.
-    fn read(&self) -> Result<Contents> {
+    pub(crate) fn read(&self) -> Result<Contents> {
         if is_symlink(&self.path) {
             return Err(self.symlink_refused(&self.path));
         }
@@ -328,7 +341,7 @@ impl Inner {
         Ok(())
     }
 
-    fn modify(&self, f: impl FnOnce(&mut Contents)) -> Result<()> {
+    pub(crate) fn modify(&self, f: impl FnOnce(&mut Contents)) -> Result<()> {
         let _lock = self.lock_file(true)?;
         let mut contents = self.read()?;
         f(&mut contents);

@@ -15,13 +15,15 @@
 //! | `secrets` | `Debug`, `Display` and logs of every error and secret-holding type |
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
+//! | `shared_tier` | tokens shared by separately built clients (`MemoryCache`) and by processes of one host (`FileTokenStore`); the fleet on Redis is `tests/tests/fleet.rs` |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
-//! environment) and the compile-fail suites `ui` and `ui_api` (trybuild).
+//! environment), `fleet` (spawns itself as child processes, and needs `redis-server`), and the
+//! compile-fail suites `ui` and `ui_api` (trybuild).
 
 mod api_roundtrip;
 mod client_credentials;
@@ -36,6 +38,7 @@ mod loopback;
 mod properties;
 mod proxy;
 mod secrets;
+mod shared_tier;
 mod soak;
 mod token_cache;
 mod web_app;
