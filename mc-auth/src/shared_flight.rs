@@ -86,6 +86,23 @@ impl SharedTier {
         }
     }
 
+    /// Requests a token and writes it to the tier for the other processes.
+    async fn fetch_and_share(
+        &self,
+        ep: &TokenEndpoint,
+        grant: &dyn Grant,
+        key: &SharedKey,
+        account: Option<AccountId>,
+    ) -> Result<Token> {
+        let result = grant.fetch(ep, account).await;
+        if let Ok(token) = &result {
+            if let Err(e) = self.cache.put(key, &to_stored(token, &ep.clock)).await {
+                self.failed(ep, "store a token", &e);
+            }
+        }
+        result
+    }
+
     /// A token for `account`: from the tier, or requested through `grant` by this process
     /// under the key's lease (see the module docs).
     pub async fn fetch(&self, ep: &TokenEndpoint, grant: &dyn Grant, account: Option<AccountId>) -> Result<Token> {
@@ -110,18 +127,13 @@ impl SharedTier {
                         lease.release().await;
                         return Ok(token);
                     }
-                    let result = grant.fetch(ep, account).await;
-                    if let Ok(token) = &result {
-                        if let Err(e) = self.cache.put(&key, &to_stored(token, &ep.clock)).await {
-                            self.failed(ep, "store a token", &e);
-                        }
-                    }
+                    let result = self.fetch_and_share(ep, grant, &key, account).await;
                     lease.release().await;
                     return result;
                 }
                 Ok(None) if started.elapsed() >= wait_limit => {
                     tracing::warn!(client = %ep.name, waited_ms = started.elapsed().as_millis() as u64, "another process has held the token lease without storing a token; requesting one directly");
-                    return grant.fetch(ep, account).await;
+                    return self.fetch_and_share(ep, grant, &key, account).await;
                 }
                 Ok(None) => {
                     tokio::time::sleep(pause).await;

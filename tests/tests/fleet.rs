@@ -584,6 +584,18 @@ fn settings_and_debug() {
             .build()
             .unwrap_err();
         assert!(err.to_string().contains("lease TTL"), "{err}");
+        for huge in [Duration::MAX, Duration::from_secs(u64::MAX / 4)] {
+            let err = RedisStore::builder("redis://127.0.0.1:1", key.clone())
+                .timeout(huge)
+                .build()
+                .unwrap_err();
+            assert!(err.to_string().contains("Redis timeout"), "{err}");
+            let err = RedisStore::builder("redis://127.0.0.1:1", key.clone())
+                .lease_ttl(huge)
+                .build()
+                .unwrap_err();
+            assert!(err.to_string().contains("lease TTL"), "{err}");
+        }
         // Nothing listens on port 1: a clear transport error, bounded by the timeout.
         let err = store.get(&SharedKey::new("t", "c", None, None)).await.unwrap_err();
         assert!(matches!(err, Error::Transport { .. }), "{err:?}");

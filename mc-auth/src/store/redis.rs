@@ -165,16 +165,34 @@ impl RedisStoreBuilder {
                 ),
             )
         })?;
-        let positive = |name: &str, d: Duration, min: Duration| {
-            if d < min {
-                Err(Error::config(name, format!("is {d:?}; it must be at least {min:?}")))
+        let within = |name: &str, d: Duration, min: Duration, max: Duration| {
+            if d < min || d > max {
+                Err(Error::config(
+                    name,
+                    format!("is {d:?}; it must be from {min:?} to {max:?}"),
+                ))
             } else {
                 Ok(())
             }
         };
-        positive("Redis timeout", self.timeout, Duration::from_millis(1))?;
-        positive("Redis lease TTL", self.lease_ttl, Duration::from_millis(30))?;
-        positive("Redis lock wait", self.lock_wait, Duration::ZERO)?;
+        within(
+            "Redis timeout",
+            self.timeout,
+            Duration::from_millis(1),
+            Duration::from_secs(3600),
+        )?;
+        within(
+            "Redis lease TTL",
+            self.lease_ttl,
+            Duration::from_millis(30),
+            Duration::from_secs(24 * 3600),
+        )?;
+        within(
+            "Redis lock wait",
+            self.lock_wait,
+            Duration::ZERO,
+            Duration::from_secs(24 * 3600),
+        )?;
         let info = client.get_connection_info();
         let shown = format!("redis://{}/{}", info.addr(), info.redis_settings().db());
         Ok(RedisStore {

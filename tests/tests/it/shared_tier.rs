@@ -101,3 +101,30 @@ async fn processes_of_one_host_share_tokens_through_the_file_store() {
     assert_eq!(fake.requests().token_count(), 2);
     assert!(stranger.stats().shared_failures >= 1);
 }
+
+#[tokio::test]
+async fn an_unreachable_redis_costs_a_warn_never_a_call() {
+    let logs = mc_auth_tests::CapturedLogs::default();
+    let _guard = logs.install();
+    let clock = ManualClock::new();
+    let (fake, creds) = fake(&clock).await;
+    // Nothing listens on port 1.
+    let redis =
+        mc_auth::store::RedisStore::new("redis://:hunter2-pw@127.0.0.1:1/0", EncryptionKey::generate().unwrap())
+            .unwrap();
+    let clients: Vec<Client> = (0..2).map(|_| client(&creds, &clock, redis.clone())).collect();
+    herd(&clients).await;
+    assert_eq!(fake.requests().token_count(), 2, "each client requested its own token");
+    for c in &clients {
+        assert!(c.stats().shared_failures >= 1);
+    }
+    let text = logs.contents();
+    assert!(
+        text.contains("WARN") && text.contains("carrying on without it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("redis://127.0.0.1:1/0") && !text.contains("hunter2"),
+        "{text}"
+    );
+}
