@@ -2,6 +2,8 @@
 //! variables are set) and the built-in fake.
 #![forbid(unsafe_code)]
 
+pub mod web_server;
+
 use std::future::Future;
 
 use mc_auth::testing::{FakeMarketingCloud, Package};

@@ -18,8 +18,9 @@ use crate::error::{Error, Result};
 use crate::grant::{ClientCredentials, Grant, TokenEndpoint};
 use crate::request::{Base, RequestBuilder};
 use crate::retry::RetryPolicy;
+use crate::rotation::{NewSecret, Secrets};
 use crate::scopes::ScopeSet;
-use crate::secret::{ClientSecret, Redactor};
+use crate::secret::Redactor;
 use crate::shared_flight::SharedTier;
 use crate::stats::{Counters, Stats};
 use crate::store::TokenCache;
@@ -203,7 +204,7 @@ impl ClientSettings {
             counters: Counters::default(),
             tenant: identity.tenant,
             client_id: identity.client_id,
-            client_secret: identity.client_secret,
+            secrets: identity.secrets,
             scopes: identity.scopes,
             name: identity.name,
             flight_deadline,
@@ -227,7 +228,7 @@ pub(crate) struct Identity {
     pub auth: AuthBase,
     pub tenant: String,
     pub client_id: String,
-    pub client_secret: Option<ClientSecret>,
+    pub secrets: Secrets,
     pub scopes: Option<ScopeSet>,
     pub name: Cow<'static, str>,
     /// Whether its tokens may go to the shared tier (client credentials: one token serves
@@ -278,11 +279,12 @@ impl ClientBuilder {
     /// Builds the client without any network traffic; the first call fetches a token.
     pub fn build(self) -> Result<Client> {
         self.credentials.validate()?;
+        let secrets = self.credentials.secrets();
         let identity = Identity {
             auth: self.credentials.auth_base()?,
             tenant: self.credentials.subdomain,
             client_id: self.credentials.client_id,
-            client_secret: Some(self.credentials.client_secret),
+            secrets,
             scopes: self.scopes,
             name: self.name,
             shares_tokens: true,
@@ -551,9 +553,45 @@ impl Client {
         &self.core().endpoint.clock
     }
 
-    /// A snapshot of the counters (shared by clones and `for_account` handles).
+    /// A snapshot of the counters (shared by clones and `for_account` handles), and of the
+    /// client secrets: which one is in use, and whether it expires within 14 days.
     pub fn stats(&self) -> Stats {
-        self.core().counters().snapshot()
+        let ep = &self.core().endpoint;
+        let mut stats = ep.counters.snapshot();
+        ep.secrets.fill_stats(&mut stats, ep.clock.unix_millis());
+        stats
+    }
+
+    /// Replaces the client secrets of this running client, and of every clone and
+    /// business-unit handle of it: `new` becomes the active secret, used from the next token
+    /// request; a staged secret set before is dropped. Cached tokens are kept (they stay valid
+    /// until they expire, whatever happens to the secret that got them).
+    ///
+    /// Use it in the rotation's second step (after generating and staging a new secret in
+    /// Setup > Apps > Installed Packages), or after a secret was revoked. An empty secret is an
+    /// [`Error::Config`] and changes nothing, as is a public app's client (it has no secret).
+    /// A web app's signed-in user client takes it for its own refreshes only; sign-ins made
+    /// later use the secret the [`App`](crate::web::App) was built with.
+    ///
+    /// ```no_run
+    /// # async fn run(client: mc_auth::Client) -> mc_auth::Result<()> {
+    /// use mc_auth::{NewSecret, SecretExpiry};
+    /// let expires: SecretExpiry = "2027-11-27".parse().expect("an RFC 3339 date");
+    /// client.rotate_secret(NewSecret::new(std::env::var("NEW_SECRET").unwrap()).expires(expires))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn rotate_secret(&self, new: impl Into<NewSecret>) -> Result<()> {
+        self.core().endpoint.secrets.rotate(new.into())
+    }
+
+    /// Sets (or replaces) the staged secret of this running client, and of every clone and
+    /// business-unit handle of it: the active secret stays in use, and when Marketing Cloud
+    /// refuses it with `invalid_client` (the staged secret was activated, or the active one
+    /// was revoked) the staged one is tried once and, if it works, used from then on (a WARN
+    /// log line says so). Cached tokens are kept. An empty secret is an [`Error::Config`];
+    /// a public app (no secret) refuses it too.
+    pub fn stage_secret(&self, new: impl Into<NewSecret>) -> Result<()> {
+        self.core().endpoint.secrets.stage(new.into())
     }
 
     /// A REST request to `path` under the tenant's REST instance URL.

@@ -55,6 +55,13 @@ impl Clock {
         }
     }
 
+    /// Wall-clock "now" as this clock sees it: the system time, or, for a manual clock, the
+    /// time this process first asked plus the clock's offset. Client-secret expiry is measured
+    /// on it, so a test that advances a [`ManualClock`] moves it too.
+    pub fn wall_time(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_millis(self.unix_millis())
+    }
+
     /// The instant and the ticks of "now", read together (at a token's receipt).
     pub(crate) fn receipt(&self) -> Receipt {
         Receipt {

@@ -7,6 +7,8 @@ use std::marker::PhantomData;
 
 use crate::endpoint::{self, AuthBase};
 use crate::error::{Error, Result};
+use crate::expiry::{InvalidExpiry, SecretExpiry};
+use crate::rotation::{Secrets, Slot};
 use crate::secret::ClientSecret;
 
 /// The credentials of a server-to-server installed package.
@@ -28,6 +30,22 @@ use crate::secret::ClientSecret;
 /// assert!(!format!("{creds:?}").contains("1955278925675241571"));
 /// # Ok::<(), mc_auth::Error>(())
 /// ```
+///
+/// For secret rotation, a staged secret and the expiry dates shown in Setup > Apps > Installed
+/// Packages can be given too (see the README's "Rotating client secrets"):
+///
+/// ```
+/// let creds = mc_auth::Credentials::builder()
+///     .subdomain("mc563885gzs27c5t9-63k636tzgm")
+///     .client_id("7a9j47upktedde30uedl822p")
+///     .client_secret("1955278925675241571")
+///     .client_secret_expires("2027-05-31")
+///     .client_secret_staged("8827561093388211004")
+///     .client_secret_staged_expires("2027-11-27")
+///     .build();
+/// creds.validate()?;
+/// # Ok::<(), mc_auth::Error>(())
+/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Credentials {
@@ -35,8 +53,20 @@ pub struct Credentials {
     pub subdomain: String,
     /// The installed package's client id.
     pub client_id: String,
-    /// The installed package's client secret.
+    /// The installed package's client secret (the active one).
     pub client_secret: ClientSecret,
+    /// When the active secret expires, if known: expiry warnings start 14 days before, and a
+    /// refusal after it is reported as an expired secret.
+    pub client_secret_expires: Option<SecretExpiry>,
+    /// A staged secret (generated in Setup > Apps > Installed Packages but not yet activated):
+    /// tried once when the active secret is refused with `invalid_client`, and kept when it
+    /// works.
+    pub client_secret_staged: Option<ClientSecret>,
+    /// When the staged secret expires, if known.
+    pub client_secret_staged_expires: Option<SecretExpiry>,
+    /// Expiry dates given to the builder that did not parse, by setting; reported by
+    /// [`validate`](Self::validate).
+    expiry_problems: Vec<(&'static str, InvalidExpiry)>,
     /// The MID of the business unit to act in; the package's default business unit when unset.
     pub account_id: Option<AccountId>,
     /// An account id given to the builder that is not a MID, as given; reported by
@@ -50,12 +80,14 @@ pub struct Credentials {
 impl Credentials {
     /// A builder: `.subdomain(..)`, `.client_id(..)` and `.client_secret(..)` are required
     /// (a `.build()` without one of them does not compile, and the error names it);
-    /// `.account_id(..)` and `.auth_url(..)` are optional.
+    /// `.account_id(..)`, `.auth_url(..)`, `.client_secret_expires(..)`,
+    /// `.client_secret_staged(..)` and `.client_secret_staged_expires(..)` are optional.
     pub fn builder() -> CredentialsBuilder {
         CredentialsBuilder {
             subdomain: None,
             client_id: None,
             client_secret: None,
+            rotation: Rotation::default(),
             account_id: None,
             account_id_problem: None,
             auth_url: None,
@@ -110,10 +142,33 @@ pub struct CredentialsBuilder<S = Missing, I = Missing, C = Missing> {
     subdomain: Option<String>,
     client_id: Option<String>,
     client_secret: Option<ClientSecret>,
+    rotation: Rotation,
     account_id: Option<AccountId>,
     account_id_problem: Option<String>,
     auth_url: Option<String>,
     state: PhantomData<(S, I, C)>,
+}
+
+/// The builder's optional rotation settings.
+#[derive(Default)]
+struct Rotation {
+    expires: Option<SecretExpiry>,
+    staged: Option<ClientSecret>,
+    staged_expires: Option<SecretExpiry>,
+    problems: Vec<(&'static str, InvalidExpiry)>,
+}
+
+impl Rotation {
+    fn set(&mut self, setting: &'static str, input: ExpiryInput) -> Option<SecretExpiry> {
+        self.problems.retain(|(s, _)| *s != setting);
+        match input.0 {
+            Ok(at) => Some(at),
+            Err(e) => {
+                self.problems.push((setting, e));
+                None
+            }
+        }
+    }
 }
 
 impl<S, I, C> CredentialsBuilder<S, I, C> {
@@ -122,6 +177,7 @@ impl<S, I, C> CredentialsBuilder<S, I, C> {
             subdomain: self.subdomain,
             client_id: self.client_id,
             client_secret: self.client_secret,
+            rotation: self.rotation,
             account_id: self.account_id,
             account_id_problem: self.account_id_problem,
             auth_url: self.auth_url,
@@ -145,6 +201,30 @@ impl<S, I, C> CredentialsBuilder<S, I, C> {
     pub fn client_secret(mut self, client_secret: impl Into<ClientSecret>) -> CredentialsBuilder<S, I, Given> {
         self.client_secret = Some(client_secret.into());
         self.into_state()
+    }
+
+    /// When the client secret expires, as Setup > Apps > Installed Packages shows it: an RFC
+    /// 3339 date (`"2027-05-31"`) or date-time (`"2027-05-31T12:00:00Z"`), a
+    /// [`SecretExpiry`], or a [`SystemTime`](std::time::SystemTime). Text that is not RFC 3339
+    /// is refused by [`Credentials::validate`] (which building a client runs), naming it.
+    pub fn client_secret_expires(mut self, at: impl Into<ExpiryInput>) -> Self {
+        self.rotation.expires = self.rotation.set("client_secret_expires", at.into());
+        self
+    }
+
+    /// A staged secret: generated and staged in Setup > Apps > Installed Packages but not yet
+    /// activated. The client keeps using the active secret; when Marketing Cloud refuses that
+    /// one with `invalid_client` (after the activation, or a revocation), the staged one is
+    /// tried once and kept if it works.
+    pub fn client_secret_staged(mut self, staged: impl Into<ClientSecret>) -> Self {
+        self.rotation.staged = Some(staged.into());
+        self
+    }
+
+    /// When the staged secret expires (as [`client_secret_expires`](Self::client_secret_expires)).
+    pub fn client_secret_staged_expires(mut self, at: impl Into<ExpiryInput>) -> Self {
+        self.rotation.staged_expires = self.rotation.set("client_secret_staged_expires", at.into());
+        self
     }
 
     /// The MID of the business unit to act in: an integer (`12345`, any integer type) or
@@ -184,6 +264,10 @@ impl<S, I, C> CredentialsBuilder<S, I, C> {
                 subdomain,
                 client_id,
                 client_secret,
+                client_secret_expires: self.rotation.expires,
+                client_secret_staged: self.rotation.staged,
+                client_secret_staged_expires: self.rotation.staged_expires,
+                expiry_problems: self.rotation.problems,
                 account_id: self.account_id,
                 account_id_problem: self.account_id_problem,
                 auth_url: self.auth_url,
@@ -199,6 +283,9 @@ impl<S, I, C> fmt::Debug for CredentialsBuilder<S, I, C> {
             .field("subdomain", &self.subdomain)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
+            .field("client_secret_expires", &self.rotation.expires)
+            .field("client_secret_staged", &self.rotation.staged)
+            .field("client_secret_staged_expires", &self.rotation.staged_expires)
             .field("account_id", &self.account_id)
             .field("auth_url", &self.auth_url)
             .finish()
@@ -211,6 +298,9 @@ impl fmt::Debug for Credentials {
             .field("subdomain", &self.subdomain)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
+            .field("client_secret_expires", &self.client_secret_expires)
+            .field("client_secret_staged", &self.client_secret_staged)
+            .field("client_secret_staged_expires", &self.client_secret_staged_expires)
             .field("account_id", &self.account_id)
             .field("auth_url", &self.auth_url)
             .finish()
@@ -218,17 +308,22 @@ impl fmt::Debug for Credentials {
 }
 
 /// The environment variables read by [`Credentials::from_env`].
-pub const ENV_VARS: [&str; 5] = [
+pub const ENV_VARS: [&str; 8] = [
     "MC_SUBDOMAIN",
     "MC_CLIENT_ID",
     "MC_CLIENT_SECRET",
     "MC_ACCOUNT_ID",
     "MC_AUTH_URL",
+    "MC_CLIENT_SECRET_EXPIRES",
+    "MC_CLIENT_SECRET_STAGED",
+    "MC_CLIENT_SECRET_STAGED_EXPIRES",
 ];
 
 impl Credentials {
-    /// Reads `MC_SUBDOMAIN`, `MC_CLIENT_ID`, `MC_CLIENT_SECRET`, and optionally `MC_ACCOUNT_ID`
-    /// and `MC_AUTH_URL`.
+    /// Reads `MC_SUBDOMAIN`, `MC_CLIENT_ID`, `MC_CLIENT_SECRET`, and optionally `MC_ACCOUNT_ID`,
+    /// `MC_AUTH_URL`, and for secret rotation `MC_CLIENT_SECRET_EXPIRES`,
+    /// `MC_CLIENT_SECRET_STAGED` and `MC_CLIENT_SECRET_STAGED_EXPIRES` (expiry dates in RFC
+    /// 3339, `2027-05-31` or `2027-05-31T12:00:00Z`).
     ///
     /// The error names every variable that is missing or malformed.
     pub fn from_env() -> Result<Self> {
@@ -277,6 +372,29 @@ impl Credentials {
                 }
             },
         };
+        let mut expiry = |name: &str| match lookup(name).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(v) => match SecretExpiry::parse(&v) {
+                Ok(at) => Some(at),
+                Err(e) => {
+                    problems.push(format!("{name} is malformed: {e}"));
+                    None
+                }
+            },
+        };
+        let client_secret_expires = expiry("MC_CLIENT_SECRET_EXPIRES");
+        let client_secret_staged_expires = expiry("MC_CLIENT_SECRET_STAGED_EXPIRES");
+        let client_secret_staged = match lookup("MC_CLIENT_SECRET_STAGED") {
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(ClientSecret::new(v.trim())),
+            None => None,
+        };
+        if client_secret_staged.is_none() && client_secret_staged_expires.is_some() {
+            problems.push(
+                "MC_CLIENT_SECRET_STAGED_EXPIRES is set but MC_CLIENT_SECRET_STAGED is not: set both, or neither"
+                    .to_owned(),
+            );
+        }
         let auth_url = lookup("MC_AUTH_URL").filter(|v| !v.trim().is_empty());
         if let Some(u) = &auth_url {
             if let Err(e) = AuthBase::parse(u) {
@@ -288,6 +406,10 @@ impl Credentials {
                 subdomain,
                 client_id,
                 client_secret: ClientSecret::new(secret),
+                client_secret_expires,
+                client_secret_staged,
+                client_secret_staged_expires,
+                expiry_problems: Vec::new(),
                 account_id,
                 account_id_problem: None,
                 auth_url: auth_url.map(|u| u.trim().to_owned()),
@@ -328,7 +450,35 @@ impl Credentials {
                 "is empty; copy it from the installed package",
             ));
         }
+        if let Some((setting, problem)) = self.expiry_problems.first() {
+            return Err(Error::config(*setting, problem.to_string()));
+        }
+        match &self.client_secret_staged {
+            Some(staged) if staged.expose_secret().trim().is_empty() => {
+                return Err(Error::config(
+                    "client_secret_staged",
+                    "is empty; copy the staged secret from the installed package, or leave it unset",
+                ));
+            }
+            None if self.client_secret_staged_expires.is_some() => {
+                return Err(Error::config(
+                    "client_secret_staged_expires",
+                    "is set but there is no staged secret: set client_secret_staged too, or neither",
+                ));
+            }
+            _ => {}
+        }
         self.auth_base().map(|_| ())
+    }
+
+    /// The secrets a client holds: the active one first, the staged one as the alternative.
+    pub(crate) fn secrets(&self) -> Secrets {
+        Secrets::new(
+            Some(Slot::new(self.client_secret.clone(), self.client_secret_expires)),
+            self.client_secret_staged
+                .clone()
+                .map(|s| Slot::new(s, self.client_secret_staged_expires)),
+        )
     }
 
     /// The auth base URL: `auth_url` when set, else the tenant's auth host.
@@ -391,6 +541,36 @@ fn not_a_mid(given: &str) -> Error {
             "`{given}` is not the MID of a business unit (a positive number); copy it from Setup > Business Units, or leave account_id unset for the package's default business unit"
         ),
     )
+}
+
+/// A secret expiry as given to the credentials builder: RFC 3339 text, a [`SecretExpiry`], or
+/// a [`SystemTime`](std::time::SystemTime). Text that does not parse is reported by
+/// [`Credentials::validate`]; converting never fails or panics.
+#[derive(Clone, Debug)]
+pub struct ExpiryInput(std::result::Result<SecretExpiry, InvalidExpiry>);
+
+impl From<SecretExpiry> for ExpiryInput {
+    fn from(at: SecretExpiry) -> Self {
+        ExpiryInput(Ok(at))
+    }
+}
+
+impl From<std::time::SystemTime> for ExpiryInput {
+    fn from(at: std::time::SystemTime) -> Self {
+        ExpiryInput(Ok(SecretExpiry::at(at)))
+    }
+}
+
+impl From<&str> for ExpiryInput {
+    fn from(text: &str) -> Self {
+        ExpiryInput(SecretExpiry::parse(text))
+    }
+}
+
+impl From<String> for ExpiryInput {
+    fn from(text: String) -> Self {
+        Self::from(text.as_str())
+    }
 }
 
 /// The MID of a business unit (`account_id` in token requests).
@@ -702,5 +882,109 @@ mod tests {
         for bad in ["0", "-1", "x", "", "1 2"] {
             assert!(matches!(AccountId::try_from(bad), Err(Error::Config { .. })), "{bad}");
         }
+    }
+
+    #[test]
+    fn rotation_variables_are_read_and_bad_ones_named() {
+        let base = [
+            ("MC_SUBDOMAIN", SUB),
+            ("MC_CLIENT_ID", "id"),
+            ("MC_CLIENT_SECRET", "topsecretvalue"),
+        ];
+        let c = Credentials::from_lookup(lookup(
+            &[
+                &base[..],
+                &[
+                    ("MC_CLIENT_SECRET_EXPIRES", "2027-05-31"),
+                    ("MC_CLIENT_SECRET_STAGED", " stagedsecretvalue "),
+                    ("MC_CLIENT_SECRET_STAGED_EXPIRES", "2027-11-27T08:00:00Z"),
+                ],
+            ]
+            .concat(),
+        ))
+        .unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.client_secret_expires.unwrap().to_string(), "2027-05-31");
+        assert_eq!(
+            c.client_secret_staged.as_ref().unwrap().expose_secret(),
+            "stagedsecretvalue"
+        );
+        assert_eq!(
+            c.client_secret_staged_expires.unwrap().to_string(),
+            "2027-11-27T08:00:00Z"
+        );
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("stagedsecretvalue") && !shown.contains("topsecretvalue"),
+            "{shown}"
+        );
+
+        let err = Credentials::from_lookup(lookup(
+            &[
+                &base[..],
+                &[
+                    ("MC_CLIENT_SECRET_EXPIRES", "31/05/2027"),
+                    ("MC_CLIENT_SECRET_STAGED_EXPIRES", "soon"),
+                ],
+            ]
+            .concat(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("MC_CLIENT_SECRET_EXPIRES is malformed: `31/05/2027` is not an RFC 3339 date"),
+            "{err}"
+        );
+        assert!(
+            err.contains("MC_CLIENT_SECRET_STAGED_EXPIRES is malformed: `soon`"),
+            "{err}"
+        );
+        let err = Credentials::from_lookup(lookup(
+            &[&base[..], &[("MC_CLIENT_SECRET_STAGED_EXPIRES", "2027-11-27")]].concat(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("MC_CLIENT_SECRET_STAGED is not"), "{err}");
+        assert!(!err.contains("topsecretvalue"), "{err}");
+    }
+
+    #[test]
+    fn builder_rotation_settings_are_checked_by_validate() {
+        let builder = || {
+            Credentials::builder()
+                .subdomain(SUB)
+                .client_id("id")
+                .client_secret("topsecretvalue")
+        };
+        let bad = builder().client_secret_expires("next tuesday").build();
+        match bad.validate() {
+            Err(Error::Config { setting, reason }) => {
+                assert_eq!(setting, "client_secret_expires");
+                assert!(
+                    reason.contains("`next tuesday`") && reason.contains("Installed Packages"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A later good value replaces an earlier bad one.
+        builder()
+            .client_secret_expires("next tuesday")
+            .client_secret_expires(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_811_721_600))
+            .build()
+            .validate()
+            .unwrap();
+        let orphan = builder().client_secret_staged_expires("2027-05-31").build();
+        assert!(
+            matches!(orphan.validate(), Err(Error::Config { setting, .. }) if setting == "client_secret_staged_expires")
+        );
+        let empty = builder().client_secret_staged("  ").build();
+        assert!(matches!(empty.validate(), Err(Error::Config { setting, .. }) if setting == "client_secret_staged"));
+        let staged = builder()
+            .client_secret_staged("stagedsecretvalue")
+            .client_secret_staged_expires(SecretExpiry::parse("2027-11-27").unwrap())
+            .build();
+        staged.validate().unwrap();
+        assert!(!format!("{staged:?}").contains("stagedsecretvalue"));
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::expiry::RefusedSecret;
 use crate::secret::Redactor;
 
 /// A `Result` whose error is [`Error`].
@@ -19,7 +20,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The token endpoint answered with an OAuth error (`invalid_client`, `invalid_grant`, ...).
-    #[error("the Marketing Cloud token endpoint refused the request (HTTP {status}): {error}{}; {}{}", paren(description), oauth_hint(error, *account), uri.as_deref().map(|u| format!(" [{u}]")).unwrap_or_default())]
+    #[error("the Marketing Cloud token endpoint refused the request (HTTP {status}): {error}{}; {}{}", paren(description), oauth_hint(error, *account, refused_secrets), uri.as_deref().map(|u| format!(" [{u}]")).unwrap_or_default())]
     OAuth {
         /// HTTP status of the response.
         status: u16,
@@ -31,6 +32,9 @@ pub enum Error {
         uri: Option<String>,
         /// The MID of the business unit the token was requested for, if one was.
         account: Option<u64>,
+        /// For `invalid_client`: the client secrets that were tried and refused, in order (the
+        /// one in use, then the other one if the client has two). Empty for other errors.
+        refused_secrets: Vec<RefusedSecret>,
     },
     /// A REST or SOAP API call failed with an MC error response.
     #[error("Marketing Cloud API call {request} failed with HTTP {status}{}: {message}; {}{}", errorcode.map(|c| format!(", errorcode {c}")).unwrap_or_default(), api_hint(*status), retry_after.map(|d| format!(" (Retry-After: {} s)", d.as_secs())).unwrap_or_default())]
@@ -207,12 +211,14 @@ impl Error {
                 description,
                 uri,
                 account,
+                refused_secrets,
             } => Error::OAuth {
                 status,
                 error: r(error),
                 description: ro(description),
                 uri: ro(uri),
                 account,
+                refused_secrets,
             },
             Error::Api {
                 status,
@@ -278,6 +284,19 @@ impl Error {
         }
     }
 
+    /// True for the token endpoint's `invalid_client` (the client id or secret was refused).
+    pub(crate) fn is_invalid_client(&self) -> bool {
+        matches!(self, Error::OAuth { error, .. } if error == "invalid_client")
+    }
+
+    /// An `invalid_client` error with the secrets that were refused.
+    pub(crate) fn with_refused_secrets(mut self, refused: Vec<RefusedSecret>) -> Self {
+        if let Error::OAuth { refused_secrets, .. } = &mut self {
+            *refused_secrets = refused;
+        }
+        self
+    }
+
     pub(crate) fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Config {
             setting: setting.into(),
@@ -308,7 +327,14 @@ impl Error {
     }
 }
 
-fn oauth_hint(error: &str, account: Option<u64>) -> String {
+fn oauth_hint(error: &str, account: Option<u64>, refused_secrets: &[RefusedSecret]) -> String {
+    if error == "invalid_client" && !refused_secrets.is_empty() {
+        let hint = crate::expiry::refused_hint(refused_secrets);
+        return match account {
+            Some(mid) => format!("{hint}; if the secret is right, check that the installed package has access to business unit {mid} (Setup > Installed Packages > the package > Access)"),
+            None => hint,
+        };
+    }
     if let (Some(mid), "unauthorized_client" | "invalid_client" | "invalid_request" | "access_denied") =
         (account, error)
     {

@@ -19,6 +19,7 @@ use crate::endpoint::AuthBase;
 use crate::error::{Error, Result, TransportKind};
 use crate::http::read_capped;
 use crate::retry::{retry_after, transient_status, Attempts, Failure, RetryPolicy};
+use crate::rotation::Secrets;
 use crate::scopes::ScopeSet;
 use crate::secret::{wiped_bytes, ClientSecret, Redactor, RefreshToken};
 use crate::stats::Counters;
@@ -48,8 +49,8 @@ pub(crate) struct TokenEndpoint {
     pub counters: Counters,
     pub tenant: String,
     pub client_id: String,
-    /// `None` for public apps.
-    pub client_secret: Option<ClientSecret>,
+    /// The client secrets (none for public apps), shared by every handle of the client.
+    pub secrets: Secrets,
     /// The declared scopes; `None`: the package's scopes, unchecked.
     pub scopes: Option<ScopeSet>,
     /// The client type's name, for errors and logs.
@@ -91,20 +92,17 @@ struct ClientCredentialsBody<'a> {
 impl Grant for ClientCredentials {
     fn fetch<'a>(&'a self, ep: &'a TokenEndpoint, account: Option<AccountId>) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
-            let Some(secret) = &ep.client_secret else {
-                return Err(Error::Internal {
-                    what: "a client-credentials client has no client secret".into(),
-                });
+            let build = |secret: &ClientSecret| {
+                let body = ClientCredentialsBody {
+                    grant_type: "client_credentials",
+                    client_id: &ep.client_id,
+                    client_secret: secret.expose_secret(),
+                    scope: ep.scopes.as_ref().map(ToString::to_string),
+                    account_id: account.map(|a| a.to_string()),
+                };
+                GrantRequest::new("client_credentials", &body, Resend::Freely, account, ep.redactor())
             };
-            let body = ClientCredentialsBody {
-                grant_type: "client_credentials",
-                client_id: &ep.client_id,
-                client_secret: secret.expose_secret(),
-                scope: ep.scopes.as_ref().map(ToString::to_string),
-                account_id: account.map(|a| a.to_string()),
-            };
-            let request = GrantRequest::new("client_credentials", &body, Resend::Freely, account, ep.redactor())?;
-            obtain(ep, request).await.map(|granted| granted.token)
+            ep.obtain_with_secret(build).await.map(|granted| granted.token)
         })
     }
 }
@@ -164,13 +162,55 @@ struct OAuthErrorBody {
 }
 
 impl TokenEndpoint {
-    /// A redactor that knows the client secret.
+    /// A redactor that knows the client secrets.
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::new();
-        if let Some(s) = &self.client_secret {
-            r.add(s.expose_secret());
-        }
+        self.secrets.add_to(&mut r);
         r
+    }
+
+    /// Gets a token with a request that authenticates with the client secret, `build` making
+    /// the request for a given secret. The secret in use is sent first; on `invalid_client`
+    /// the client's other secret (or the one another caller switched to meanwhile) is sent
+    /// once, and kept for every later request when it works. So a fetch sends at most one
+    /// extra request, and an `invalid_client` error lists the secrets refused, with their
+    /// expiry. Logs an expiry warning (at most daily) when the secret in use expires soon.
+    pub async fn obtain_with_secret(&self, build: impl Fn(&ClientSecret) -> Result<GrantRequest>) -> Result<Granted> {
+        self.secrets.warn_if_expiring(self.clock.unix_millis(), &self.name);
+        let Some(first) = self.secrets.choose() else {
+            return Err(Error::Internal {
+                what: format!("the {} client has no client secret to authenticate with", self.name),
+            });
+        };
+        Counters::bump(&self.counters.token_fetches);
+        let err = match exchange(self, build(&first.secret)?).await {
+            Err(e) if e.is_invalid_client() => e,
+            other => return other,
+        };
+        let mut refused = vec![Secrets::refused(&first, self.clock.unix_millis())];
+        let Some(second) = self.secrets.alternative(&first) else {
+            return Err(err.with_refused_secrets(refused));
+        };
+        tracing::info!(
+            client = %self.name,
+            tenant = %self.tenant,
+            refused = %first.position,
+            trying = %second.position,
+            "the {} client secret was refused (invalid_client); trying the {} one once",
+            first.position,
+            second.position,
+        );
+        match exchange(self, build(&second.secret)?).await {
+            Ok(granted) => {
+                self.secrets.settle(&second, first.position, &self.name);
+                Ok(granted)
+            }
+            Err(e) if e.is_invalid_client() => {
+                refused.push(Secrets::refused(&second, self.clock.unix_millis()));
+                Err(e.with_refused_secrets(refused))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Fails with [`Error::ScopesNotGranted`] unless `token` carries every declared scope.
@@ -194,6 +234,13 @@ impl TokenEndpoint {
 /// request's secrets; a 200 body that does not parse is never quoted (it may hold the new
 /// tokens).
 pub(crate) async fn obtain(ep: &TokenEndpoint, request: GrantRequest) -> Result<Granted> {
+    Counters::bump(&ep.counters.token_fetches);
+    exchange(ep, request).await
+}
+
+/// [`obtain`] without counting a fetch: one attempt of a fetch that may send a second request
+/// with another secret.
+async fn exchange(ep: &TokenEndpoint, request: GrantRequest) -> Result<Granted> {
     let span = tracing::info_span!(
         "mc_auth.token_request",
         grant = request.grant,
@@ -201,7 +248,6 @@ pub(crate) async fn obtain(ep: &TokenEndpoint, request: GrantRequest) -> Result<
         client = %ep.name,
         account = ?request.account.map(|a| a.0),
     );
-    Counters::bump(&ep.counters.token_fetches);
     let result = async {
         let endpoint = ep.auth.base.join("/v2/token")?;
         let (status, mut body, received) = post(ep, &request, &endpoint, &span).await?;
@@ -305,6 +351,7 @@ fn interpret(
             description: e.error_description,
             uri: e.error_uri,
             account: account.map(|a| a.0),
+            refused_secrets: Vec::new(),
         }),
         // A 2xx body may hold tokens: never quoted.
         _ if (200..300).contains(&status) => Err(Error::UnexpectedResponse {

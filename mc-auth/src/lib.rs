@@ -83,10 +83,12 @@ mod clock;
 mod credentials;
 mod endpoint;
 mod error;
+mod expiry;
 mod grant;
 mod http;
 mod request;
 mod retry;
+mod rotation;
 mod scopes;
 mod secret;
 mod shared_flight;
@@ -224,7 +226,9 @@ pub use client::{
     DEFAULT_TOKEN_DEADLINE, DEFAULT_USER_AGENT,
 };
 pub use clock::{Clock, ManualClock};
-pub use credentials::{validate_subdomain, AccountId, AccountIdInput, Credentials, CredentialsBuilder, ENV_VARS};
+pub use credentials::{
+    validate_subdomain, AccountId, AccountIdInput, Credentials, CredentialsBuilder, ExpiryInput, ENV_VARS,
+};
 
 /// The states of a [`CredentialsBuilder`]: which required fields were given. You never name
 /// these; they are what lets `build()` refuse, at compile time and in a sentence, credentials
@@ -234,8 +238,10 @@ pub mod builder_state {
 }
 pub use endpoint::MC_DOMAIN;
 pub use error::{Error, Result, TransportKind};
+pub use expiry::{InvalidExpiry, RefusedSecret, SecretExpiry, SecretPosition, SECRET_EXPIRY_WARNING};
 pub use request::{RequestBuilder, Response};
 pub use retry::RetryPolicy;
+pub use rotation::NewSecret;
 pub use scopes::ScopeSet;
 pub use secret::{AccessToken, AuthorizationCode, ClientSecret, RefreshToken};
 pub use stats::Stats;

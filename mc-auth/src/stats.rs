@@ -1,6 +1,9 @@
-//! What a client counts: token requests, retries, refreshes and 401 recoveries.
+//! What a client counts: token requests, retries, refreshes and 401 recoveries; and the state
+//! of its client secrets.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::expiry::SecretPosition;
 
 /// Counters a client keeps (shared by clones and `for_account` handles).
 #[derive(Default, Debug)]
@@ -33,6 +36,7 @@ impl Counters {
             unauthorized_recoveries: get(&self.unauthorized_recoveries),
             shared_hits: get(&self.shared_hits),
             shared_failures: get(&self.shared_failures),
+            ..Stats::default()
         }
     }
 }
@@ -66,4 +70,14 @@ pub struct Stats {
     /// Operations of the shared tier that failed (each logged at WARN; the call went on
     /// without the tier).
     pub shared_failures: u64,
+    /// Which client secret token requests use now (`None` for public apps).
+    pub secret_in_use: Option<SecretPosition>,
+    /// Times the client switched to its other secret after `invalid_client` (see
+    /// [`Client::stage_secret`](crate::Client::stage_secret)).
+    pub secret_switches: u64,
+    /// The secret in use has a configured expiry that is less than 14 days away, or past
+    /// ([`SECRET_EXPIRY_WARNING`](crate::SECRET_EXPIRY_WARNING)): rotate it.
+    pub secret_expires_soon: bool,
+    /// The secret in use has a configured expiry that has passed.
+    pub secret_expired: bool,
 }

@@ -73,10 +73,8 @@ fn main() {
         })
         .collect();
     trials.push(Trial::test("xtask_sets_the_variable_this_harness_reads", || {
-        assert_eq!(xtask::system::REQUIRE_ENV, REQUIRE_ENV);
-        assert!(xtask::system::SYSTEM_PACKAGES
-            .iter()
-            .any(|p| p.program == "redis-server"));
+        assert_eq!(xtask::REQUIRE_ENV, REQUIRE_ENV);
+        assert!(xtask::SYSTEM_PACKAGES.iter().any(|p| p.package == "redis-server"));
         Ok(())
     }));
     libtest_mimic::run(&args, trials).exit();

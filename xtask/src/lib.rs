@@ -7,7 +7,7 @@
 //! [`ci_steps`] is CI's one list of steps: `.ci/run` installs what must exist before Rust code
 //! can run and then runs `cargo xtask ci --full`, which runs every step of that list. Its last
 //! steps are [`test_steps`], which `cargo xtask test` runs alone: install the system packages
-//! the tests need ([`system::SYSTEM_PACKAGES`]), then every test.
+//! the tests need ([`SYSTEM_PACKAGES`]), then every test.
 #![forbid(unsafe_code)]
 
 pub mod bench;
@@ -15,7 +15,6 @@ pub mod catalog;
 pub mod codegen;
 pub mod expand;
 pub mod fuzz;
-pub mod system;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -93,7 +92,7 @@ enum Action {
     Codegen,
     Expand,
     Fuzz,
-    InstallSystemPackages,
+    Install(&'static [SystemPackage]),
 }
 
 impl Step {
@@ -124,7 +123,7 @@ impl Step {
             Action::Codegen => codegen::run(root, true).map(drop),
             Action::Expand => expand::run(root, true).map(drop),
             Action::Fuzz => fuzz::fuzz(root, CI_FUZZ_SECONDS, &[]),
-            Action::InstallSystemPackages => system::install_missing(),
+            Action::Install(packages) => install_missing(packages),
         }
     }
 }
@@ -171,22 +170,52 @@ pub fn ci_steps(root: &Path) -> Result<Vec<Step>, String> {
     Ok(steps)
 }
 
-/// `cargo xtask test`: what it takes to run every test, the Redis ones included: install the
-/// missing [`system::SYSTEM_PACKAGES`], then `cargo test --workspace` with
-/// [`system::REQUIRE_ENV`] set, so that a test that needs one of them fails rather than being
-/// skipped. CI ends with the same steps.
+/// Set for the test run of `cargo xtask test` and CI: a test that needs a program of
+/// [`SYSTEM_PACKAGES`] then fails when it is missing, instead of being reported as ignored.
+pub const REQUIRE_ENV: &str = "MC_AUTH_REQUIRE_SYSTEM_TOOLS";
+
+/// A Debian package a test needs, and a file it installs (present means installed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SystemPackage {
+    /// The package name, for `apt-get install`.
+    pub package: &'static str,
+    /// A file the package installs: when it exists, the package is not installed again.
+    pub provides: &'static str,
+}
+
+/// Everything the tests need beyond cargo, the one list `cargo xtask test` and CI install
+/// from: `redis-server` for the fleet tests (`tests/tests/fleet.rs`), Chromium and
+/// chromedriver for the browser tests (`tests/tests/browser`).
+pub const SYSTEM_PACKAGES: &[SystemPackage] = &[
+    SystemPackage {
+        package: "redis-server",
+        provides: "/usr/bin/redis-server",
+    },
+    SystemPackage {
+        package: "chromium",
+        provides: "/usr/bin/chromium",
+    },
+    SystemPackage {
+        package: "chromium-driver",
+        provides: "/usr/bin/chromedriver",
+    },
+];
+
+/// `cargo xtask test`, and the end of CI: install the missing [`SYSTEM_PACKAGES`], run the
+/// browser tests (`#[ignore]`d, so a plain `cargo test` on a machine without Chromium reports
+/// them skipped, never passed; run here with `--ignored`), then `cargo test --workspace` with
+/// [`REQUIRE_ENV`] set, under which the Redis tests fail rather than skip when
+/// `redis-server` is missing.
 pub fn test_steps() -> Vec<Step> {
-    let packages: Vec<&str> = system::SYSTEM_PACKAGES.iter().map(|p| p.apt).collect();
+    let names: Vec<&str> = SYSTEM_PACKAGES.iter().map(|p| p.package).collect();
     vec![
         Step {
-            command: format!(
-                "apt-get install {}  # each only if its program is missing",
-                packages.join(" ")
-            ),
+            command: format!("apt-get install {}  # only when missing", names.join(" ")),
             full_only: false,
-            action: Action::InstallSystemPackages,
+            action: Action::Install(SYSTEM_PACKAGES),
         },
-        Step::cargo("test --workspace", &[(system::REQUIRE_ENV, "1")]),
+        Step::cargo("test -p mc-auth-tests --test browser -- --ignored", &[]),
+        Step::cargo("test --workspace", &[(REQUIRE_ENV, "1")]),
     ]
 }
 
@@ -195,6 +224,44 @@ pub fn test(root: &Path) -> Result<(), String> {
     for step in test_steps() {
         println!("\n==> {}", step.command);
         step.run(root)?;
+    }
+    Ok(())
+}
+
+/// Installs with `apt-get` those of `packages` whose file is missing (nothing when all are
+/// there). Fails with what to install by hand when `apt-get` cannot (no root, no apt).
+pub fn install_missing(packages: &[SystemPackage]) -> Result<(), String> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|p| !Path::new(p.provides).exists())
+        .map(|p| p.package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let by_hand = || format!("install them yourself: apt-get install {}", missing.join(" "));
+    let apt = |args: &[&str]| -> Result<(), String> {
+        eprintln!("==> apt-get {}", args.join(" "));
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("cannot run apt-get ({e}); {}", by_hand()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("apt-get {} failed ({status}); {}", args.join(" "), by_hand()))
+        }
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend(&missing);
+    apt(&install)?;
+    if let Some(p) = packages.iter().find(|p| !Path::new(p.provides).exists()) {
+        return Err(format!(
+            "after installing {}, {} is still missing",
+            p.package, p.provides
+        ));
     }
     Ok(())
 }
@@ -290,6 +357,30 @@ mod tests {
                 .unwrap_or_else(|| panic!("example {example} is not run"));
             assert!(step.full_only);
         }
+    }
+
+    #[test]
+    fn browser_tests_run_after_installing_chromium_and_before_the_suite() {
+        let steps = ci_steps(&workspace_root()).unwrap();
+        let at = |command: &str| {
+            steps
+                .iter()
+                .position(|s| s.command == command)
+                .unwrap_or_else(|| panic!("no step `{command}`"))
+        };
+        let install = at("apt-get install redis-server chromium chromium-driver  # only when missing");
+        let browser = at("cargo test -p mc-auth-tests --test browser -- --ignored");
+        assert!(install < browser && browser < at("MC_AUTH_REQUIRE_SYSTEM_TOOLS=\"1\" cargo test --workspace"));
+        assert_eq!(steps[install].action, Action::Install(SYSTEM_PACKAGES));
+    }
+
+    #[test]
+    fn installing_nothing_missing_runs_no_apt_get() {
+        let present = [SystemPackage {
+            package: "surely-not-a-package",
+            provides: env!("CARGO_MANIFEST_DIR"),
+        }];
+        assert_eq!(install_missing(&present), Ok(()));
     }
 
     #[test]

@@ -210,10 +210,32 @@ impl RowQuery {
         Self::default()
     }
 
-    /// Only rows matching MC's `$filter` expression.
+    /// Only rows matching MC's `$filter` expression, as written: the caller quotes values. To
+    /// put user input in a filter, build it with [`matching`](Self::matching) instead.
     pub fn filter(mut self, expression: impl Into<String>) -> Self {
         self.filter = Some(expression.into());
         self
+    }
+
+    /// Only rows matching `filter`, built with [`col`](crate::api::filter::col): every value is
+    /// quoted, so user input cannot change the filter.
+    ///
+    /// ```
+    /// use mc_auth::api::data_extensions::RowQuery;
+    /// use mc_auth::api::filter::col;
+    ///
+    /// let query = RowQuery::all().matching(col("Email").eq("o'brien@example.com"))?;
+    /// assert_eq!(query.filter.as_deref(), Some("Email eq 'o''brien@example.com'"));
+    /// # Ok::<(), mc_auth::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A column name or a number the `$filter` syntax cannot carry (see
+    /// [`RowFilter::expression`](crate::api::filter::RowFilter::expression)).
+    pub fn matching(mut self, filter: crate::api::filter::RowFilter) -> Result<Self> {
+        self.filter = Some(filter.expression()?);
+        Ok(self)
     }
 
     /// Rows per page.
@@ -274,7 +296,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync {
                 paged_get::<_, RowsetPage>(self.client().clone(), path, query.page_size.unwrap_or(500), filter)
             }
             // The refusal is the stream's only item.
-            Err(e) => Paged::new(futures_util::stream::once(std::future::ready(Err(e)))),
+            Err(e) => Paged::failed(e),
         }
     }
 }

@@ -204,8 +204,6 @@ pub struct MessageStatus {
 struct DefinitionsPage {
     #[serde(default)]
     definitions: Vec<EmailDefinition>,
-    #[serde(default)]
-    count: Option<u64>,
 }
 
 /// Transactional email, for every client type with the scopes each call needs.
@@ -323,7 +321,9 @@ pub trait TransactionalEmail: ScopedClient {
 impl<C: ScopedClient> TransactionalEmail for C {}
 
 impl PageBody<EmailDefinition> for DefinitionsPage {
+    /// MC's `count` on transactional messaging lists is the number of items on this page, not
+    /// the total (a known MC quirk), so no total is reported and a short page ends the list.
     fn into_parts(self) -> (Vec<EmailDefinition>, Option<u64>) {
-        (self.definitions, self.count)
+        (self.definitions, None)
     }
 }

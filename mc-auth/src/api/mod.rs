@@ -15,6 +15,8 @@
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //!
+//! [`filter`] builds REST `$filter` expressions with every value quoted.
+//!
 //! Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
 //! the previous one are used up) and [`Unpin`], so `next().await` works without pinning.
 
@@ -23,11 +25,12 @@ pub mod automation;
 pub mod contacts;
 pub mod data_extensions;
 pub mod email;
+pub mod filter;
 pub mod journeys;
 mod paging;
 pub mod sms;
 
-pub use paging::{Paged, MAX_PAGE_SIZE};
+pub use paging::{Page, Paged, Pages, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};
 

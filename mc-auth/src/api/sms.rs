@@ -114,8 +114,6 @@ impl SmsDefinition {
 struct SmsDefinitionsPage {
     #[serde(default)]
     definitions: Vec<SmsDefinition>,
-    #[serde(default)]
-    count: Option<u64>,
 }
 
 /// Transactional SMS, for every client type with the scopes each call needs.
@@ -168,7 +166,9 @@ pub trait TransactionalSms: ScopedClient {
 impl<C: ScopedClient> TransactionalSms for C {}
 
 impl PageBody<SmsDefinition> for SmsDefinitionsPage {
+    /// MC's `count` on transactional messaging lists is the number of items on this page, not
+    /// the total (a known MC quirk), so no total is reported and a short page ends the list.
     fn into_parts(self) -> (Vec<SmsDefinition>, Option<u64>) {
-        (self.definitions, self.count)
+        (self.definitions, None)
     }
 }

@@ -52,6 +52,12 @@ static RENEW: LazyLock<redis::Script> = LazyLock::new(|| {
     )
 });
 
+static REMOVE_UNDER_LOCK: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[2]) return 1 else return 0 end",
+    )
+});
+
 static SAVE_UNDER_LOCK: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2]) return 1 else return 0 end",
@@ -625,19 +631,46 @@ impl LockedTokens for RedisLocked<'_> {
                         .await
                 })
                 .await?;
-            if saved == 1 {
-                Ok(())
-            } else {
-                Err(Error::Store {
-                    store: self.store.inner.shown.clone(),
-                    problem: format!(
-                        "the lock on user `{}`'s tokens lapsed before the save (this process was paused for longer than the lease TTL of {} ms), so another process may hold newer tokens; nothing was written",
-                        self.key.user,
-                        self.store.inner.lease_ttl.as_millis()
-                    ),
-                })
-            }
+            self.check_held(saved, "save")
         }
         .boxed()
+    }
+
+    fn remove(&mut self) -> BoxFuture<'_, Result<()>> {
+        async move {
+            let (lock, holder, name) = (self.lease.name.clone(), self.lease.holder.clone(), self.name.clone());
+            let removed = self
+                .store
+                .inner
+                .call(|mut c| async move {
+                    REMOVE_UNDER_LOCK
+                        .key(lock)
+                        .key(name)
+                        .arg(holder)
+                        .invoke_async::<i64>(&mut c)
+                        .await
+                })
+                .await?;
+            self.check_held(removed, "removal")
+        }
+        .boxed()
+    }
+}
+
+impl RedisLocked<'_> {
+    /// `done` is what a compare-and-set script returned: 1 when the lock was still held.
+    fn check_held(&self, done: i64, what: &str) -> Result<()> {
+        if done == 1 {
+            Ok(())
+        } else {
+            Err(Error::Store {
+                store: self.store.inner.shown.clone(),
+                problem: format!(
+                    "the lock on user `{}`'s tokens lapsed before the {what} (this process was paused for longer than the lease TTL of {} ms), so another process may hold newer tokens; nothing was changed",
+                    self.key.user,
+                    self.store.inner.lease_ttl.as_millis()
+                ),
+            })
+        }
     }
 }

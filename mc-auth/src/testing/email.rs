@@ -42,6 +42,10 @@ pub(crate) fn non_empty_string<'a>(map: &'a Map<String, Value>, field: &str) -> 
 }
 
 /// `GET /messaging/v1/email/definitions` (`$page`, `$pageSize`).
+///
+/// As MC does, `count` is the number of definitions on this page, not the total (a known MC
+/// quirk of the transactional messaging API): a client that reads it as a total stops after
+/// the first page.
 pub(crate) fn list_definitions(call: &mut Call<'_>) -> Response {
     let page = call.page_param("$page", 1, usize::MAX);
     let page_size = call.page_param("$pageSize", 50, MAX_PAGE_SIZE);
@@ -51,8 +55,8 @@ pub(crate) fn list_definitions(call: &mut Call<'_>) -> Response {
         StatusCode::OK,
         &json!({
             "requestId": request_id(),
+            "count": definitions.len(),
             "definitions": definitions,
-            "count": all.len(),
             "page": page,
             "pageSize": page_size,
         }),

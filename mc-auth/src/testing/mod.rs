@@ -107,7 +107,8 @@
 //! [`reset_instance_urls`](FakeMarketingCloud::reset_instance_urls)), faults
 //! ([`inject`](FakeMarketingCloud::inject), [`clear_faults`](FakeMarketingCloud::clear_faults),
 //! [`pending_faults`](FakeMarketingCloud::pending_faults)) and a browser for web-app sign-ins
-//! ([`authorize`](FakeMarketingCloud::authorize)). Everything else is reached through a view,
+//! ([`authorize`](FakeMarketingCloud::authorize); a real browser gets a login page and a
+//! consent page at `/v2/authorize`, as from Marketing Cloud). Everything else is reached through a view,
 //! a small handle borrowing the fake:
 //!
 //! | view | what it holds |
@@ -120,7 +121,8 @@
 //! | [`fake.assets()`](AssetsView) | Content Builder: [`add`](AssetsView::add), [`list`](AssetsView::list), [`get`](AssetsView::get) |
 //! | [`fake.contacts()`](ContactsView) | contacts: [`list`](ContactsView::list) |
 //! | [`fake.soap()`](SoapView) | SOAP objects: [`subscribers`](SoapView::subscribers), [`add_subscriber`](SoapView::add_subscriber), [`lists`](SoapView::lists), [`automations`](SoapView::automations), [`add_automation`](SoapView::add_automation), [`automation_runs`](SoapView::automation_runs) |
-//! | [`fake.web()`](WebView) | web and public apps: [`set_user`](WebView::set_user) (who signs in), [`refresh_tokens`](WebView::refresh_tokens), [`refresh_token_uses`](WebView::refresh_token_uses), [`revoke_refresh_tokens`](WebView::revoke_refresh_tokens) |
+//! | [`fake.package(id)`](PackageView) | one package's client secrets: [`stage_secret`](PackageView::stage_secret) (at most once per 5 minutes), [`activate_staged`](PackageView::activate_staged), [`revoke`](PackageView::revoke), [`expire_secret_at`](PackageView::expire_secret_at), [`accepts`](PackageView::accepts) |
+//! | [`fake.web()`](WebView) | web and public apps: [`set_user`](WebView::set_user) (who signs in), [`add_user`](WebView::add_user) (more users for a browser), [`refresh_tokens`](WebView::refresh_tokens), [`refresh_token_uses`](WebView::refresh_token_uses), [`revoke_refresh_tokens`](WebView::revoke_refresh_tokens) |
 //!
 //! # What the fake serves
 //!
@@ -171,6 +173,7 @@
 mod api;
 mod assets;
 mod async_rows;
+mod authorize_page;
 mod browser;
 mod contacts;
 mod data_extensions;
@@ -181,6 +184,7 @@ mod journeys;
 mod oauth;
 mod package;
 mod record;
+mod rotation;
 mod server;
 mod sms;
 mod soap;
@@ -212,8 +216,9 @@ pub use data_extensions::DataExtensionRow;
 pub use faults::Fault;
 pub use journeys::{FakeJourney, JourneyEvent};
 pub use oauth::{AuthorizingUser, CODE_LIFETIME};
-pub use package::{Package, PackageKind, DEFAULT_MID};
+pub use package::{Package, PackageKind, DEFAULT_MID, SECRET_LIFETIME, STAGE_INTERVAL};
 pub use record::{RecordedRequest, RequestKind};
+pub use rotation::{PackageView, RotationRefused};
 pub use sms::SmsSend;
 pub use soap::{AutomationRun, SoapRecord};
 pub use state::{EmailSend, IssuedToken};
@@ -265,6 +270,18 @@ pub struct FakeMarketingCloudBuilder {
     instance_urls: Option<InstanceUrls>,
     packages: Vec<Package>,
     soap_page_size: usize,
+}
+
+/// Where a response redirects to, when it is a redirect with a usable `Location`.
+fn redirect_of(response: &crate::reqwest::Response) -> Option<AuthorizeRedirect> {
+    let location = response
+        .headers()
+        .get(crate::reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())?;
+    response
+        .status()
+        .is_redirection()
+        .then(|| AuthorizeRedirect::new(location.to_owned()))
 }
 
 impl fmt::Debug for FakeMarketingCloudBuilder {
@@ -455,7 +472,7 @@ impl FakeMarketingCloud {
         Credentials::builder()
             .subdomain(self.subdomain())
             .client_id(package.client_id.clone())
-            .client_secret(package.client_secret.clone())
+            .client_secret(package.secrets.current())
             .auth_url(self.url().to_owned())
             .build()
     }
@@ -489,12 +506,15 @@ impl FakeMarketingCloud {
         lock(&self.shared().faults).pending()
     }
 
-    /// Plays the browser of a web-app sign-in: follows `authorize_url` (the `/v2/authorize`
-    /// URL an app's [`authorize_url`](crate::web::App::authorize_url) made) like a browser
-    /// whose user signs in and approves, and returns where MC sends the browser back: the
-    /// redirect URI with `code`, `state` and `tssd` (or an OAuth `error` when the fake refuses,
-    /// for example for a scope the package lacks). The user is the one set with
-    /// [`web().set_user`](WebView::set_user).
+    /// Plays the browser of a web-app sign-in: opens `authorize_url` (the `/v2/authorize`
+    /// URL an app's [`authorize_url`](crate::web::App::authorize_url) made), and on the login
+    /// page it shows signs in as the user set with [`web().set_user`](WebView::set_user) and
+    /// presses Allow on the consent page (Deny when that user
+    /// [`declines`](AuthorizingUser::declines)). Returns where MC sends the browser back: the
+    /// redirect URI with `code`, `state` and `tssd` (or an OAuth `error`, such as
+    /// `access_denied`, or `unauthorized_client` for a server-to-server package).
+    ///
+    /// A real browser gets the same pages; see the browser tests for one driven by Chromium.
     ///
     /// ```
     /// use mc_auth::testing::{FakeMarketingCloud, Package};
@@ -536,19 +556,59 @@ impl FakeMarketingCloud {
             .send()
             .await
             .unwrap_or_else(|e| panic!("the browser could not reach {authorize_url}: {e}"));
+        if let Some(redirect) = redirect_of(&response) {
+            return redirect;
+        }
         let status = response.status();
-        let location = response
-            .headers()
-            .get(crate::reqwest::header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned);
-        match location {
-            Some(location) if status.is_redirection() => AuthorizeRedirect::new(location),
-            _ => {
-                let page = response.text().await.unwrap_or_default();
-                panic!("the authorize URL answered HTTP {status} without a redirect: {page}")
+        if status != crate::reqwest::StatusCode::OK {
+            let page = response.text().await.unwrap_or_default();
+            panic!("the authorize URL answered HTTP {status} without a redirect: {page}")
+        }
+        // The login page: submit it and the consent page in one post, as the set user.
+        let (username, declines) = {
+            let state = self.state();
+            (state.oauth.user.username.clone(), state.oauth.user.declines)
+        };
+        let (action, query) = authorize_url.split_once('?').unwrap_or((authorize_url, ""));
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            if authorize_page::CARRIED_PARAMS.contains(&k.as_ref()) {
+                form.append_pair(&k, &v);
             }
         }
+        form.append_pair("username", &username);
+        form.append_pair("decision", if declines { "deny" } else { "allow" });
+        let response = browser
+            .post(action)
+            .header(
+                crate::reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(form.finish())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the browser could not post the consent form to {action}: {e}"));
+        match redirect_of(&response) {
+            Some(redirect) => redirect,
+            None => {
+                let status = response.status();
+                let page = response.text().await.unwrap_or_default();
+                panic!("the consent form answered HTTP {status} without a redirect: {page}")
+            }
+        }
+    }
+
+    /// One installed package's client secrets: stage, activate, expire and revoke them, as
+    /// in a Marketing Cloud secret rotation.
+    ///
+    /// # Panics
+    /// When no package with this client id is registered (here or in the view's methods).
+    pub fn package<'a>(&'a self, client_id: &'a str) -> PackageView<'a> {
+        assert!(
+            self.state().packages.contains_key(client_id),
+            "no package with client id `{client_id}` is registered on the fake"
+        );
+        PackageView { fake: self, client_id }
     }
 
     /// The access tokens issued: their values and metadata; expiry on demand.

@@ -1,5 +1,7 @@
-//! Web and public apps in the fake: `/v2/authorize`, the `authorization_code` and
-//! `refresh_token` grants, PKCE, single-use codes and rotating refresh tokens.
+//! Web and public apps in the fake: `/v2/authorize` (a login page, a consent page, then the
+//! redirect; the pages are in `authorize_page`), the users who can sign in, the
+//! `authorization_code` and `refresh_token` grants, PKCE, single-use codes and rotating
+//! refresh tokens, each token acting for the user who signed in.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -10,8 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use super::authorize_page::{self, CARRIED_PARAMS};
 use super::package::{Package, PackageKind};
-use super::state::{Config, State};
+use super::state::{Config, FakeUser, State};
 use super::token::{issue, ClientAuth, OAuthError, TokenResponse};
 use super::util::random_alphanumeric;
 use crate::ScopeSet;
@@ -19,23 +22,60 @@ use crate::ScopeSet;
 /// How long authorization codes live (MC: 5 minutes).
 pub const CODE_LIFETIME: Duration = Duration::from_secs(300);
 
-/// The user who signs in at `/v2/authorize`. The fake approves at once.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A user who can sign in at `/v2/authorize`: the default one ([`web().set_user`](super::WebView::set_user)),
+/// whom [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize) signs in,
+/// and any added with [`web().add_user`](super::WebView::add_user), whom a browser can sign
+/// in by entering their username on the login page.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthorizingUser {
+    /// The username entered on the login page. The default user's is `fake-api-user`, the
+    /// user `/v2/userinfo` shows for client-credentials tokens.
+    pub username: String,
+    /// The display name `/v2/userinfo` shows (`user.name`); the username when `None`.
+    pub display_name: Option<String>,
     /// The user's permissions as scopes; tokens get the intersection with the app's. `None`
     /// means every scope.
     pub permissions: Option<ScopeSet>,
     /// A `tssd` to add to the redirect (AppExchange apps), if any.
     pub tssd: Option<String>,
-    /// When set, the user declines: the redirect carries `error=access_denied`.
+    /// When set, [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize)
+    /// presses Deny on the consent page: the redirect carries `error=access_denied`. (A
+    /// browser presses whichever button it clicks.)
     pub declines: bool,
 }
 
+/// The default user's username: the user of client-credentials tokens.
+const DEFAULT_USERNAME: &str = "fake-api-user";
+
+impl Default for AuthorizingUser {
+    fn default() -> Self {
+        AuthorizingUser::named(DEFAULT_USERNAME)
+    }
+}
+
 impl AuthorizingUser {
-    /// A user with every permission.
+    /// The default user (`fake-api-user`) with every permission.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A user with this username and every permission. Their `/v2/userinfo` `sub` is a
+    /// number derived from the username (stable across runs), so two users never share one.
+    pub fn named(username: impl Into<String>) -> Self {
+        AuthorizingUser {
+            username: username.into(),
+            display_name: None,
+            permissions: None,
+            tssd: None,
+            declines: false,
+        }
+    }
+
+    /// Sets the display name `/v2/userinfo` shows.
+    pub fn display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
     }
 
     /// Limits the user's permissions to these scopes.
@@ -54,17 +94,43 @@ impl AuthorizingUser {
         self
     }
 
-    /// Makes the user decline.
+    /// Makes [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize) press
+    /// Deny.
     pub fn declines(mut self) -> Self {
         self.declines = true;
         self
+    }
+
+    /// Who this user is in `/v2/userinfo`. The default username is the fake's API user.
+    pub(crate) fn identity(&self, api_user: &FakeUser) -> FakeUser {
+        let mut who = if self.username == api_user.preferred_username {
+            api_user.clone()
+        } else {
+            // FNV-1a: stable across runs, distinct per username in practice.
+            let hash = self.username.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            FakeUser {
+                sub: format!("7{:015}", hash % 1_000_000_000_000_000),
+                name: self.username.clone(),
+                preferred_username: self.username.clone(),
+                email: format!("{}@example.com", self.username),
+            }
+        };
+        if let Some(name) = &self.display_name {
+            who.name = name.clone();
+        }
+        who
     }
 }
 
 /// OAuth state: the signed-in user, codes and refresh tokens.
 #[derive(Default)]
 pub(crate) struct OAuthState {
+    /// The default user: the one [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize) signs in.
     pub user: AuthorizingUser,
+    /// Further users a browser can sign in as, by username.
+    pub users: Vec<AuthorizingUser>,
     pub codes: HashMap<String, CodeRecord>,
     pub refresh_tokens: HashMap<String, RefreshRecord>,
     /// Refresh tokens in issue order, for [`web().refresh_token_uses`](super::WebView::refresh_token_uses).
@@ -73,6 +139,7 @@ pub(crate) struct OAuthState {
 
 pub(crate) struct CodeRecord {
     client_id: String,
+    user: FakeUser,
     redirect_uri: String,
     scopes: ScopeSet,
     challenge: Option<String>,
@@ -82,6 +149,7 @@ pub(crate) struct CodeRecord {
 
 pub(crate) struct RefreshRecord {
     client_id: String,
+    user: FakeUser,
     scopes: ScopeSet,
     mid: u64,
     /// How many refresh requests presented this token (more than 1 means reuse).
@@ -129,28 +197,66 @@ fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
     format!("{uri}{sep}{}", ser.finish())
 }
 
-/// `GET /v2/authorize`: approves the configured user at once and redirects with a code.
-pub(crate) fn authorize(config: &Config, state: &mut State, method: &str, query: Option<&str>) -> Response {
-    if method != "GET" {
-        return bad_page(StatusCode::METHOD_NOT_ALLOWED, "Use GET for /v2/authorize.");
+impl OAuthState {
+    /// The user with this username: the default one or one added.
+    fn find_user(&self, username: &str) -> Option<&AuthorizingUser> {
+        std::iter::once(&self.user)
+            .chain(self.users.iter().rev())
+            .find(|u| u.username == username)
     }
-    let q = query_pairs(query);
+
+    /// Every username that can sign in, the default user's first.
+    fn usernames(&self) -> Vec<String> {
+        let mut names = vec![self.user.username.clone()];
+        for u in &self.users {
+            if !names.contains(&u.username) {
+                names.push(u.username.clone());
+            }
+        }
+        names
+    }
+}
+
+/// An authorize request that passed every check that comes before the user's decision.
+struct AuthorizeRequest {
+    package: Package,
+    redirect_uri: String,
+    state: Option<String>,
+    challenge: Option<String>,
+    /// The requested scopes the package has, in request order.
+    scopes: ScopeSet,
+}
+
+impl AuthorizeRequest {
+    /// `redirect_uri` with `pairs` and the `state` (when the request had one) in its query.
+    fn back(&self, pairs: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = pairs.to_vec();
+        if let Some(s) = &self.state {
+            all.push(("state", s));
+        }
+        redirect(&with_query(&self.redirect_uri, &all))
+    }
+}
+
+/// Checks an authorize request as MC does: an unknown client or redirect URI gets a page (MC
+/// never redirects to an unverified URI); anything else wrong redirects with an OAuth error.
+fn check_request(state: &State, q: &HashMap<String, String>) -> Result<AuthorizeRequest, Box<Response>> {
     let Some(package) = q.get("client_id").and_then(|id| state.packages.get(id)).cloned() else {
-        // MC does not redirect for an unknown client id.
-        return bad_page(StatusCode::BAD_REQUEST, "Unknown client_id.");
+        return refuse(bad_page(StatusCode::BAD_REQUEST, "Unknown client_id."));
     };
     let Some(redirect_uri) = q
         .get("redirect_uri")
         .filter(|r| package.redirect_uris.contains(r))
         .cloned()
     else {
-        return bad_page(
+        return refuse(bad_page(
             StatusCode::BAD_REQUEST,
             "The redirect_uri is not registered for this package.",
-        );
+        ));
     };
     if package.kind == PackageKind::Server || !package.enabled {
-        return redirect(&with_query(
+        // MC does not echo state for an app that cannot use this flow at all.
+        return refuse(redirect(&with_query(
             &redirect_uri,
             &[
                 ("error", "unauthorized_client"),
@@ -159,68 +265,145 @@ pub(crate) fn authorize(config: &Config, state: &mut State, method: &str, query:
                     "This package cannot use the authorization code flow.",
                 ),
             ],
-        ));
+        )));
     }
-    let state_param = q.get("state").cloned();
-    let mut back: Vec<(&str, &str)> = Vec::new();
-    if let Some(s) = &state_param {
-        back.push(("state", s));
-    }
+    let mut request = AuthorizeRequest {
+        scopes: ScopeSet::default(),
+        package,
+        redirect_uri,
+        state: q.get("state").cloned(),
+        challenge: None,
+    };
     if q.get("response_type").map(String::as_str) != Some("code") {
-        back.push(("error", "unsupported_response_type"));
-        back.push(("error_description", "response_type must be code."));
-        return redirect(&with_query(&redirect_uri, &back));
+        return refuse(request.back(&[
+            ("error", "unsupported_response_type"),
+            ("error_description", "response_type must be code."),
+        ]));
     }
-    let user = state.oauth.user.clone();
-    if user.declines {
-        back.push(("error", "access_denied"));
-        back.push(("error_description", "The user denied the request."));
-        return redirect(&with_query(&redirect_uri, &back));
-    }
-    let challenge = match (
+    request.challenge = match (
         q.get("code_challenge"),
         q.get("code_challenge_method").map(String::as_str),
     ) {
         (Some(c), Some("S256")) => Some(c.clone()),
         (Some(_), _) => {
-            back.push(("error", "invalid_request"));
-            back.push(("error_description", "Only code_challenge_method=S256 is supported."));
-            return redirect(&with_query(&redirect_uri, &back));
+            return refuse(request.back(&[
+                ("error", "invalid_request"),
+                ("error_description", "Only code_challenge_method=S256 is supported."),
+            ]))
         }
         (None, _) => None,
     };
     let requested = match q.get("scope") {
         Some(s) => ScopeSet::parse(s),
-        None => package.scopes.clone(),
+        None => request.package.scopes.clone(),
     };
-    let scopes: ScopeSet = requested
+    request.scopes = requested
         .iter()
-        .filter(|s| package.scopes.contains(s) && user.permissions.as_ref().is_none_or(|p| p.contains(s)))
+        .filter(|s| request.package.scopes.contains(s))
         .collect();
-    let code = random_alphanumeric(48);
-    state.oauth.codes.insert(
-        code.clone(),
-        CodeRecord {
-            client_id: package.client_id.clone(),
-            redirect_uri: redirect_uri.clone(),
-            scopes,
-            challenge,
-            expires_at: config.clock.now() + CODE_LIFETIME,
-            used: false,
-        },
-    );
-    let mut pairs: Vec<(&str, &str)> = vec![("code", &code)];
-    if let Some(s) = &state_param {
-        pairs.push(("state", s));
+    Ok(request)
+}
+
+/// A refused authorize request: the page or redirect to answer with.
+fn refuse(response: Response) -> Result<AuthorizeRequest, Box<Response>> {
+    Err(Box::new(response))
+}
+
+/// `/v2/authorize`, as a browser sees it. `GET` with the app's authorize URL shows the login
+/// page; posting a username shows the consent page (the app's name, the scopes); posting
+/// `decision=allow` redirects to the app with a code, `decision=deny` with
+/// `error=access_denied`. Every step checks the whole request again: a form post is as
+/// untrusted as the first URL.
+pub(crate) fn authorize(
+    config: &Config,
+    state: &mut State,
+    method: &str,
+    query: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Response {
+    let q = match method {
+        "GET" => query_pairs(query),
+        "POST" => {
+            let form = content_type
+                .and_then(|c| c.split(';').next())
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+            if !form {
+                return bad_page(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "Post the sign-in form as application/x-www-form-urlencoded.",
+                );
+            }
+            url::form_urlencoded::parse(body).into_owned().collect()
+        }
+        _ => return bad_page(StatusCode::METHOD_NOT_ALLOWED, "Use GET or POST for /v2/authorize."),
+    };
+    let request = match check_request(state, &q) {
+        Ok(r) => r,
+        Err(response) => return *response,
+    };
+    let carried: Vec<(&str, &str)> = CARRIED_PARAMS
+        .iter()
+        .filter_map(|k| q.get(*k).map(|v| (*k, v.as_str())))
+        .collect();
+    let app_name = request.package.name.clone();
+    let known = state.oauth.usernames();
+    if method == "GET" {
+        return authorize_page::login(&app_name, &carried, &known, &state.oauth.user.username, None);
     }
-    if let Some(t) = &user.tssd {
-        pairs.push(("tssd", t));
+    let username = q.get("username").map(|u| u.trim()).unwrap_or("");
+    let Some(user) = state.oauth.find_user(username).cloned() else {
+        let problem = if username.is_empty() {
+            "Enter a username.".to_owned()
+        } else {
+            format!("There is no user named \"{username}\" in this Marketing Cloud account. Check the username and try again.")
+        };
+        return authorize_page::login(&app_name, &carried, &known, username, Some(&problem));
+    };
+    let decision = q.get("decision").map(String::as_str);
+    match decision {
+        None if q.get("step").map(String::as_str) == Some("login") => {
+            let scopes: Vec<String> = request.scopes.iter().map(str::to_owned).collect();
+            authorize_page::consent(&app_name, &carried, &user.username, &scopes)
+        }
+        Some("deny") => request.back(&[
+            ("error", "access_denied"),
+            ("error_description", "The user denied the request."),
+        ]),
+        Some("allow") => {
+            let scopes: ScopeSet = request
+                .scopes
+                .iter()
+                .filter(|s| user.permissions.as_ref().is_none_or(|p| p.contains(s)))
+                .collect();
+            let code = random_alphanumeric(48);
+            state.oauth.codes.insert(
+                code.clone(),
+                CodeRecord {
+                    client_id: request.package.client_id.clone(),
+                    user: user.identity(&state.user),
+                    redirect_uri: request.redirect_uri.clone(),
+                    scopes,
+                    challenge: request.challenge.clone(),
+                    expires_at: config.clock.now() + CODE_LIFETIME,
+                    used: false,
+                },
+            );
+            let mut pairs: Vec<(&str, &str)> = vec![("code", &code)];
+            if let Some(t) = &user.tssd {
+                pairs.push(("tssd", t));
+            }
+            request.back(&pairs)
+        }
+        _ => bad_page(
+            StatusCode::BAD_REQUEST,
+            "The form must say decision=allow or decision=deny (or step=login to show the consent page).",
+        ),
     }
-    redirect(&with_query(&redirect_uri, &pairs))
 }
 
 /// Authenticates a web or public app: web apps need their secret; public apps must not send one.
-fn authenticate_app(state: &State, client: &ClientAuth) -> Result<Package, OAuthError> {
+fn authenticate_app(state: &State, client: &ClientAuth, now: Instant) -> Result<Package, OAuthError> {
     let package = state
         .packages
         .get(&client.client_id)
@@ -230,7 +413,11 @@ fn authenticate_app(state: &State, client: &ClientAuth) -> Result<Package, OAuth
     }
     match package.kind {
         PackageKind::Web => {
-            if client.client_secret.as_deref() != Some(package.client_secret.expose_secret()) {
+            if !client
+                .client_secret
+                .as_deref()
+                .is_some_and(|s| package.secrets.accept(s, now))
+            {
                 return Err(OAuthError::invalid_client());
             }
         }
@@ -254,13 +441,19 @@ fn issue_with_refresh(
     package: &Package,
     scopes: ScopeSet,
     mid: u64,
+    user: FakeUser,
 ) -> TokenResponse {
     let mut response = issue(config, state, package, scopes.clone(), mid);
+    if let Some(record) = state.tokens.get_mut(&response.access_token) {
+        // The token acts for the user who signed in: `/v2/userinfo` shows them.
+        record.user = Some(user.clone());
+    }
     let refresh = random_alphanumeric(64);
     state.oauth.refresh_tokens.insert(
         refresh.clone(),
         RefreshRecord {
             client_id: package.client_id.clone(),
+            user,
             scopes,
             mid,
             uses: 0,
@@ -282,7 +475,7 @@ pub(crate) fn authorization_code(
     verifier: Option<&str>,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate_app(state, client)?;
+    let package = authenticate_app(state, client, config.clock.now())?;
     let now = config.clock.now();
     let invalid = |d: &str| OAuthError::invalid_grant(d);
     let record = state
@@ -313,12 +506,13 @@ pub(crate) fn authorization_code(
         }
     }
     let scopes = record.scopes.clone();
+    let user = record.user.clone();
     let mid = match account_id {
         None => package.default_mid(),
         Some(m) if package.allows_mid(m) => m,
         Some(m) => return Err(OAuthError::unauthorized_client(format!("No access to account_id {m}."))),
     };
-    Ok(issue_with_refresh(config, state, &package, scopes, mid))
+    Ok(issue_with_refresh(config, state, &package, scopes, mid, user))
 }
 
 /// The `refresh_token` grant: each refresh token works once and is replaced.
@@ -329,7 +523,7 @@ pub(crate) fn refresh_token(
     token: &str,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate_app(state, client)?;
+    let package = authenticate_app(state, client, config.clock.now())?;
     let record = state
         .oauth
         .refresh_tokens
@@ -347,10 +541,11 @@ pub(crate) fn refresh_token(
         ));
     }
     let scopes = record.scopes.clone();
+    let user = record.user.clone();
     let mid = match account_id {
         None => record.mid,
         Some(m) if package.allows_mid(m) => m,
         Some(m) => return Err(OAuthError::unauthorized_client(format!("No access to account_id {m}."))),
     };
-    Ok(issue_with_refresh(config, state, &package, scopes, mid))
+    Ok(issue_with_refresh(config, state, &package, scopes, mid, user))
 }

@@ -2,7 +2,7 @@
 //! business units.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::{ClientSecret, ScopeSet};
 
@@ -28,7 +28,7 @@ pub const DEFAULT_MID: u64 = 100;
 #[derive(Clone)]
 pub struct Package {
     pub(crate) client_id: String,
-    pub(crate) client_secret: ClientSecret,
+    pub(crate) secrets: PackageSecrets,
     pub(crate) name: String,
     pub(crate) scopes: ScopeSet,
     pub(crate) business_units: Vec<u64>,
@@ -56,7 +56,7 @@ impl Package {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Package {
             client_id: client_id.into(),
-            client_secret: ClientSecret::new(client_secret.into()),
+            secrets: PackageSecrets::new(ClientSecret::new(client_secret.into())),
             name: "Fake API Integration".to_owned(),
             scopes: ScopeSet::default(),
             business_units: vec![DEFAULT_MID],
@@ -131,6 +131,17 @@ impl Package {
         self
     }
 
+    /// Makes the client secret expire at this instant of the fake's [`Clock`](crate::Clock)
+    /// (Marketing Cloud expires secrets 180 days after they are generated): from then on,
+    /// token requests with it answer `invalid_client`. See also
+    /// [`PackageView::expire_secret_at`](super::PackageView::expire_secret_at).
+    pub fn secret_expires_at(mut self, at: Instant) -> Self {
+        if let Some(active) = &mut self.secrets.active {
+            active.expires_at = Some(at);
+        }
+        self
+    }
+
     /// Marks the package disabled: its token requests fail with `invalid_client`.
     pub fn disabled(mut self) -> Self {
         self.enabled = false;
@@ -167,7 +178,7 @@ impl fmt::Debug for Package {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Package")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret)
+            .field("secrets", &self.secrets)
             .field("name", &self.name)
             .field("scopes", &self.scopes)
             .field("business_units", &self.business_units)
@@ -176,5 +187,75 @@ impl fmt::Debug for Package {
             .field("kind", &self.kind)
             .field("redirect_uris", &self.redirect_uris)
             .finish()
+    }
+}
+
+/// How long after generation Marketing Cloud expires a client secret.
+pub const SECRET_LIFETIME: Duration = Duration::from_secs(180 * 24 * 60 * 60);
+
+/// Marketing Cloud generates a new staged secret at most this often per package.
+pub const STAGE_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// One client secret of a package.
+#[derive(Clone)]
+pub(crate) struct SecretRecord {
+    pub secret: ClientSecret,
+    /// `None`: never expires (a package registered without an expiry).
+    pub expires_at: Option<Instant>,
+}
+
+impl SecretRecord {
+    fn accepts(&self, given: &str, now: Instant) -> bool {
+        !self.secret.is_empty() && self.secret.expose_secret() == given && self.expires_at.is_none_or(|at| now < at)
+    }
+}
+
+/// A package's client secrets, as Marketing Cloud keeps them during a rotation: the active
+/// one, and a staged one that also works until it is activated (which deactivates the old
+/// active one). A revoked secret is gone at once.
+#[derive(Clone)]
+pub(crate) struct PackageSecrets {
+    pub active: Option<SecretRecord>,
+    pub staged: Option<SecretRecord>,
+    /// When the last staged secret was generated (at most one per [`STAGE_INTERVAL`]).
+    pub last_staged_at: Option<Instant>,
+}
+
+impl PackageSecrets {
+    fn new(secret: ClientSecret) -> Self {
+        PackageSecrets {
+            active: Some(SecretRecord {
+                secret,
+                expires_at: None,
+            }),
+            staged: None,
+            last_staged_at: None,
+        }
+    }
+
+    /// True when `given` is the active or the staged secret, unexpired at `now`.
+    pub fn accept(&self, given: &str, now: Instant) -> bool {
+        [&self.active, &self.staged]
+            .into_iter()
+            .flatten()
+            .any(|r| r.accepts(given, now))
+    }
+
+    /// The secret to hand out in credentials: the active one, else the staged one.
+    pub fn current(&self) -> ClientSecret {
+        self.active
+            .as_ref()
+            .or(self.staged.as_ref())
+            .map(|r| r.secret.clone())
+            .unwrap_or_else(|| ClientSecret::new(""))
+    }
+}
+
+impl fmt::Debug for PackageSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PackageSecrets")
+            .field("active", &self.active.as_ref().map(|r| r.expires_at))
+            .field("staged", &self.staged.as_ref().map(|r| r.expires_at))
+            .finish_non_exhaustive()
     }
 }

@@ -93,7 +93,13 @@ fn answer(
 ) -> (Response, Option<u64>) {
     let mut state = lock(&shared.state);
     if path.trim_end_matches('/') == "/v2/authorize" {
-        return (super::oauth::authorize(&shared.config, &mut state, method, query), None);
+        let content_type = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|c| c.to_str().ok());
+        return (
+            super::oauth::authorize(&shared.config, &mut state, method, query, content_type, body),
+            None,
+        );
     }
     if super::soap::is_soap_path(path) {
         return super::soap::handle(&shared.config, &mut state, method, headers, body);

@@ -55,16 +55,19 @@ pub(crate) fn create_definition(call: &mut Call<'_>) -> Response {
 }
 
 /// `GET /messaging/v1/sms/definitions` (`$page`, `$pageSize`).
+///
+/// As MC does, `count` is the number of definitions on this page, not the total (a known MC
+/// quirk of the transactional messaging API).
 pub(crate) fn list_definitions(call: &mut Call<'_>) -> Response {
     let page = call.page_param("$page", 1, usize::MAX);
     let page_size = call.page_param("$pageSize", 50, MAX_PAGE_SIZE);
-    let all = &call.state.sms.definitions;
+    let definitions = page_of(&call.state.sms.definitions, page, page_size);
     json_response(
         StatusCode::OK,
         &json!({
             "requestId": request_id(),
-            "definitions": page_of(all, page, page_size),
-            "count": all.len(),
+            "count": definitions.len(),
+            "definitions": definitions,
             "page": page,
             "pageSize": page_size,
         }),

@@ -121,6 +121,9 @@ pub(crate) struct TokenRecord {
     pub scopes: ScopeSet,
     pub expires_at: Instant,
     pub revoked: bool,
+    /// The user a web or public app's token acts for; `None`: the API user of
+    /// client-credentials tokens ([`State::user`]).
+    pub user: Option<FakeUser>,
 }
 
 impl TokenRecord {
@@ -130,7 +133,8 @@ impl TokenRecord {
     }
 }
 
-/// The user behind client-credentials tokens, as `/v2/userinfo` shows it.
+/// A user as `/v2/userinfo` shows them: the API user behind client-credentials tokens, or a
+/// user who signed in to a web or public app.
 #[derive(Clone, Debug)]
 pub(crate) struct FakeUser {
     pub sub: String,

@@ -569,7 +569,11 @@ async fn transactional_email_round_trip() {
     let r = http
         .call("GET", "/messaging/v1/email/definitions?$pageSize=1&$page=2", t, None)
         .await;
-    assert_eq!((r.json["count"].as_u64(), r.json["page"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (r.json["count"].as_u64(), r.json["page"].as_u64()),
+        (Some(1), Some(2)),
+        "count is the page's count (MC's quirk)"
+    );
     assert_eq!(r.json["definitions"][0]["definitionKey"], "second");
     assert!(r.json["requestId"].is_string());
 

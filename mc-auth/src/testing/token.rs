@@ -4,7 +4,7 @@
 //! checks it and issues a token through [`issue`]. New grant types (authorization code,
 //! refresh token) slot in as new `Grant` variants.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -98,7 +98,7 @@ impl IntoResponse for OAuthError {
 /// MC's token response.
 #[derive(Serialize)]
 pub(crate) struct TokenResponse {
-    access_token: String,
+    pub(crate) access_token: String,
     token_type: &'static str,
     expires_in: u64,
     scope: String,
@@ -214,7 +214,7 @@ fn account_id(body: &Map<String, Value>) -> Result<Option<u64>, OAuthError> {
 }
 
 /// Checks a confidential client's id and secret against the installed packages.
-fn authenticate<'s>(state: &'s State, client: &ClientAuth) -> Result<&'s Package, OAuthError> {
+fn authenticate<'s>(state: &'s State, client: &ClientAuth, now: Instant) -> Result<&'s Package, OAuthError> {
     let package = state
         .packages
         .get(&client.client_id)
@@ -222,7 +222,7 @@ fn authenticate<'s>(state: &'s State, client: &ClientAuth) -> Result<&'s Package
     let secret_ok = client
         .client_secret
         .as_deref()
-        .is_some_and(|s| s == package.client_secret.expose_secret());
+        .is_some_and(|s| package.secrets.accept(s, now));
     if !package.enabled || !secret_ok {
         return Err(OAuthError::invalid_client());
     }
@@ -270,6 +270,7 @@ pub(crate) fn issue(
             scopes: scopes.clone(),
             expires_at: config.clock.now() + lifetime,
             revoked: false,
+            user: None,
         },
     );
     let urls = state.instance_urls(config);
@@ -291,7 +292,7 @@ fn client_credentials(
     scope: &ScopeRequest,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate(state, client)?.clone();
+    let package = authenticate(state, client, config.clock.now())?.clone();
     if package.kind != super::package::PackageKind::Server {
         return Err(OAuthError::unauthorized_client(
             "Web and public app packages use the authorization_code and refresh_token grants.",

@@ -30,7 +30,7 @@ pub(crate) fn get(call: &mut Call<'_>) -> Response {
     let now = call.config.clock.now();
     let remaining = call.token.expires_at.saturating_duration_since(now).as_secs();
     let urls = call.state.instance_urls(call.config);
-    let user = &call.state.user;
+    let user = call.token.user.as_ref().unwrap_or(&call.state.user);
     let (app_name, app_scopes) = match call.state.packages.get(&call.token.client_id) {
         Some(p) => (p.name.clone(), p.scopes.to_vec()),
         None => (String::new(), call.token.scopes.to_vec()),

@@ -384,10 +384,19 @@ pub struct WebView<'a> {
 }
 
 impl WebView<'_> {
-    /// Sets the user who signs in at `/v2/authorize` (approved at once, with these
-    /// permissions, `tssd` and choice).
+    /// Sets the default user: the one [`FakeMarketingCloud::authorize`] signs in as (with
+    /// these permissions, `tssd` and choice), and whose username the login page suggests.
     pub fn set_user(&self, user: AuthorizingUser) {
         self.fake.state().oauth.user = user;
+    }
+
+    /// Adds a user a browser can sign in as by entering their username on the login page
+    /// (replacing an earlier one with the same username). Each user's tokens act for them:
+    /// `/v2/userinfo` shows who signed in.
+    pub fn add_user(&self, user: AuthorizingUser) {
+        let mut state = self.fake.state();
+        state.oauth.users.retain(|u| u.username != user.username);
+        state.oauth.users.push(user);
     }
 
     /// The values of the refresh tokens issued so far, in issue order (to check that none of

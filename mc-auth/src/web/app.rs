@@ -24,6 +24,7 @@ use crate::endpoint::{auth_host_url, AuthBase};
 use crate::error::{Error, Result, TransportKind};
 use crate::grant::{obtain, Grant, GrantRequest, Resend, TokenEndpoint};
 use crate::retry::RetryPolicy;
+use crate::rotation::Secrets;
 use crate::scopes::ScopeSet;
 use crate::secret::{AccessToken, ClientSecret};
 use crate::token::{RefreshPolicy, Token};
@@ -169,6 +170,26 @@ impl fmt::Debug for PendingAuthorization {
             .field("pkce", &self.pkce)
             .field("user", &self.user)
             .finish()
+    }
+}
+
+/// What [`App::sign_out`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "tell the user whether they were signed in"]
+pub enum SignOut {
+    /// The user's stored tokens were removed.
+    SignedOut,
+    /// Nothing was stored for the user: they were not signed in (or were already signed
+    /// out). Nothing was changed.
+    NotSignedIn,
+}
+
+impl fmt::Display for SignOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SignOut::SignedOut => "signed out: the user's stored tokens were removed",
+            SignOut::NotSignedIn => "the user was not signed in: no tokens were stored for them",
+        })
     }
 }
 
@@ -595,6 +616,35 @@ impl<C: FromClient> App<C> {
         Ok(Some(C::from_client(client)))
     }
 
+    /// Signs `user` out of this app: removes their stored tokens (refresh token and access
+    /// token) and nobody else's. Says [`SignOut::NotSignedIn`] when nothing was stored for
+    /// them (never signed in, already signed out, or a typo in the user id).
+    ///
+    /// The removal happens under the store's lock for the user, so a refresh in flight
+    /// anywhere (any task or process sharing the store) finishes first and cannot write the
+    /// tokens back. Clients already made for the user keep the access token they hold until
+    /// it expires (Marketing Cloud has no endpoint to revoke it); their next refresh fails
+    /// with [`Error::ReauthorizationRequired`], and [`resume`](Self::resume) returns `None`.
+    /// The refresh token stays valid at Marketing Cloud until it expires, but it is gone
+    /// from the store, so no copy is left to use.
+    pub async fn sign_out(&self, user: &str) -> Result<SignOut> {
+        self.sign_out_in(&self.inner.subdomain.clone(), user).await
+    }
+
+    /// Like [`sign_out`](Self::sign_out) for a user of another tenant (one that came back
+    /// with `tssd`).
+    pub async fn sign_out_in(&self, tenant: &str, user: &str) -> Result<SignOut> {
+        validate_tssd(tenant)?;
+        let key = self.store_key(tenant, user.to_owned());
+        let mut entry = self.inner.store.lock(&key).await?;
+        if entry.load().await?.is_none() {
+            return Ok(SignOut::NotSignedIn);
+        }
+        entry.remove().await?;
+        tracing::info!(client = %self.inner.name, tenant = %tenant, "user signed out: stored tokens removed");
+        Ok(SignOut::SignedOut)
+    }
+
     fn store_key(&self, tenant: &str, user: String) -> StoreKey {
         let app = &self.inner;
         StoreKey::new(
@@ -613,7 +663,7 @@ impl<C: FromClient> App<C> {
             auth,
             tenant,
             client_id: app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
+            secrets: Secrets::single(app.client_secret.clone()),
             scopes: Some(app.scopes.clone()),
             name: app.name.clone().into(),
             shares_tokens: false,
@@ -729,11 +779,12 @@ impl UserGrant {
             #[serde(skip_serializing_if = "Option::is_none")]
             account_id: Option<String>,
         }
+        let current_secret = ep.secrets.current_secret();
         let body = Body {
             grant_type: "refresh_token",
             refresh_token: stored.refresh_token.expose_secret(),
             client_id: &ep.client_id,
-            client_secret: ep.client_secret.as_ref().map(ClientSecret::expose_secret),
+            client_secret: current_secret.as_ref().map(ClientSecret::expose_secret),
             account_id: account.map(|a| a.to_string()),
         };
         let redactor = ep.redactor().with(stored.refresh_token.expose_secret());

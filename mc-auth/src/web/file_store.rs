@@ -436,4 +436,17 @@ impl LockedTokens for FileLocked<'_> {
             })
             .boxed()
     }
+
+    fn remove(&mut self) -> BoxFuture<'_, Result<()>> {
+        let k = self.key.to_key_string();
+        self.store
+            .blocking(move |inner| {
+                let mut contents = inner.read()?;
+                if contents.entries.remove(&k).is_some() {
+                    inner.write(&contents)?;
+                }
+                Ok(())
+            })
+            .boxed()
+    }
 }

@@ -10,6 +10,7 @@
 //!    [`TokenStore`] **before** the new access token is handed out. However many tasks need a
 //!    token at once, one refresh request is made.
 //! 4. After a restart, [`App::resume`] rebuilds the client from the store.
+//! 5. [`App::sign_out`] removes one user's stored tokens (and only theirs).
 //!
 //! A web app has a client secret (kept on your server); a public app has none, and its
 //! config type has no place to put one.
@@ -37,7 +38,7 @@ mod pkce;
 mod state;
 mod store;
 
-pub use app::{App, AuthorizeOptions, FromClient, PendingAuthorization, PublicAppConfig, WebAppConfig};
+pub use app::{App, AuthorizeOptions, FromClient, PendingAuthorization, PublicAppConfig, SignOut, WebAppConfig};
 pub use callback::Callback;
 pub use file_store::{FileStoreKey, FileTokenStore};
 #[cfg(feature = "loopback")]

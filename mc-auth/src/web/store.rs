@@ -172,6 +172,9 @@ pub trait LockedTokens: Send {
     fn load(&mut self) -> BoxFuture<'_, Result<Option<StoredTokens>>>;
     /// Saves (replaces) the tokens under the key.
     fn save<'a>(&'a mut self, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>>;
+    /// Forgets the tokens under the key (the user signs out). Under the lock, so a refresh
+    /// in flight for the user finishes first and cannot write them back afterwards.
+    fn remove(&mut self) -> BoxFuture<'_, Result<()>>;
 }
 
 /// The default store: process memory only (tokens are gone when the process ends). Its lock
@@ -261,5 +264,9 @@ impl LockedTokens for MemoryLocked<'_> {
 
     fn save<'a>(&'a mut self, tokens: &'a StoredTokens) -> BoxFuture<'a, Result<()>> {
         TokenStore::save(self.store, self.key, tokens)
+    }
+
+    fn remove(&mut self) -> BoxFuture<'_, Result<()>> {
+        TokenStore::remove(self.store, self.key)
     }
 }

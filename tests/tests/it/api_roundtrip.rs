@@ -150,6 +150,44 @@ async fn data_extension_rows() {
     assert_eq!(gold.len(), 4);
 }
 
+/// A value with quotes in it, built with the `$filter` builder, matches itself literally over
+/// HTTP and cannot widen the filter; a bad column name is refused before anything is sent.
+#[tokio::test]
+async fn filter_builder_values_cannot_escape_their_quotes() {
+    use mc_auth::api::filter::col;
+    let (fake, c) = setup().await;
+    fake.data_extensions().add("people", "People", ["Id"]);
+    let row = |id: i64, name: &str| Row::new().key("Id", id).value("Name", name);
+    c.upsert_rows(
+        "people",
+        &[row(1, "O'Brien"), row(2, "Ada"), row(3, "x' or Name ne 'y")],
+    )
+    .await
+    .unwrap();
+    let named = |name: &'static str| {
+        let c = c.clone();
+        async move {
+            let query = RowQuery::all().matching(col("Name").eq(name)).unwrap();
+            c.query_rows("people", query)
+                .map(|r| r.unwrap())
+                .collect::<Vec<Row>>()
+                .await
+        }
+    };
+    assert_eq!(named("O'Brien").await.len(), 1);
+    assert_eq!(
+        named("x' or Name ne 'y").await.len(),
+        1,
+        "the injection attempt is one literal value"
+    );
+    assert_eq!(named("Nobody' or Name ne '").await.len(), 0);
+
+    fake.requests().clear();
+    let err = RowQuery::all().matching(col("Name eq 'Ada' or Id").eq(1)).unwrap_err();
+    assert!(err.to_string().contains("cannot be written in a $filter"), "{err}");
+    assert_eq!(fake.requests().api_count(), 0);
+}
+
 #[tokio::test]
 async fn async_requests_are_polled_until_finished() {
     let (fake, c) = setup().await;
@@ -185,6 +223,43 @@ async fn journeys() {
         c.get_journey("key:welcome").await.unwrap().key.as_deref(),
         Some("welcome")
     );
+}
+
+/// Page-level access over real HTTP: numbers, totals where MC reports one, resuming from a
+/// saved page number, and MC's transactional `count` quirk (the page's count, not the total).
+#[tokio::test]
+async fn pages_totals_and_resuming() {
+    let (fake, c) = setup().await;
+    for i in 0..5 {
+        fake.journeys().add(FakeJourney::new(format!("j{i}"), format!("J{i}")));
+    }
+    let mut journeys = c.list_journeys(2);
+    assert_eq!((journeys.next_page(), journeys.total()), (1, None));
+    journeys.next().await.unwrap().unwrap();
+    assert_eq!((journeys.next_page(), journeys.total()), (2, Some(5)));
+    let pages: Vec<_> = journeys.pages().map(|p| p.unwrap()).collect().await;
+    let shape: Vec<(u32, usize, Option<u64>)> = pages.iter().map(|p| (p.number, p.items.len(), p.total)).collect();
+    assert_eq!(shape, [(1, 1, Some(5)), (2, 2, Some(5)), (3, 1, Some(5))]);
+
+    fake.requests().clear();
+    let resumed: Vec<_> = c.list_journeys(2).starting_at(3).map(|r| r.unwrap()).collect().await;
+    assert_eq!(resumed.len(), 1, "page 3 of 2-item pages holds the fifth journey");
+    assert_eq!(fake.requests().api_count(), 1, "pages 1 and 2 are not fetched");
+
+    // Transactional lists: MC's `count` is the page's count, so it must not end the listing.
+    for i in 0..4 {
+        c.create_email_definition(&EmailDefinition::new(format!("d{i}"), "n", "a"))
+            .await
+            .unwrap();
+    }
+    let mut defs = c.list_email_definitions(2).pages();
+    let mut numbers = Vec::new();
+    while let Some(page) = defs.next().await {
+        let page = page.unwrap();
+        assert_eq!(page.total, None, "no total is reported for transactional lists");
+        numbers.push((page.number, page.items.len()));
+    }
+    assert_eq!(numbers, [(1, 2), (2, 2), (3, 0)]);
 }
 
 #[tokio::test]

@@ -12,20 +12,24 @@
 //! | `fault_matrix` | what each transport and HTTP fault does to token requests and API calls |
 //! | `http_settings` | timeouts, `User-Agent`, query strings kept out of errors |
 //! | `proxy` | an explicit proxy for auth, REST and SOAP (the environment variables are tested in `proxy_env`, its own binary) |
+//! | `rotation` | client-secret rotation: a full rotation under load, revoked and expired secrets, `rotate_secret`, expiry warnings |
 //! | `secrets` | `Debug`, `Display` and logs of every error and secret-holding type |
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
 //! | `shared_tier` | tokens shared by separately built clients (`MemoryCache`) and by processes of one host (`FileTokenStore`); the fleet on Redis is `tests/tests/fleet.rs` |
+//! | `authorize_pages` | the fake's login and consent pages (escaping, every post checked, Deny), users, `App::sign_out` |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
-//! environment), `fleet` (spawns itself as child processes, and needs `redis-server`), and the
-//! compile-fail suites `ui` and `ui_api` (trybuild).
+//! environment), `fleet` (spawns itself as child processes, and needs `redis-server`),
+//! `browser` (drives Chromium; `#[ignore]`d unless run with `--ignored`) and the compile-fail
+//! suites `ui` and `ui_api` (trybuild).
 
 mod api_roundtrip;
+mod authorize_pages;
 mod client_credentials;
 mod codegen;
 mod core_invariants;
@@ -37,6 +41,7 @@ mod http_settings;
 mod loopback;
 mod properties;
 mod proxy;
+mod rotation;
 mod secrets;
 mod shared_tier;
 mod soak;

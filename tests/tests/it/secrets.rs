@@ -47,6 +47,7 @@ fn every_error_variant_formats_without_secrets() {
             description: Some("d".into()),
             uri: None,
             account: None,
+            refused_secrets: Vec::new(),
         },
         Error::Api {
             status: 403,
