@@ -334,7 +334,7 @@ mod tests {
             commands.last(),
             Some(&"MC_AUTH_REQUIRE_SYSTEM_TOOLS=\"1\" cargo test --workspace")
         );
-        let install = commands.len() - 2;
+        let install = commands.len() - 3;
         assert!(
             commands[install].starts_with("apt-get install redis-server"),
             "{}",
