@@ -534,6 +534,7 @@ fn refresh_tokens() {
         let redirect = fake.authorize(&url).await;
         let signed_in = app.complete(pending, redirect.url()).await.unwrap();
         let user = signed_in.user().unwrap().to_owned();
+        let user_id = user.clone();
         let env = vec![
             ("MC_SUBDOMAIN", fake.subdomain().to_owned()),
             ("MC_AUTH_URL", fake.url().to_owned()),
@@ -554,6 +555,9 @@ fn refresh_tokens() {
             3,
             "one refresh per expiry for the fleet: {uses:?}"
         );
+        // Signing out (under the user's Redis lock) removes the user's record for every process.
+        app.sign_out(&user_id).await.unwrap();
+        assert!(app.resume(&user_id).await.unwrap().is_none(), "signed out everywhere");
         let refresh_tokens = fake.web().refresh_tokens();
         let logs = fleet.logs();
         for rt in &refresh_tokens {
