@@ -556,7 +556,7 @@ fn refresh_tokens() {
             "one refresh per expiry for the fleet: {uses:?}"
         );
         // Signing out (under the user's Redis lock) removes the user's record for every process.
-        app.sign_out(&user_id).await.unwrap();
+        assert_eq!(app.sign_out(&user_id).await.unwrap(), mc_auth::web::SignOut::SignedOut);
         assert!(app.resume(&user_id).await.unwrap().is_none(), "signed out everywhere");
         let refresh_tokens = fake.web().refresh_tokens();
         let logs = fleet.logs();
