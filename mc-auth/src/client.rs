@@ -21,7 +21,9 @@ use crate::retry::RetryPolicy;
 use crate::rotation::{NewSecret, Secrets};
 use crate::scopes::ScopeSet;
 use crate::secret::Redactor;
+use crate::shared_flight::SharedTier;
 use crate::stats::{Counters, Stats};
+use crate::store::TokenCache;
 use crate::token::{RefreshPolicy, Token};
 use crate::userinfo::UserInfo;
 
@@ -47,6 +49,7 @@ pub struct ClientSettings {
     max_body: usize,
     retry: RetryPolicy,
     token_deadline: Option<Duration>,
+    shared: Option<Arc<dyn TokenCache>>,
 }
 
 impl Default for ClientSettings {
@@ -58,6 +61,7 @@ impl Default for ClientSettings {
             max_body: DEFAULT_MAX_BODY,
             retry: RetryPolicy::default(),
             token_deadline: None,
+            shared: None,
         }
     }
 }
@@ -151,6 +155,22 @@ macro_rules! settings_setters {
             self
         }
 
+        /// Shares client-credentials tokens with other clients, processes or hosts through
+        /// `cache` (see [`mc_auth::store`](crate::store)): on a miss of its own cache the
+        /// client looks there before asking Marketing Cloud, and under the key's lease one
+        /// client of the fleet requests each new token. Web and public apps share their users'
+        /// tokens through their [`TokenStore`](crate::web::TokenStore) instead, and ignore this.
+        pub fn shared_cache(mut self, cache: impl TokenCache) -> Self {
+            self$($field)*.shared = Some(Arc::new(cache));
+            self
+        }
+
+        /// [`shared_cache`](Self::shared_cache) with a cache already behind an `Arc`.
+        pub fn shared_cache_arc(mut self, cache: Arc<dyn TokenCache>) -> Self {
+            self$($field)*.shared = Some(cache);
+            self
+        }
+
         /// Sends auth, REST and SOAP requests through this proxy (`http://host:port`). Without
         /// it, the standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` variables apply.
         pub fn proxy(mut self, url: impl Into<String>) -> Self {
@@ -170,6 +190,7 @@ impl ClientSettings {
 
     /// The one place a client's shared state is built, for every kind of client.
     pub(crate) fn core(&self, identity: Identity, grant: Arc<dyn Grant>) -> Result<Arc<Core>> {
+        let identity_shares = identity.shares_tokens;
         let flight_deadline = self.token_deadline.unwrap_or_else(|| match self.http.request_timeout {
             Some(request) => self.http.connect_timeout.saturating_add(request),
             None => DEFAULT_TOKEN_DEADLINE,
@@ -188,9 +209,14 @@ impl ClientSettings {
             name: identity.name,
             flight_deadline,
         };
+        let shared = match &self.shared {
+            Some(cache) if identity_shares => Some(SharedTier::new(Arc::clone(cache))),
+            _ => None,
+        };
         Ok(Arc::new(Core {
             endpoint,
             grant,
+            shared,
             max_body: self.max_body,
             partitions: Mutex::new(HashMap::new()),
         }))
@@ -205,6 +231,9 @@ pub(crate) struct Identity {
     pub secrets: Secrets,
     pub scopes: Option<ScopeSet>,
     pub name: Cow<'static, str>,
+    /// Whether its tokens may go to the shared tier (client credentials: one token serves
+    /// every process of the package; a user's token belongs to that user).
+    pub shares_tokens: bool,
 }
 
 /// Configures a [`Client`]. Start with [`Client::builder`].
@@ -258,6 +287,7 @@ impl ClientBuilder {
             secrets,
             scopes: self.scopes,
             name: self.name,
+            shares_tokens: true,
         };
         let core = self.settings.core(identity, Arc::new(ClientCredentials))?;
         Ok(Client::from_core(core, self.credentials.account_id))
@@ -358,6 +388,8 @@ pub(crate) struct Core {
     pub endpoint: TokenEndpoint,
     /// Where tokens come from.
     pub grant: Arc<dyn Grant>,
+    /// The tier shared with other processes, if any.
+    pub shared: Option<SharedTier>,
     pub max_body: usize,
     pub partitions: Mutex<HashMap<Option<AccountId>, Arc<Partition>>>,
 }
@@ -410,7 +442,13 @@ impl Core {
 
 impl TokenSource for Core {
     fn fetch(self: Arc<Self>, account: Option<AccountId>) -> BoxFuture<'static, Result<Token>> {
-        async move { self.grant.fetch(&self.endpoint, account).await }.boxed()
+        async move {
+            match &self.shared {
+                Some(tier) => tier.fetch(&self.endpoint, &*self.grant, account).await,
+                None => self.grant.fetch(&self.endpoint, account).await,
+            }
+        }
+        .boxed()
     }
 
     fn note_background_refresh(&self) {

@@ -49,6 +49,7 @@
 //! | [`api`] | typed operations: transactional email and SMS, data extensions, journeys, assets, contacts, automations |
 //! | [`soap`] | the SOAP API: Retrieve, Create, Update, Delete, Perform |
 //! | [`web`] | web and public apps: authorization code, `state`, PKCE, rotating refresh tokens, token stores |
+//! | [`store`] | tokens shared by processes and hosts: the [`store::TokenCache`] tier, leases, [`store::RedisStore`] (feature `redis`) |
 //! | [`testing`] (feature `testing`) | a fake Marketing Cloud on loopback for your tests |
 //! | [`Error`] | the one error type; every message says what to do next |
 //!
@@ -90,8 +91,10 @@ mod retry;
 mod rotation;
 mod scopes;
 mod secret;
+mod shared_flight;
 pub mod soap;
 mod stats;
+pub mod store;
 mod token;
 mod userinfo;
 pub mod web;

@@ -14,6 +14,8 @@ pub(crate) struct Counters {
     pub api_retries: AtomicU64,
     pub background_refreshes: AtomicU64,
     pub unauthorized_recoveries: AtomicU64,
+    pub shared_hits: AtomicU64,
+    pub shared_failures: AtomicU64,
 }
 
 impl Counters {
@@ -32,6 +34,8 @@ impl Counters {
             api_retries: get(&self.api_retries),
             background_refreshes: get(&self.background_refreshes),
             unauthorized_recoveries: get(&self.unauthorized_recoveries),
+            shared_hits: get(&self.shared_hits),
+            shared_failures: get(&self.shared_failures),
             ..Stats::default()
         }
     }
@@ -60,6 +64,12 @@ pub struct Stats {
     /// 401 (or SOAP `Token Expired`) responses recovered from by getting a new token and
     /// sending the call once more.
     pub unauthorized_recoveries: u64,
+    /// Tokens taken from the shared tier (another client or process requested them) instead
+    /// of requesting one.
+    pub shared_hits: u64,
+    /// Operations of the shared tier that failed (each logged at WARN; the call went on
+    /// without the tier).
+    pub shared_failures: u64,
     /// Which client secret token requests use now (`None` for public apps).
     pub secret_in_use: Option<SecretPosition>,
     /// Times the client switched to its other secret after `invalid_client` (see

@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+pub mod redis_server;
+
 /// The vectors from MC's documentation, copied into `tests/fixtures`.
 pub mod fixtures {
     /// `POST /v2/token` body for client credentials, as MC documents it.

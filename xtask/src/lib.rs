@@ -5,7 +5,9 @@
 //! `cargo test` catches drift without anyone remembering a command.
 //!
 //! [`ci_steps`] is CI's one list of steps: `.ci/run` installs what must exist before Rust code
-//! can run and then runs `cargo xtask ci --full`, which runs every step of that list.
+//! can run and then runs `cargo xtask ci --full`, which runs every step of that list. Its last
+//! steps are [`test_steps`], which `cargo xtask test` runs alone: install the system packages
+//! the tests need ([`SYSTEM_PACKAGES`]), then every test.
 #![forbid(unsafe_code)]
 
 pub mod bench;
@@ -165,10 +167,13 @@ pub fn ci_steps(root: &Path) -> Result<Vec<Step>, String> {
             action: Action::Example(name),
         });
     }
-    steps.extend(browser_steps());
-    steps.push(Step::cargo("test --workspace", &[]));
+    steps.extend(test_steps());
     Ok(steps)
 }
+
+/// Set for the test run of `cargo xtask test` and CI: a test that needs a program of
+/// [`SYSTEM_PACKAGES`] then fails when it is missing, instead of being reported as ignored.
+pub const REQUIRE_ENV: &str = "MC_AUTH_REQUIRE_SYSTEM_TOOLS";
 
 /// A Debian package a test needs, and a file it installs (present means installed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,8 +184,14 @@ pub struct SystemPackage {
     pub provides: &'static str,
 }
 
-/// What the browser tests (`tests/tests/browser`) drive: Chromium and chromedriver.
-pub const BROWSER_PACKAGES: &[SystemPackage] = &[
+/// Everything the tests need beyond cargo, the one list `cargo xtask test` and CI install
+/// from: `redis-server` for the fleet tests (`tests/tests/fleet.rs`), Chromium and
+/// chromedriver for the browser tests (`tests/tests/browser`).
+pub const SYSTEM_PACKAGES: &[SystemPackage] = &[
+    SystemPackage {
+        package: "redis-server",
+        provides: "/usr/bin/redis-server",
+    },
     SystemPackage {
         package: "chromium",
         provides: "/usr/bin/chromium",
@@ -191,19 +202,31 @@ pub const BROWSER_PACKAGES: &[SystemPackage] = &[
     },
 ];
 
-/// The browser tests' steps: install Chromium and chromedriver when missing, then run the
-/// browser tests, which are `#[ignore]`d (so a plain `cargo test` on a machine without
-/// Chromium reports them skipped, never passed) and run here with `--ignored`.
-fn browser_steps() -> Vec<Step> {
-    let names: Vec<&str> = BROWSER_PACKAGES.iter().map(|p| p.package).collect();
+/// `cargo xtask test`, and the end of CI: install the missing [`SYSTEM_PACKAGES`], run the
+/// browser tests (`#[ignore]`d, so a plain `cargo test` on a machine without Chromium reports
+/// them skipped, never passed; run here with `--ignored`), then `cargo test --workspace` with
+/// [`REQUIRE_ENV`] set, under which the Redis tests fail rather than skip when
+/// `redis-server` is missing.
+pub fn test_steps() -> Vec<Step> {
+    let names: Vec<&str> = SYSTEM_PACKAGES.iter().map(|p| p.package).collect();
     vec![
         Step {
             command: format!("apt-get install {}  # only when missing", names.join(" ")),
             full_only: false,
-            action: Action::Install(BROWSER_PACKAGES),
+            action: Action::Install(SYSTEM_PACKAGES),
         },
         Step::cargo("test -p mc-auth-tests --test browser -- --ignored", &[]),
+        Step::cargo("test --workspace", &[(REQUIRE_ENV, "1")]),
     ]
+}
+
+/// `cargo xtask test`: runs [`test_steps`], printing `==> <command>` before each.
+pub fn test(root: &Path) -> Result<(), String> {
+    for step in test_steps() {
+        println!("\n==> {}", step.command);
+        step.run(root)?;
+    }
+    Ok(())
 }
 
 /// Installs with `apt-get` those of `packages` whose file is missing (nothing when all are
@@ -308,7 +331,18 @@ mod tests {
         ] {
             assert_eq!(commands.iter().filter(|c| **c == expected).count(), 1, "{expected}");
         }
-        assert_eq!(commands.last(), Some(&"cargo test --workspace"));
+        assert_eq!(
+            commands.last(),
+            Some(&"MC_AUTH_REQUIRE_SYSTEM_TOOLS=\"1\" cargo test --workspace")
+        );
+        let install = commands.len() - 3;
+        assert!(
+            commands[install].starts_with("apt-get install redis-server"),
+            "{}",
+            commands[install]
+        );
+        let tests: Vec<String> = test_steps().into_iter().map(|s| s.command).collect();
+        assert_eq!(tests, commands[install..], "CI ends with exactly `cargo xtask test`");
         for example in [
             "quickstart",
             "send_email",
@@ -335,10 +369,10 @@ mod tests {
                 .position(|s| s.command == command)
                 .unwrap_or_else(|| panic!("no step `{command}`"))
         };
-        let install = at("apt-get install chromium chromium-driver  # only when missing");
+        let install = at("apt-get install redis-server chromium chromium-driver  # only when missing");
         let browser = at("cargo test -p mc-auth-tests --test browser -- --ignored");
-        assert!(install < browser && browser < at("cargo test --workspace"));
-        assert_eq!(steps[install].action, Action::Install(BROWSER_PACKAGES));
+        assert!(install < browser && browser < at("MC_AUTH_REQUIRE_SYSTEM_TOOLS=\"1\" cargo test --workspace"));
+        assert_eq!(steps[install].action, Action::Install(SYSTEM_PACKAGES));
     }
 
     #[test]

@@ -13,6 +13,8 @@ const USAGE: &str = "usage: cargo xtask <command> [options]
 commands:
   codegen [--check]        generate code from scopes.toml (--check: fail if stale)
   expand [--check]         write #[mc_client] expansion snapshots in tests/expand (--check: fail if stale)
+  test                     every test: installs what the tests need and is missing (apt-get:
+                           redis-server), then cargo test --workspace (Redis tests included)
   ui [--bless]             run the trybuild suite (--bless: rewrite the expected .stderr files)
   ci [--full] [--list]     CI's steps, the one list .ci/run runs (as `ci --full`): fmt, clippy,
                            rustdoc, codegen --check, expand --check, the fuzz smoke, every example
@@ -30,6 +32,7 @@ enum Cmd {
     Codegen { check: bool },
     Expand { check: bool },
     Ui { bless: bool },
+    Test,
     Ci { full: bool, list: bool },
     BenchCompile { runs: usize, generic: bool },
     Fuzz { seconds: u64, targets: Vec<String> },
@@ -66,6 +69,7 @@ fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Cmd, Str
         "codegen" => Cmd::Codegen { check: false },
         "expand" => Cmd::Expand { check: false },
         "ui" => Cmd::Ui { bless: false },
+        "test" => Cmd::Test,
         "ci" => Cmd::Ci {
             full: false,
             list: false,
@@ -109,6 +113,7 @@ fn run(cmd: Cmd) -> Result<(), String> {
         Cmd::Expand { check: false } => expand::run(&root, false).map(report("expansion snapshots")),
         Cmd::Expand { check: true } => expand::run(&root, true).map(|_| println!("expand: snapshots up to date")),
         Cmd::Ui { bless } => xtask::ui(&root, bless),
+        Cmd::Test => xtask::test(&root),
         Cmd::Ci { full, list } => xtask::ci(&root, full, list),
         Cmd::BenchCompile { runs, generic } => bench_compile(&root, runs, generic),
         Cmd::Fuzz { seconds, targets } => xtask::fuzz::fuzz(&root, seconds, &targets),
@@ -175,6 +180,7 @@ mod tests {
         assert_eq!(ok(&["expand", "--check"]), Cmd::Expand { check: true });
         assert_eq!(ok(&["ui"]), Cmd::Ui { bless: false });
         assert_eq!(ok(&["ui", "--bless"]), Cmd::Ui { bless: true });
+        assert_eq!(ok(&["test"]), Cmd::Test);
         assert_eq!(
             ok(&["ci"]),
             Cmd::Ci {
@@ -229,6 +235,7 @@ mod tests {
         assert!(e.contains("--bless") && e.contains("cargo xtask codegen"), "{e}");
         assert!(err(&["ci", "extra"]).contains("extra"));
         assert!(err(&["ui", "--check"]).contains("--check"));
+        assert!(err(&["test", "--full"]).contains("--full"));
         assert!(err(&["fuzz", "--seconds"]).contains("missing"));
         assert!(err(&["fuzz", "--seconds", "many"]).contains("many"));
         assert!(err(&["bench-compile", "--runs", "-1"]).contains("-1"));
@@ -240,6 +247,7 @@ mod tests {
             "codegen [--check]",
             "expand [--check]",
             "ui [--bless]",
+            "test ",
             "ci [--full] [--list]",
             "bench-compile [--runs N] [--generic]",
             "fuzz [--seconds N] [TARGET...]",

@@ -27,7 +27,7 @@ use crate::retry::RetryPolicy;
 use crate::rotation::Secrets;
 use crate::scopes::ScopeSet;
 use crate::secret::{AccessToken, ClientSecret};
-use crate::token::{RefreshPolicy, Token, TokenResponse};
+use crate::token::{RefreshPolicy, Token};
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -666,6 +666,7 @@ impl<C: FromClient> App<C> {
             secrets: Secrets::single(app.client_secret.clone()),
             scopes: Some(app.scopes.clone()),
             name: app.name.clone().into(),
+            shares_tokens: false,
         };
         app.settings.core(identity, grant)
     }
@@ -688,17 +689,7 @@ impl<C> fmt::Debug for App<C> {
 
 /// `token` as a store entry, its expiry in wall-clock time.
 fn stored_access(token: &Token, clock: &Clock) -> StoredAccess {
-    let remaining = token.expires_at.saturating_duration_since(clock.now());
-    let expires_at_ms = clock
-        .unix_millis()
-        .saturating_add(u64::try_from(remaining.as_millis()).unwrap_or(u64::MAX));
-    StoredAccess::new(
-        token.access_token.clone(),
-        expires_at_ms,
-        token.scopes.to_string(),
-        token.rest_instance_url(),
-        token.soap_instance_url(),
-    )
+    crate::store::tier::to_stored(token, clock)
 }
 
 /// A signed-in user's grant: refresh tokens read from and written to the store, under its
@@ -737,19 +728,7 @@ impl UserGrant {
     /// A token from a stored access token with at least a second to live, checked like any
     /// other (hosts, scopes); remembered as this grant's last.
     fn adopt(&self, ep: &TokenEndpoint, access: &StoredAccess, account: Option<AccountId>) -> Option<Token> {
-        let remaining_ms = access.expires_at_ms.saturating_sub(ep.clock.unix_millis());
-        if remaining_ms < 1_000 {
-            return None;
-        }
-        let response = TokenResponse::stored(
-            access.access_token.clone(),
-            std::time::Duration::from_millis(remaining_ms),
-            ScopeSet::parse(&access.scope),
-            access.rest_instance_url.clone(),
-            access.soap_instance_url.clone(),
-        );
-        let token = Token::from_response(response, account, ep.clock.receipt(), ep.auth.policy, &ep.refresh).ok()?;
-        ep.check_granted(&token).ok()?;
+        let token = crate::store::tier::from_stored(ep, access, account)?;
         self.remember(account, &token);
         Some(token)
     }

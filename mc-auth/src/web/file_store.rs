@@ -19,10 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chacha20poly1305::XChaCha20Poly1305;
 use futures_util::future::{BoxFuture, FutureExt};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -30,60 +27,12 @@ use zeroize::Zeroizing;
 use super::store::{LockedTokens, StoreKey, StoredAccess, StoredTokens, TokenStore};
 use crate::error::{Error, Result};
 use crate::secret::{AccessToken, RefreshToken};
+use crate::store::seal::{self, NONCE_LEN};
 
 const MAGIC: &[u8] = b"mc-auth token store v1\n";
-const NONCE_LEN: usize = 24;
 
-/// The 32-byte key a [`FileTokenStore`] encrypts with. Zeroized on drop; `Debug` is redacted.
-#[derive(Clone)]
-pub struct FileStoreKey(Zeroizing<[u8; 32]>);
-
-impl FileStoreKey {
-    /// A key from raw bytes (for example from your secret manager).
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        FileStoreKey(Zeroizing::new(bytes))
-    }
-
-    /// A key from its standard base64 form (44 characters).
-    pub fn from_base64(encoded: &str) -> Result<Self> {
-        let bytes = Zeroizing::new(
-            STANDARD
-                .decode(encoded.trim())
-                .map_err(|_| Error::config("token store key", "is not valid base64"))?,
-        );
-        let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-            Error::config(
-                "token store key",
-                format!("decodes to {} bytes; it must be 32", bytes.len()),
-            )
-        })?;
-        Ok(Self::from_bytes(arr))
-    }
-
-    /// A new random key. Keep it somewhere safe (not next to the file): without it the file
-    /// cannot be read.
-    pub fn generate() -> Result<Self> {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        getrandom::fill(bytes.as_mut()).map_err(|e| Error::Internal {
-            what: format!("the operating system's random generator failed ({e})"),
-        })?;
-        Ok(FileStoreKey(bytes))
-    }
-
-    /// The key in standard base64, to save in a secret manager.
-    ///
-    /// # Security
-    /// Anyone with this value and the file can read the refresh tokens.
-    pub fn to_base64(&self) -> Zeroizing<String> {
-        Zeroizing::new(STANDARD.encode(self.0.as_ref()))
-    }
-}
-
-impl fmt::Debug for FileStoreKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("FileStoreKey(<redacted>)")
-    }
-}
+/// The key a [`FileTokenStore`] encrypts with: the one key type of every token store.
+pub type FileStoreKey = crate::store::EncryptionKey;
 
 /// A [`TokenStore`] in one encrypted file.
 ///
@@ -109,19 +58,24 @@ pub struct FileTokenStore {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     path: PathBuf,
     cipher: XChaCha20Poly1305,
     crash_before_rename: AtomicBool,
 }
 
+/// What the file holds: users' tokens (a [`TokenStore`]) and shared client-credentials tokens
+/// (a [`TokenCache`](crate::store::TokenCache), by shared key).
 #[derive(Serialize, Deserialize, Default)]
-struct Contents {
-    entries: BTreeMap<String, Entry>,
+pub(crate) struct Contents {
+    pub(crate) entries: BTreeMap<String, Entry>,
+    #[serde(default)]
+    pub(crate) tokens: BTreeMap<String, EntryAccess>,
 }
 
+/// One user's tokens as serialized inside a sealed store (the file, or a shared-store record).
 #[derive(Serialize, Deserialize)]
-struct Entry {
+pub(crate) struct Entry {
     key: StoreKey,
     refresh_token: String,
     tenant: String,
@@ -132,13 +86,16 @@ struct Entry {
     in_doubt: bool,
 }
 
+/// An access token as serialized inside a sealed store.
 #[derive(Serialize, Deserialize)]
-struct EntryAccess {
+pub(crate) struct EntryAccess {
     access_token: String,
     expires_at_ms: u64,
     scope: String,
     rest_instance_url: String,
     soap_instance_url: String,
+    #[serde(default)]
+    issued_at_ms: u64,
 }
 
 impl Drop for Entry {
@@ -154,44 +111,54 @@ impl Drop for EntryAccess {
 }
 
 impl Entry {
-    fn new(key: &StoreKey, tokens: &StoredTokens) -> Self {
+    pub(crate) fn new(key: &StoreKey, tokens: &StoredTokens) -> Self {
         Entry {
             key: key.clone(),
             refresh_token: tokens.refresh_token.expose_secret().to_owned(),
             tenant: tokens.tenant.clone(),
             saved_at: tokens.saved_at,
-            access: tokens.access.as_ref().map(|a| EntryAccess {
-                access_token: a.access_token.expose_secret().to_owned(),
-                expires_at_ms: a.expires_at_ms,
-                scope: a.scope.clone(),
-                rest_instance_url: a.rest_instance_url.clone(),
-                soap_instance_url: a.soap_instance_url.clone(),
-            }),
+            access: tokens.access.as_ref().map(EntryAccess::new),
             in_doubt: tokens.in_doubt,
         }
     }
 
-    fn tokens(&self) -> StoredTokens {
+    pub(crate) fn tokens(&self) -> StoredTokens {
         let mut t = StoredTokens::new(RefreshToken::new(self.refresh_token.clone()), self.tenant.clone());
         t.saved_at = self.saved_at;
         t.in_doubt = self.in_doubt;
-        t.access = self.access.as_ref().map(|a| {
-            StoredAccess::new(
-                AccessToken::new(a.access_token.clone()),
-                a.expires_at_ms,
-                a.scope.clone(),
-                a.rest_instance_url.clone(),
-                a.soap_instance_url.clone(),
-            )
-        });
+        t.access = self.access.as_ref().map(EntryAccess::access);
         t
+    }
+}
+
+impl EntryAccess {
+    pub(crate) fn new(a: &StoredAccess) -> Self {
+        EntryAccess {
+            access_token: a.access_token.expose_secret().to_owned(),
+            expires_at_ms: a.expires_at_ms,
+            scope: a.scope.clone(),
+            rest_instance_url: a.rest_instance_url.clone(),
+            soap_instance_url: a.soap_instance_url.clone(),
+            issued_at_ms: a.issued_at_ms,
+        }
+    }
+
+    pub(crate) fn access(&self) -> StoredAccess {
+        StoredAccess::new(
+            AccessToken::new(self.access_token.clone()),
+            self.expires_at_ms,
+            self.scope.clone(),
+            self.rest_instance_url.clone(),
+            self.soap_instance_url.clone(),
+        )
+        .issued_at(self.issued_at_ms)
     }
 }
 
 impl FileTokenStore {
     /// A store in the file at `path` (created on first save, with mode 0600).
     pub fn new(path: impl Into<PathBuf>, key: FileStoreKey) -> Self {
-        let cipher = XChaCha20Poly1305::new(key.0.as_ref().into());
+        let cipher = seal::cipher(&key);
         FileTokenStore {
             inner: Arc::new(Inner {
                 path: path.into(),
@@ -214,7 +181,10 @@ impl FileTokenStore {
         self.inner.crash_before_rename.store(true, Ordering::SeqCst);
     }
 
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Inner) -> Result<T> + Send + 'static) -> Result<T> {
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || f(&inner))
             .await
@@ -233,7 +203,7 @@ impl fmt::Debug for FileTokenStore {
 }
 
 impl Inner {
-    fn err(&self, problem: impl Into<String>) -> Error {
+    pub(crate) fn err(&self, problem: impl Into<String>) -> Error {
         Error::Store {
             store: self.path.display().to_string(),
             problem: problem.into(),
@@ -248,9 +218,17 @@ impl Inner {
         ))
     }
 
-    fn lock_file(&self, exclusive: bool) -> Result<File> {
+    pub(crate) fn lock_file(&self, exclusive: bool) -> Result<File> {
+        let file = self.open_lock_file(".lock")?;
+        let locked = if exclusive { file.lock() } else { file.lock_shared() };
+        locked.map_err(|e| self.err(format!("cannot lock the lock file of {} ({e})", self.path.display())))?;
+        Ok(file)
+    }
+
+    /// Opens (creating it, mode 0600) the lock file `<file><suffix>`, without locking it.
+    pub(crate) fn open_lock_file(&self, suffix: &str) -> Result<File> {
         let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".lock");
+        name.push(suffix);
         let lock_path = self.path.with_file_name(name);
         if is_symlink(&lock_path) {
             return Err(self.symlink_refused(&lock_path));
@@ -270,13 +248,11 @@ impl Inner {
                 lock_path.display()
             ))
         })?;
-        let locked = if exclusive { file.lock() } else { file.lock_shared() };
-        locked.map_err(|e| self.err(format!("cannot lock {} ({e})", lock_path.display())))?;
         Ok(file)
     }
 
     /// Reads and decrypts the file; a missing file is empty.
-    fn read(&self) -> Result<Contents> {
+    pub(crate) fn read(&self) -> Result<Contents> {
         if is_symlink(&self.path) {
             return Err(self.symlink_refused(&self.path));
         }
@@ -296,14 +272,11 @@ impl Inner {
         if bytes.len() < MAGIC.len() + NONCE_LEN || !bytes.starts_with(MAGIC) {
             return Err(self.err("is not an mc-auth token store (bad header); it was left untouched. Point the store at another path or delete this file"));
         }
-        let nonce = XNonce::from_slice(&bytes[MAGIC.len()..MAGIC.len() + NONCE_LEN]);
-        let plain = Zeroizing::new(
-            self.cipher
-                .decrypt(nonce, Payload { msg: &bytes[MAGIC.len() + NONCE_LEN..], aad: MAGIC })
-                .map_err(|_| {
-                    self.err("cannot be decrypted: the key is wrong or the file was modified. It was left untouched; supply the key it was written with, or delete the file (every stored user must then sign in again)")
-                })?,
-        );
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&bytes[MAGIC.len()..MAGIC.len() + NONCE_LEN]);
+        let plain = seal::open(&self.cipher, &nonce, MAGIC, &bytes[MAGIC.len() + NONCE_LEN..]).ok_or_else(|| {
+            self.err("cannot be decrypted: the key is wrong or the file was modified. It was left untouched; supply the key it was written with, or delete the file (every stored user must then sign in again)")
+        })?;
         serde_json::from_slice(&plain)
             .map_err(|_| self.err("decrypted but its contents are not a token store; it was left untouched"))
     }
@@ -336,22 +309,7 @@ impl Inner {
         let plain = Zeroizing::new(serde_json::to_vec(contents).map_err(|e| Error::Internal {
             what: format!("could not encode the token store ({e})"),
         })?);
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|e| Error::Internal {
-            what: format!("the operating system's random generator failed ({e})"),
-        })?;
-        let sealed = self
-            .cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: &plain,
-                    aad: MAGIC,
-                },
-            )
-            .map_err(|_| Error::Internal {
-                what: "encryption failed".into(),
-            })?;
+        let (nonce, sealed) = seal::seal(&self.cipher, MAGIC, &plain)?;
         let dir = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -393,7 +351,7 @@ impl Inner {
         Ok(())
     }
 
-    fn modify(&self, f: impl FnOnce(&mut Contents)) -> Result<()> {
+    pub(crate) fn modify(&self, f: impl FnOnce(&mut Contents)) -> Result<()> {
         let _lock = self.lock_file(true)?;
         let mut contents = self.read()?;
         f(&mut contents);

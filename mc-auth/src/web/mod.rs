@@ -31,7 +31,7 @@
 
 mod app;
 mod callback;
-mod file_store;
+pub(crate) mod file_store;
 #[cfg(feature = "loopback")]
 mod loopback;
 mod pkce;

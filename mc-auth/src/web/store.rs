@@ -86,6 +86,10 @@ pub struct StoredAccess {
     pub rest_instance_url: String,
     /// The SOAP instance URL it goes to.
     pub soap_instance_url: String,
+    /// When it was issued, in milliseconds since the Unix epoch (0: not known). With it, a
+    /// process that picks the token up schedules its refresh as the one that got it did
+    /// (ahead of expiry by the same part of the token's whole lifetime).
+    pub issued_at_ms: u64,
 }
 
 impl StoredAccess {
@@ -103,7 +107,14 @@ impl StoredAccess {
             scope: scope.into(),
             rest_instance_url: rest_instance_url.into(),
             soap_instance_url: soap_instance_url.into(),
+            issued_at_ms: 0,
         }
+    }
+
+    /// With the time it was issued (milliseconds since the Unix epoch).
+    pub fn issued_at(mut self, issued_at_ms: u64) -> Self {
+        self.issued_at_ms = issued_at_ms;
+        self
     }
 }
 

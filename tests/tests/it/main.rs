@@ -16,6 +16,7 @@
 //! | `secrets` | `Debug`, `Display` and logs of every error and secret-holding type |
 //! | `hardening` | forged redirects, the loopback receiver, dot segments, huge bodies, symlinks |
 //! | `web_app`, `loopback`, `file_store` | web and public apps, the HTTPS redirect receiver, the encrypted file store |
+//! | `shared_tier` | tokens shared by separately built clients (`MemoryCache`) and by processes of one host (`FileTokenStore`); the fleet on Redis is `tests/tests/fleet.rs` |
 //! | `authorize_pages` | the fake's login and consent pages (escaping, every post checked, Deny), users, `App::sign_out` |
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
 //! | `soap_typed` | typed SOAP object actions: the fake's per-object scope check for the whole catalog, round trips, paging streams |
@@ -27,7 +28,9 @@
 //! | `routes` | every catalogued REST route against the fake: 403 without its scopes, 2xx with them, a documented 404 where not served; `rest!` path variables |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
-//! environment), `browser` (drives Chromium; `#[ignore]`d unless run with `--ignored`) and the compile-fail suites `ui` and `ui_api` (trybuild).
+//! environment), `fleet` (spawns itself as child processes, and needs `redis-server`),
+//! `browser` (drives Chromium; `#[ignore]`d unless run with `--ignored`) and the compile-fail
+//! suites `ui` and `ui_api` (trybuild).
 
 mod api_roundtrip;
 mod authorize_pages;
@@ -47,6 +50,7 @@ mod proxy;
 mod rotation;
 mod routes;
 mod secrets;
+mod shared_tier;
 mod soak;
 mod soap_typed;
 mod token_cache;
