@@ -28,8 +28,8 @@ async fn http_proxy_from_the_environment_is_used_for_every_request() {
         .await
         .unwrap();
     client
-        .soap::<scope::ListAndSubscribersRead>()
-        .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
+        .soap()
+        .retrieve::<mc_auth::soap::Subscriber>(RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
         .await
         .unwrap();
     proxy.assert_carried_auth_rest_and_soap(fake.url(), "/messaging/v1/email/definitions");

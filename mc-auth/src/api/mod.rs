@@ -14,6 +14,7 @@
 //! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, list, query, update, delete assets |
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
+//! | tracking | [`Tracking`](tracking::Tracking) | sent, open, click, bounce, unsubscribe and not-sent events in a date range (SOAP Retrieve, a lazy stream) |
 //!
 //! Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
 //! the previous one are used up) and [`Unpin`], so `next().await` works without pinning.
@@ -26,6 +27,7 @@ pub mod email;
 pub mod journeys;
 mod paging;
 pub mod sms;
+pub mod tracking;
 
 pub use paging::{Paged, MAX_PAGE_SIZE};
 
@@ -40,6 +42,7 @@ pub mod prelude {
     pub use super::email::TransactionalEmail;
     pub use super::journeys::Journeys;
     pub use super::sms::TransactionalSms;
+    pub use super::tracking::Tracking;
     pub use crate::soap::ScopedSoap;
 }
 

@@ -216,6 +216,7 @@ pub use package::{Package, PackageKind, DEFAULT_MID};
 pub use record::{RecordedRequest, RequestKind};
 pub use sms::SmsSend;
 pub use soap::{AutomationRun, SoapRecord};
+pub use soap::{FakeEvent, TrackingView};
 pub use state::{EmailSend, IssuedToken};
 pub use views::{
     AssetsView, ContactsView, DataExtensionsView, EmailView, JourneysView, RequestsView, SmsView, SoapView, TokensView,
@@ -594,6 +595,12 @@ impl FakeMarketingCloud {
     /// SOAP subscribers, lists, automations and automation runs.
     pub fn soap(&self) -> SoapView<'_> {
         SoapView { fake: self }
+    }
+
+    /// SOAP tracking events (`SentEvent`, `OpenEvent`, `ClickEvent`, ...): add them for
+    /// Retrieve to serve.
+    pub fn tracking(&self) -> TrackingView<'_> {
+        TrackingView { fake: self }
     }
 
     /// Web and public apps: the user who signs in, the refresh tokens.

@@ -18,6 +18,7 @@
 //! | `api_roundtrip`, `fake_operations` | the typed operations against the fake |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
+//! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
@@ -38,4 +39,5 @@ mod proxy;
 mod secrets;
 mod soak;
 mod token_cache;
+mod tracking;
 mod web_app;

@@ -23,8 +23,8 @@ async fn auth_rest_and_soap_requests_all_use_the_explicit_proxy() {
         .await
         .unwrap();
     client
-        .soap::<scope::ListAndSubscribersRead>()
-        .retrieve(&RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
+        .soap()
+        .retrieve::<mc_auth::soap::Subscriber>(RetrieveRequest::new("Subscriber", ["SubscriberKey"]))
         .await
         .unwrap();
 

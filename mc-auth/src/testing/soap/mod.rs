@@ -38,10 +38,12 @@ mod describe;
 mod objects;
 mod perform;
 mod retrieve;
+mod tracking;
 pub(crate) mod xml;
 
 pub(crate) use objects::SoapState;
 pub use objects::{AutomationRun, SoapRecord};
+pub use tracking::{FakeEvent, TrackingView};
 
 use super::api::operation_info;
 use super::state::{Config, State, TokenRecord};
@@ -346,7 +348,11 @@ fn check_scopes(token: &TokenRecord, action: &str, types: &[String]) -> Result<(
             return Err(format!(
                 "The SOAP API does not offer {action} on {} (the catalog lists: {}).",
                 info.name,
-                info.actions.iter().map(|a| a.action.as_str()).collect::<Vec<_>>().join(", ")
+                info.actions
+                    .iter()
+                    .map(|a| a.action.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
         let missing: Vec<&str> = scopes.iter().copied().filter(|s| !token.scopes.contains(s)).collect();

@@ -124,6 +124,8 @@ pub(crate) struct SoapState {
     pub continuations: HashMap<String, Vec<OutObject>>,
     /// The last `ID` handed out.
     pub next_id: u64,
+    /// Tracking events ([`super::tracking`]).
+    pub tracking: super::tracking::TrackingStore,
 }
 
 impl SoapState {
