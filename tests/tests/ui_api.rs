@@ -7,3 +7,9 @@ fn api_scope_gates() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/api/*.rs");
 }
+
+#[test]
+fn ops_scope_gates() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/ops/*.rs");
+}
