@@ -9,8 +9,7 @@
 
 use mc_auth::api::prelude::*;
 use mc_auth::mc_client;
-use mc_auth::scope;
-use mc_auth::soap::{RetrieveRequest, SimpleFilter, SimpleOperator, SoapObject};
+use mc_auth::soap::{self, RetrieveRequest, SimpleFilter, SimpleOperator, SoapObject};
 use mc_auth_examples::{run_example, Target};
 
 /// Reads and writes subscribers over SOAP and starts automations.
@@ -31,12 +30,12 @@ fn main() {
                     .with("EmailAddress", format!("{n}@example.com"))
             })
             .collect();
-        let created = op.soap::<scope::ListAndSubscribersWrite>().create(&subscribers).await?;
+        let created = op.soap().create::<soap::Subscriber>(&subscribers).await?;
         println!("Created {} subscriber(s)", created.len());
 
         let request = RetrieveRequest::new("Subscriber", ["SubscriberKey", "EmailAddress", "Status"])
             .filter(SimpleFilter::new("SubscriberKey", SimpleOperator::Like, ["mc-auth-%"]));
-        let found = op.soap::<scope::ListAndSubscribersRead>().retrieve(&request).await?;
+        let found = op.soap().retrieve::<soap::Subscriber>(request).await?;
         for s in &found {
             println!("  {:?} <{:?}>", s.get("SubscriberKey"), s.get("EmailAddress"));
         }
