@@ -14,6 +14,7 @@
 //! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, list, query, update, delete assets |
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
+//! | triggered sends | [`Triggered`](triggered_sends::Triggered) | send with subscriber attributes, list / get definitions, start, pause (SOAP) |
 //! | tracking | [`Tracking`](tracking::Tracking) | sent, open, click, bounce, unsubscribe and not-sent events in a date range (SOAP Retrieve, a lazy stream) |
 //!
 //! Paged results are [`Paged`] streams: lazy (the next page is fetched only when the items of
@@ -28,6 +29,7 @@ pub mod journeys;
 mod paging;
 pub mod sms;
 pub mod tracking;
+pub mod triggered_sends;
 
 pub use paging::{Paged, MAX_PAGE_SIZE};
 
@@ -43,6 +45,7 @@ pub mod prelude {
     pub use super::journeys::Journeys;
     pub use super::sms::TransactionalSms;
     pub use super::tracking::Tracking;
+    pub use super::triggered_sends::Triggered;
     pub use crate::soap::ScopedSoap;
 }
 

@@ -216,7 +216,7 @@ pub use package::{Package, PackageKind, DEFAULT_MID};
 pub use record::{RecordedRequest, RequestKind};
 pub use sms::SmsSend;
 pub use soap::{AutomationRun, SoapRecord};
-pub use soap::{FakeEvent, TrackingView};
+pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
 pub use state::{EmailSend, IssuedToken};
 pub use views::{
     AssetsView, ContactsView, DataExtensionsView, EmailView, JourneysView, RequestsView, SmsView, SoapView, TokensView,
@@ -601,6 +601,11 @@ impl FakeMarketingCloud {
     /// Retrieve to serve.
     pub fn tracking(&self) -> TrackingView<'_> {
         TrackingView { fake: self }
+    }
+
+    /// SOAP triggered send definitions (start, pause) and the subscribers sent to.
+    pub fn triggered_sends(&self) -> TriggeredSendsView<'_> {
+        TriggeredSendsView { fake: self }
     }
 
     /// Web and public apps: the user who signs in, the refresh tokens.

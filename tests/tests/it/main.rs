@@ -19,6 +19,7 @@
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
+//! | `triggered_sends` | SOAP triggered sends: send with attributes, definitions, start and pause |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //!
 //! Separate binaries remain only where they must: `proxy_env` (changes the process
@@ -40,4 +41,5 @@ mod secrets;
 mod soak;
 mod token_cache;
 mod tracking;
+mod triggered_sends;
 mod web_app;

@@ -124,6 +124,8 @@ pub(crate) struct SoapState {
     pub continuations: HashMap<String, Vec<OutObject>>,
     /// The last `ID` handed out.
     pub next_id: u64,
+    /// Triggered send definitions and sends ([`super::triggered_sends`]).
+    pub triggered: super::triggered_sends::TriggeredStore,
     /// Tracking events ([`super::tracking`]).
     pub tracking: super::tracking::TrackingStore,
 }
@@ -279,6 +281,8 @@ pub(crate) struct InObject {
     pub properties: Vec<(String, String)>,
     /// A row's `Keys/Key` (`Name`/`Value`).
     pub keys: Vec<(String, String)>,
+    /// A `TriggeredSend`'s `Subscribers`, each read as an object.
+    pub subscribers: Vec<InObject>,
 }
 
 impl InObject {
@@ -297,6 +301,7 @@ impl InObject {
                 }
                 "Properties" => o.properties.extend(name_values(c, "Property")),
                 "Keys" => o.keys.extend(name_values(c, "Key")),
+                "Subscribers" => o.subscribers.push(InObject::parse(c)),
                 _ => flatten(c, "", &mut o.props),
             }
         }

@@ -241,6 +241,13 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
             records(&des, DATA_EXTENSION_PROPERTIES, "DataExtension", req, filter)?
         }
         "DataExtensionObject" => rows(state, req, filter)?,
+        "TriggeredSendDefinition" => records(
+            &state.soap.triggered.visible(ctx.token.account_id),
+            super::triggered_sends::DEFINITION_PROPERTIES,
+            "TriggeredSendDefinition",
+            req,
+            filter,
+        )?,
         t @ ("SentEvent" | "OpenEvent" | "ClickEvent" | "BounceEvent" | "UnsubEvent" | "NotSentEvent") => {
             let known = super::tracking::properties(t).unwrap_or_default();
             let mid = ctx.token.account_id.to_string();

@@ -1,0 +1,348 @@
+//! Triggered sends over SOAP: send a triggered send definition's email to subscribers (with
+//! attributes), read definitions, start and pause them.
+//!
+//! Starting and pausing are MC's documented way: an Update of the definition's
+//! `TriggeredSendStatus` to `Active` (start) or `Inactive` (pause). Sends to a paused
+//! definition are queued by MC and go out when it is started again.
+//!
+//! ```no_run
+//! use mc_auth::api::prelude::*;
+//! use mc_auth::api::triggered_sends::{TriggeredSendRequest, TriggeredSubscriber};
+//! use mc_auth::mc_client;
+//!
+//! #[mc_client(scopes = "email_send email_read email_write")]
+//! struct Receipts;
+//!
+//! # async fn run(c: Receipts) -> mc_auth::Result<()> {
+//! c.start_triggered_send("order-receipt").await?;
+//! let request = TriggeredSendRequest::new("order-receipt")
+//!     .subscriber(TriggeredSubscriber::new("ada@example.com").key("ada").attribute("OrderNumber", "A-1001"));
+//! let results = c.send_triggered(&request).await?;
+//! assert!(results.iter().all(|r| r.is_ok()));
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+
+use futures_util::stream::StreamExt;
+
+use super::Paged;
+use crate::error::{Error, Result};
+use crate::scope::{Has, ScopedClient};
+use crate::soap::{
+    self, Create, Field, FieldValue, Filter, ObjectResult, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter,
+    SoapObject, Update,
+};
+
+/// One recipient of a triggered send: an email address, a subscriber key (MC uses the address
+/// when none is given), and attributes that personalize the email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggeredSubscriber {
+    /// `EmailAddress`.
+    pub email_address: String,
+    /// `SubscriberKey`, when it differs from the address.
+    pub subscriber_key: Option<String>,
+    /// `Attributes` (`Name`, `Value`), in order.
+    pub attributes: Vec<(String, String)>,
+}
+
+impl TriggeredSubscriber {
+    /// A recipient at `email_address`.
+    pub fn new(email_address: impl Into<String>) -> Self {
+        TriggeredSubscriber {
+            email_address: email_address.into(),
+            subscriber_key: None,
+            attributes: Vec::new(),
+        }
+    }
+
+    /// Sets the `SubscriberKey`.
+    pub fn key(mut self, subscriber_key: impl Into<String>) -> Self {
+        self.subscriber_key = Some(subscriber_key.into());
+        self
+    }
+
+    /// Adds an attribute (a profile attribute or a value the email's AMPscript reads).
+    pub fn attribute(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.attributes.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// A triggered send: the definition (by external key) and its recipients. Each recipient goes
+/// in its own `TriggeredSend` object of one Create call, so each gets its own result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggeredSendRequest {
+    /// The definition's external key (`TriggeredSendDefinition/CustomerKey`).
+    pub definition_key: String,
+    /// The recipients, in order (at most [`MAX_TRIGGERED_RECIPIENTS`] per call).
+    pub subscribers: Vec<TriggeredSubscriber>,
+}
+
+/// Most recipients per [`Triggered::send_triggered`] call: MC's soft limit of about 50
+/// objects per synchronous SOAP call (send more in several calls).
+pub const MAX_TRIGGERED_RECIPIENTS: usize = 50;
+
+impl TriggeredSendRequest {
+    /// A send of definition `definition_key`, without recipients yet.
+    pub fn new(definition_key: impl Into<String>) -> Self {
+        TriggeredSendRequest {
+            definition_key: definition_key.into(),
+            subscribers: Vec::new(),
+        }
+    }
+
+    /// Adds a recipient.
+    pub fn subscriber(mut self, subscriber: TriggeredSubscriber) -> Self {
+        self.subscribers.push(subscriber);
+        self
+    }
+
+    /// The SOAP objects sent, after checking the request: a definition key, 1 to
+    /// [`MAX_TRIGGERED_RECIPIENTS`] recipients, each with an address that has an `@`, and
+    /// attribute names that are not blank. The error names the recipient and what to change.
+    pub fn to_objects(&self) -> Result<Vec<SoapObject>> {
+        let bad = |reason: String| Err(Error::config("triggered send", format!("{reason} (nothing was sent)")));
+        if self.definition_key.trim().is_empty() {
+            return bad("the definition key is empty; pass the triggered send definition's external key".into());
+        }
+        match self.subscribers.len() {
+            0 => return bad("there are no recipients; add at least one with .subscriber(..)".into()),
+            n if n > MAX_TRIGGERED_RECIPIENTS => {
+                return bad(format!(
+                    "{n} recipients is more than {MAX_TRIGGERED_RECIPIENTS} per call (MC's synchronous limit); send them in several calls"
+                ))
+            }
+            _ => {}
+        }
+        let mut out = Vec::with_capacity(self.subscribers.len());
+        for (i, s) in self.subscribers.iter().enumerate() {
+            if !s.email_address.contains('@') || s.email_address.trim() != s.email_address {
+                return bad(format!(
+                    "recipient {i} (counting from 0) has the address `{}`, which is not an email address",
+                    s.email_address
+                ));
+            }
+            if let Some((name, _)) = s.attributes.iter().find(|(n, _)| n.trim().is_empty()) {
+                return bad(format!(
+                    "recipient {i} (counting from 0) has an attribute with a blank name `{name}`"
+                ));
+            }
+            let mut sub = vec![text("EmailAddress", &s.email_address)];
+            if let Some(key) = &s.subscriber_key {
+                sub.push(text("SubscriberKey", key));
+            }
+            for (n, v) in &s.attributes {
+                sub.push(nested("Attributes", vec![text("Name", n), text("Value", v)]));
+            }
+            let mut o = SoapObject::new("TriggeredSend").with_nested(
+                "TriggeredSendDefinition",
+                [("CustomerKey", self.definition_key.as_str())],
+            );
+            o.fields.push(nested("Subscribers", sub));
+            out.push(o);
+        }
+        Ok(out)
+    }
+}
+
+fn text(name: &str, value: &str) -> Field {
+    Field {
+        name: name.to_owned(),
+        value: FieldValue::Text(value.to_owned()),
+    }
+}
+
+fn nested(name: &str, fields: Vec<Field>) -> Field {
+    Field {
+        name: name.to_owned(),
+        value: FieldValue::Nested(fields),
+    }
+}
+
+/// A triggered send definition's `TriggeredSendStatus`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TriggeredSendStatus {
+    /// `New`: created, never started.
+    New,
+    /// `Active`: started; sends go out.
+    Active,
+    /// `Inactive`: paused; MC queues sends until it is started again.
+    Inactive,
+    /// `Canceled`: archived; cannot be started again.
+    Canceled,
+    /// `Deleted`.
+    Deleted,
+    /// `Moved`.
+    Moved,
+    /// A status this crate does not know, as MC spelled it.
+    Other(String),
+}
+
+impl TriggeredSendStatus {
+    fn parse(s: &str) -> Self {
+        match s.trim() {
+            "New" => Self::New,
+            "Active" => Self::Active,
+            "Inactive" => Self::Inactive,
+            "Canceled" => Self::Canceled,
+            "Deleted" => Self::Deleted,
+            "Moved" => Self::Moved,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+/// A triggered send definition, as retrieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TriggeredSendDefinition {
+    /// The external key (`CustomerKey`).
+    pub customer_key: String,
+    /// `Name`.
+    pub name: String,
+    /// `Description`, when set.
+    pub description: Option<String>,
+    /// `TriggeredSendStatus`.
+    pub status: TriggeredSendStatus,
+    /// MC's `ObjectID`.
+    pub object_id: Option<String>,
+    /// The MID of the business unit that owns it (`Client.ID`).
+    pub client_id: Option<u64>,
+}
+
+const DEFINITION_PROPERTIES: &[&str] = &[
+    "CustomerKey",
+    "Name",
+    "Description",
+    "TriggeredSendStatus",
+    "ObjectID",
+    "Client.ID",
+];
+
+impl TriggeredSendDefinition {
+    fn from_object(o: &SoapObject) -> Result<Self> {
+        let text = |p: &str| {
+            o.get_path(p)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let customer_key = text("CustomerKey").ok_or_else(|| Error::UnexpectedResponse {
+            status: 200,
+            endpoint: "SOAP Retrieve TriggeredSendDefinition".into(),
+            problem: "a TriggeredSendDefinition without CustomerKey".into(),
+            excerpt: String::new(),
+        })?;
+        let client_id = match text("Client.ID") {
+            None => None,
+            Some(v) => Some(v.parse().map_err(|_| Error::UnexpectedResponse {
+                status: 200,
+                endpoint: "SOAP Retrieve TriggeredSendDefinition".into(),
+                problem: format!("Client.ID `{v}` of {customer_key} is not a number"),
+                excerpt: String::new(),
+            })?),
+        };
+        Ok(TriggeredSendDefinition {
+            name: text("Name").unwrap_or_default(),
+            description: text("Description"),
+            status: TriggeredSendStatus::parse(&text("TriggeredSendStatus").unwrap_or_default()),
+            object_id: text("ObjectID"),
+            client_id,
+            customer_key,
+        })
+    }
+}
+
+/// Triggered sends, for every client type with the scopes each call needs (from the catalog's
+/// `TriggeredSend` and `TriggeredSendDefinition` SOAP objects).
+pub trait Triggered: ScopedClient {
+    /// Sends the definition's email to each recipient (SOAP Create of one `TriggeredSend` per
+    /// recipient; `email_send`). One [`ObjectResult`] per recipient, in order; if any fails,
+    /// [`Error::SoapObjects`] carries every result. Not retried (a resend would email twice).
+    fn send_triggered(&self, request: &TriggeredSendRequest) -> impl Future<Output = Result<Vec<ObjectResult>>> + Send
+    where
+        Self: Has<<soap::TriggeredSend as Create>::Scopes>,
+    {
+        let objects = request.to_objects();
+        let soap = self.soap();
+        async move {
+            let objects = objects?;
+            soap.create::<soap::TriggeredSend>(&objects).await
+        }
+    }
+
+    /// The triggered send definitions (SOAP Retrieve; `email_read`), optionally filtered
+    /// (e.g. `SimpleFilter::equals("TriggeredSendStatus", "Active")`), as a lazy stream.
+    fn triggered_send_definitions(&self, filter: Option<Filter>) -> Paged<TriggeredSendDefinition>
+    where
+        Self: Has<<soap::TriggeredSendDefinition as Retrieve>::Scopes>,
+    {
+        let mut request = RetrieveRequest::of::<soap::TriggeredSendDefinition>(DEFINITION_PROPERTIES.iter().copied());
+        request.filter = filter;
+        let objects = self.soap().retrieve::<soap::TriggeredSendDefinition>(request).stream();
+        Paged::new(objects.map(|o| o.and_then(|o| TriggeredSendDefinition::from_object(&o))))
+    }
+
+    /// The definition with external key `customer_key`, or `None` (`email_read`).
+    fn triggered_send_definition(
+        &self,
+        customer_key: &str,
+    ) -> impl Future<Output = Result<Option<TriggeredSendDefinition>>> + Send
+    where
+        Self: Has<<soap::TriggeredSendDefinition as Retrieve>::Scopes>,
+    {
+        let mut found = self.triggered_send_definitions(Some(SimpleFilter::equals("CustomerKey", customer_key).into()));
+        async move { found.next().await.transpose() }
+    }
+
+    /// Starts the definition (Update of `TriggeredSendStatus` to `Active`; `email_write`);
+    /// sends queued while it was paused go out.
+    fn start_triggered_send(&self, customer_key: &str) -> impl Future<Output = Result<ObjectResult>> + Send
+    where
+        Self: Has<<soap::TriggeredSendDefinition as Update>::Scopes>,
+    {
+        set_status(self.soap(), customer_key, "Active")
+    }
+
+    /// Pauses the definition (Update of `TriggeredSendStatus` to `Inactive`; `email_write`);
+    /// MC queues sends until it is started again.
+    fn pause_triggered_send(&self, customer_key: &str) -> impl Future<Output = Result<ObjectResult>> + Send
+    where
+        Self: Has<<soap::TriggeredSendDefinition as Update>::Scopes>,
+    {
+        set_status(self.soap(), customer_key, "Inactive")
+    }
+}
+
+impl<C: ScopedClient> Triggered for C {}
+
+fn set_status<'a, C>(
+    soap: soap::TypedSoap<'a, C>,
+    customer_key: &str,
+    status: &'static str,
+) -> impl Future<Output = Result<ObjectResult>> + Send + 'a
+where
+    C: ScopedClient + Has<<soap::TriggeredSendDefinition as Update>::Scopes> + 'a,
+{
+    let key = customer_key.trim().to_owned();
+    async move {
+        if key.is_empty() {
+            return Err(Error::config(
+                "triggered send definition",
+                "the definition key is empty; pass its external key (nothing was sent)",
+            ));
+        }
+        let objects = [SoapObject::new("TriggeredSendDefinition")
+            .with("CustomerKey", key)
+            .with("TriggeredSendStatus", status)];
+        let mut results = soap.update::<soap::TriggeredSendDefinition>(&objects).await?;
+        results.pop().ok_or_else(|| Error::UnexpectedResponse {
+            status: 200,
+            endpoint: "SOAP Update TriggeredSendDefinition".into(),
+            problem: "no result for the definition updated".into(),
+            excerpt: String::new(),
+        })
+    }
+}
