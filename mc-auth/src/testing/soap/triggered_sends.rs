@@ -15,7 +15,7 @@
 //! in order. Definitions belong to the business unit that added them (`Client.ID`) and are
 //! seen only by tokens of that MID.
 
-use super::objects::{InObject, Outcome, SoapRecord, ERR_REQUIRED};
+use super::objects::{Failure, InObject, Outcome, SoapRecord, ERR_REQUIRED};
 use crate::testing::util::{now_rfc3339, request_id};
 
 /// A definition cannot send or change status (MC's 17000 family).
@@ -98,7 +98,7 @@ impl TriggeredStore {
             .collect()
     }
 
-    fn find(&mut self, mid: u64, o: &InObject, prefix: &str) -> Result<usize, Outcome> {
+    fn find(&mut self, mid: u64, o: &InObject, prefix: &str) -> Result<usize, Failure> {
         let mid = mid.to_string();
         for field in ["CustomerKey", "ObjectID"] {
             let name = format!("{prefix}{field}");
@@ -108,7 +108,7 @@ impl TriggeredStore {
                     .iter()
                     .position(|d| d.get(field) == Some(v.trim()) && d.get("Client.ID") == Some(mid.as_str()))
                     .ok_or_else(|| {
-                        Outcome::error(
+                        Failure::new(
                             ERR_TSD_NOT_FOUND,
                             format!(
                                 "Triggered Send Definition Object ID or Customer Key Not Found: `{}`.",
@@ -118,7 +118,7 @@ impl TriggeredStore {
                     });
             }
         }
-        Err(Outcome::error(
+        Err(Failure::new(
             ERR_TSD_NOT_FOUND,
             format!("Triggered Send Definition Object ID or Customer Key Not Found: name it with {prefix}CustomerKey."),
         ))
@@ -128,7 +128,7 @@ impl TriggeredStore {
     pub fn send(&mut self, mid: u64, o: &InObject) -> Outcome {
         let i = match self.find(mid, o, "TriggeredSendDefinition.") {
             Ok(i) => i,
-            Err(outcome) => return outcome,
+            Err(failure) => return failure.into(),
         };
         let def = &self.definitions[i];
         let key = def.get("CustomerKey").unwrap_or_default().to_owned();
@@ -181,7 +181,7 @@ impl TriggeredStore {
     pub fn update(&mut self, mid: u64, o: &InObject) -> Outcome {
         let i = match self.find(mid, o, "") {
             Ok(i) => i,
-            Err(outcome) => return outcome,
+            Err(failure) => return failure.into(),
         };
         let current = self.definitions[i]
             .get("TriggeredSendStatus")
