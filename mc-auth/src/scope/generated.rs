@@ -46,6 +46,7 @@ impl<C: ScopedClient> Has<EmailWrite> for C where EmailWrite: grant::EmailWriteG
 /// Needed by:
 /// - `POST /messaging/v1/email/messages/{messageKey}`: Send one transactional email
 /// - `POST /messaging/v1/email/messages`: Send a batch of transactional emails
+/// - `POST /messaging/v1/messageDefinitionSends/key:{key}/send`: Send a triggered send definition's email to one recipient (REST messageDefinitionSends)
 pub enum EmailSend {}
 
 impl Scope for EmailSend {
@@ -1775,384 +1776,49 @@ pub const ALL: &[ScopeInfo] = &[
 
 /// Known Marketing Cloud API operations and the scopes each needs (all of them).
 pub const OPERATIONS: &[OperationInfo] = &[
-    OperationInfo {
-        name: "send_email",
-        summary: "Send one transactional email",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/email/messages/{messageKey}",
-        scopes: &["email_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "send_email_batch",
-        summary: "Send a batch of transactional emails",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/email/messages",
-        scopes: &["email_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_email_definition",
-        summary: "Create a transactional email definition",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/email/definitions",
-        scopes: &["email_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "update_email_definition",
-        summary: "Update a transactional email definition",
-        api: Api::Rest,
-        method: "PATCH",
-        path: "/messaging/v1/email/definitions/{definitionKey}",
-        scopes: &["email_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "delete_email_definition",
-        summary: "Delete a transactional email definition",
-        api: Api::Rest,
-        method: "DELETE",
-        path: "/messaging/v1/email/definitions/{definitionKey}",
-        scopes: &["email_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "list_email_definitions",
-        summary: "List transactional email definitions",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/email/definitions",
-        scopes: &["email_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_email_definition",
-        summary: "Get a transactional email definition",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/email/definitions/{definitionKey}",
-        scopes: &["email_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_email_message_status",
-        summary: "Get the status of a transactional email message",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/email/messages/{messageKey}",
-        scopes: &["email_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "send_sms",
-        summary: "Send one transactional SMS",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/sms/messages/{messageKey}",
-        scopes: &["sms_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "send_sms_batch",
-        summary: "Send a batch of transactional SMS",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/sms/messages",
-        scopes: &["sms_send"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_sms_definition",
-        summary: "Create a transactional SMS definition",
-        api: Api::Rest,
-        method: "POST",
-        path: "/messaging/v1/sms/definitions",
-        scopes: &["sms_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "list_sms_definitions",
-        summary: "List transactional SMS definitions",
-        api: Api::Rest,
-        method: "GET",
-        path: "/messaging/v1/sms/definitions",
-        scopes: &["sms_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "upsert_rows",
-        summary: "Upsert data extension rows synchronously",
-        api: Api::Rest,
-        method: "POST",
-        path: "/hub/v1/dataevents/key:{key}/rowset",
-        scopes: &["data_extensions_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "insert_rows_async",
-        summary: "Insert data extension rows asynchronously (202 with requestId)",
-        api: Api::Rest,
-        method: "POST",
-        path: "/data/v1/async/dataextensions/key:{key}/rows",
-        scopes: &["data_extensions_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "upsert_rows_async",
-        summary: "Upsert data extension rows asynchronously (202 with requestId)",
-        api: Api::Rest,
-        method: "PUT",
-        path: "/data/v1/async/dataextensions/key:{key}/rows",
-        scopes: &["data_extensions_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "async_request_status",
-        summary: "Get the status of an async data extension request",
-        api: Api::Rest,
-        method: "GET",
-        path: "/data/v1/async/{requestId}/status",
-        scopes: &["data_extensions_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "async_request_results",
-        summary: "Get the results of an async data extension request",
-        api: Api::Rest,
-        method: "GET",
-        path: "/data/v1/async/{requestId}/results",
-        scopes: &["data_extensions_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "query_rows",
-        summary: "Query data extension rows ($page, $pageSize, $filter)",
-        api: Api::Rest,
-        method: "GET",
-        path: "/data/v1/customobjectdata/key/{key}/rowset",
-        scopes: &["data_extensions_read"],
-        note: Some("path from SDK code; scope unconfirmed"),
-    },
-    OperationInfo {
-        name: "fire_journey_event",
-        summary: "Fire a journey entry event (201 with eventInstanceId)",
-        api: Api::Rest,
-        method: "POST",
-        path: "/interaction/v1/events",
-        scopes: &["journeys_read", "list_and_subscribers_read"],
-        note: Some("MC's table lists both scopes; require both"),
-    },
-    OperationInfo {
-        name: "list_journeys",
-        summary: "List journeys ($page, $pageSize)",
-        api: Api::Rest,
-        method: "GET",
-        path: "/interaction/v1/interactions",
-        scopes: &["journeys_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_journey",
-        summary: "Get a journey",
-        api: Api::Rest,
-        method: "GET",
-        path: "/interaction/v1/interactions/{id}",
-        scopes: &["journeys_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_asset",
-        summary: "Create a Content Builder asset",
-        api: Api::Rest,
-        method: "POST",
-        path: "/asset/v1/content/assets",
-        scopes: &["saved_content_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "list_assets",
-        summary: "List Content Builder assets",
-        api: Api::Rest,
-        method: "GET",
-        path: "/asset/v1/content/assets",
-        scopes: &["documents_and_images_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "get_asset",
-        summary: "Get a Content Builder asset",
-        api: Api::Rest,
-        method: "GET",
-        path: "/asset/v1/content/assets/{id}",
-        scopes: &["documents_and_images_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "query_assets",
-        summary: "Query Content Builder assets",
-        api: Api::Rest,
-        method: "POST",
-        path: "/asset/v1/content/assets/query",
-        scopes: &["documents_and_images_read"],
-        note: None,
-    },
-    OperationInfo {
-        name: "update_asset",
-        summary: "Update a Content Builder asset",
-        api: Api::Rest,
-        method: "PATCH",
-        path: "/asset/v1/content/assets/{id}",
-        scopes: &["documents_and_images_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "delete_asset",
-        summary: "Delete a Content Builder asset",
-        api: Api::Rest,
-        method: "DELETE",
-        path: "/asset/v1/content/assets/{id}",
-        scopes: &["documents_and_images_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "create_contacts",
-        summary: "Create contacts",
-        api: Api::Rest,
-        method: "POST",
-        path: "/contacts/v1/contacts",
-        scopes: &["list_and_subscribers_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "update_contacts",
-        summary: "Update contacts",
-        api: Api::Rest,
-        method: "PATCH",
-        path: "/contacts/v1/contacts",
-        scopes: &["list_and_subscribers_write"],
-        note: None,
-    },
-    OperationInfo {
-        name: "start_automation",
-        summary: "Start an automation (SOAP Perform on Automation)",
-        api: Api::Soap,
-        method: "Perform",
-        path: "Automation",
-        scopes: &["automations_execute"],
-        note: None,
-    },
-    OperationInfo {
-        name: "soap_retrieve_data_extensions",
-        summary: "Retrieve data extensions (SOAP Retrieve on DataExtension)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "DataExtension",
-        scopes: &["data_extensions_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_data_extension_rows",
-        summary: "Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_create_data_extension_rows",
-        summary: "Create data extension rows (SOAP Create on DataExtensionObject)",
-        api: Api::Soap,
-        method: "Create",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_update_data_extension_rows",
-        summary: "Update data extension rows (SOAP Update on DataExtensionObject)",
-        api: Api::Soap,
-        method: "Update",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_delete_data_extension_rows",
-        summary: "Delete data extension rows (SOAP Delete on DataExtensionObject)",
-        api: Api::Soap,
-        method: "Delete",
-        path: "DataExtensionObject",
-        scopes: &["data_extensions_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_subscribers",
-        summary: "Retrieve subscribers (SOAP Retrieve on Subscriber)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_create_subscribers",
-        summary: "Create subscribers (SOAP Create on Subscriber)",
-        api: Api::Soap,
-        method: "Create",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_update_subscribers",
-        summary: "Update subscribers (SOAP Update on Subscriber)",
-        api: Api::Soap,
-        method: "Update",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_delete_subscribers",
-        summary: "Delete subscribers (SOAP Delete on Subscriber)",
-        api: Api::Soap,
-        method: "Delete",
-        path: "Subscriber",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_lists",
-        summary: "Retrieve lists (SOAP Retrieve on List)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "List",
-        scopes: &["list_and_subscribers_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_create_lists",
-        summary: "Create lists (SOAP Create on List)",
-        api: Api::Soap,
-        method: "Create",
-        path: "List",
-        scopes: &["list_and_subscribers_write"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
-    OperationInfo {
-        name: "soap_retrieve_automations",
-        summary: "Retrieve automations (SOAP Retrieve on Automation)",
-        api: Api::Soap,
-        method: "Retrieve",
-        path: "Automation",
-        scopes: &["automations_read"],
-        note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed"),
-    },
+OperationInfo { name: "send_email", summary: "Send one transactional email", api: Api::Rest, method: "POST", path: "/messaging/v1/email/messages/{messageKey}", scopes: &["email_send"], note: None },
+OperationInfo { name: "send_email_batch", summary: "Send a batch of transactional emails", api: Api::Rest, method: "POST", path: "/messaging/v1/email/messages", scopes: &["email_send"], note: None },
+OperationInfo { name: "create_email_definition", summary: "Create a transactional email definition", api: Api::Rest, method: "POST", path: "/messaging/v1/email/definitions", scopes: &["email_write"], note: None },
+OperationInfo { name: "update_email_definition", summary: "Update a transactional email definition", api: Api::Rest, method: "PATCH", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_write"], note: None },
+OperationInfo { name: "delete_email_definition", summary: "Delete a transactional email definition", api: Api::Rest, method: "DELETE", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_write"], note: None },
+OperationInfo { name: "list_email_definitions", summary: "List transactional email definitions", api: Api::Rest, method: "GET", path: "/messaging/v1/email/definitions", scopes: &["email_read"], note: None },
+OperationInfo { name: "get_email_definition", summary: "Get a transactional email definition", api: Api::Rest, method: "GET", path: "/messaging/v1/email/definitions/{definitionKey}", scopes: &["email_read"], note: None },
+OperationInfo { name: "get_email_message_status", summary: "Get the status of a transactional email message", api: Api::Rest, method: "GET", path: "/messaging/v1/email/messages/{messageKey}", scopes: &["email_read"], note: None },
+OperationInfo { name: "send_sms", summary: "Send one transactional SMS", api: Api::Rest, method: "POST", path: "/messaging/v1/sms/messages/{messageKey}", scopes: &["sms_send"], note: None },
+OperationInfo { name: "send_sms_batch", summary: "Send a batch of transactional SMS", api: Api::Rest, method: "POST", path: "/messaging/v1/sms/messages", scopes: &["sms_send"], note: None },
+OperationInfo { name: "create_sms_definition", summary: "Create a transactional SMS definition", api: Api::Rest, method: "POST", path: "/messaging/v1/sms/definitions", scopes: &["sms_write"], note: None },
+OperationInfo { name: "list_sms_definitions", summary: "List transactional SMS definitions", api: Api::Rest, method: "GET", path: "/messaging/v1/sms/definitions", scopes: &["sms_read"], note: None },
+OperationInfo { name: "upsert_rows", summary: "Upsert data extension rows synchronously", api: Api::Rest, method: "POST", path: "/hub/v1/dataevents/key:{key}/rowset", scopes: &["data_extensions_write"], note: None },
+OperationInfo { name: "insert_rows_async", summary: "Insert data extension rows asynchronously (202 with requestId)", api: Api::Rest, method: "POST", path: "/data/v1/async/dataextensions/key:{key}/rows", scopes: &["data_extensions_write"], note: None },
+OperationInfo { name: "upsert_rows_async", summary: "Upsert data extension rows asynchronously (202 with requestId)", api: Api::Rest, method: "PUT", path: "/data/v1/async/dataextensions/key:{key}/rows", scopes: &["data_extensions_write"], note: None },
+OperationInfo { name: "async_request_status", summary: "Get the status of an async data extension request", api: Api::Rest, method: "GET", path: "/data/v1/async/{requestId}/status", scopes: &["data_extensions_read"], note: None },
+OperationInfo { name: "async_request_results", summary: "Get the results of an async data extension request", api: Api::Rest, method: "GET", path: "/data/v1/async/{requestId}/results", scopes: &["data_extensions_read"], note: None },
+OperationInfo { name: "query_rows", summary: "Query data extension rows ($page, $pageSize, $filter)", api: Api::Rest, method: "GET", path: "/data/v1/customobjectdata/key/{key}/rowset", scopes: &["data_extensions_read"], note: Some("path from SDK code; scope unconfirmed") },
+OperationInfo { name: "fire_journey_event", summary: "Fire a journey entry event (201 with eventInstanceId)", api: Api::Rest, method: "POST", path: "/interaction/v1/events", scopes: &["journeys_read", "list_and_subscribers_read"], note: Some("MC's table lists both scopes; require both") },
+OperationInfo { name: "list_journeys", summary: "List journeys ($page, $pageSize)", api: Api::Rest, method: "GET", path: "/interaction/v1/interactions", scopes: &["journeys_read"], note: None },
+OperationInfo { name: "get_journey", summary: "Get a journey", api: Api::Rest, method: "GET", path: "/interaction/v1/interactions/{id}", scopes: &["journeys_read"], note: None },
+OperationInfo { name: "create_asset", summary: "Create a Content Builder asset", api: Api::Rest, method: "POST", path: "/asset/v1/content/assets", scopes: &["saved_content_write"], note: None },
+OperationInfo { name: "list_assets", summary: "List Content Builder assets", api: Api::Rest, method: "GET", path: "/asset/v1/content/assets", scopes: &["documents_and_images_read"], note: None },
+OperationInfo { name: "get_asset", summary: "Get a Content Builder asset", api: Api::Rest, method: "GET", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_read"], note: None },
+OperationInfo { name: "query_assets", summary: "Query Content Builder assets", api: Api::Rest, method: "POST", path: "/asset/v1/content/assets/query", scopes: &["documents_and_images_read"], note: None },
+OperationInfo { name: "update_asset", summary: "Update a Content Builder asset", api: Api::Rest, method: "PATCH", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_write"], note: None },
+OperationInfo { name: "delete_asset", summary: "Delete a Content Builder asset", api: Api::Rest, method: "DELETE", path: "/asset/v1/content/assets/{id}", scopes: &["documents_and_images_write"], note: None },
+OperationInfo { name: "create_contacts", summary: "Create contacts", api: Api::Rest, method: "POST", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_write"], note: None },
+OperationInfo { name: "update_contacts", summary: "Update contacts", api: Api::Rest, method: "PATCH", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_write"], note: None },
+OperationInfo { name: "start_automation", summary: "Start an automation (SOAP Perform on Automation)", api: Api::Soap, method: "Perform", path: "Automation", scopes: &["automations_execute"], note: None },
+OperationInfo { name: "send_message_definition", summary: "Send a triggered send definition's email to one recipient (REST messageDefinitionSends)", api: Api::Rest, method: "POST", path: "/messaging/v1/messageDefinitionSends/key:{key}/send", scopes: &["email_send"], note: Some("MC's triggered-send REST reference (messageDefinitionSends/key:{key}/send); MC's permission table prints the route as messageDefintionSend/{key}/send (sic), which is not the documented path") },
+OperationInfo { name: "soap_retrieve_data_extensions", summary: "Retrieve data extensions (SOAP Retrieve on DataExtension)", api: Api::Soap, method: "Retrieve", path: "DataExtension", scopes: &["data_extensions_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_data_extension_rows", summary: "Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)", api: Api::Soap, method: "Retrieve", path: "DataExtensionObject", scopes: &["data_extensions_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_create_data_extension_rows", summary: "Create data extension rows (SOAP Create on DataExtensionObject)", api: Api::Soap, method: "Create", path: "DataExtensionObject", scopes: &["data_extensions_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_update_data_extension_rows", summary: "Update data extension rows (SOAP Update on DataExtensionObject)", api: Api::Soap, method: "Update", path: "DataExtensionObject", scopes: &["data_extensions_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_delete_data_extension_rows", summary: "Delete data extension rows (SOAP Delete on DataExtensionObject)", api: Api::Soap, method: "Delete", path: "DataExtensionObject", scopes: &["data_extensions_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_subscribers", summary: "Retrieve subscribers (SOAP Retrieve on Subscriber)", api: Api::Soap, method: "Retrieve", path: "Subscriber", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_create_subscribers", summary: "Create subscribers (SOAP Create on Subscriber)", api: Api::Soap, method: "Create", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_update_subscribers", summary: "Update subscribers (SOAP Update on Subscriber)", api: Api::Soap, method: "Update", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_delete_subscribers", summary: "Delete subscribers (SOAP Delete on Subscriber)", api: Api::Soap, method: "Delete", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_lists", summary: "Retrieve lists (SOAP Retrieve on List)", api: Api::Soap, method: "Retrieve", path: "List", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_create_lists", summary: "Create lists (SOAP Create on List)", api: Api::Soap, method: "Create", path: "List", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "soap_retrieve_automations", summary: "Retrieve automations (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 ];
 
 /// The scopes of each operation in [`OPERATIONS`], as a type to bound on: `Has<op::SendEmail>`
@@ -2252,40 +1918,43 @@ pub mod op {
     /// `start_automation`: Start an automation (SOAP Perform on Automation) (see [`OPERATIONS`]`[29]`).
     pub type StartAutomation = AutomationsExecute;
 
-    /// `soap_retrieve_data_extensions`: Retrieve data extensions (SOAP Retrieve on DataExtension) (see [`OPERATIONS`]`[30]`).
+    /// `send_message_definition`: Send a triggered send definition's email to one recipient (REST messageDefinitionSends) (see [`OPERATIONS`]`[30]`).
+    pub type SendMessageDefinition = EmailSend;
+
+    /// `soap_retrieve_data_extensions`: Retrieve data extensions (SOAP Retrieve on DataExtension) (see [`OPERATIONS`]`[31]`).
     pub type SoapRetrieveDataExtensions = DataExtensionsRead;
 
-    /// `soap_retrieve_data_extension_rows`: Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`) (see [`OPERATIONS`]`[31]`).
+    /// `soap_retrieve_data_extension_rows`: Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`) (see [`OPERATIONS`]`[32]`).
     pub type SoapRetrieveDataExtensionRows = DataExtensionsRead;
 
-    /// `soap_create_data_extension_rows`: Create data extension rows (SOAP Create on DataExtensionObject) (see [`OPERATIONS`]`[32]`).
+    /// `soap_create_data_extension_rows`: Create data extension rows (SOAP Create on DataExtensionObject) (see [`OPERATIONS`]`[33]`).
     pub type SoapCreateDataExtensionRows = DataExtensionsWrite;
 
-    /// `soap_update_data_extension_rows`: Update data extension rows (SOAP Update on DataExtensionObject) (see [`OPERATIONS`]`[33]`).
+    /// `soap_update_data_extension_rows`: Update data extension rows (SOAP Update on DataExtensionObject) (see [`OPERATIONS`]`[34]`).
     pub type SoapUpdateDataExtensionRows = DataExtensionsWrite;
 
-    /// `soap_delete_data_extension_rows`: Delete data extension rows (SOAP Delete on DataExtensionObject) (see [`OPERATIONS`]`[34]`).
+    /// `soap_delete_data_extension_rows`: Delete data extension rows (SOAP Delete on DataExtensionObject) (see [`OPERATIONS`]`[35]`).
     pub type SoapDeleteDataExtensionRows = DataExtensionsWrite;
 
-    /// `soap_retrieve_subscribers`: Retrieve subscribers (SOAP Retrieve on Subscriber) (see [`OPERATIONS`]`[35]`).
+    /// `soap_retrieve_subscribers`: Retrieve subscribers (SOAP Retrieve on Subscriber) (see [`OPERATIONS`]`[36]`).
     pub type SoapRetrieveSubscribers = ListAndSubscribersRead;
 
-    /// `soap_create_subscribers`: Create subscribers (SOAP Create on Subscriber) (see [`OPERATIONS`]`[36]`).
+    /// `soap_create_subscribers`: Create subscribers (SOAP Create on Subscriber) (see [`OPERATIONS`]`[37]`).
     pub type SoapCreateSubscribers = ListAndSubscribersWrite;
 
-    /// `soap_update_subscribers`: Update subscribers (SOAP Update on Subscriber) (see [`OPERATIONS`]`[37]`).
+    /// `soap_update_subscribers`: Update subscribers (SOAP Update on Subscriber) (see [`OPERATIONS`]`[38]`).
     pub type SoapUpdateSubscribers = ListAndSubscribersWrite;
 
-    /// `soap_delete_subscribers`: Delete subscribers (SOAP Delete on Subscriber) (see [`OPERATIONS`]`[38]`).
+    /// `soap_delete_subscribers`: Delete subscribers (SOAP Delete on Subscriber) (see [`OPERATIONS`]`[39]`).
     pub type SoapDeleteSubscribers = ListAndSubscribersWrite;
 
-    /// `soap_retrieve_lists`: Retrieve lists (SOAP Retrieve on List) (see [`OPERATIONS`]`[39]`).
+    /// `soap_retrieve_lists`: Retrieve lists (SOAP Retrieve on List) (see [`OPERATIONS`]`[40]`).
     pub type SoapRetrieveLists = ListAndSubscribersRead;
 
-    /// `soap_create_lists`: Create lists (SOAP Create on List) (see [`OPERATIONS`]`[40]`).
+    /// `soap_create_lists`: Create lists (SOAP Create on List) (see [`OPERATIONS`]`[41]`).
     pub type SoapCreateLists = ListAndSubscribersWrite;
 
-    /// `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation) (see [`OPERATIONS`]`[41]`).
+    /// `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation) (see [`OPERATIONS`]`[42]`).
     pub type SoapRetrieveAutomations = AutomationsRead;
 }
 

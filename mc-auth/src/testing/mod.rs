@@ -178,6 +178,7 @@ mod email;
 mod faults;
 mod filter;
 mod journeys;
+mod message_definition_sends;
 mod oauth;
 mod package;
 mod record;

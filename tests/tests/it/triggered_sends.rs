@@ -178,3 +178,64 @@ async fn the_fake_refuses_a_send_without_email_send() {
     );
     assert!(fake.triggered_sends().sends().is_empty());
 }
+
+#[tokio::test]
+async fn the_rest_message_definition_send_uses_the_documented_path() {
+    use mc_auth::api::triggered_sends::MessageDefinitionSend;
+    let (fake, c) = setup().await;
+    fake.triggered_sends().add_definition("order/receipt", "Order receipt");
+    let send = MessageDefinitionSend::to("ada@example.com")
+        .subscriber_key("ada")
+        .attribute("OrderNumber", "A-1001")
+        .from("shop@example.com", "Shop");
+    let answer = c.send_message_definition("order/receipt", &send).await.unwrap();
+    assert_eq!(answer.responses.len(), 1);
+    assert!(!answer.responses[0].has_errors);
+    assert!(answer.responses[0].recipient_send_id.is_some());
+    let sends = fake.triggered_sends().sends();
+    assert_eq!(
+        (sends[0].subscriber_key.as_str(), sends[0].definition_key.as_str()),
+        ("ada", "order/receipt")
+    );
+    assert_eq!(sends[0].attributes, [("OrderNumber".into(), "A-1001".into())]);
+    let request = fake
+        .requests()
+        .all()
+        .into_iter()
+        .rfind(|r| r.path.contains("messageDefinitionSends"))
+        .unwrap();
+    assert_eq!(
+        request.path,
+        "/messaging/v1/messageDefinitionSends/key:order%2Freceipt/send"
+    );
+    let body = request.json_body().unwrap();
+    assert_eq!(
+        body["To"]["ContactAttributes"]["SubscriberAttributes"]["OrderNumber"],
+        "A-1001"
+    );
+    assert_eq!(body["From"]["Name"], "Shop");
+
+    let e = c.send_message_definition("missing", &send).await.unwrap_err();
+    assert!(matches!(e, Error::Api { status: 404, .. }), "{e:?}");
+    let e = c
+        .send_message_definition("order/receipt", &MessageDefinitionSend::to("nobody"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Config { .. }), "{e:?}");
+    let e = c.send_message_definition("..", &send).await.unwrap_err();
+    assert!(matches!(e, Error::Config { .. }), "{e:?}");
+    assert_eq!(fake.triggered_sends().sends().len(), 1);
+
+    #[mc_client(scopes = "email_read")]
+    struct ReadOnly;
+    let creds = fake.register_package(Package::new("ro2", "ro2-secret-value").scopes(ReadOnly::SCOPES));
+    let ro = ReadOnly::connect(creds).await.unwrap();
+    let status = ro
+        .client()
+        .post("/messaging/v1/messageDefinitionSends/key:order%2Freceipt/send")
+        .json(&send)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(status, Error::Api { status: 403, .. }), "{status:?}");
+}

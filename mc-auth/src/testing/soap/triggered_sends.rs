@@ -177,6 +177,48 @@ impl TriggeredStore {
         Outcome::ok(format!("{verb}: {count} subscriber(s)."), None)
     }
 
+    /// One recipient of the REST `messageDefinitionSends` send: `Ok(true)` sent, `Ok(false)`
+    /// queued (paused definition); `Err((404 or 400, why))`.
+    pub fn send_one(
+        &mut self,
+        mid: u64,
+        key: &str,
+        email: &str,
+        subscriber_key: Option<&str>,
+        attributes: Vec<(String, String)>,
+    ) -> Result<bool, (u16, String)> {
+        let mid_text = mid.to_string();
+        let def = self
+            .definitions
+            .iter()
+            .find(|d| d.get("CustomerKey") == Some(key) && d.get("Client.ID") == Some(mid_text.as_str()))
+            .ok_or_else(|| {
+                (
+                    404,
+                    format!("No triggered send definition with external key `{key}` was found."),
+                )
+            })?;
+        let sent = match def.get("TriggeredSendStatus").unwrap_or_default() {
+            "Active" => true,
+            "Inactive" => false,
+            other => {
+                return Err((
+                    400,
+                    format!("The triggered send definition `{key}` is {other}: start it before sending."),
+                ))
+            }
+        };
+        self.sends.push(TriggeredSendRecord {
+            definition_key: key.to_owned(),
+            subscriber_key: subscriber_key.unwrap_or(email).to_owned(),
+            email_address: email.to_owned(),
+            attributes,
+            sent,
+            account_id: mid,
+        });
+        Ok(sent)
+    }
+
     /// Update `TriggeredSendDefinition`: status changes (start, pause) and other properties.
     pub fn update(&mut self, mid: u64, o: &InObject) -> Outcome {
         let i = match self.find(mid, o, "") {
