@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
 use crate::soap::{
     self, Create, Field, FieldValue, Filter, ObjectResult, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter,
-    SoapObject, Update,
+    SoapCall, SoapObject, Update,
 };
 
 /// One recipient of a triggered send: an email address, a subscriber key (MC uses the address
@@ -368,21 +368,23 @@ pub struct RecipientResponse {
 }
 
 /// Triggered sends, for every client type with the scopes each call needs (from the catalog's
-/// `TriggeredSend` and `TriggeredSendDefinition` SOAP objects).
+/// `TriggeredSend` and `TriggeredSendDefinition` SOAP objects, and its
+/// `send_message_definition` operation). Calls return named boxed futures ([`SoapCall`]), so a
+/// missing scope is one error at the call, awaited or not.
 pub trait Triggered: ScopedClient {
     /// Sends the definition's email to each recipient (SOAP Create of one `TriggeredSend` per
     /// recipient; `email_send`). One [`ObjectResult`] per recipient, in order; if any fails,
     /// [`Error::SoapObjects`] carries every result. Not retried (a resend would email twice).
-    fn send_triggered(&self, request: &TriggeredSendRequest) -> impl Future<Output = Result<Vec<ObjectResult>>> + Send
+    fn send_triggered(&self, request: &TriggeredSendRequest) -> SoapCall<'_, Vec<ObjectResult>>
     where
         Self: Has<<soap::TriggeredSend as Create>::Scopes>,
     {
         let objects = request.to_objects();
         let soap = self.soap();
-        async move {
+        Box::pin(async move {
             let objects = objects?;
             soap.create::<soap::TriggeredSend>(&objects).await
-        }
+        })
     }
 
     /// The triggered send definitions (SOAP Retrieve; `email_read`), optionally filtered
@@ -398,33 +400,30 @@ pub trait Triggered: ScopedClient {
     }
 
     /// The definition with external key `customer_key`, or `None` (`email_read`).
-    fn triggered_send_definition(
-        &self,
-        customer_key: &str,
-    ) -> impl Future<Output = Result<Option<TriggeredSendDefinition>>> + Send
+    fn triggered_send_definition(&self, customer_key: &str) -> SoapCall<'_, Option<TriggeredSendDefinition>>
     where
         Self: Has<<soap::TriggeredSendDefinition as Retrieve>::Scopes>,
     {
         let mut found = self.triggered_send_definitions(Some(SimpleFilter::equals("CustomerKey", customer_key).into()));
-        async move { found.next().await.transpose() }
+        Box::pin(async move { found.next().await.transpose() })
     }
 
     /// Starts the definition (Update of `TriggeredSendStatus` to `Active`; `email_write`);
     /// sends queued while it was paused go out.
-    fn start_triggered_send(&self, customer_key: &str) -> impl Future<Output = Result<ObjectResult>> + Send
+    fn start_triggered_send(&self, customer_key: &str) -> SoapCall<'_, ObjectResult>
     where
         Self: Has<<soap::TriggeredSendDefinition as Update>::Scopes>,
     {
-        set_status(self.soap(), customer_key, "Active")
+        Box::pin(set_status(self.soap(), customer_key, "Active"))
     }
 
     /// Pauses the definition (Update of `TriggeredSendStatus` to `Inactive`; `email_write`);
     /// MC queues sends until it is started again.
-    fn pause_triggered_send(&self, customer_key: &str) -> impl Future<Output = Result<ObjectResult>> + Send
+    fn pause_triggered_send(&self, customer_key: &str) -> SoapCall<'_, ObjectResult>
     where
         Self: Has<<soap::TriggeredSendDefinition as Update>::Scopes>,
     {
-        set_status(self.soap(), customer_key, "Inactive")
+        Box::pin(set_status(self.soap(), customer_key, "Inactive"))
     }
 
     /// Sends the definition with external key `definition_key` to one recipient over REST
@@ -435,7 +434,7 @@ pub trait Triggered: ScopedClient {
         &self,
         definition_key: &str,
         send: &MessageDefinitionSend,
-    ) -> impl Future<Output = Result<MessageDefinitionSendResponse>> + Send
+    ) -> SoapCall<'_, MessageDefinitionSendResponse>
     where
         Self: Has<op::SendMessageDefinition>,
     {
@@ -454,7 +453,7 @@ pub trait Triggered: ScopedClient {
                 ),
             ))
         };
-        async move { req?.send().await?.json() }
+        Box::pin(async move { req?.send().await?.json() })
     }
 }
 

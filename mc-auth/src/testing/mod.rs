@@ -153,6 +153,12 @@
 //! | `Subscriber` | yes | yes | yes | yes | |
 //! | `List` | yes | yes | | | |
 //! | `Automation` | yes | | | | `start` |
+//! | `TriggeredSendDefinition` (per business unit; [`triggered_sends`](FakeMarketingCloud::triggered_sends)) | yes | | yes (`TriggeredSendStatus` `Active` starts, `Inactive` pauses) | | |
+//! | `TriggeredSend` | | yes (sends, or queues while paused; 17000 / 17010 as MC) | | | |
+//! | `SentEvent` `OpenEvent` `ClickEvent` `BounceEvent` `UnsubEvent` `NotSentEvent` (per business unit; [`tracking`](FakeMarketingCloud::tracking)) | yes | | | | |
+//!
+//! Filters compare date-times as instants: `DateValue`s with any offset, and MC's offset-less
+//! answers read as Central Standard Time (UTC−6).
 //!
 //! Retrieve returns the requested properties of the objects matching a `SimpleFilterPart`
 //! (`equals notEquals greaterThan greaterThanOrEqual lessThan lessThanOrEqual like IN between

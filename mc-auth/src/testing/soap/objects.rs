@@ -11,6 +11,9 @@
 //! | `Subscriber` | yes | yes | yes | yes | |
 //! | `List` | yes | yes | | | |
 //! | `Automation` | yes | | | | `start` |
+//! | `TriggeredSendDefinition` ([`triggered_sends`](super::triggered_sends)) | yes | | yes (status) | | |
+//! | `TriggeredSend` ([`triggered_sends`](super::triggered_sends)) | | yes | | | |
+//! | tracking events ([`tracking`](super::tracking)) | yes | | | | |
 //!
 //! **Create / Update / Delete / Perform** answer one result per object, `OverallStatus` `OK`,
 //! `Has Errors` or `Error`. The per-object `ErrorCode`s are the fake's own:
