@@ -317,3 +317,5 @@ pub use userinfo::UserInfo;
 
 /// Re-exported so that users name the same `reqwest` types (methods, headers) as mc-auth.
 pub use reqwest;
+/// The `time` crate, whose `OffsetDateTime` types SOAP date filters and tracking event dates.
+pub use time;

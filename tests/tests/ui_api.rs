@@ -17,3 +17,11 @@ fn soap_scope_gates() {
     t.pass("ui/soap/pass/*.rs");
     t.compile_fail("ui/soap/fail/*.rs");
 }
+
+/// Issue 13's operations (tracking, triggered sends, the REST message definition send): one
+/// error per missing scope.
+#[test]
+fn ops_scope_gates() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/ops/*.rs");
+}

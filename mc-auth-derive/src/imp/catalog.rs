@@ -106,7 +106,11 @@ pub(crate) const SCOPES: &[(&str, &str)] = &[
 /// needs), in catalog order; `rest!` looks calls up here.
 pub(crate) const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/address/v1/validateEmail", &["EmailRead"]),
-    ("POST", "/messaging/v1/messageDefintionSend/{key}/send", &["EmailSend"]),
+    (
+        "POST",
+        "/messaging/v1/messageDefinitionSends/key:{key}/send",
+        &["EmailSend"],
+    ),
     (
         "GET",
         "/messaging/v1/domainverification",

@@ -16,6 +16,8 @@
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //! | SOAP objects | [`ScopedSoap`](crate::soap::ScopedSoap) | `soap().retrieve::<soap::SentEvent>(..)`, `create`, `update`, `delete`, `perform`, `schedule`, `configure`, `describe`, each bounded on that action's scopes on that object type (see [`crate::soap`]) |
+//! | triggered sends | [`Triggered`](triggered_sends::Triggered) | send with subscriber attributes, list / get definitions, start, pause (SOAP) |
+//! | tracking | [`Tracking`](tracking::Tracking) | sent, open, click, bounce, unsubscribe and not-sent events in a date range (SOAP Retrieve, a lazy stream) |
 //!
 //! [`filter`] builds REST `$filter` expressions with every value quoted.
 //!
@@ -39,10 +41,12 @@ pub mod journeys;
 mod options;
 mod paging;
 pub mod sms;
+pub mod tracking;
+pub mod triggered_sends;
 
 pub use call::Call;
 pub use options::WithOptions;
-pub use paging::{Page, Paged, Pages, MAX_PAGE_SIZE};
+pub use paging::{Continued, Page, Paged, Pages, MAX_PAGE_SIZE};
 
 use crate::error::{Error, Result};
 
@@ -57,6 +61,8 @@ pub mod prelude {
     pub use super::journeys::Journeys;
     pub use super::options::WithOptions;
     pub use super::sms::TransactionalSms;
+    pub use super::tracking::Tracking;
+    pub use super::triggered_sends::Triggered;
     pub use crate::soap::ScopedSoap;
 }
 

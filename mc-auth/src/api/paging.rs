@@ -296,6 +296,53 @@ impl<T> fmt::Debug for Pages<T> {
     }
 }
 
+/// The items of a SOAP result that MC continues by request id (`MoreDataAvailable`, then
+/// `ContinueRequest`) rather than by page number, as a lazy [`Stream`]: one Retrieve page is
+/// held at a time; an error ends the stream after being yielded, except where the method's doc
+/// says that an item that does not decode is an error item and the stream goes on.
+///
+/// Like [`Paged`] it is [`Unpin`] and [`Send`], so `next().await` works without pinning. It has
+/// no page numbers: MC's continuation cannot start at page N.
+#[must_use = "streams do nothing unless polled"]
+pub struct Continued<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T>> + Send>>,
+}
+
+impl<T> Continued<T> {
+    /// Boxes `stream`.
+    pub(crate) fn new(stream: impl Stream<Item = Result<T>> + Send + 'static) -> Self {
+        Continued {
+            inner: Box::pin(stream),
+        }
+    }
+
+    /// A stream whose only item is `error` (a request that could not be built).
+    pub(crate) fn failed(error: Error) -> Self
+    where
+        T: Send + 'static,
+    {
+        Continued::new(futures_util::stream::once(std::future::ready(Err(error))))
+    }
+}
+
+impl<T> Stream for Continued<T> {
+    type Item = Result<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> fmt::Debug for Continued<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Continued").finish_non_exhaustive()
+    }
+}
+
 /// Largest page size MC accepts on its paged endpoints (2,500 for data extension rows; the
 /// same cap is applied everywhere for simplicity).
 pub const MAX_PAGE_SIZE: u32 = 2500;
@@ -455,6 +502,7 @@ mod tests {
         fn check<S: Unpin + Send>() {}
         check::<Paged<std::marker::PhantomPinned>>();
         check::<Pages<std::marker::PhantomPinned>>();
+        check::<Continued<String>>();
     }
 
     #[test]

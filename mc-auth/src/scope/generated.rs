@@ -63,6 +63,7 @@ impl<C: ScopedClient + Declares<email_write>> Has<email_write> for C {}
 /// Needed by the typed operations:
 /// - [`op::SendEmail`]: `POST /messaging/v1/email/messages/{messageKey}`, Send one transactional email
 /// - [`op::SendEmailBatch`]: `POST /messaging/v1/email/messages`, Send a batch of transactional emails
+/// - [`op::SendMessageDefinition`]: `POST /messaging/v1/messageDefinitionSends/key:{key}/send`, Send a triggered send definition's email to one recipient (REST messageDefinitionSends)
 ///
 /// Needed by 3 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
 pub type EmailSend = email_send;
@@ -2295,7 +2296,7 @@ pub const ALL: &[ScopeInfo] = &[
 /// `mc_auth::rest!` checks calls against this table at compile time.
 pub const ROUTES: &[RouteInfo] = &[
 RouteInfo { method: "POST", path: "/address/v1/validateEmail", scopes: &["email_read"], note: "MC permission table, permission 5" },
-RouteInfo { method: "POST", path: "/messaging/v1/messageDefintionSend/{key}/send", scopes: &["email_send"], note: "MC permission table, permission 9" },
+RouteInfo { method: "POST", path: "/messaging/v1/messageDefinitionSends/key:{key}/send", scopes: &["email_send"], note: "MC permission table, permission 9, which prints the path as messageDefintionSend/{key}/send (sic); the path here is the one MC's triggered-send REST reference documents" },
 RouteInfo { method: "GET", path: "/messaging/v1/domainverification", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
 RouteInfo { method: "POST", path: "/messaging/v1/domainverification", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
 RouteInfo { method: "POST", path: "/messaging/v1/domainverification/bulk/insert", scopes: &["saved_content_read", "email_write"], note: "MC permission table, permissions 48, 600; every listed scope required" },
@@ -2525,6 +2526,7 @@ OperationInfo { name: "delete_asset", summary: "Delete a Content Builder asset",
 OperationInfo { name: "create_contacts", summary: "Create contacts", api: Api::Rest, method: "POST", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_write"], note: None },
 OperationInfo { name: "update_contacts", summary: "Update contacts", api: Api::Rest, method: "PATCH", path: "/contacts/v1/contacts", scopes: &["list_and_subscribers_read", "list_and_subscribers_write"], note: Some("MC's permission table lists PATCH /contacts/v1/contacts under permissions 1018 (list_and_subscribers_read) and 1020 (list_and_subscribers_write): both required") },
 OperationInfo { name: "start_automation", summary: "Start an automation (SOAP Perform on Automation)", api: Api::Soap, method: "Perform", path: "Automation", scopes: &["automations_execute"], note: None },
+OperationInfo { name: "send_message_definition", summary: "Send a triggered send definition's email to one recipient (REST messageDefinitionSends)", api: Api::Rest, method: "POST", path: "/messaging/v1/messageDefinitionSends/key:{key}/send", scopes: &["email_send"], note: Some("MC's triggered-send REST reference (messageDefinitionSends/key:{key}/send); MC's permission table prints the route as messageDefintionSend/{key}/send (sic), which is not the documented path") },
 OperationInfo { name: "soap_retrieve_data_extensions", summary: "Retrieve data extensions (SOAP Retrieve on DataExtension)", api: Api::Soap, method: "Retrieve", path: "DataExtension", scopes: &["data_extensions_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_retrieve_data_extension_rows", summary: "Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)", api: Api::Soap, method: "Retrieve", path: "DataExtensionObject", scopes: &["data_extensions_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_create_data_extension_rows", summary: "Create data extension rows (SOAP Create on DataExtensionObject)", api: Api::Soap, method: "Create", path: "DataExtensionObject", scopes: &["data_extensions_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
@@ -2636,6 +2638,9 @@ pub mod op {
     /// Operation `start_automation`: Start an automation (SOAP Perform on Automation). SOAP `Perform` on `Automation`; needs `automations_execute`.
     pub type StartAutomation = AutomationsExecute;
 
+    /// Operation `send_message_definition`: Send a triggered send definition's email to one recipient (REST messageDefinitionSends). `POST /messaging/v1/messageDefinitionSends/key:{key}/send`; needs `email_send`.
+    pub type SendMessageDefinition = EmailSend;
+
     /// Operation `soap_retrieve_data_extensions`: Retrieve data extensions (SOAP Retrieve on DataExtension). SOAP `Retrieve` on `DataExtension`; needs `data_extensions_read`.
     pub type SoapRetrieveDataExtensions = DataExtensionsRead;
 
@@ -2705,6 +2710,7 @@ macro_rules! op_doc {
 (create_contacts) => { " Needs `list_and_subscribers_write` ([`op::CreateContacts`](crate::scope::op::CreateContacts)): `POST /contacts/v1/contacts`." };
 (update_contacts) => { " Needs `list_and_subscribers_read` and `list_and_subscribers_write` ([`op::UpdateContacts`](crate::scope::op::UpdateContacts)): `PATCH /contacts/v1/contacts`." };
 (start_automation) => { " Needs `automations_execute` ([`op::StartAutomation`](crate::scope::op::StartAutomation)): SOAP `Perform` on `Automation`." };
+(send_message_definition) => { " Needs `email_send` ([`op::SendMessageDefinition`](crate::scope::op::SendMessageDefinition)): `POST /messaging/v1/messageDefinitionSends/key:{key}/send`." };
 (soap_retrieve_data_extensions) => { " Needs `data_extensions_read` ([`op::SoapRetrieveDataExtensions`](crate::scope::op::SoapRetrieveDataExtensions)): SOAP `Retrieve` on `DataExtension`." };
 (soap_retrieve_data_extension_rows) => { " Needs `data_extensions_read` ([`op::SoapRetrieveDataExtensionRows`](crate::scope::op::SoapRetrieveDataExtensionRows)): SOAP `Retrieve` on `DataExtensionObject`." };
 (soap_create_data_extension_rows) => { " Needs `data_extensions_write` ([`op::SoapCreateDataExtensionRows`](crate::scope::op::SoapCreateDataExtensionRows)): SOAP `Create` on `DataExtensionObject`." };

@@ -2,7 +2,7 @@
 
 use super::object::SoapObject;
 use super::xml::XmlWriter;
-use super::{RetrieveRequest, SimpleOperator};
+use super::RetrieveRequest;
 
 /// The SOAP 1.1 envelope namespace.
 pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -77,15 +77,7 @@ pub(crate) fn envelope(token: &str, action: &Action<'_>) -> Vec<u8> {
                 w.text_element("Properties", p);
             }
             if let Some(f) = &request.filter {
-                w.open("Filter", &[("xsi:type", "SimpleFilterPart")]);
-                w.text_element("Property", &f.property);
-                w.text_element("SimpleOperator", f.operator.as_str());
-                if f.operator != SimpleOperator::IsNull && f.operator != SimpleOperator::IsNotNull {
-                    for v in &f.values {
-                        w.text_element("Value", v);
-                    }
-                }
-                w.close("Filter");
+                f.write(&mut w, "Filter");
             }
             if let Some(id) = continue_request {
                 w.text_element("ContinueRequest", id);

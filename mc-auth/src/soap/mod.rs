@@ -60,6 +60,7 @@
 
 pub mod action;
 mod envelope;
+mod filter;
 mod generated;
 pub(crate) mod object;
 mod response;
@@ -78,6 +79,10 @@ use reqwest::Method;
 pub use action::{
     ActionInfo, Configure, Create, Delete, Describe, ObjectInfo, ObjectType, Perform, Retrieve, Schedule, SoapAction,
     Update,
+};
+pub use filter::{
+    format_date_value, parse_mc_datetime, ComplexFilter, DateFilter, Filter, LogicalOperator, MAX_FILTER_DEPTH,
+    MC_SERVER_OFFSET,
 };
 pub use generated::*;
 pub use object::{Field, FieldValue, ObjectDefinition, ObjectResult, PropertyDescription, SoapObject};
@@ -197,8 +202,8 @@ pub struct RetrieveRequest {
     pub object_type: String,
     /// The properties to return.
     pub properties: Vec<String>,
-    /// An optional filter.
-    pub filter: Option<SimpleFilter>,
+    /// An optional filter: simple, date, or `AND`/`OR` of filters ([`Filter`]).
+    pub filter: Option<Filter>,
 }
 
 impl RetrieveRequest {
@@ -223,9 +228,10 @@ impl RetrieveRequest {
         RetrieveRequest::new(format!("DataExtensionObject[{name}]"), properties)
     }
 
-    /// Adds a filter.
-    pub fn filter(mut self, filter: SimpleFilter) -> Self {
-        self.filter = Some(filter);
+    /// Sets the filter: a [`SimpleFilter`], a [`DateFilter`] or a [`Filter`] tree (checked
+    /// before sending, see [`Filter::check`]).
+    pub fn filter(mut self, filter: impl Into<Filter>) -> Self {
+        self.filter = Some(filter.into());
         self
     }
 }
@@ -348,6 +354,9 @@ struct RetrievePage {
 }
 
 async fn retrieve_page(client: &Client, request: &RetrieveRequest, continue_id: Option<&str>) -> Result<RetrievePage> {
+    if let Some(filter) = &request.filter {
+        filter.check()?;
+    }
     let action = Action::Retrieve {
         request,
         continue_request: continue_id,

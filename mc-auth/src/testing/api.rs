@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 
 use super::state::{Config, State, TokenRecord};
 use super::util::{json_response, percent_decode};
-use super::{assets, async_rows, contacts, data_extensions, email, journeys, sms, soap, userinfo};
+use super::{
+    assets, async_rows, contacts, data_extensions, email, journeys, message_definition_sends, sms, soap, userinfo,
+};
 use crate::scope::{Api, OperationInfo, OPERATIONS};
 
 /// The `documentation` link of MC's API error bodies.
@@ -167,6 +169,8 @@ pub(crate) const ROUTES: &[Route] = &[
     Route::operation("list_email_definitions", email::list_definitions),
     Route::operation("get_email_definition", email::get_definition),
     Route::operation("get_email_message_status", email::message_status),
+    // Triggered sends over REST.
+    Route::operation("send_message_definition", message_definition_sends::send),
     // Transactional SMS.
     Route::operation("send_sms", sms::send),
     Route::operation("send_sms_batch", sms::send_batch),

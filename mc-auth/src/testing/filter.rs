@@ -98,12 +98,36 @@ impl Filter {
     }
 }
 
-/// Numeric when both sides are numbers, otherwise case-insensitive string order.
+/// Numeric when both sides are numbers, as instants when both are date-times (MC's forms:
+/// RFC 3339 with an offset, or without one meaning Central Standard Time, UTC−6, as MC answers
+/// dates), otherwise case-insensitive string order.
 pub(crate) fn compare(a: &str, b: &str) -> Ordering {
+    if let (Some(x), Some(y)) = (instant(a), instant(b)) {
+        return x.cmp(&y);
+    }
     match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
         (Ok(x), Ok(y)) if x.is_finite() && y.is_finite() => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
         _ => a.to_lowercase().cmp(&b.to_lowercase()),
     }
+}
+
+/// A date-time in one of MC's forms: `2026-01-05T08:30:00Z`, `...+01:00`, or without an offset
+/// (`2026-01-05T02:30:00`, `2026-01-05T02:30:00.000`, read as UTC−6).
+pub(crate) fn instant(text: &str) -> Option<time::OffsetDateTime> {
+    use time::macros::{format_description, offset};
+    let t = text.trim();
+    if t.len() < 19 || !t.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    if let Ok(at) = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+        return Some(at);
+    }
+    time::PrimitiveDateTime::parse(
+        t,
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"),
+    )
+    .ok()
+    .map(|p| p.assume_offset(offset!(-6)))
 }
 
 /// SQL `LIKE`, case-insensitive: `%` any run, `_` one character.

@@ -163,6 +163,9 @@
 //! | `Subscriber` | yes | yes | yes | yes | | yes |
 //! | `List` | yes | yes | | | | yes |
 //! | `Automation` | yes | | | | `start` | yes |
+//! | `TriggeredSendDefinition` (per business unit; [`triggered_sends`](FakeMarketingCloud::triggered_sends)) | yes | | yes (`TriggeredSendStatus` `Active` starts, `Inactive` pauses) | | | |
+//! | `TriggeredSend` | | yes (sends, or queues while paused; 17000 / 17010 as MC) | | | | |
+//! | `SentEvent` `OpenEvent` `ClickEvent` `BounceEvent` `UnsubEvent` `NotSentEvent` (per business unit; [`tracking`](FakeMarketingCloud::tracking)) | yes | | | | | |
 //!
 //! Everything else the catalog lists passes the scope check and then gets a documented answer
 //! that says the fake does not model it, never a silent success: Retrieve is `OverallStatus`
@@ -170,6 +173,9 @@
 //! Schedule and Configure, answer each object with `ErrorCode` 12002 (`The fake Marketing Cloud
 //! does not model Schedule on T.`); Describe is a `soap:Client` fault (`The fake Marketing
 //! Cloud does not model Describe on T.`).
+//!
+//! Filters compare date-times as instants: `DateValue`s with any offset, and MC's offset-less
+//! answers read as Central Standard Time (UTC−6).
 //!
 //! Retrieve returns the requested properties of the objects matching a `SimpleFilterPart`
 //! (`equals notEquals greaterThan greaterThanOrEqual lessThan lessThanOrEqual like IN between
@@ -196,6 +202,7 @@ mod email;
 mod faults;
 mod filter;
 mod journeys;
+mod message_definition_sends;
 mod oauth;
 mod package;
 mod record;
@@ -236,6 +243,7 @@ pub use record::{RecordedRequest, RequestKind};
 pub use rotation::{PackageView, RotationRefused};
 pub use sms::SmsSend;
 pub use soap::{AutomationRun, SoapRecord};
+pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
 pub use state::{EmailSend, IssuedToken};
 pub use views::{
     AssetsView, ContactsView, DataExtensionsView, EmailView, JourneysView, RequestsView, SmsView, SoapView, TokensView,
@@ -676,6 +684,17 @@ impl FakeMarketingCloud {
     /// SOAP subscribers, lists, automations and automation runs.
     pub fn soap(&self) -> SoapView<'_> {
         SoapView { fake: self }
+    }
+
+    /// SOAP tracking events (`SentEvent`, `OpenEvent`, `ClickEvent`, ...): add them for
+    /// Retrieve to serve.
+    pub fn tracking(&self) -> TrackingView<'_> {
+        TrackingView { fake: self }
+    }
+
+    /// SOAP triggered send definitions (start, pause) and the subscribers sent to.
+    pub fn triggered_sends(&self) -> TriggeredSendsView<'_> {
+        TriggeredSendsView { fake: self }
     }
 
     /// Web and public apps: the user who signs in, the refresh tokens.

@@ -24,6 +24,8 @@
 //! | `bulk` | bulk loads at MC's limits: bounded memory, per-row failures, 429 bursts, cancellation; split batch sends |
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `soak` | an hour of simulated traffic with injected faults |
+//! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
+//! | `triggered_sends` | SOAP triggered sends: send with attributes, definitions, start and pause |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //! | `routes` | every catalogued REST route against the fake: 403 without its scopes, 2xx with them, a documented 404 where not served; `rest!` path variables |
 //!
@@ -54,4 +56,6 @@ mod shared_tier;
 mod soak;
 mod soap_typed;
 mod token_cache;
+mod tracking;
+mod triggered_sends;
 mod web_app;

@@ -37,6 +37,8 @@ pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects:
                 ("Create", "DataExtensionObject") => create_row(state, o),
                 ("Update", "DataExtensionObject") => update_rows(state, o),
                 ("Delete", "DataExtensionObject") => delete_rows(state, o),
+                ("Create", "TriggeredSend") => state.soap.triggered.send(ctx.token.account_id, o),
+                ("Update", "TriggeredSendDefinition") => state.soap.triggered.update(ctx.token.account_id, o),
                 (_, t) => Outcome::error(
                     ERR_UNSUPPORTED,
                     format!("The fake Marketing Cloud does not support {action} on {t}."),

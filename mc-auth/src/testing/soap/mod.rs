@@ -38,10 +38,14 @@ mod describe;
 mod objects;
 mod perform;
 mod retrieve;
+mod tracking;
+mod triggered_sends;
 pub(crate) mod xml;
 
 pub(crate) use objects::SoapState;
 pub use objects::{AutomationRun, SoapRecord};
+pub use tracking::{FakeEvent, TrackingView};
+pub use triggered_sends::{TriggeredSendRecord, TriggeredSendsView};
 
 use super::api::operation_info;
 use super::state::{Config, State, TokenRecord};

@@ -11,6 +11,9 @@
 //! | `Subscriber` | yes | yes | yes | yes | | yes |
 //! | `List` | yes | yes | | | | yes |
 //! | `Automation` | yes | | | | `start` | yes |
+//! | `TriggeredSendDefinition` ([`triggered_sends`](super::triggered_sends)) | yes | | yes (status) | | | |
+//! | `TriggeredSend` ([`triggered_sends`](super::triggered_sends)) | | yes | | | | |
+//! | tracking events ([`tracking`](super::tracking)) | yes | | | | | |
 //!
 //! Schedule and Configure are not modelled: each object gets `ErrorCode` 12002.
 //!
@@ -126,6 +129,10 @@ pub(crate) struct SoapState {
     pub continuations: HashMap<String, Vec<OutObject>>,
     /// The last `ID` handed out.
     pub next_id: u64,
+    /// Triggered send definitions and sends ([`super::triggered_sends`]).
+    pub triggered: super::triggered_sends::TriggeredStore,
+    /// Tracking events ([`super::tracking`]).
+    pub tracking: super::tracking::TrackingStore,
 }
 
 impl SoapState {
@@ -279,6 +286,8 @@ pub(crate) struct InObject {
     pub properties: Vec<(String, String)>,
     /// A row's `Keys/Key` (`Name`/`Value`).
     pub keys: Vec<(String, String)>,
+    /// A `TriggeredSend`'s `Subscribers`, each read as an object.
+    pub subscribers: Vec<InObject>,
 }
 
 impl InObject {
@@ -297,6 +306,7 @@ impl InObject {
                 }
                 "Properties" => o.properties.extend(name_values(c, "Property")),
                 "Keys" => o.keys.extend(name_values(c, "Key")),
+                "Subscribers" => o.subscribers.push(InObject::parse(c)),
                 _ => flatten(c, "", &mut o.props),
             }
         }

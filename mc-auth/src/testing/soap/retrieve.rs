@@ -147,6 +147,27 @@ fn parse_filter(el: &Element) -> Result<Filter, String> {
         .filter(|c| c.name == "Value" || c.name == "DateValue")
         .map(|c| c.text.clone())
         .collect();
+    if let Some(bad) = el
+        .children_named("DateValue")
+        .find(|d| crate::testing::filter::instant(&d.text).is_none())
+    {
+        return Err(format!(
+            "the DateValue `{}` on {property} is not a date-time (write 2026-01-05T08:30:00 or with an offset)",
+            bad.text.trim()
+        ));
+    }
+    let too_many = match op {
+        Op::IsNull | Op::IsNotNull | Op::In => false,
+        Op::Between => values.len() > 2,
+        _ => values.len() > 1,
+    };
+    if too_many {
+        return Err(format!(
+            "the `{operator}` filter on {property} takes {} value(s), not {}",
+            if op == Op::Between { 2 } else { 1 },
+            values.len()
+        ));
+    }
     let needed = match op {
         Op::IsNull | Op::IsNotNull => 0,
         Op::Between => 2,
@@ -220,6 +241,26 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
             records(&des, DATA_EXTENSION_PROPERTIES, "DataExtension", req, filter)?
         }
         "DataExtensionObject" => rows(state, req, filter)?,
+        "TriggeredSendDefinition" => records(
+            &state.soap.triggered.visible(ctx.token.account_id),
+            super::triggered_sends::DEFINITION_PROPERTIES,
+            "TriggeredSendDefinition",
+            req,
+            filter,
+        )?,
+        t @ ("SentEvent" | "OpenEvent" | "ClickEvent" | "BounceEvent" | "UnsubEvent" | "NotSentEvent") => {
+            let known = super::tracking::properties(t).unwrap_or_default();
+            let mid = ctx.token.account_id.to_string();
+            let visible: Vec<SoapRecord> = state
+                .soap
+                .tracking
+                .of(t)
+                .iter()
+                .filter(|e| e.get("Client.ID") == Some(mid.as_str()))
+                .cloned()
+                .collect();
+            records(&visible, &known, t, req, filter)?
+        }
         _ => return Err(format!("Error: Unable to find the object type {}.", req.object_type)),
     };
     if all.len() <= page_size {

@@ -8,7 +8,7 @@ struct Bare;
 
 fn calls(c: &Bare) {
     let _ = mc_auth::rest!(c, POST "/address/v1/validateEmail");
-    let _ = mc_auth::rest!(c, POST "/messaging/v1/messageDefintionSend/{key}/send", key = "x");
+    let _ = mc_auth::rest!(c, POST "/messaging/v1/messageDefinitionSends/key:{key}/send", key = "x");
     let _ = mc_auth::rest!(c, GET "/messaging/v1/domainverification");
     let _ = mc_auth::rest!(c, POST "/messaging/v1/domainverification");
     let _ = mc_auth::rest!(c, POST "/messaging/v1/domainverification/bulk/insert");

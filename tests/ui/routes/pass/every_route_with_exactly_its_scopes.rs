@@ -167,7 +167,7 @@ fn calls(
     c39: &Client39,
 ) {
     let _ = mc_auth::rest!(c0, POST "/address/v1/validateEmail");
-    let _ = mc_auth::rest!(c1, POST "/messaging/v1/messageDefintionSend/{key}/send", key = "x");
+    let _ = mc_auth::rest!(c1, POST "/messaging/v1/messageDefinitionSends/key:{key}/send", key = "x");
     let _ = mc_auth::rest!(c2, GET "/messaging/v1/domainverification");
     let _ = mc_auth::rest!(c2, POST "/messaging/v1/domainverification");
     let _ = mc_auth::rest!(c2, POST "/messaging/v1/domainverification/bulk/insert");
