@@ -121,6 +121,10 @@ fn fixture(route: &RouteInfo) -> (String, Option<Value>) {
             p("/contacts/v1/contacts"),
             Some(json!({ "contactKey": "ada", "attributeSets": [] })),
         ),
+        ("POST", "/messaging/v1/messageDefinitionSends/key:{key}/send") => (
+            p("/messaging/v1/messageDefinitionSends/key:order-receipt/send"),
+            Some(json!({ "To": { "Address": "ada@example.com", "SubscriberKey": "ada" } })),
+        ),
         // Filled in by the caller: the queued async request, the journey the test adds.
         ("GET", p2 @ "/data/v1/async/{requestId}/status") | ("GET", p2 @ "/data/v1/async/{requestId}/results") => {
             (p(p2), None)
@@ -172,6 +176,7 @@ async fn served_routes_refuse_without_their_scopes_and_answer_with_them() {
     let journey_id = fake
         .journeys()
         .add(FakeJourney::new("welcome", "Welcome").event_definition_key("APIEvent-1"));
+    fake.triggered_sends().add_definition("order-receipt", "Order receipt");
     let unrelated = token(&fake, &http, &[UNRELATED]).await;
     let mut served: Vec<&RouteInfo> = ROUTES.iter().filter(|r| serves(r)).collect();
     served.sort_by_key(|r| rank(r));
