@@ -396,6 +396,19 @@ impl ApiError {
     pub fn not_found(errorcode: i64, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, errorcode, message)
     }
+
+    /// A model rule broken on a REST route: 400 (invalid), 404 (not found) or 409 (exists),
+    /// with the family's `errorcode` and the model's message.
+    #[allow(dead_code)] // until the first family is on the model
+    pub fn from_model(errorcode: i64, error: super::model::ModelError) -> Self {
+        use super::model::ErrorKind;
+        let status = match error.kind {
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Exists => StatusCode::CONFLICT,
+        };
+        Self::new(status, errorcode, error.message)
+    }
 }
 
 impl IntoResponse for ApiError {
