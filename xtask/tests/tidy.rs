@@ -156,3 +156,64 @@ fn compile_fail_fixtures_are_excluded_and_the_rest_is_not() {
     assert!(!excluded(&root, &root.join("mc-auth/src/lib.rs")));
     assert!(excluded(&root, &root.join("xtask/tests/tidy.rs")));
 }
+
+/// The largest file the repository tracks, in bytes. A submission of this project is refused
+/// whole when it grows too large (a session once lost its work to a committed build directory);
+/// data a script can make again is generated, not committed.
+const MAX_TRACKED_FILE_BYTES: u64 = 1024 * 1024;
+
+/// No build output (`target`, `target-*` directories) and no file over
+/// [`MAX_TRACKED_FILE_BYTES`] is tracked by git.
+#[test]
+fn no_build_output_or_large_file_is_tracked() {
+    let root = xtask::workspace_root();
+    let out = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(&root)
+        .output();
+    let out = match out {
+        Ok(out) if out.status.success() => out,
+        // Not a git checkout (a source tarball): nothing is tracked, nothing to check.
+        _ => return,
+    };
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let mut problems = Vec::new();
+    for path in listing.split('\0').filter(|p| !p.is_empty()) {
+        if is_build_output(path) {
+            problems.push(format!(
+                "{path}: build output is tracked (add its directory to .gitignore and `git rm -r --cached` it)"
+            ));
+            continue;
+        }
+        if let Ok(meta) = fs::metadata(root.join(path)) {
+            if meta.len() > MAX_TRACKED_FILE_BYTES {
+                problems.push(format!(
+                    "{path}: {} bytes, over the {MAX_TRACKED_FILE_BYTES}-byte limit for a tracked file (generate it instead)",
+                    meta.len()
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} tracked file(s) should not be:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// True for a path inside a cargo build directory (`target/`, `target-xtask/`, ...).
+fn is_build_output(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    parts.pop();
+    parts.iter().any(|dir| *dir == "target" || dir.starts_with("target-"))
+}
+
+#[test]
+fn build_directories_are_recognised() {
+    assert!(is_build_output("target/debug/x"));
+    assert!(is_build_output("fuzz/target/x"));
+    assert!(is_build_output("target-xtask/release/y"));
+    assert!(!is_build_output("mc-auth/src/target.rs"));
+    assert!(!is_build_output("docs/targeting/x.md"));
+}
