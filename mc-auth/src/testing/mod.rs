@@ -199,6 +199,7 @@ mod browser;
 mod contacts;
 mod data_extensions;
 mod email;
+mod endpoint;
 mod faults;
 mod filter;
 mod journeys;
@@ -238,7 +239,7 @@ pub use api::{operations, required_scopes, routes, EnforcedOperation, Route, NOT
 pub use browser::AuthorizeRedirect;
 pub use contacts::StoredContact;
 pub use data_extensions::DataExtensionRow;
-pub use faults::Fault;
+pub use faults::{Fault, SOAP_THROTTLED};
 pub use journeys::{FakeJourney, JourneyEvent};
 pub use oauth::{AuthorizingUser, CODE_LIFETIME};
 pub use package::{Package, PackageKind, DEFAULT_MID, SECRET_LIFETIME, STAGE_INTERVAL};

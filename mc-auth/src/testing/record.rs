@@ -9,26 +9,19 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::endpoint::Endpoint;
 use super::util::lock;
 
-/// What kind of endpoint a request was for.
+/// What kind of endpoint a request was for (derived from the fake's endpoint classification:
+/// token requests apart from every other call).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RequestKind {
     /// `/v2/token` on the auth host.
     Token,
-    /// Anything else: `/v2/userinfo`, REST and SOAP API calls (and unknown paths).
+    /// Anything else: `/v2/authorize`, `/v2/userinfo`, REST and SOAP API calls (and unknown
+    /// paths).
     Api,
-}
-
-impl RequestKind {
-    /// Classifies a request path.
-    pub(crate) fn of_path(path: &str) -> RequestKind {
-        match path.trim_end_matches('/') {
-            "/v2/token" => RequestKind::Token,
-            _ => RequestKind::Api,
-        }
-    }
 }
 
 /// Body fields whose values [`RecordedRequest`]'s `Debug` output hides.
@@ -211,7 +204,7 @@ impl Recorder {
 
     /// Records an arriving request and returns its sequence number.
     pub fn record(&self, method: &str, path: &str, query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> u64 {
-        let kind = RequestKind::of_path(path);
+        let kind = Endpoint::of(path).kind();
         let json = std::sync::OnceLock::new();
         let client_id = match kind {
             RequestKind::Token => json
