@@ -198,12 +198,12 @@ mod authorize_page;
 mod browser;
 mod contacts;
 mod data_extensions;
-mod email;
 mod endpoint;
 mod faults;
 mod filter;
 mod journeys;
 mod message_definition_sends;
+mod messaging;
 // Until every family is on the model, some of its helpers have no caller yet.
 #[allow(dead_code)]
 mod model;
@@ -212,7 +212,6 @@ mod package;
 mod record;
 mod rotation;
 mod server;
-mod sms;
 mod soap;
 mod state;
 mod token;
@@ -240,15 +239,15 @@ pub use browser::AuthorizeRedirect;
 pub use contacts::StoredContact;
 pub use data_extensions::DataExtensionRow;
 pub use faults::{Fault, SOAP_THROTTLED};
-pub use journeys::{FakeJourney, JourneyEvent};
+pub use model::journeys::{FakeJourney, JourneyEvent};
 pub use oauth::{AuthorizingUser, CODE_LIFETIME};
 pub use package::{Package, PackageKind, DEFAULT_MID, SECRET_LIFETIME, STAGE_INTERVAL};
 pub use record::{RecordedRequest, RequestKind};
 pub use rotation::{PackageView, RotationRefused};
-pub use sms::SmsSend;
+pub use model::messaging::{EmailSend, SmsSend};
 pub use soap::{AutomationRun, SoapRecord};
 pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
-pub use state::{EmailSend, IssuedToken};
+pub use state::IssuedToken;
 pub use views::{
     AssetsView, ContactsView, DataExtensionsView, EmailView, JourneysView, RequestsView, SmsView, SoapView, TokensView,
     WebView,

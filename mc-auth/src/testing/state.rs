@@ -7,17 +7,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 
 use super::assets::AssetState;
 use super::async_rows::AsyncRequest;
 use super::contacts::ContactState;
 use super::data_extensions::DataExtension;
 use super::faults::FaultQueue;
-use super::journeys::JourneyState;
+use super::model::journeys::JourneyState;
+use super::model::messaging::{EmailState, SmsState};
 use super::package::Package;
 use super::record::Recorder;
-use super::sms::SmsState;
 use super::soap::SoapState;
 use crate::{Clock, ScopeSet};
 
@@ -158,33 +157,6 @@ impl Default for FakeUser {
             email: "api-user@example.com".to_owned(),
         }
     }
-}
-
-/// Transactional email state.
-#[derive(Default)]
-pub(crate) struct EmailState {
-    /// Send definitions in creation order (JSON objects with a `definitionKey`).
-    pub definitions: Vec<Value>,
-    /// Recorded sends in arrival order.
-    pub sends: Vec<EmailSend>,
-}
-
-/// A transactional email send recorded by the fake.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct EmailSend {
-    /// The `messageKey` from the path.
-    pub message_key: String,
-    /// The `definitionKey` of the body.
-    pub definition_key: String,
-    /// The `recipient` object of the body.
-    pub recipient: Value,
-    /// The whole request body.
-    pub body: Value,
-    /// The MID of the business unit of the token that sent it.
-    pub account_id: u64,
-    /// The client id of the package whose token sent it.
-    pub client_id: String,
 }
 
 /// A snapshot of an issued access token, without its value.
