@@ -9,12 +9,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::messaging::{Email, Sms};
 use super::state::{Config, State, TokenRecord};
 use super::util::{json_response, percent_decode};
 use super::{
     assets, async_rows, contacts, data_extensions, journeys, message_definition_sends, messaging, soap, userinfo,
 };
-use super::messaging::{Email, Sms};
 use crate::scope::{Api, OperationInfo, OPERATIONS};
 
 /// The `documentation` link of MC's API error bodies.

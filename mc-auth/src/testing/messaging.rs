@@ -73,7 +73,12 @@ fn with_request_id(status: StatusCode, value: &Value) -> Response {
 /// `GET .../definitions` (`$page`, `$pageSize`).
 pub(crate) fn list_definitions<W: Which>(call: &mut Call<'_>) -> Response {
     let (page, page_size) = call.paging();
-    let body = list_page(ListShape::Definitions, &W::channel(call.state).definitions, page, page_size);
+    let body = list_page(
+        ListShape::Definitions,
+        &W::channel(call.state).definitions,
+        page,
+        page_size,
+    );
     json_response(StatusCode::OK, &body)
 }
 

@@ -236,15 +236,15 @@ use tokio::sync::oneshot;
 
 pub use api::{operations, required_scopes, routes, EnforcedOperation, Route, NOT_SERVED_ERRORCODE};
 pub use browser::AuthorizeRedirect;
-pub use contacts::StoredContact;
 pub use data_extensions::DataExtensionRow;
 pub use faults::{Fault, SOAP_THROTTLED};
+pub use model::contacts::StoredContact;
 pub use model::journeys::{FakeJourney, JourneyEvent};
+pub use model::messaging::{EmailSend, SmsSend};
 pub use oauth::{AuthorizingUser, CODE_LIFETIME};
 pub use package::{Package, PackageKind, DEFAULT_MID, SECRET_LIFETIME, STAGE_INTERVAL};
 pub use record::{RecordedRequest, RequestKind};
 pub use rotation::{PackageView, RotationRefused};
-pub use model::messaging::{EmailSend, SmsSend};
 pub use soap::{AutomationRun, SoapRecord};
 pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
 pub use state::IssuedToken;

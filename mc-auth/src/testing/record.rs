@@ -280,7 +280,10 @@ mod tests {
         recorder.record("POST", "/v2/token", None, &HeaderMap::new(), &bytes);
         let shown = format!("{:?}", recorder.requests());
         assert!(!shown.contains("s-"), "a secret leaked: {shown}");
-        assert!(shown.contains("visible-id") && shown.contains("refresh_token"), "{shown}");
+        assert!(
+            shown.contains("visible-id") && shown.contains("refresh_token"),
+            "{shown}"
+        );
         assert!(shown.contains("<redacted>"), "{shown}");
         // The body itself is kept exactly, for assertions.
         assert_eq!(recorder.requests()[0].json(), Some(&body));

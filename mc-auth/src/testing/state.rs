@@ -7,12 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-
-use super::assets::AssetState;
 use super::async_rows::AsyncRequest;
-use super::contacts::ContactState;
 use super::data_extensions::DataExtension;
 use super::faults::FaultQueue;
+use super::model::assets::AssetState;
+use super::model::contacts::ContactState;
 use super::model::journeys::JourneyState;
 use super::model::messaging::{EmailState, SmsState};
 use super::package::Package;

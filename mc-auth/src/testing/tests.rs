@@ -437,7 +437,10 @@ async fn named_throttling_faults_play_mcs_three_answers() {
     let r = http.call("GET", "/v2/userinfo", Some(&token), None).await;
     assert_eq!(r.status, 429);
     assert_eq!(r.headers.get("retry-after"), Some(&HeaderValue::from_static("5")));
-    assert_eq!((&r.json["errorcode"], &r.json["retryAfter"]), (&json!(50100), &json!(5)));
+    assert_eq!(
+        (&r.json["errorcode"], &r.json["retryAfter"]),
+        (&json!(50100), &json!(5))
+    );
     assert_eq!(r.json["message"], "Rate limit exceeded");
 
     fake.inject(Fault::temporarily_blocked());

@@ -185,7 +185,10 @@ mod tests {
             .fire_event("c1".into(), "APIEvent-1".into(), Map::new(), (7, "cid"))
             .unwrap();
         assert_eq!(state.events[0].event_instance_id, fired);
-        assert_eq!((state.events[0].account_id, state.events[0].client_id.as_str()), (7, "cid"));
+        assert_eq!(
+            (state.events[0].account_id, state.events[0].client_id.as_str()),
+            (7, "cid")
+        );
         let typo = state
             .fire_event("c1".into(), "APIEvent-2".into(), Map::new(), (7, "cid"))
             .unwrap_err();
@@ -193,6 +196,9 @@ mod tests {
         assert_eq!(state.events.len(), 1);
         assert_eq!(state.find(&id).unwrap()["key"], "welcome");
         assert_eq!(state.find("key:welcome").unwrap()["id"], id.as_str());
-        assert_eq!(state.find("key:nope").unwrap_err().message, "No journey with key `nope` exists.");
+        assert_eq!(
+            state.find("key:nope").unwrap_err().message,
+            "No journey with key `nope` exists."
+        );
     }
 }

@@ -248,7 +248,11 @@ impl<S: Sent> Channel<S> {
         match changes.get("definitionKey") {
             None => {}
             Some(Value::String(k)) if k == key => {}
-            Some(_) => return Err(ModelError::invalid("The `definitionKey` of a definition cannot change.")),
+            Some(_) => {
+                return Err(ModelError::invalid(
+                    "The `definitionKey` of a definition cannot change.",
+                ))
+            }
         }
         if let Some(v) = changes.get("name") {
             if v.as_str().is_none_or(|n| n.trim().is_empty()) {
@@ -378,7 +382,10 @@ mod tests {
         let changed = sms
             .update_definition("k", map(json!({ "description": "d", "definitionKey": "k" })))
             .unwrap();
-        assert_eq!((changed["name"].clone(), changed["description"].clone()), (json!("N"), json!("d")));
+        assert_eq!(
+            (changed["name"].clone(), changed["description"].clone()),
+            (json!("N"), json!("d"))
+        );
         let rekey = sms
             .update_definition("k", map(json!({ "definitionKey": "other" })))
             .unwrap_err();

@@ -11,6 +11,8 @@
 
 use std::fmt;
 
+pub(crate) mod assets;
+pub(crate) mod contacts;
 pub(crate) mod journeys;
 pub(crate) mod messaging;
 
