@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::async_rows::AsyncRequest;
 use super::data_extensions::DataExtension;
@@ -14,7 +14,8 @@ use super::model::assets::AssetState;
 use super::model::contacts::ContactState;
 use super::model::journeys::JourneyState;
 use super::model::messaging::{EmailState, SmsState};
-use super::package::Package;
+use super::model::packages::Package;
+pub(crate) use super::model::tokens::TokenRecord;
 use super::record::Recorder;
 use super::soap::SoapState;
 use crate::{Clock, ScopeSet};
@@ -74,7 +75,7 @@ pub(crate) struct State {
     pub contacts: ContactState,
     pub soap: SoapState,
     /// Authorization codes, refresh tokens and the authorizing user.
-    pub oauth: super::oauth::OAuthState,
+    pub oauth: super::model::tokens::OAuthState,
 }
 
 impl State {
@@ -114,27 +115,6 @@ impl State {
 pub(crate) struct InstanceUrls {
     pub rest: String,
     pub soap: String,
-}
-
-/// An issued access token (the token value is the key of [`State::tokens`]).
-#[derive(Clone, Debug)]
-pub(crate) struct TokenRecord {
-    pub serial: u64,
-    pub client_id: String,
-    pub account_id: u64,
-    pub scopes: ScopeSet,
-    pub expires_at: Instant,
-    pub revoked: bool,
-    /// The user a web or public app's token acts for; `None`: the API user of
-    /// client-credentials tokens ([`State::user`]).
-    pub user: Option<FakeUser>,
-}
-
-impl TokenRecord {
-    /// True when the token can no longer be used: expired by the clock or on demand.
-    pub fn is_expired(&self, now: Instant) -> bool {
-        self.revoked || now >= self.expires_at
-    }
 }
 
 /// A user as `/v2/userinfo` shows them: the API user behind client-credentials tokens, or a

@@ -15,6 +15,8 @@ pub(crate) mod assets;
 pub(crate) mod contacts;
 pub(crate) mod journeys;
 pub(crate) mod messaging;
+pub(crate) mod packages;
+pub(crate) mod tokens;
 
 /// What kind of rule a request broke; the wire layer picks MC's status and code from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
