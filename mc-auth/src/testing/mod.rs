@@ -204,8 +204,6 @@ mod filter;
 mod journeys;
 mod message_definition_sends;
 mod messaging;
-// Until every family is on the model, some of its helpers have no caller yet.
-#[allow(dead_code)]
 mod model;
 mod oauth;
 mod record;

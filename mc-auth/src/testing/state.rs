@@ -1,7 +1,46 @@
-//! The fake's state: fixed configuration, and plain structs behind one `std` mutex.
+//! The fake's state: fixed configuration, and each family's model state behind one `std`
+//! mutex.
 //!
-//! Adding a feature to the fake means adding a field here and a handler that reads or writes
-//! it under the lock; handlers are synchronous, so a request's checks and effects are atomic.
+//! # The layers
+//!
+//! A request passes through three layers, and each file of `testing/` belongs to one:
+//!
+//! 1. **Around every request** (`server.rs`, `endpoint.rs`, `record.rs`, `faults.rs`): the
+//!    server records the request ([`Recorder`]), classifies it once as an
+//!    [`Endpoint`](super::endpoint::Endpoint) (`Token`, `Authorize`, `Userinfo`, `Soap`,
+//!    `Rest`), lets an injected fault ([`FaultQueue`]) answer or spoil it, and dispatches on
+//!    the endpoint. The recorder's request kind and the faults' targets derive from the same
+//!    classification.
+//! 2. **The wire** (`token.rs`, `oauth.rs`, `api.rs` with the REST handler files such as
+//!    `messaging.rs`, `journeys.rs`, `assets.rs`, `contacts.rs`, and `soap/`): reads the
+//!    request, checks the token and its scopes (REST routes and SOAP objects both from the
+//!    generated catalog), calls the model, and writes MC's answer: status codes, headers,
+//!    MC's JSON and XML shapes, MC's error bodies. A model error becomes MC's error with
+//!    `ApiError::from_model` (REST), `ModelError::soap_error_code` (SOAP) or an OAuth error.
+//! 3. **The model** (`model/`): [`State`]'s families, MC's objects and MC's rules (scope
+//!    granting, secret rotation, codes with PKCE, single-use refresh tokens, definitions and
+//!    sends, journeys, assets, contacts, ...), with no HTTP in it; a broken rule is a
+//!    `model::ModelError` (or, for token requests, `model::tokens::Refused`). Its unit tests
+//!    need no server.
+//!
+//! Views (`views.rs`) hand tests a family's state through `fake.<family>()`, reading the
+//! model under the same lock.
+//!
+//! # Adding a family
+//!
+//! 1. Its state and rules in `model/<family>.rs`, with unit tests: a struct with `Default`,
+//!    methods that take plain values (keys, JSON objects, a `Sender`) and return
+//!    `ModelResult<_>`.
+//! 2. A field for it on [`State`] (and in [`State::new`]).
+//! 3. Its wire: REST handlers in `testing/<family>.rs`, each a `fn(&mut Call) -> Response`
+//!    that parses, calls the model under the lock and answers in MC's shape, one
+//!    `Route::operation("<catalog name>", handler)` line per operation in `api.rs`'s
+//!    `ROUTES` (lists answer through `api::list_page`); SOAP actions in
+//!    `testing/soap/<family>.rs`.
+//! 4. A typed view in `views.rs` (`fake.<family>()`) for tests to seed and inspect it.
+//!
+//! Handlers are synchronous and run under the lock, so a request's checks and effects are
+//! atomic.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
