@@ -148,7 +148,9 @@ impl Fault {
     /// Status 429 gets MC's rate-limit bodies: errorcode 50100 "Rate limit exceeded" with a
     /// `retryAfter` field and a `Retry-After` header when [`retry_after`](Self::retry_after) is
     /// set, otherwise errorcode 50200 "Your requests are temporarily blocked." with no
-    /// `Retry-After`. A number that is not a valid HTTP status becomes 500.
+    /// `Retry-After` ([`rate_limited`](Self::rate_limited) and
+    /// [`temporarily_blocked`](Self::temporarily_blocked) name the two). A number that is not
+    /// a valid HTTP status becomes 500.
     pub fn status(status: u16) -> Self {
         Fault::new(Action::Status(status))
     }
