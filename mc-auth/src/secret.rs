@@ -218,7 +218,11 @@ pub(crate) fn is_secret_key(key: &str) -> bool {
         )
 }
 
-fn redact_json(v: &mut serde_json::Value) {
+/// Replaces, in place and at any depth, the value of every key that names a secret
+/// ([`is_secret_key`]: `client_secret`, `refresh_token`, `refreshToken`, `code`, ...) with
+/// [`REDACTED`]; `null`s stay. The one JSON redaction of the crate: error texts here, and the
+/// fake's recorded requests' `Debug` (feature `testing`).
+pub(crate) fn redact_json(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(map) => {
             for (k, val) in map.iter_mut() {

@@ -9,10 +9,11 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::messaging::{Email, Sms};
 use super::state::{Config, State, TokenRecord};
 use super::util::{json_response, percent_decode};
 use super::{
-    assets, async_rows, contacts, data_extensions, email, journeys, message_definition_sends, sms, soap, userinfo,
+    assets, async_rows, contacts, data_extensions, journeys, message_definition_sends, messaging, soap, userinfo,
 };
 use crate::scope::{Api, OperationInfo, OPERATIONS};
 
@@ -161,21 +162,21 @@ impl std::fmt::Debug for Route {
 pub(crate) const ROUTES: &[Route] = &[
     Route::unscoped("GET", "/v2/userinfo", userinfo::get),
     // Transactional email.
-    Route::operation("send_email", email::send),
-    Route::operation("send_email_batch", email::send_batch),
-    Route::operation("create_email_definition", email::create_definition),
-    Route::operation("update_email_definition", email::update_definition),
-    Route::operation("delete_email_definition", email::delete_definition),
-    Route::operation("list_email_definitions", email::list_definitions),
-    Route::operation("get_email_definition", email::get_definition),
-    Route::operation("get_email_message_status", email::message_status),
+    Route::operation("send_email", messaging::send::<Email>),
+    Route::operation("send_email_batch", messaging::send_batch::<Email>),
+    Route::operation("create_email_definition", messaging::create_definition::<Email>),
+    Route::operation("update_email_definition", messaging::update_definition::<Email>),
+    Route::operation("delete_email_definition", messaging::delete_definition::<Email>),
+    Route::operation("list_email_definitions", messaging::list_definitions::<Email>),
+    Route::operation("get_email_definition", messaging::get_definition::<Email>),
+    Route::operation("get_email_message_status", messaging::email_status),
     // Triggered sends over REST.
     Route::operation("send_message_definition", message_definition_sends::send),
     // Transactional SMS.
-    Route::operation("send_sms", sms::send),
-    Route::operation("send_sms_batch", sms::send_batch),
-    Route::operation("create_sms_definition", sms::create_definition),
-    Route::operation("list_sms_definitions", sms::list_definitions),
+    Route::operation("send_sms", messaging::send::<Sms>),
+    Route::operation("send_sms_batch", messaging::send_batch::<Sms>),
+    Route::operation("create_sms_definition", messaging::create_definition::<Sms>),
+    Route::operation("list_sms_definitions", messaging::list_definitions::<Sms>),
     // Data extension rows.
     Route::operation("upsert_rows", data_extensions::upsert_rows),
     Route::operation("insert_rows_async", async_rows::insert),
@@ -348,6 +349,16 @@ impl Call<'_> {
         }
     }
 
+    /// `$page` (1-based, default 1) and `$pageSize` (default [`DEFAULT_PAGE_SIZE`], at most
+    /// [`MAX_PAGE_SIZE`]) of a list request; a value that is not a positive integer counts as
+    /// absent.
+    pub fn paging(&self) -> (usize, usize) {
+        (
+            self.page_param("$page", 1, usize::MAX),
+            self.page_param("$pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+        )
+    }
+
     /// A positive integer query parameter (`$page`, `$pageSize`), `default` when absent or
     /// not a positive integer, at most `max`.
     pub fn page_param(&self, name: &str, default: usize, max: usize) -> usize {
@@ -367,6 +378,54 @@ pub(crate) fn page_of<T: Clone>(items: &[T], page: usize, page_size: usize) -> V
         .take(page_size)
         .cloned()
         .collect()
+}
+
+/// The largest `$pageSize` of the fake's REST lists (journeys, assets, messaging
+/// definitions): MC's documented maximum where it gives one, the fake's choice elsewhere.
+pub(crate) const MAX_PAGE_SIZE: usize = 2500;
+
+/// The `$pageSize` of a list request that gives none.
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 50;
+
+/// How a REST list answers a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListShape {
+    /// Transactional messaging's definition lists (`/messaging/v1/email/definitions`,
+    /// `/messaging/v1/sms/definitions`): `{"requestId", "count", "definitions", "page",
+    /// "pageSize"}`, where **`count` is the number of definitions on this page, not the
+    /// total**, as MC answers (a known quirk of the transactional messaging API): a client
+    /// that reads it as a total stops after the first page.
+    Definitions,
+    /// Journey Builder and Content Builder lists: `{"count", "page", "pageSize", "links",
+    /// "items"}`, where `count` is the number of all matching items.
+    Items,
+}
+
+/// The body of one page of `all` (`page` 1-based), in MC's envelope for `shape`: the one
+/// place the fake builds a REST list page.
+pub(crate) fn list_page<T: serde::Serialize + Clone>(
+    shape: ListShape,
+    all: &[T],
+    page: usize,
+    page_size: usize,
+) -> Value {
+    let items = page_of(all, page, page_size);
+    match shape {
+        ListShape::Definitions => json!({
+            "requestId": super::util::request_id(),
+            "count": items.len(),
+            "definitions": items,
+            "page": page,
+            "pageSize": page_size,
+        }),
+        ListShape::Items => json!({
+            "count": all.len(),
+            "page": page,
+            "pageSize": page_size,
+            "links": {},
+            "items": items,
+        }),
+    }
 }
 
 /// An MC API error, answered as `{"documentation", "errorcode", "message"}`.
@@ -399,7 +458,6 @@ impl ApiError {
 
     /// A model rule broken on a REST route: 400 (invalid), 404 (not found) or 409 (exists),
     /// with the family's `errorcode` and the model's message.
-    #[allow(dead_code)] // until the first family is on the model
     pub fn from_model(errorcode: i64, error: super::model::ModelError) -> Self {
         use super::model::ErrorKind;
         let status = match error.kind {

@@ -5,70 +5,46 @@
 //! "isNewContactKey", "hasErrors": false, "resultMessages": [], ...}`. Creating a contact key
 //! that exists, or updating one that does not, is a 400 with `"operationStatus": "FAIL"`,
 //! `"hasErrors": true`, a `resultMessages` entry, and MC's `errorcode` / `message` fields
-//! (errorcode 10000, the fake's choice). An update merges values item by item: item `i` of a
-//! set merges into the stored item `i` of that set.
-
-use std::collections::BTreeMap;
+//! (errorcode 10000, the fake's choice). The rules are the model's
+//! ([`model::contacts`](super::model::contacts)).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::api::{ApiError, Call, DOCUMENTATION};
+use super::model::contacts::{Sets, StoredContact};
+use super::model::{ErrorKind, ModelError};
 use super::util::{json_response, now_rfc3339, request_id};
 
 /// The `errorcode` of the fake's contact errors.
 const VALIDATION: i64 = 10000;
 
-/// A contact stored by the fake.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct StoredContact {
-    /// The contact key.
-    pub contact_key: String,
-    /// The numeric id the fake assigned.
-    pub contact_id: i64,
-    /// Attribute set name → items, each item attribute name → value.
-    pub attribute_sets: BTreeMap<String, Vec<Map<String, Value>>>,
-}
-
-/// Contact state.
-pub(crate) struct ContactState {
-    pub contacts: Vec<StoredContact>,
-    pub next_id: i64,
-}
-
-impl Default for ContactState {
-    fn default() -> Self {
-        ContactState {
-            contacts: Vec::new(),
-            next_id: 1_000_001,
-        }
-    }
-}
-
-type Sets = Vec<(String, Vec<Map<String, Value>>)>;
-
-fn bad_request(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request(VALIDATION, message)
-}
-
 fn parse(body: &Map<String, Value>) -> Result<(String, Sets), ApiError> {
     let key = match body.get("contactKey") {
         Some(Value::String(k)) if !k.trim().is_empty() => k.clone(),
-        _ => return Err(bad_request("`contactKey` is required and must be a non-empty string.")),
+        _ => {
+            return Err(ApiError::bad_request(
+                VALIDATION,
+                "`contactKey` is required and must be a non-empty string.",
+            ))
+        }
     };
     let sets = match body.get("attributeSets") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(sets)) => sets.iter().map(parse_set).collect::<Result<_, _>>()?,
-        Some(_) => return Err(bad_request("`attributeSets` must be an array.")),
+        Some(_) => return Err(ApiError::bad_request(VALIDATION, "`attributeSets` must be an array.")),
     };
     Ok((key, sets))
 }
 
 fn parse_set(set: &Value) -> Result<(String, Vec<Map<String, Value>>), ApiError> {
-    let bad =
-        || bad_request("Every attribute set needs a `name` and `items`: [{\"values\": [{\"name\", \"value\"}]}].");
+    let bad = || {
+        ApiError::bad_request(
+            VALIDATION,
+            "Every attribute set needs a `name` and `items`: [{\"values\": [{\"name\", \"value\"}]}].",
+        )
+    };
     let name = set
         .get("name")
         .and_then(Value::as_str)
@@ -114,7 +90,14 @@ fn ok(contact: &StoredContact, is_new: bool) -> Response {
     )
 }
 
-fn fail(contact_key: &str, code: &str, message: &str) -> Response {
+/// MC's 400 for a contact key that is taken (create) or unknown (update).
+fn fail(contact_key: &str, e: &ModelError) -> Response {
+    let code = match e.kind {
+        ErrorKind::Exists => "ContactKeyAlreadyExists",
+        ErrorKind::NotFound => "ContactKeyNotFound",
+        ErrorKind::Invalid => "ValidationError",
+    };
+    let message = e.message.as_str();
     json_response(
         StatusCode::BAD_REQUEST,
         &json!({
@@ -135,42 +118,16 @@ fn fail(contact_key: &str, code: &str, message: &str) -> Response {
     )
 }
 
-fn merge(into: &mut BTreeMap<String, Vec<Map<String, Value>>>, sets: Sets) {
-    for (name, items) in sets {
-        let stored = into.entry(name).or_default();
-        for (i, item) in items.into_iter().enumerate() {
-            match stored.get_mut(i) {
-                Some(existing) => existing.extend(item),
-                None => stored.push(item),
-            }
-        }
-    }
-}
-
 /// `POST /contacts/v1/contacts`.
 pub(crate) fn create(call: &mut Call<'_>) -> Response {
     let (key, sets) = match call.json_object(VALIDATION).and_then(|b| parse(&b)) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let state = &mut call.state.contacts;
-    if state.contacts.iter().any(|c| c.contact_key == key) {
-        return fail(
-            &key,
-            "ContactKeyAlreadyExists",
-            &format!("A contact with contactKey `{key}` already exists."),
-        );
+    match call.state.contacts.create(key.clone(), sets) {
+        Ok(contact) => ok(contact, true),
+        Err(e) => fail(&key, &e),
     }
-    let mut contact = StoredContact {
-        contact_key: key,
-        contact_id: state.next_id,
-        attribute_sets: BTreeMap::new(),
-    };
-    state.next_id += 1;
-    merge(&mut contact.attribute_sets, sets);
-    let response = ok(&contact, true);
-    state.contacts.push(contact);
-    response
 }
 
 /// `PATCH /contacts/v1/contacts`.
@@ -179,13 +136,8 @@ pub(crate) fn update(call: &mut Call<'_>) -> Response {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let Some(contact) = call.state.contacts.contacts.iter_mut().find(|c| c.contact_key == key) else {
-        return fail(
-            &key,
-            "ContactKeyNotFound",
-            &format!("No contact with contactKey `{key}` exists."),
-        );
-    };
-    merge(&mut contact.attribute_sets, sets);
-    ok(contact, false)
+    match call.state.contacts.update(&key, sets) {
+        Ok(contact) => ok(contact, false),
+        Err(e) => fail(&key, &e),
+    }
 }

@@ -10,8 +10,12 @@ use bytes::Bytes;
 use serde_json::json;
 
 use super::api::{mc_error, not_authorized, DOCUMENTATION};
+use super::endpoint::Endpoint;
 use super::record::RequestKind;
 use super::token::OAuthError;
+
+/// The `faultstring` of [`Fault::soap_throttled`].
+pub const SOAP_THROTTLED: &str = "Server is busy: requests are throttled, try again later.";
 
 /// A fault to inject into the fake's next matching requests, with
 /// [`FakeMarketingCloud::inject`](super::FakeMarketingCloud::inject).
@@ -106,6 +110,8 @@ enum Target {
     Any,
     Token,
     Api,
+    /// `/Service.asmx` only.
+    Soap,
 }
 
 impl Fault {
@@ -142,9 +148,46 @@ impl Fault {
     /// Status 429 gets MC's rate-limit bodies: errorcode 50100 "Rate limit exceeded" with a
     /// `retryAfter` field and a `Retry-After` header when [`retry_after`](Self::retry_after) is
     /// set, otherwise errorcode 50200 "Your requests are temporarily blocked." with no
-    /// `Retry-After`. A number that is not a valid HTTP status becomes 500.
+    /// `Retry-After` ([`rate_limited`](Self::rate_limited) and
+    /// [`temporarily_blocked`](Self::temporarily_blocked) name the two). A number that is not
+    /// a valid HTTP status becomes 500.
     pub fn status(status: u16) -> Self {
         Fault::new(Action::Status(status))
+    }
+
+    /// MC's rate limit: HTTP 429 with errorcode 50100 "Rate limit exceeded", a `Retry-After`
+    /// header and a `retryAfter` body field, both in whole seconds (`after` rounded up), as MC
+    /// answers a client that sends too many API calls or token requests. MC publishes no
+    /// numeric limit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mc_auth::testing::Fault;
+    /// let _ = Fault::rate_limited(Duration::from_secs(5)).only_api_requests();
+    /// ```
+    pub fn rate_limited(after: Duration) -> Self {
+        Fault::status(429).retry_after(after)
+    }
+
+    /// MC's other 429: errorcode 50200 "Your requests are temporarily blocked." with no
+    /// `Retry-After` header and no `retryAfter` field, so a client must choose its own wait.
+    pub fn temporarily_blocked() -> Self {
+        Fault::status(429)
+    }
+
+    /// SOAP throttling as MC answers it: not a 429 but an HTTP 500 SOAP fault (`faultcode`
+    /// `soap:Client`), here with the `faultstring` [`SOAP_THROTTLED`], and only on
+    /// `/Service.asmx` (REST and token requests pass). MC's exact throttling `faultstring` is
+    /// not published; the client recognises any that says "throttl".
+    ///
+    /// ```
+    /// use mc_auth::testing::Fault;
+    /// let _ = Fault::soap_throttled().times(2);
+    /// ```
+    pub fn soap_throttled() -> Self {
+        let mut fault = Fault::soap_fault(SOAP_THROTTLED);
+        fault.target = Target::Soap;
+        fault
     }
 
     /// Wait this long (a real `tokio` sleep), then answer normally.
@@ -299,11 +342,12 @@ impl Fault {
         self
     }
 
-    fn matches(&self, kind: RequestKind, path: &str) -> bool {
+    fn matches(&self, endpoint: Endpoint, path: &str) -> bool {
         let kind_ok = match self.target {
             Target::Any => true,
-            Target::Token => kind == RequestKind::Token,
-            Target::Api => kind == RequestKind::Api,
+            Target::Token => endpoint.kind() == RequestKind::Token,
+            Target::Api => endpoint.kind() == RequestKind::Api,
+            Target::Soap => endpoint == Endpoint::Soap,
         };
         kind_ok && self.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
     }
@@ -319,8 +363,9 @@ impl Fault {
         })
     }
 
-    /// What to do with the request (of this kind, to this path) this fault was taken for.
-    pub(crate) fn apply(&self, kind: RequestKind, path: &str, headers: &HeaderMap, body: &[u8]) -> Applied {
+    /// What to do with the request (to this endpoint) this fault was taken for.
+    pub(crate) fn apply(&self, endpoint: Endpoint, headers: &HeaderMap, body: &[u8]) -> Applied {
+        let kind = endpoint.kind();
         let response = match &self.action {
             Action::Delay(d) => return Applied::Delay(*d),
             Action::Mangle(m) => return Applied::Mangle(*m),
@@ -344,7 +389,7 @@ impl Fault {
                     mc_error(status, 0, status.canonical_reason().unwrap_or("Injected fault"))
                 }
             }
-            Action::Malformed if super::soap::is_soap_path(path) => (
+            Action::Malformed if endpoint == Endpoint::Soap => (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"))],
                 r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><RetrieveResponseMsg xmlns="http://exacttarget.com/wsdl/partnerAPI"><OverallStatus>OK</Overa"#,
@@ -497,9 +542,9 @@ impl FaultQueue {
 
     /// Takes one use of the first fault that matches the request (a fault limited with
     /// [`Fault::every`] matches only its every `n`-th request).
-    pub fn take(&mut self, kind: RequestKind, path: &str) -> Option<Fault> {
+    pub fn take(&mut self, endpoint: Endpoint, path: &str) -> Option<Fault> {
         let i = self.faults.iter_mut().position(|f| {
-            if !f.matches(kind, path) {
+            if !f.matches(endpoint, path) {
                 return false;
             }
             f.seen = f.seen.wrapping_add(1);

@@ -1,167 +1,19 @@
-//! Web and public apps in the fake: `/v2/authorize` (a login page, a consent page, then the
-//! redirect; the pages are in `authorize_page`), the users who can sign in, the
-//! `authorization_code` and `refresh_token` grants, PKCE, single-use codes and rotating
-//! refresh tokens, each token acting for the user who signed in.
+//! Web and public apps on the wire: `/v2/authorize` (a login page, a consent page, then the
+//! redirect; the pages are in `authorize_page`) and the `authorization_code` and
+//! `refresh_token` grants. The users who can sign in, codes with PKCE and refresh tokens that
+//! work once are the model's ([`model::tokens`](super::model::tokens)).
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use sha2::{Digest, Sha256};
 
 use super::authorize_page::{self, CARRIED_PARAMS};
-use super::package::{Package, PackageKind};
+use super::model::packages::{Package, PackageKind};
+use super::model::tokens::{authenticate_app, business_unit, Redeemed};
 use super::state::{Config, FakeUser, State};
 use super::token::{issue, ClientAuth, OAuthError, TokenResponse};
-use super::util::random_alphanumeric;
 use crate::ScopeSet;
-
-/// How long authorization codes live (MC: 5 minutes).
-pub const CODE_LIFETIME: Duration = Duration::from_secs(300);
-
-/// A user who can sign in at `/v2/authorize`: the default one ([`web().set_user`](super::WebView::set_user)),
-/// whom [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize) signs in,
-/// and any added with [`web().add_user`](super::WebView::add_user), whom a browser can sign
-/// in by entering their username on the login page.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AuthorizingUser {
-    /// The username entered on the login page. The default user's is `fake-api-user`, the
-    /// user `/v2/userinfo` shows for client-credentials tokens.
-    pub username: String,
-    /// The display name `/v2/userinfo` shows (`user.name`); the username when `None`.
-    pub display_name: Option<String>,
-    /// The user's permissions as scopes; tokens get the intersection with the app's. `None`
-    /// means every scope.
-    pub permissions: Option<ScopeSet>,
-    /// A `tssd` to add to the redirect (AppExchange apps), if any.
-    pub tssd: Option<String>,
-    /// When set, [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize)
-    /// presses Deny on the consent page: the redirect carries `error=access_denied`. (A
-    /// browser presses whichever button it clicks.)
-    pub declines: bool,
-}
-
-/// The default user's username: the user of client-credentials tokens.
-const DEFAULT_USERNAME: &str = "fake-api-user";
-
-impl Default for AuthorizingUser {
-    fn default() -> Self {
-        AuthorizingUser::named(DEFAULT_USERNAME)
-    }
-}
-
-impl AuthorizingUser {
-    /// The default user (`fake-api-user`) with every permission.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A user with this username and every permission. Their `/v2/userinfo` `sub` is a
-    /// number derived from the username (stable across runs), so two users never share one.
-    pub fn named(username: impl Into<String>) -> Self {
-        AuthorizingUser {
-            username: username.into(),
-            display_name: None,
-            permissions: None,
-            tssd: None,
-            declines: false,
-        }
-    }
-
-    /// Sets the display name `/v2/userinfo` shows.
-    pub fn display_name(mut self, name: impl Into<String>) -> Self {
-        self.display_name = Some(name.into());
-        self
-    }
-
-    /// Limits the user's permissions to these scopes.
-    pub fn permissions<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.permissions = Some(ScopeSet::new(scopes));
-        self
-    }
-
-    /// Adds `tssd` to the redirect.
-    pub fn tssd(mut self, tssd: impl Into<String>) -> Self {
-        self.tssd = Some(tssd.into());
-        self
-    }
-
-    /// Makes [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize) press
-    /// Deny.
-    pub fn declines(mut self) -> Self {
-        self.declines = true;
-        self
-    }
-
-    /// Who this user is in `/v2/userinfo`. The default username is the fake's API user.
-    pub(crate) fn identity(&self, api_user: &FakeUser) -> FakeUser {
-        let mut who = if self.username == api_user.preferred_username {
-            api_user.clone()
-        } else {
-            // FNV-1a: stable across runs, distinct per username in practice.
-            let hash = self.username.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
-            FakeUser {
-                sub: format!("7{:015}", hash % 1_000_000_000_000_000),
-                name: self.username.clone(),
-                preferred_username: self.username.clone(),
-                email: format!("{}@example.com", self.username),
-            }
-        };
-        if let Some(name) = &self.display_name {
-            who.name = name.clone();
-        }
-        who
-    }
-}
-
-/// OAuth state: the signed-in user, codes and refresh tokens.
-#[derive(Default)]
-pub(crate) struct OAuthState {
-    /// The default user: the one [`FakeMarketingCloud::authorize`](super::FakeMarketingCloud::authorize) signs in.
-    pub user: AuthorizingUser,
-    /// Further users a browser can sign in as, by username.
-    pub users: Vec<AuthorizingUser>,
-    pub codes: HashMap<String, CodeRecord>,
-    pub refresh_tokens: HashMap<String, RefreshRecord>,
-    /// Refresh tokens in issue order, for [`web().refresh_token_uses`](super::WebView::refresh_token_uses).
-    pub refresh_order: Vec<String>,
-}
-
-pub(crate) struct CodeRecord {
-    client_id: String,
-    user: FakeUser,
-    redirect_uri: String,
-    scopes: ScopeSet,
-    challenge: Option<String>,
-    expires_at: Instant,
-    used: bool,
-}
-
-pub(crate) struct RefreshRecord {
-    client_id: String,
-    user: FakeUser,
-    scopes: ScopeSet,
-    mid: u64,
-    /// How many refresh requests presented this token (more than 1 means reuse).
-    pub uses: u32,
-    revoked: bool,
-}
-
-impl RefreshRecord {
-    pub(crate) fn revoke(&mut self) {
-        self.revoked = true;
-    }
-}
 
 fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
     url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
@@ -195,26 +47,6 @@ fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
     }
     let sep = if uri.contains('?') { '&' } else { '?' };
     format!("{uri}{sep}{}", ser.finish())
-}
-
-impl OAuthState {
-    /// The user with this username: the default one or one added.
-    fn find_user(&self, username: &str) -> Option<&AuthorizingUser> {
-        std::iter::once(&self.user)
-            .chain(self.users.iter().rev())
-            .find(|u| u.username == username)
-    }
-
-    /// Every username that can sign in, the default user's first.
-    fn usernames(&self) -> Vec<String> {
-        let mut names = vec![self.user.username.clone()];
-        for u in &self.users {
-            if !names.contains(&u.username) {
-                names.push(u.username.clone());
-            }
-        }
-        names
-    }
 }
 
 /// An authorize request that passed every check that comes before the user's decision.
@@ -376,18 +208,14 @@ pub(crate) fn authorize(
                 .iter()
                 .filter(|s| user.permissions.as_ref().is_none_or(|p| p.contains(s)))
                 .collect();
-            let code = random_alphanumeric(48);
-            state.oauth.codes.insert(
-                code.clone(),
-                CodeRecord {
-                    client_id: request.package.client_id.clone(),
-                    user: user.identity(&state.user),
-                    redirect_uri: request.redirect_uri.clone(),
-                    scopes,
-                    challenge: request.challenge.clone(),
-                    expires_at: config.clock.now() + CODE_LIFETIME,
-                    used: false,
-                },
+            let who = user.identity(&state.user);
+            let code = state.oauth.issue_code(
+                &request.package.client_id,
+                who,
+                &request.redirect_uri,
+                scopes,
+                request.challenge.clone(),
+                config.clock.now(),
             );
             let mut pairs: Vec<(&str, &str)> = vec![("code", &code)];
             if let Some(t) = &user.tssd {
@@ -402,39 +230,7 @@ pub(crate) fn authorize(
     }
 }
 
-/// Authenticates a web or public app: web apps need their secret; public apps must not send one.
-fn authenticate_app(state: &State, client: &ClientAuth, now: Instant) -> Result<Package, OAuthError> {
-    let package = state
-        .packages
-        .get(&client.client_id)
-        .ok_or_else(OAuthError::invalid_client)?;
-    if !package.enabled {
-        return Err(OAuthError::invalid_client());
-    }
-    match package.kind {
-        PackageKind::Web => {
-            if !client
-                .client_secret
-                .as_deref()
-                .is_some_and(|s| package.secrets.accept(s, now))
-            {
-                return Err(OAuthError::invalid_client());
-            }
-        }
-        PackageKind::Public => {
-            if client.client_secret.is_some() {
-                return Err(OAuthError::invalid_client());
-            }
-        }
-        PackageKind::Server => {
-            return Err(OAuthError::unauthorized_client(
-                "Server-to-server packages use client_credentials.",
-            ))
-        }
-    }
-    Ok(package.clone())
-}
-
+/// Issues an access token acting for `user` and a new refresh token.
 fn issue_with_refresh(
     config: &Config,
     state: &mut State,
@@ -448,21 +244,28 @@ fn issue_with_refresh(
         // The token acts for the user who signed in: `/v2/userinfo` shows them.
         record.user = Some(user.clone());
     }
-    let refresh = random_alphanumeric(64);
-    state.oauth.refresh_tokens.insert(
-        refresh.clone(),
-        RefreshRecord {
-            client_id: package.client_id.clone(),
-            user,
-            scopes,
-            mid,
-            uses: 0,
-            revoked: false,
-        },
-    );
-    state.oauth.refresh_order.push(refresh.clone());
+    let refresh = state.oauth.issue_refresh(&package.client_id, user, scopes, mid);
     response.refresh_token = Some(refresh);
     response
+}
+
+/// The token for a redeemed code or refresh token, in the business unit asked for.
+fn grant(
+    config: &Config,
+    state: &mut State,
+    package: &Package,
+    redeemed: Redeemed,
+    account_id: Option<u64>,
+) -> Result<TokenResponse, OAuthError> {
+    let mid = business_unit(package, account_id, redeemed.default_mid)?;
+    Ok(issue_with_refresh(
+        config,
+        state,
+        package,
+        redeemed.scopes,
+        mid,
+        redeemed.user,
+    ))
 }
 
 /// The `authorization_code` grant.
@@ -475,44 +278,11 @@ pub(crate) fn authorization_code(
     verifier: Option<&str>,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate_app(state, client, config.clock.now())?;
     let now = config.clock.now();
-    let invalid = |d: &str| OAuthError::invalid_grant(d);
-    let record = state
-        .oauth
-        .codes
-        .get_mut(code)
-        .ok_or_else(|| invalid("The authorization code is invalid."))?;
-    if record.used {
-        return Err(invalid("The authorization code has already been used."));
-    }
-    // A code is consumed by any attempt, as RFC 6749 asks.
-    record.used = true;
-    if now >= record.expires_at {
-        return Err(invalid("The authorization code has expired."));
-    }
-    if record.client_id != package.client_id {
-        return Err(invalid("The authorization code was issued to another client."));
-    }
-    if redirect_uri != Some(record.redirect_uri.as_str()) {
-        return Err(invalid("redirect_uri does not match the one used at authorization."));
-    }
-    if let Some(challenge) = &record.challenge {
-        let Some(v) = verifier else {
-            return Err(invalid("code_verifier is required."));
-        };
-        if URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())) != *challenge {
-            return Err(invalid("code_verifier does not match the code_challenge."));
-        }
-    }
-    let scopes = record.scopes.clone();
-    let user = record.user.clone();
-    let mid = match account_id {
-        None => package.default_mid(),
-        Some(m) if package.allows_mid(m) => m,
-        Some(m) => return Err(OAuthError::unauthorized_client(format!("No access to account_id {m}."))),
-    };
-    Ok(issue_with_refresh(config, state, &package, scopes, mid, user))
+    let secret = client.client_secret.as_deref();
+    let package = authenticate_app(&state.packages, &client.client_id, secret, now)?.clone();
+    let redeemed = state.oauth.redeem_code(&package, code, redirect_uri, verifier, now)?;
+    grant(config, state, &package, redeemed, account_id)
 }
 
 /// The `refresh_token` grant: each refresh token works once and is replaced.
@@ -523,29 +293,9 @@ pub(crate) fn refresh_token(
     token: &str,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate_app(state, client, config.clock.now())?;
-    let record = state
-        .oauth
-        .refresh_tokens
-        .get_mut(token)
-        .ok_or_else(|| OAuthError::invalid_grant("The refresh token is invalid."))?;
-    record.uses += 1;
-    if record.uses > 1 || record.revoked {
-        return Err(OAuthError::invalid_grant(
-            "The refresh token is invalid, expired or already used.",
-        ));
-    }
-    if record.client_id != package.client_id {
-        return Err(OAuthError::invalid_grant(
-            "The refresh token was issued to another client.",
-        ));
-    }
-    let scopes = record.scopes.clone();
-    let user = record.user.clone();
-    let mid = match account_id {
-        None => record.mid,
-        Some(m) if package.allows_mid(m) => m,
-        Some(m) => return Err(OAuthError::unauthorized_client(format!("No access to account_id {m}."))),
-    };
-    Ok(issue_with_refresh(config, state, &package, scopes, mid, user))
+    let now = config.clock.now();
+    let secret = client.client_secret.as_deref();
+    let package = authenticate_app(&state.packages, &client.client_id, secret, now)?.clone();
+    let redeemed = state.oauth.redeem_refresh(&package, token)?;
+    grant(config, state, &package, redeemed, account_id)
 }

@@ -73,27 +73,62 @@ fn assert_mc_error(r: &Reply, status: u16) {
     assert!(r.json["documentation"].is_string(), "{}", r.text);
 }
 
+/// A concrete path for a route pattern: `{id}` becomes a number, other placeholders a text.
+fn concrete_path(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { break };
+        let name = &rest[open + 1..open + close];
+        out.push_str(if name == "id" { "12345" } else { "dummy-value" });
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The one test that the fake serves the catalog (`scopes.toml`) exactly: every operation
+/// once, with its method, path and scopes, a REST route for each REST operation that a
+/// concrete request lands on, nothing the catalog lacks, and `/v2/userinfo` as the only
+/// route outside it.
 #[test]
 fn every_catalog_operation_is_served_with_its_method_path_and_scopes() {
     let served = operations();
-    assert_eq!(served.len(), OPERATIONS.len());
     for op in OPERATIONS {
-        let s = served
-            .iter()
-            .find(|s| s.name == op.name)
-            .unwrap_or_else(|| panic!("{}", op.name));
+        let matching: Vec<_> = served.iter().filter(|s| s.name == op.name).collect();
+        assert_eq!(matching.len(), 1, "{} is served exactly once", op.name);
+        let s = matching[0];
         assert_eq!(
             (s.api, s.method, s.path, s.scopes),
-            (op.api, op.method, op.path, op.scopes)
+            (op.api, op.method, op.path, op.scopes),
+            "{}",
+            op.name
         );
         if op.api == Api::Rest {
-            let route = routes().iter().find(|r| r.operation_name() == Some(op.name)).unwrap();
+            let route = routes()
+                .iter()
+                .find(|r| r.operation_name() == Some(op.name))
+                .unwrap_or_else(|| panic!("no REST route for {}", op.name));
             assert_eq!(
                 (route.method(), route.path(), route.scopes()),
                 (op.method, op.path, op.scopes)
             );
+            // A concrete request lands on that route.
+            assert_eq!(
+                required_scopes(op.method, &concrete_path(op.path)),
+                Some(op.scopes),
+                "{} {}",
+                op.method,
+                op.path
+            );
         }
     }
+    assert_eq!(
+        served.len(),
+        OPERATIONS.len(),
+        "the fake serves no operation the catalog lacks"
+    );
     let unscoped: Vec<&Route> = routes().iter().filter(|r| r.operation_name().is_none()).collect();
     assert_eq!(unscoped.len(), 1);
     assert_eq!(unscoped[0].path(), "/v2/userinfo");

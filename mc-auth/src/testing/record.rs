@@ -9,44 +9,29 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::endpoint::Endpoint;
 use super::util::lock;
 
-/// What kind of endpoint a request was for.
+/// What kind of endpoint a request was for (derived from the fake's endpoint classification:
+/// token requests apart from every other call).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RequestKind {
     /// `/v2/token` on the auth host.
     Token,
-    /// Anything else: `/v2/userinfo`, REST and SOAP API calls (and unknown paths).
+    /// Anything else: `/v2/authorize`, `/v2/userinfo`, REST and SOAP API calls (and unknown
+    /// paths).
     Api,
 }
-
-impl RequestKind {
-    /// Classifies a request path.
-    pub(crate) fn of_path(path: &str) -> RequestKind {
-        match path.trim_end_matches('/') {
-            "/v2/token" => RequestKind::Token,
-            _ => RequestKind::Api,
-        }
-    }
-}
-
-/// Body fields whose values [`RecordedRequest`]'s `Debug` output hides.
-const SECRET_FIELDS: &[&str] = &[
-    "client_secret",
-    "access_token",
-    "refresh_token",
-    "code",
-    "code_verifier",
-    "password",
-];
 
 /// One request as the fake received it.
 ///
 /// The `Authorization` header is stored redacted (`Bearer <redacted>`); use
 /// [`token_serial`](Self::token_serial) to tell which issued token a call used. Bodies are kept
 /// exactly (a token request's client secret included) so that tests can assert on them, but
-/// the `Debug` output hides every secret field and shows non-JSON bodies only by length.
+/// the `Debug` output hides every secret field (by the crate's one rule,
+/// `secret::redact_json`: any key naming a token, secret, verifier, password or code, in
+/// either spelling) and shows non-JSON bodies only by length.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RecordedRequest {
@@ -118,25 +103,6 @@ impl RecordedRequest {
     }
 }
 
-fn redact_json(v: &Value) -> Value {
-    match v {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let v = if SECRET_FIELDS.contains(&k.as_str()) {
-                        Value::String("<redacted>".to_owned())
-                    } else {
-                        redact_json(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
-        other => other.clone(),
-    }
-}
-
 impl fmt::Debug for RecordedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("RecordedRequest");
@@ -146,7 +112,11 @@ impl fmt::Debug for RecordedRequest {
             .field("headers", &self.headers)
             .field("kind", &self.kind);
         match self.json() {
-            Some(json) => d.field("json", &redact_json(json)),
+            Some(json) => {
+                let mut shown = json.clone();
+                crate::secret::redact_json(&mut shown);
+                d.field("json", &shown)
+            }
             None => d.field("body", &format_args!("<{} bytes>", self.body.len())),
         };
         d.field("client_id", &self.client_id)
@@ -211,7 +181,7 @@ impl Recorder {
 
     /// Records an arriving request and returns its sequence number.
     pub fn record(&self, method: &str, path: &str, query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> u64 {
-        let kind = RequestKind::of_path(path);
+        let kind = Endpoint::of(path).kind();
         let json = std::sync::OnceLock::new();
         let client_id = match kind {
             RequestKind::Token => json
@@ -287,5 +257,35 @@ impl Recorder {
         let mut rx = self.counts.subscribe();
         // The sender lives as long as `self`, so this only ends when `f` is satisfied.
         let _ = rx.wait_for(f).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_every_secret_field_at_any_depth() {
+        let recorder = Recorder::new();
+        let body = serde_json::json!({
+            "grant_type": "refresh_token",
+            "client_id": "visible-id",
+            "client_secret": "s-client-secret",
+            "refresh_token": "s-refresh-snake",
+            "refreshToken": "s-refresh-camel",
+            "code_verifier": "s-verifier",
+            "nested": [{ "accessToken": "s-access-camel", "code": "s-code", "password": "s-pw" }],
+        });
+        let bytes = Bytes::from(body.to_string());
+        recorder.record("POST", "/v2/token", None, &HeaderMap::new(), &bytes);
+        let shown = format!("{:?}", recorder.requests());
+        assert!(!shown.contains("s-"), "a secret leaked: {shown}");
+        assert!(
+            shown.contains("visible-id") && shown.contains("refresh_token"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+        // The body itself is kept exactly, for assertions.
+        assert_eq!(recorder.requests()[0].json(), Some(&body));
     }
 }

@@ -1,31 +1,10 @@
-//! Client-secret rotation on the fake, as Marketing Cloud's "Rotate an OAuth 2.0 Secret" guide
-//! describes it: generate and stage a new secret (both work), activate it (the old one stops
-//! working), secrets that expire, and secrets revoked at once as leaked.
+//! The view of one package's client secrets ([`PackageView`]); the rotation's rules are the
+//! model's ([`model::packages`](super::model::packages)).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::package::{SecretRecord, SECRET_LIFETIME, STAGE_INTERVAL};
-use super::util;
-use super::{FakeMarketingCloud, PackageKind};
+use super::{FakeMarketingCloud, RotationRefused};
 use crate::ClientSecret;
-
-/// Why the fake refused a rotation step, as Marketing Cloud would.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RotationRefused {
-    /// A new secret was staged less than 5 minutes ago.
-    #[error("Marketing Cloud generates a new staged secret at most once per 5 minutes; try again in {} s", wait.as_secs())]
-    TooSoon {
-        /// How long until a new secret may be staged.
-        wait: Duration,
-    },
-    /// There is no staged secret to activate.
-    #[error("there is no staged secret to activate: stage one first")]
-    NothingStaged,
-    /// Public apps have no client secret.
-    #[error("public apps have no client secret to rotate")]
-    NoSecret,
-}
 
 /// One installed package's client secrets on the fake. Made by
 /// [`FakeMarketingCloud::package`].
@@ -72,38 +51,13 @@ impl PackageView<'_> {
     /// after now (the fake's clock). A staged secret not yet activated is replaced; a new one
     /// may be staged at most once per 5 minutes ([`RotationRefused::TooSoon`]).
     pub fn stage_secret(&self) -> Result<ClientSecret, RotationRefused> {
-        self.with(|p, now| {
-            if p.kind == PackageKind::Public {
-                return Err(RotationRefused::NoSecret);
-            }
-            if let Some(last) = p.secrets.last_staged_at {
-                let since = now.saturating_duration_since(last);
-                if since < STAGE_INTERVAL {
-                    return Err(RotationRefused::TooSoon {
-                        wait: STAGE_INTERVAL - since,
-                    });
-                }
-            }
-            let secret = ClientSecret::new(util::random_alphanumeric(32));
-            p.secrets.staged = Some(SecretRecord {
-                secret: secret.clone(),
-                expires_at: Some(now + SECRET_LIFETIME),
-            });
-            p.secrets.last_staged_at = Some(now);
-            Ok(secret)
-        })
+        self.with(|p, now| p.stage_secret(now))
     }
 
     /// Activates the staged secret (step 3 of a rotation): it becomes the active secret, and
     /// the previous active secret stops working at once.
     pub fn activate_staged(&self) -> Result<(), RotationRefused> {
-        self.with(|p, _| match p.secrets.staged.take() {
-            Some(staged) => {
-                p.secrets.active = Some(staged);
-                Ok(())
-            }
-            None => Err(RotationRefused::NothingStaged),
-        })
+        self.with(|p, _| p.activate_staged())
     }
 
     /// Revokes the active secret at once, as Marketing Cloud does when it detects a secret as

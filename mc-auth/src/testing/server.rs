@@ -1,6 +1,6 @@
 //! The HTTP side: one axum fallback handler that records each request, applies injected
-//! faults, and hands the request to the token endpoint, the SOAP endpoint or the REST route
-//! table.
+//! faults, and hands the request to its [`Endpoint`]: the token endpoint, the authorize pages,
+//! the SOAP endpoint or the REST route table (which also serves `/v2/userinfo`).
 
 use std::sync::Arc;
 
@@ -13,8 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::api::{self, ApiRequest};
+use super::endpoint::Endpoint;
 use super::faults::Applied;
-use super::record::RequestKind;
 use super::state::Shared;
 use super::token;
 use super::util::lock;
@@ -49,16 +49,16 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
         return api::mc_error(status, 0, "The request body is too large or could not be read.");
     };
     let seq = shared.recorder.record(method, path, query, &parts.headers, &body);
-    let kind = RequestKind::of_path(path);
+    let endpoint = Endpoint::of(path);
 
-    let fault = lock(&shared.faults).take(kind, path);
+    let fault = lock(&shared.faults).take(endpoint, path);
     let faulted = fault.is_some();
     let mut mangle = None;
     if let Some(fault) = fault {
         if let Some(wait) = fault.answer_after() {
             tokio::time::sleep(wait).await;
         }
-        match fault.apply(kind, path, &parts.headers, &body) {
+        match fault.apply(endpoint, &parts.headers, &body) {
             Applied::Respond(response) => {
                 shared.recorder.complete(seq, response.status().as_u16(), None, true);
                 return response;
@@ -68,13 +68,13 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
         }
     }
 
-    if kind == RequestKind::Api {
+    if endpoint != Endpoint::Token {
         let latency = lock(&shared.state).latency;
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
     }
-    let (mut response, token_serial) = answer(&shared, kind, method, path, query, &parts.headers, &body);
+    let (mut response, token_serial) = answer(&shared, endpoint, method, path, query, &parts.headers, &body);
     if let Some(m) = mangle {
         let (mut head, body) = response.into_parts();
         let bytes = to_bytes(body, MAX_BODY).await.unwrap_or_default();
@@ -90,7 +90,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
 /// The normal answer to a request, computed under the state lock.
 fn answer(
     shared: &Shared,
-    kind: RequestKind,
+    endpoint: Endpoint,
     method: &str,
     path: &str,
     query: Option<&str>,
@@ -98,21 +98,17 @@ fn answer(
     body: &[u8],
 ) -> (Response, Option<u64>) {
     let mut state = lock(&shared.state);
-    if path.trim_end_matches('/') == "/v2/authorize" {
-        let content_type = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|c| c.to_str().ok());
-        return (
-            super::oauth::authorize(&shared.config, &mut state, method, query, content_type, body),
-            None,
-        );
-    }
-    if super::soap::is_soap_path(path) {
-        return super::soap::handle(&shared.config, &mut state, method, headers, body);
-    }
-    match kind {
-        RequestKind::Token => (token::handle(&shared.config, &mut state, method, headers, body), None),
-        RequestKind::Api => api::handle(
+    match endpoint {
+        Endpoint::Authorize => {
+            let content_type = headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|c| c.to_str().ok());
+            let page = super::oauth::authorize(&shared.config, &mut state, method, query, content_type, body);
+            (page, None)
+        }
+        Endpoint::Soap => super::soap::handle(&shared.config, &mut state, method, headers, body),
+        Endpoint::Token => (token::handle(&shared.config, &mut state, method, headers, body), None),
+        Endpoint::Userinfo | Endpoint::Rest => api::handle(
             &shared.config,
             &mut state,
             &ApiRequest {

@@ -1,23 +1,61 @@
-//! The fake's state: fixed configuration, and plain structs behind one `std` mutex.
+//! The fake's state: fixed configuration, and each family's model state behind one `std`
+//! mutex.
 //!
-//! Adding a feature to the fake means adding a field here and a handler that reads or writes
-//! it under the lock; handlers are synchronous, so a request's checks and effects are atomic.
+//! # The layers
+//!
+//! A request passes through three layers, and each file of `testing/` belongs to one:
+//!
+//! 1. **Around every request** (`server.rs`, `endpoint.rs`, `record.rs`, `faults.rs`): the
+//!    server records the request ([`Recorder`]), classifies it once as an
+//!    [`Endpoint`](super::endpoint::Endpoint) (`Token`, `Authorize`, `Userinfo`, `Soap`,
+//!    `Rest`), lets an injected fault ([`FaultQueue`]) answer or spoil it, and dispatches on
+//!    the endpoint. The recorder's request kind and the faults' targets derive from the same
+//!    classification.
+//! 2. **The wire** (`token.rs`, `oauth.rs`, `api.rs` with the REST handler files such as
+//!    `messaging.rs`, `journeys.rs`, `assets.rs`, `contacts.rs`, and `soap/`): reads the
+//!    request, checks the token and its scopes (REST routes and SOAP objects both from the
+//!    generated catalog), calls the model, and writes MC's answer: status codes, headers,
+//!    MC's JSON and XML shapes, MC's error bodies. A model error becomes MC's error with
+//!    `ApiError::from_model` (REST), `ModelError::soap_error_code` (SOAP) or an OAuth error.
+//! 3. **The model** (`model/`): [`State`]'s families, MC's objects and MC's rules (scope
+//!    granting, secret rotation, codes with PKCE, single-use refresh tokens, definitions and
+//!    sends, journeys, assets, contacts, ...), with no HTTP in it; a broken rule is a
+//!    `model::ModelError` (or, for token requests, `model::tokens::Refused`). Its unit tests
+//!    need no server.
+//!
+//! Views (`views.rs`) hand tests a family's state through `fake.<family>()`, reading the
+//! model under the same lock.
+//!
+//! # Adding a family
+//!
+//! 1. Its state and rules in `model/<family>.rs`, with unit tests: a struct with `Default`,
+//!    methods that take plain values (keys, JSON objects, a `Sender`) and return
+//!    `ModelResult<_>`.
+//! 2. A field for it on [`State`] (and in [`State::new`]).
+//! 3. Its wire: REST handlers in `testing/<family>.rs`, each a `fn(&mut Call) -> Response`
+//!    that parses, calls the model under the lock and answers in MC's shape, one
+//!    `Route::operation("<catalog name>", handler)` line per operation in `api.rs`'s
+//!    `ROUTES` (lists answer through `api::list_page`); SOAP actions in
+//!    `testing/soap/<family>.rs`.
+//! 4. A typed view in `views.rs` (`fake.<family>()`) for tests to seed and inspect it.
+//!
+//! Handlers are synchronous and run under the lock, so a request's checks and effects are
+//! atomic.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::Value;
-
-use super::assets::AssetState;
 use super::async_rows::AsyncRequest;
-use super::contacts::ContactState;
 use super::data_extensions::DataExtension;
 use super::faults::FaultQueue;
-use super::journeys::JourneyState;
-use super::package::Package;
+use super::model::assets::AssetState;
+use super::model::contacts::ContactState;
+use super::model::journeys::JourneyState;
+use super::model::messaging::{EmailState, SmsState};
+use super::model::packages::Package;
+pub(crate) use super::model::tokens::TokenRecord;
 use super::record::Recorder;
-use super::sms::SmsState;
 use super::soap::SoapState;
 use crate::{Clock, ScopeSet};
 
@@ -76,7 +114,7 @@ pub(crate) struct State {
     pub contacts: ContactState,
     pub soap: SoapState,
     /// Authorization codes, refresh tokens and the authorizing user.
-    pub oauth: super::oauth::OAuthState,
+    pub oauth: super::model::tokens::OAuthState,
 }
 
 impl State {
@@ -118,27 +156,6 @@ pub(crate) struct InstanceUrls {
     pub soap: String,
 }
 
-/// An issued access token (the token value is the key of [`State::tokens`]).
-#[derive(Clone, Debug)]
-pub(crate) struct TokenRecord {
-    pub serial: u64,
-    pub client_id: String,
-    pub account_id: u64,
-    pub scopes: ScopeSet,
-    pub expires_at: Instant,
-    pub revoked: bool,
-    /// The user a web or public app's token acts for; `None`: the API user of
-    /// client-credentials tokens ([`State::user`]).
-    pub user: Option<FakeUser>,
-}
-
-impl TokenRecord {
-    /// True when the token can no longer be used: expired by the clock or on demand.
-    pub fn is_expired(&self, now: Instant) -> bool {
-        self.revoked || now >= self.expires_at
-    }
-}
-
 /// A user as `/v2/userinfo` shows them: the API user behind client-credentials tokens, or a
 /// user who signed in to a web or public app.
 #[derive(Clone, Debug)]
@@ -158,33 +175,6 @@ impl Default for FakeUser {
             email: "api-user@example.com".to_owned(),
         }
     }
-}
-
-/// Transactional email state.
-#[derive(Default)]
-pub(crate) struct EmailState {
-    /// Send definitions in creation order (JSON objects with a `definitionKey`).
-    pub definitions: Vec<Value>,
-    /// Recorded sends in arrival order.
-    pub sends: Vec<EmailSend>,
-}
-
-/// A transactional email send recorded by the fake.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct EmailSend {
-    /// The `messageKey` from the path.
-    pub message_key: String,
-    /// The `definitionKey` of the body.
-    pub definition_key: String,
-    /// The `recipient` object of the body.
-    pub recipient: Value,
-    /// The whole request body.
-    pub body: Value,
-    /// The MID of the business unit of the token that sent it.
-    pub account_id: u64,
-    /// The client id of the package whose token sent it.
-    pub client_id: String,
 }
 
 /// A snapshot of an issued access token, without its value.

@@ -429,6 +429,56 @@ async fn rate_limit_faults_look_like_mcs() {
 }
 
 #[tokio::test]
+async fn named_throttling_faults_play_mcs_three_answers() {
+    let (fake, http) = fake_with_package().await;
+    let token = http.access_token("cid", "secret-1", json!({})).await;
+
+    fake.inject(Fault::rate_limited(Duration::from_secs(5)));
+    let r = http.call("GET", "/v2/userinfo", Some(&token), None).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.headers.get("retry-after"), Some(&HeaderValue::from_static("5")));
+    assert_eq!(
+        (&r.json["errorcode"], &r.json["retryAfter"]),
+        (&json!(50100), &json!(5))
+    );
+    assert_eq!(r.json["message"], "Rate limit exceeded");
+
+    fake.inject(Fault::temporarily_blocked());
+    let r = http.call("GET", "/v2/userinfo", Some(&token), None).await;
+    assert_eq!(r.status, 429);
+    assert!(r.headers.get("retry-after").is_none());
+    assert_eq!(
+        r.json,
+        json!({ "message": "Your requests are temporarily blocked.", "errorcode": 50200, "documentation": DOC })
+    );
+
+    // SOAP throttling: REST and token requests pass it by; only /Service.asmx gets the 500.
+    fake.inject(Fault::soap_throttled());
+    assert_eq!(http.call("GET", "/v2/userinfo", Some(&token), None).await.status, 200);
+    assert_eq!(http.grant("cid", "secret-1", json!({})).await.status, 200);
+    assert_eq!(fake.pending_faults(), 1);
+    let soap = http
+        .client
+        .post(format!("{}/Service.asmx", http.base))
+        .header("Content-Type", "text/xml")
+        .body("<not-even-an-envelope/>");
+    let r = http.send(soap).await;
+    assert_eq!(r.status, 500);
+    let text = String::from_utf8_lossy(&r.raw);
+    assert!(text.contains("<faultcode>soap:Client</faultcode>"), "{text}");
+    assert!(text.contains(SOAP_THROTTLED), "{text}");
+    assert!(r.headers.get("retry-after").is_none());
+    assert_eq!(fake.pending_faults(), 0);
+    let throttled = crate::Error::SoapFault {
+        status: 500,
+        faultcode: "soap:Client".into(),
+        faultstring: SOAP_THROTTLED.into(),
+        detail: None,
+    };
+    assert!(throttled.is_transient(), "the client must read it as throttling");
+}
+
+#[tokio::test]
 async fn body_malformed_and_unauthorized_faults() {
     let (fake, http) = fake_with_package().await;
     let token = http.access_token("cid", "secret-1", json!({})).await;

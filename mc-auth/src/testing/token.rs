@@ -4,16 +4,19 @@
 //! checks it and issues a token through [`issue`]. New grant types (authorization code,
 //! refresh token) slot in as new `Grant` variants.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::package::Package;
-use super::state::{Config, State, TokenRecord};
-use super::util::{json_response, random_alphanumeric};
+use super::model::packages::Package;
+use super::model::tokens::{
+    authenticate_server, business_unit, granted_scopes, issue_access_token, Refused, ScopeRequest, TokenRecord,
+};
+use super::state::{Config, State};
+use super::util::json_response;
 use crate::ScopeSet;
 
 /// The `error_uri` of MC's OAuth errors.
@@ -21,9 +24,6 @@ pub(crate) const OAUTH_ERROR_URI: &str = "https://developer.salesforce.com/docs"
 
 /// The grant types MC names in its `unsupported_grant_type` description.
 const UNSUPPORTED_GRANT_DESCRIPTION: &str = "Use \"authorization_code\", \"refresh_token\", \"client_credentials\" or \"urn:ietf:params:oauth:grant-type:jwt-bearer\" as the grant type.";
-
-/// Length of the random access tokens.
-const ACCESS_TOKEN_LEN: usize = 64;
 
 /// An OAuth-shaped error of the token endpoint.
 #[derive(Debug)]
@@ -76,6 +76,16 @@ impl OAuthError {
     }
 }
 
+impl From<Refused> for OAuthError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Client => OAuthError::invalid_client(),
+            Refused::Unauthorized(description) => OAuthError::unauthorized_client(description),
+            Refused::Grant(description) => OAuthError::invalid_grant(description),
+        }
+    }
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         #[derive(Serialize)]
@@ -112,12 +122,6 @@ pub(crate) struct TokenResponse {
 pub(crate) struct ClientAuth {
     pub client_id: String,
     pub client_secret: Option<String>,
-}
-
-/// The `scope` field: omitted (all of the package's scopes) or a list (possibly empty).
-enum ScopeRequest {
-    All,
-    Only(ScopeSet),
 }
 
 /// A parsed token request.
@@ -213,42 +217,6 @@ fn account_id(body: &Map<String, Value>) -> Result<Option<u64>, OAuthError> {
     }
 }
 
-/// Checks a confidential client's id and secret against the installed packages.
-fn authenticate<'s>(state: &'s State, client: &ClientAuth, now: Instant) -> Result<&'s Package, OAuthError> {
-    let package = state
-        .packages
-        .get(&client.client_id)
-        .ok_or_else(OAuthError::invalid_client)?;
-    let secret_ok = client
-        .client_secret
-        .as_deref()
-        .is_some_and(|s| package.secrets.accept(s, now));
-    if !package.enabled || !secret_ok {
-        return Err(OAuthError::invalid_client());
-    }
-    Ok(package)
-}
-
-/// The business unit a token acts in: the requested one if the package may target it, else
-/// the package's default.
-fn target_mid(package: &Package, requested: Option<u64>) -> Result<u64, OAuthError> {
-    match requested {
-        None => Ok(package.default_mid()),
-        Some(mid) if package.allows_mid(mid) => Ok(mid),
-        Some(mid) => Err(OAuthError::unauthorized_client(format!(
-            "The client is not authorized to access account_id {mid}: the installed package has no access to that business unit."
-        ))),
-    }
-}
-
-/// The scopes a token gets: only scopes the package has; the rest are silently dropped.
-fn granted_scopes(package: &Package, requested: &ScopeRequest) -> ScopeSet {
-    match requested {
-        ScopeRequest::All => package.scopes.clone(),
-        ScopeRequest::Only(set) => set.iter().filter(|s| package.scopes.contains(s)).collect(),
-    }
-}
-
 /// Issues an access token and stores it.
 pub(crate) fn issue(
     config: &Config,
@@ -258,21 +226,16 @@ pub(crate) fn issue(
     mid: u64,
 ) -> TokenResponse {
     let lifetime: Duration = package.expires_in.unwrap_or(config.expires_in);
-    let access_token = random_alphanumeric(ACCESS_TOKEN_LEN);
-    let serial = state.next_token_serial;
-    state.next_token_serial += 1;
-    state.tokens.insert(
-        access_token.clone(),
-        TokenRecord {
-            serial,
-            client_id: package.client_id.clone(),
-            account_id: mid,
-            scopes: scopes.clone(),
-            expires_at: config.clock.now() + lifetime,
-            revoked: false,
-            user: None,
-        },
-    );
+    let record = TokenRecord {
+        serial: 0,
+        client_id: package.client_id.clone(),
+        account_id: mid,
+        scopes: scopes.clone(),
+        expires_at: config.clock.now() + lifetime,
+        revoked: false,
+        user: None,
+    };
+    let access_token = issue_access_token(&mut state.tokens, &mut state.next_token_serial, record);
     let urls = state.instance_urls(config);
     TokenResponse {
         access_token,
@@ -292,13 +255,10 @@ fn client_credentials(
     scope: &ScopeRequest,
     account_id: Option<u64>,
 ) -> Result<TokenResponse, OAuthError> {
-    let package = authenticate(state, client, config.clock.now())?.clone();
-    if package.kind != super::package::PackageKind::Server {
-        return Err(OAuthError::unauthorized_client(
-            "Web and public app packages use the authorization_code and refresh_token grants.",
-        ));
-    }
-    let mid = target_mid(&package, account_id)?;
+    let now = config.clock.now();
+    let secret = client.client_secret.as_deref();
+    let package = authenticate_server(&state.packages, &client.client_id, secret, now)?.clone();
+    let mid = business_unit(&package, account_id, package.default_mid())?;
     let scopes = granted_scopes(&package, scope);
     Ok(issue(config, state, &package, scopes, mid))
 }

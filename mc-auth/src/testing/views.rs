@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{
-    data_extensions, email, AuthorizingUser, AutomationRun, DataExtensionRow, EmailSend, FakeJourney,
-    FakeMarketingCloud, IssuedToken, JourneyEvent, RecordedRequest, SmsSend, SoapRecord, StoredContact,
+    data_extensions, AuthorizingUser, AutomationRun, DataExtensionRow, EmailSend, FakeJourney, FakeMarketingCloud,
+    IssuedToken, JourneyEvent, RecordedRequest, SmsSend, SoapRecord, StoredContact,
 };
 
 /// The access tokens the fake issued (`POST /v2/token`). Made by
@@ -145,7 +145,7 @@ impl EmailView<'_> {
             panic!("an email definition must be a JSON object");
         };
         let mut state = self.fake.state();
-        if let Err(e) = email::store_definition(&mut state.email.definitions, map) {
+        if let Err(e) = state.email.add_definition(map) {
             panic!("invalid email definition: {}", e.message);
         }
     }
@@ -179,7 +179,7 @@ impl SmsView<'_> {
             panic!("an SMS definition must be a JSON object");
         };
         let mut state = self.fake.state();
-        if let Err(e) = email::store_definition(&mut state.sms.definitions, map) {
+        if let Err(e) = state.sms.add_definition(map) {
             panic!("invalid SMS definition: {}", e.message);
         }
     }

@@ -1,7 +1,8 @@
 //! The fake Marketing Cloud enforces exactly the operation table the compile-time scope bounds
 //! come from (`mc_auth::scope::OPERATIONS`, generated from `scopes.toml`):
 //!
-//! - every operation is served with the method, path and scopes of the table;
+//! - (that every operation is served with the method, path and scopes of the table is the
+//!   fake's own unit test, `testing::operation_tests::every_catalog_operation_is_served_with_its_method_path_and_scopes`);
 //! - for every operation and each of its scopes, a token lacking just that scope is refused
 //!   (REST: 403 with MC's errorcode 20002 "Insufficient Privileges"; SOAP: an HTTP 500 fault
 //!   whose `faultstring` says "Insufficient Privileges"), and a token with exactly the
@@ -13,7 +14,7 @@ use std::collections::BTreeSet;
 use mc_auth::reqwest;
 use mc_auth::scope::{Api, OperationInfo, OPERATIONS};
 use mc_auth::soap::{RetrieveRequest, SimpleFilter, SoapObject};
-use mc_auth::testing::{operations, required_scopes, routes, FakeMarketingCloud, Package};
+use mc_auth::testing::{FakeMarketingCloud, Package};
 use mc_auth::{Client, Error};
 use serde_json::{json, Value};
 
@@ -149,45 +150,6 @@ async fn call(fake: &FakeMarketingCloud, http: &reqwest::Client, op: &OperationI
         refused_for_scope,
         body,
     }
-}
-
-#[test]
-fn every_operation_has_a_route_with_exactly_its_method_path_and_scopes() {
-    let served = operations();
-    for op in OPERATIONS {
-        let matching: Vec<_> = served.iter().filter(|s| s.name == op.name).collect();
-        assert_eq!(matching.len(), 1, "{} is served exactly once", op.name);
-        let s = matching[0];
-        assert_eq!(
-            (s.api, s.method, s.path, s.scopes),
-            (op.api, op.method, op.path, op.scopes),
-            "{}",
-            op.name
-        );
-        if op.api == Api::Rest {
-            let route = routes()
-                .iter()
-                .find(|r| r.operation_name() == Some(op.name))
-                .unwrap_or_else(|| panic!("no REST route for {}", op.name));
-            assert_eq!(
-                (route.method(), route.path(), route.scopes()),
-                (op.method, op.path, op.scopes)
-            );
-            // A concrete request lands on that route.
-            assert_eq!(
-                required_scopes(op.method, &concrete_path(op.path)),
-                Some(op.scopes),
-                "{} {}",
-                op.method,
-                op.path
-            );
-        }
-    }
-    assert_eq!(
-        served.len(),
-        OPERATIONS.len(),
-        "the fake serves no operation the catalog lacks"
-    );
 }
 
 #[tokio::test]

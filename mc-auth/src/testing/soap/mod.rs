@@ -112,11 +112,6 @@ pub(crate) fn base_type(object_type: &str) -> &str {
     crate::soap::action::base_type(object_type)
 }
 
-/// True when `path` is the SOAP endpoint.
-pub(crate) fn is_soap_path(path: &str) -> bool {
-    path.trim_end_matches('/').eq_ignore_ascii_case("/Service.asmx")
-}
-
 // writing.
 
 /// A SOAP envelope around what `body` writes.

@@ -1,9 +1,13 @@
 //! Installed packages: the API integrations the fake knows, with their secrets, scopes and
-//! business units.
+//! business units, and the rotation of their client secrets as Marketing Cloud's "Rotate an
+//! OAuth 2.0 Secret" guide describes it: generate and stage a new secret (both work), activate
+//! it (the old one stops working), secrets that expire 180 days after they were generated,
+//! and secrets revoked at once as leaked.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::testing::util::random_alphanumeric;
 use crate::{ClientSecret, ScopeSet};
 
 /// The MID a [`Package`] targets when it was given no business units, and the fake's
@@ -11,7 +15,7 @@ use crate::{ClientSecret, ScopeSet};
 pub const DEFAULT_MID: u64 = 100;
 
 /// An installed package (API integration) registered on a
-/// [`FakeMarketingCloud`](super::FakeMarketingCloud).
+/// [`FakeMarketingCloud`](crate::testing::FakeMarketingCloud).
 ///
 /// Built in the style of a builder; every setter consumes and returns the package.
 ///
@@ -36,6 +40,24 @@ pub struct Package {
     pub(crate) enabled: bool,
     pub(crate) kind: PackageKind,
     pub(crate) redirect_uris: Vec<String>,
+}
+
+/// Why the fake refused a rotation step, as Marketing Cloud would.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RotationRefused {
+    /// A new secret was staged less than 5 minutes ago.
+    #[error("Marketing Cloud generates a new staged secret at most once per 5 minutes; try again in {} s", wait.as_secs())]
+    TooSoon {
+        /// How long until a new secret may be staged.
+        wait: Duration,
+    },
+    /// There is no staged secret to activate.
+    #[error("there is no staged secret to activate: stage one first")]
+    NothingStaged,
+    /// Public apps have no client secret.
+    #[error("public apps have no client secret to rotate")]
+    NoSecret,
 }
 
 /// The integration type of an installed package.
@@ -134,7 +156,7 @@ impl Package {
     /// Makes the client secret expire at this instant of the fake's [`Clock`](crate::Clock)
     /// (Marketing Cloud expires secrets 180 days after they are generated): from then on,
     /// token requests with it answer `invalid_client`. See also
-    /// [`PackageView::expire_secret_at`](super::PackageView::expire_secret_at).
+    /// [`PackageView::expire_secret_at`](crate::testing::PackageView::expire_secret_at).
     pub fn secret_expires_at(mut self, at: Instant) -> Self {
         if let Some(active) = &mut self.secrets.active {
             active.expires_at = Some(at);
@@ -171,6 +193,44 @@ impl Package {
     /// True unless the package was [`disabled`](Self::disabled).
     pub fn is_enabled(&self) -> bool {
         self.enabled
+    }
+}
+
+impl Package {
+    /// Generates and stages a new secret at `now` (step 1 of a rotation) and returns it; it
+    /// expires [`SECRET_LIFETIME`] later. Public apps have no secret; a new one may be staged
+    /// at most once per [`STAGE_INTERVAL`]; an unactivated staged secret is replaced.
+    pub(crate) fn stage_secret(&mut self, now: Instant) -> Result<ClientSecret, RotationRefused> {
+        if self.kind == PackageKind::Public {
+            return Err(RotationRefused::NoSecret);
+        }
+        if let Some(last) = self.secrets.last_staged_at {
+            let since = now.saturating_duration_since(last);
+            if since < STAGE_INTERVAL {
+                return Err(RotationRefused::TooSoon {
+                    wait: STAGE_INTERVAL - since,
+                });
+            }
+        }
+        let secret = ClientSecret::new(random_alphanumeric(32));
+        self.secrets.staged = Some(SecretRecord {
+            secret: secret.clone(),
+            expires_at: Some(now + SECRET_LIFETIME),
+        });
+        self.secrets.last_staged_at = Some(now);
+        Ok(secret)
+    }
+
+    /// Activates the staged secret (step 3 of a rotation): the previous active secret stops
+    /// working at once.
+    pub(crate) fn activate_staged(&mut self) -> Result<(), RotationRefused> {
+        match self.secrets.staged.take() {
+            Some(staged) => {
+                self.secrets.active = Some(staged);
+                Ok(())
+            }
+            None => Err(RotationRefused::NothingStaged),
+        }
     }
 }
 
@@ -257,5 +317,35 @@ impl fmt::Debug for PackageSecrets {
             .field("active", &self.active.as_ref().map(|r| r.expires_at))
             .field("staged", &self.staged.as_ref().map(|r| r.expires_at))
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotation_stages_activates_and_expires() {
+        let start = Instant::now();
+        let mut package = Package::new("cid", "old");
+        let staged = package.stage_secret(start).unwrap();
+        assert!(package.secrets.accept("old", start) && package.secrets.accept(staged.expose_secret(), start));
+        let soon = start + Duration::from_secs(60);
+        assert_eq!(
+            package.stage_secret(soon),
+            Err(RotationRefused::TooSoon {
+                wait: STAGE_INTERVAL - Duration::from_secs(60)
+            })
+        );
+        package.activate_staged().unwrap();
+        assert!(
+            !package.secrets.accept("old", soon),
+            "the old secret stops at activation"
+        );
+        assert_eq!(package.activate_staged(), Err(RotationRefused::NothingStaged));
+        assert!(!package.secrets.accept(staged.expose_secret(), start + SECRET_LIFETIME));
+        let mut public = Package::public_app("pub", "https://app.example/cb");
+        assert_eq!(public.stage_secret(start), Err(RotationRefused::NoSecret));
+        assert!(!public.secrets.accept("", start), "an empty secret never matches");
     }
 }
