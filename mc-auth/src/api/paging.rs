@@ -104,6 +104,8 @@ pub(crate) struct Fetched<T> {
     pub items: Vec<T>,
     pub total: Option<u64>,
     pub more: bool,
+    /// An error to yield after `items`, ending the stream (an item that could not be read).
+    pub stop: Option<Error>,
 }
 
 impl<T> Paged<T> {
@@ -191,6 +193,14 @@ impl<T> Paged<T> {
         self.in_flight = None;
         match fetched {
             Ok(page) => {
+                if let Some(e) = page.stop {
+                    // The page's readable items first, then the error, then nothing.
+                    self.done = true;
+                    if page.items.is_empty() {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    self.failed = Some(e);
+                }
                 self.next_page = number.saturating_add(1);
                 self.done = !page.more || page.items.is_empty() || number == u32::MAX;
                 if page.total.is_some() {
@@ -372,7 +382,12 @@ where
             let body: B = req.send().await?.json()?;
             let (items, total) = body.into_parts();
             let more = more_after(page, size, total, items.len());
-            Ok(Fetched { items, total, more })
+            Ok(Fetched {
+                items,
+                total,
+                more,
+                stop: None,
+            })
         }
     })
 }
@@ -407,6 +422,7 @@ mod tests {
                     items,
                     total: Some(6),
                     more: page < 3,
+                    stop: None,
                 })
             }
         })
@@ -478,6 +494,7 @@ mod tests {
                         items: vec![1],
                         total: None,
                         more: true,
+                        stop: None,
                     })
                 } else {
                     Err(Error::config("page", "page two is broken"))
