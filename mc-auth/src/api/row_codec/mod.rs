@@ -51,8 +51,9 @@
 //!
 //! A mismatch is an [`Error::RowCodec`](crate::Error::RowCodec) naming the row, its key
 //! values when known, the column, and what was expected and found:
-//! `row 3 (SubscriberKey "a-3"): column "Age": expected an integer, found "twelve"`. A missing
-//! column lists the columns the row has.
+//! `row 3 (SubscriberKey "a-3"): column "Age": expected an integer, found "twelve"`. A value
+//! error names the column as the row spells it (MC's name); a missing column is named as the
+//! struct spells it, and the error lists the columns the row has.
 //!
 //! # Encoding
 //! A struct (or a map with string keys) becomes one column per field, in order; `Option::None`
@@ -75,7 +76,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use dates::{RowDate, RowDateTime};
+pub use dates::{DateParseError, RowDate, RowDateTime};
 
 use crate::error::Error;
 
