@@ -205,8 +205,9 @@ pub(crate) enum CellOut {
     Int(i64),
     /// An unsigned integer.
     Uint(u64),
-    /// A finite float, with the text it is written as (`f32`s keep their short form).
-    Float(f64, String),
+    /// A finite float, the text it is written as, and whether it was an `f32` (written to JSON
+    /// in its short form, `0.1` rather than `0.10000000149011612`).
+    Float(f64, String, bool),
     /// Text (strings, chars, unit variants, integers too wide for JSON, dates).
     Text(String),
 }
@@ -219,11 +220,12 @@ impl CellOut {
             CellOut::Bool(b) => Value::Bool(b),
             CellOut::Int(i) => Value::from(i),
             CellOut::Uint(u) => Value::from(u),
-            CellOut::Float(f, text) => text
-                .parse::<serde_json::Number>()
-                .ok()
-                .or_else(|| serde_json::Number::from_f64(f))
-                .map_or(Value::String(text), Value::Number),
+            CellOut::Float(f, text, single) => {
+                let short = if single { text.parse::<serde_json::Number>().ok() } else { None };
+                short
+                    .or_else(|| serde_json::Number::from_f64(f))
+                    .map_or(Value::String(text), Value::Number)
+            }
             CellOut::Text(t) => Value::String(t),
         }
     }
@@ -236,7 +238,7 @@ impl CellOut {
             CellOut::Bool(false) => "False".to_owned(),
             CellOut::Int(i) => i.to_string(),
             CellOut::Uint(u) => u.to_string(),
-            CellOut::Float(_, text) | CellOut::Text(text) => text,
+            CellOut::Float(_, text, _) | CellOut::Text(text) => text,
         }
     }
 }

@@ -279,10 +279,10 @@ impl ser::Serializer for CellSerializer {
         Ok(u64::try_from(v).map_or_else(|_| CellOut::Text(v.to_string()), CellOut::Uint))
     }
     fn serialize_f32(self, v: f32) -> Result<CellOut, CodecError> {
-        finite(f64::from(v), v.is_finite(), v.to_string())
+        finite(f64::from(v), v.is_finite(), v.to_string(), true)
     }
     fn serialize_f64(self, v: f64) -> Result<CellOut, CodecError> {
-        finite(v, v.is_finite(), v.to_string())
+        finite(v, v.is_finite(), v.to_string(), false)
     }
     fn serialize_char(self, v: char) -> Result<CellOut, CodecError> {
         Ok(CellOut::Text(v.to_string()))
@@ -359,9 +359,9 @@ impl ser::Serializer for CellSerializer {
     }
 }
 
-fn finite(v: f64, is_finite: bool, text: String) -> Result<CellOut, CodecError> {
+fn finite(v: f64, is_finite: bool, text: String, single: bool) -> Result<CellOut, CodecError> {
     if is_finite {
-        Ok(CellOut::Float(v, text))
+        Ok(CellOut::Float(v, text, single))
     } else {
         Err(CodecError::problem(format!(
             "{text} cannot be stored: MC's number columns have no NaN or infinity; nothing was sent"
