@@ -128,8 +128,8 @@ fn main() {
             // Already there from an earlier run against a real tenant.
             Err(e) => println!("SOAP create: {e}"),
         }
-        let request = RetrieveRequest::rows_of::<Customer>(&name)?
-            .filter(SimpleFilter::equals("Email", "soap@example.com"));
+        let request =
+            RetrieveRequest::rows_of::<Customer>(&name)?.filter(SimpleFilter::equals("Email", "soap@example.com"));
         let back: Vec<Customer> = loader
             .soap()
             .retrieve::<soap::DataExtensionObject>(request)

@@ -86,7 +86,11 @@ async fn rest_round_trip_of_every_supported_type() {
     c.upsert_rows_as("customers", &["customer id"], &written).await.unwrap();
     let stored = fake.data_extensions().rows("customers");
     assert_eq!(stored.len(), 5);
-    assert_eq!(stored[0].keys.get("Customer Id"), Some(&json!(0)), "the key column is a key");
+    assert_eq!(
+        stored[0].keys.get("Customer Id"),
+        Some(&json!(0)),
+        "the key column is a key"
+    );
     assert_eq!(stored[0].values.get("Vip"), Some(&json!(true)));
     assert_eq!(stored[0].values.get("Nickname"), Some(&json!(null)));
     assert_eq!(stored[0].values.get("LastSeen"), Some(&json!("2026-01-02T15:04:05")));
@@ -101,7 +105,9 @@ async fn rest_round_trip_of_every_supported_type() {
     // Upsert again by key: updated, not added.
     let mut changed = written[1].clone();
     changed.age = Some(99);
-    c.upsert_rows_as("customers", &["Customer Id"], &[changed.clone()]).await.unwrap();
+    c.upsert_rows_as("customers", &["Customer Id"], &[changed.clone()])
+        .await
+        .unwrap();
     let again: Vec<Customer> = collect(c.query_rows_as::<Customer>("customers", RowQuery::all()))
         .await
         .into_iter()
@@ -122,11 +128,15 @@ async fn soap_round_trip_of_every_supported_type() {
     let request = RetrieveRequest::rows_of::<Customer>("customers").unwrap();
     assert_eq!(request.properties.len(), 13);
     assert_eq!(request.properties[0], "Customer Id");
-    let read: Vec<Customer> = collect(c.soap().retrieve::<soap::DataExtensionObject>(request.clone()).rows::<Customer>())
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let read: Vec<Customer> = collect(
+        c.soap()
+            .retrieve::<soap::DataExtensionObject>(request.clone())
+            .rows::<Customer>(),
+    )
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
     assert_eq!(read, written);
 
     // Filtered on a value with XML's special characters in it.
@@ -169,8 +179,7 @@ async fn names_match_ignoring_case_and_text_is_converted() {
             .value("unsubscribedat", "")
             .value("somethingelse", "ignored")],
     );
-    let read: Vec<mc_auth::Result<Customer>> =
-        collect(c.query_rows_as::<Customer>("mc-shaped", RowQuery::all())).await;
+    let read: Vec<mc_auth::Result<Customer>> = collect(c.query_rows_as::<Customer>("mc-shaped", RowQuery::all())).await;
     let got = read.into_iter().next().unwrap().unwrap();
     assert_eq!(
         got,
@@ -266,11 +275,31 @@ async fn each_mismatch_has_its_own_text() {
         score: Option<f64>,
     }
     let cases: [(&str, &str, &str); 7] = [
-        ("Age", "300", r#"column "Age": expected an integer from 0 to 255, found "300" (out of range)"#),
-        ("Age", "", r#"column "Age": expected an integer from 0 to 255, found an empty value; make the field an Option to accept empty values"#),
-        ("Vip", "yes", r#"column "Vip": expected a boolean (True, False, 1 or 0), found "yes""#),
-        ("Joined", "1/2/2026 3:04:05 PM", r#"column "Joined": expected a date (1/2/2026 or 2026-01-02, or a date-time at midnight), found "1/2/2026 3:04:05 PM""#),
-        ("Tier", "Bronze", r#"column "Tier": expected one of "Gold", "Silver", found "Bronze""#),
+        (
+            "Age",
+            "300",
+            r#"column "Age": expected an integer from 0 to 255, found "300" (out of range)"#,
+        ),
+        (
+            "Age",
+            "",
+            r#"column "Age": expected an integer from 0 to 255, found an empty value; make the field an Option to accept empty values"#,
+        ),
+        (
+            "Vip",
+            "yes",
+            r#"column "Vip": expected a boolean (True, False, 1 or 0), found "yes""#,
+        ),
+        (
+            "Joined",
+            "1/2/2026 3:04:05 PM",
+            r#"column "Joined": expected a date (1/2/2026 or 2026-01-02, or a date-time at midnight), found "1/2/2026 3:04:05 PM""#,
+        ),
+        (
+            "Tier",
+            "Bronze",
+            r#"column "Tier": expected one of "Gold", "Silver", found "Bronze""#,
+        ),
         ("Score", "NaN", r#"column "Score": expected a number, found "NaN""#),
         ("Score", "1,5", r#"column "Score": expected a number, found "1,5""#),
     ];
@@ -355,17 +384,52 @@ async fn refusals_send_nothing() {
     let ok = |id| Score { id, score: 1.0 };
 
     let e = c
-        .upsert_rows_as("de", &["id"], &[Nested { id: 1, address: Address { city: "x".into() } }])
+        .upsert_rows_as(
+            "de",
+            &["id"],
+            &[Nested {
+                id: 1,
+                address: Address { city: "x".into() },
+            }],
+        )
         .await
         .unwrap_err();
     assert_eq!(
         e.to_string(),
         r#"row 0: column "address": a nested struct cannot be one column (a column holds one value); flatten it into the row's fields or serialize it to a String first; nothing was sent"#
     );
-    let e = c.upsert_rows_as("de", &["id"], &[WithList { id: 1, tags: vec!["a".into()] }]).await.unwrap_err();
-    assert!(e.to_string().contains(r#"column "tags": a sequence cannot be one column"#), "{e}");
-    let e = c.upsert_rows_as("de", &["id"], &[WithMap { id: 1, extra: Default::default() }]).await.unwrap_err();
-    assert!(e.to_string().contains(r#"column "extra": a nested map cannot be one column"#), "{e}");
+    let e = c
+        .upsert_rows_as(
+            "de",
+            &["id"],
+            &[WithList {
+                id: 1,
+                tags: vec!["a".into()],
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(r#"column "tags": a sequence cannot be one column"#),
+        "{e}"
+    );
+    let e = c
+        .upsert_rows_as(
+            "de",
+            &["id"],
+            &[WithMap {
+                id: 1,
+                extra: Default::default(),
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(r#"column "extra": a nested map cannot be one column"#),
+        "{e}"
+    );
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let e = c
             .upsert_rows_as("de", &["id"], &[ok(0), ok(1), Score { id: 2, score: bad }])
@@ -375,17 +439,33 @@ async fn refusals_send_nothing() {
         assert!(e.to_string().contains("no NaN or infinity"), "{e}");
     }
     let e = c
-        .upsert_rows_as("de", &["id"], &[Twice { id: 1, a: "a".into(), b: "b".into() }])
+        .upsert_rows_as(
+            "de",
+            &["id"],
+            &[Twice {
+                id: 1,
+                a: "a".into(),
+                b: "b".into(),
+            }],
+        )
         .await
         .unwrap_err();
     assert!(
-        e.to_string().contains(r#"column "EMAIL": appears twice (as "Email" and "EMAIL")"#),
+        e.to_string()
+            .contains(r#"column "EMAIL": appears twice (as "Email" and "EMAIL")"#),
         "{e}"
     );
-    let e = c.upsert_rows_as("de", &["id"], &[NoKey { id: None }]).await.unwrap_err();
+    let e = c
+        .upsert_rows_as("de", &["id"], &[NoKey { id: None }])
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("a primary-key column is null"), "{e}");
     let e = c.upsert_rows_as("de", &["Email"], &[ok(1)]).await.unwrap_err();
-    assert!(e.to_string().contains(r#"column "Email": a primary-key column named in the call"#), "{e}");
+    assert!(
+        e.to_string()
+            .contains(r#"column "Email": a primary-key column named in the call"#),
+        "{e}"
+    );
 
     // SOAP: the objects are refused while being built, before any call.
     let e = SoapObject::encode_rows("de", &[ok(0), Score { id: 1, score: f64::NAN }]).unwrap_err();
@@ -408,7 +488,10 @@ async fn a_read_only_client_reads_typed_rows() {
     let fake = FakeMarketingCloud::start().await;
     let creds = fake.register_package(Package::new("reader", "reader-secret-value").scopes(Reader::SCOPES));
     let reader = Reader::connect(creds).await.unwrap();
-    fake.data_extensions().add_rows("people", [DataExtensionRow::new().key("SubscriberKey", "a").value("Age", "1")]);
+    fake.data_extensions().add_rows(
+        "people",
+        [DataExtensionRow::new().key("SubscriberKey", "a").value("Age", "1")],
+    );
     let read = collect(reader.query_rows_as::<Person>("people", RowQuery::all())).await;
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].as_ref().unwrap().age, 1);

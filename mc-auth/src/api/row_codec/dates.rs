@@ -177,7 +177,13 @@ impl fmt::Display for RowDateTime {
 
 impl fmt::Display for RowDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0.year(), u8::from(self.0.month()), self.0.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
     }
 }
 
@@ -329,11 +335,6 @@ fn split_offset(t: &str) -> Option<(&str, Option<UtcOffset>)> {
     }
     let hours = small_number(&digits[..2], 2)?;
     let minutes = small_number(&digits[2..], 2)?;
-    let offset = UtcOffset::from_hms(
-        sign * i8::try_from(hours).ok()?,
-        sign * i8::try_from(minutes).ok()?,
-        0,
-    )
-    .ok()?;
+    let offset = UtcOffset::from_hms(sign * i8::try_from(hours).ok()?, sign * i8::try_from(minutes).ok()?, 0).ok()?;
     Some((clock, Some(offset)))
 }

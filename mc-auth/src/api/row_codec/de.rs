@@ -2,9 +2,7 @@
 
 use std::fmt::Display;
 
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, Unexpected, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 
 use super::{quote, same_name, Cell, CodecError, Kind, RowInput};
@@ -240,7 +238,8 @@ impl<'de> MapAccess<'de> for Columns<'_, '_> {
             return Err(CodecError::problem("a value was asked for past the last column"));
         };
         self.at += 1;
-        seed.deserialize(CellDeserializer { cell }).map_err(|e| e.in_column(name))
+        seed.deserialize(CellDeserializer { cell })
+            .map_err(|e| e.in_column(name))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -402,7 +401,10 @@ impl<'de> de::Deserializer<'de> for CellDeserializer<'_, '_> {
         match self.cell {
             Cell::Null => visitor.visit_unit(),
             Cell::Text(t) if t.trim().is_empty() => visitor.visit_unit(),
-            Cell::Text(t) => Err(CodecError::problem(format!("expected an empty value, found {}", quote(t)))),
+            Cell::Text(t) => Err(CodecError::problem(format!(
+                "expected an empty value, found {}",
+                quote(t)
+            ))),
             Cell::Nested(what) => Err(CodecError::problem(format!("expected an empty value, found {what}"))),
         }
     }

@@ -221,7 +221,11 @@ impl CellOut {
             CellOut::Int(i) => Value::from(i),
             CellOut::Uint(u) => Value::from(u),
             CellOut::Float(f, text, single) => {
-                let short = if single { text.parse::<serde_json::Number>().ok() } else { None };
+                let short = if single {
+                    text.parse::<serde_json::Number>().ok()
+                } else {
+                    None
+                };
                 short
                     .or_else(|| serde_json::Number::from_f64(f))
                     .map_or(Value::String(text), Value::Number)

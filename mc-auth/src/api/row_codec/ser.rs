@@ -91,7 +91,11 @@ impl ser::Serializer for RowSerializer {
         Ok(Collect::default())
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<Columns, CodecError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<Columns, CodecError> {
         value.serialize(self)
     }
 
@@ -308,7 +312,11 @@ impl ser::Serializer for CellSerializer {
     fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Result<CellOut, CodecError> {
         Ok(CellOut::Text(variant.to_owned()))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<CellOut, CodecError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<CellOut, CodecError> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(

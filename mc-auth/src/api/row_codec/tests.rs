@@ -87,11 +87,22 @@ fn booleans_in_mcs_spellings() {
     struct B {
         b: bool,
     }
-    for (text, want) in [("True", true), ("true", true), ("TRUE", true), ("1", true), ("False", false), ("false", false), ("0", false)] {
+    for (text, want) in [
+        ("True", true),
+        ("true", true),
+        ("TRUE", true),
+        ("1", true),
+        ("False", false),
+        ("false", false),
+        ("0", false),
+    ] {
         assert_eq!(rest(json!({ "B": text })).decode::<B>().unwrap().b, want, "{text}");
     }
     let e = rest(json!({ "B": "yes" })).decode::<B>().unwrap_err().to_string();
-    assert_eq!(e, r#"row: column "B": expected a boolean (True, False, 1 or 0), found "yes""#);
+    assert_eq!(
+        e,
+        r#"row: column "B": expected a boolean (True, False, 1 or 0), found "yes""#
+    );
 }
 
 #[test]
@@ -103,7 +114,9 @@ fn mismatch_names_row_keys_column_expected_and_found() {
         age: i32,
     }
     let row = Row::new().key("SubscriberKey", "a-3").value("Age", "twelve");
-    let e = RowInput::rest(&row.keys, &row.values, Some(3)).decode::<R>().unwrap_err();
+    let e = RowInput::rest(&row.keys, &row.values, Some(3))
+        .decode::<R>()
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         r#"row 3 (SubscriberKey "a-3"): column "Age": expected an integer, found "twelve""#
@@ -111,7 +124,9 @@ fn mismatch_names_row_keys_column_expected_and_found() {
     assert!(matches!(e, Error::RowCodec { row: Some(3), ref column, .. } if column.as_deref() == Some("Age")));
     // A value error names the column as the row spells it (MC's name), not the field.
     let row = Row::new().key("SubscriberKey", "a-3").value("age", "twelve");
-    let e = RowInput::rest(&row.keys, &row.values, Some(3)).decode::<R>().unwrap_err();
+    let e = RowInput::rest(&row.keys, &row.values, Some(3))
+        .decode::<R>()
+        .unwrap_err();
     assert!(e.to_string().contains(r#"column "age": expected an integer"#), "{e}");
 }
 
@@ -147,7 +162,9 @@ fn missing_column_lists_the_columns_present() {
         email: String,
         age: u32,
     }
-    let e = rest(json!({"Email": "a@example.com", "Name": "Ada"})).decode::<R>().unwrap_err();
+    let e = rest(json!({"Email": "a@example.com", "Name": "Ada"}))
+        .decode::<R>()
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         r#"row: column "age": missing from the row (its columns: "Email", "Name"); retrieve that column, or make the field an Option or #[serde(default)]"#
@@ -194,7 +211,10 @@ fn a_huge_value_makes_a_short_error() {
         let mut v = json!({"n": "1", "t": "Gold", "d": "2026-01-02"});
         v[column] = json!(huge.clone());
         let row = Row::new().key(huge.clone(), huge.clone());
-        let mut row = Row { values: rest(v).values, ..row };
+        let mut row = Row {
+            values: rest(v).values,
+            ..row
+        };
         row.keys.clear();
         row.keys.insert("K".into(), json!(huge.clone()));
         let e = row.decode::<R>().unwrap_err().to_string();
@@ -221,7 +241,10 @@ fn nested_types_cannot_be_read_from_a_column() {
         list: Vec<String>,
     }
     let e = rest(json!({"inner": "x"})).decode::<R>().unwrap_err().to_string();
-    assert!(e.contains(r#"column "inner": a field that is a struct cannot be read"#), "{e}");
+    assert!(
+        e.contains(r#"column "inner": a field that is a struct cannot be read"#),
+        "{e}"
+    );
     let e = rest(json!({"list": "x"})).decode::<S>().unwrap_err().to_string();
     assert!(e.contains("a sequence"), "{e}");
     let e = rest(json!({"a": "1"})).decode::<i32>().unwrap_err().to_string();
@@ -305,17 +328,39 @@ fn encoding_refusals_name_the_column() {
     }
     let msg = |e: Error| e.to_string();
     let e = msg(encode(&Nested { inner: Inner { a: 1 } }, Some(2)).unwrap_err());
-    assert!(e.starts_with(r#"row 2: column "inner": a nested struct cannot be one column"#), "{e}");
+    assert!(
+        e.starts_with(r#"row 2: column "inner": a nested struct cannot be one column"#),
+        "{e}"
+    );
     let e = msg(encode(&Seq { tags: vec![] }, None).unwrap_err());
     assert!(e.contains(r#"column "tags": a sequence cannot be one column"#), "{e}");
-    let e = msg(encode(&MapField { extra: Default::default() }, None).unwrap_err());
+    let e = msg(encode(
+        &MapField {
+            extra: Default::default(),
+        },
+        None,
+    )
+    .unwrap_err());
     assert!(e.contains(r#"column "extra": a nested map"#), "{e}");
     for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let e = msg(encode(&Nan { score: v }, None).unwrap_err());
-        assert!(e.contains(r#"column "score""#) && e.contains("no NaN or infinity"), "{e}");
+        assert!(
+            e.contains(r#"column "score""#) && e.contains("no NaN or infinity"),
+            "{e}"
+        );
     }
-    let e = msg(encode(&Dup { a: "x".into(), b: "y".into() }, None).unwrap_err());
-    assert!(e.contains(r#"column "email": appears twice (as "Email" and "email")"#), "{e}");
+    let e = msg(encode(
+        &Dup {
+            a: "x".into(),
+            b: "y".into(),
+        },
+        None,
+    )
+    .unwrap_err());
+    assert!(
+        e.contains(r#"column "email": appears twice (as "Email" and "email")"#),
+        "{e}"
+    );
     let e = msg(encode(&42, None).unwrap_err());
     assert!(e.contains("not from a number"), "{e}");
     let mut m = std::collections::BTreeMap::new();
@@ -331,12 +376,26 @@ fn key_columns_must_be_present_and_not_null() {
         id: Option<u32>,
         name: String,
     }
-    let r = R { id: Some(1), name: "a".into() };
+    let r = R {
+        id: Some(1),
+        name: "a".into(),
+    };
     assert_eq!(Row::encode(&r, &["ID"]).unwrap().keys["id"], json!(1));
-    let e = Row::encode(&R { id: None, name: "a".into() }, &["id"]).unwrap_err().to_string();
+    let e = Row::encode(
+        &R {
+            id: None,
+            name: "a".into(),
+        },
+        &["id"],
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains(r#"column "id": a primary-key column is null"#), "{e}");
     let e = Row::encode(&r, &["Email"]).unwrap_err().to_string();
-    assert!(e.contains(r#"column "Email": a primary-key column named in the call is not a field"#), "{e}");
+    assert!(
+        e.contains(r#"column "Email": a primary-key column named in the call is not a field"#),
+        "{e}"
+    );
     let e = Row::encode(&r, &[]).unwrap_err().to_string();
     assert!(e.contains("no primary-key columns were named"), "{e}");
 }
@@ -345,7 +404,17 @@ fn key_columns_must_be_present_and_not_null() {
 fn struct_fields_are_found_for_plain_structs_only() {
     assert_eq!(
         struct_fields::<Person>().unwrap(),
-        &["Subscriber Key", "Age", "Score", "Vip", "Nickname", "Visits", "Tier", "Joined", "Seen"]
+        &[
+            "Subscriber Key",
+            "Age",
+            "Score",
+            "Vip",
+            "Nickname",
+            "Visits",
+            "Tier",
+            "Joined",
+            "Seen"
+        ]
     );
     #[derive(Deserialize)]
     #[allow(dead_code)]
@@ -361,12 +430,30 @@ fn struct_fields_are_found_for_plain_structs_only() {
 #[test]
 fn dates_in_mcs_forms() {
     let dt = |t: &str| t.parse::<RowDateTime>();
-    assert_eq!(dt("1/2/2026 3:04:05 PM").unwrap().datetime(), datetime!(2026-01-02 15:04:05));
-    assert_eq!(dt("1/2/2026 12:00:00 AM").unwrap().datetime(), datetime!(2026-01-02 00:00:00));
-    assert_eq!(dt("1/2/2026 12:30:00 PM").unwrap().datetime(), datetime!(2026-01-02 12:30:00));
-    assert_eq!(dt("01/02/2026 15:04").unwrap().datetime(), datetime!(2026-01-02 15:04:00));
-    assert_eq!(dt("2026-01-02T15:04:05.037").unwrap().datetime(), datetime!(2026-01-02 15:04:05.037));
-    assert_eq!(dt("2026-01-02 15:04:05").unwrap().datetime(), datetime!(2026-01-02 15:04:05));
+    assert_eq!(
+        dt("1/2/2026 3:04:05 PM").unwrap().datetime(),
+        datetime!(2026-01-02 15:04:05)
+    );
+    assert_eq!(
+        dt("1/2/2026 12:00:00 AM").unwrap().datetime(),
+        datetime!(2026-01-02 00:00:00)
+    );
+    assert_eq!(
+        dt("1/2/2026 12:30:00 PM").unwrap().datetime(),
+        datetime!(2026-01-02 12:30:00)
+    );
+    assert_eq!(
+        dt("01/02/2026 15:04").unwrap().datetime(),
+        datetime!(2026-01-02 15:04:00)
+    );
+    assert_eq!(
+        dt("2026-01-02T15:04:05.037").unwrap().datetime(),
+        datetime!(2026-01-02 15:04:05.037)
+    );
+    assert_eq!(
+        dt("2026-01-02 15:04:05").unwrap().datetime(),
+        datetime!(2026-01-02 15:04:05)
+    );
     let z = dt("2026-01-02T15:04:05Z").unwrap();
     assert_eq!(z.offset(), Some(offset!(UTC)));
     assert_eq!(z.to_string(), "2026-01-02T15:04:05Z");
@@ -378,8 +465,22 @@ fn dates_in_mcs_forms() {
         RowDateTime::new(datetime!(2026-01-02 00:00:00)).at_mc_offset(),
         datetime!(2026-01-02 00:00:00 -6)
     );
-    assert_eq!(dt("2026-01-02T15:04:05.5").unwrap().to_string(), "2026-01-02T15:04:05.5");
-    for bad in ["", "13/1/2026", "2/30/2026", "1/2/26", "1/2/2026 13:00:00 PM", "1/2/2026 0:00 AM", "2026-01-02T25:00", "noon", "2026-01-02T15:04:05+2", "1/2/2026 3:04:05 PM extra"] {
+    assert_eq!(
+        dt("2026-01-02T15:04:05.5").unwrap().to_string(),
+        "2026-01-02T15:04:05.5"
+    );
+    for bad in [
+        "",
+        "13/1/2026",
+        "2/30/2026",
+        "1/2/26",
+        "1/2/2026 13:00:00 PM",
+        "1/2/2026 0:00 AM",
+        "2026-01-02T25:00",
+        "noon",
+        "2026-01-02T15:04:05+2",
+        "1/2/2026 3:04:05 PM extra",
+    ] {
         let e = dt(bad).unwrap_err().to_string();
         assert!(e.starts_with("expected a date-time"), "{bad}: {e}");
     }
@@ -399,7 +500,10 @@ fn a_bad_date_in_a_row_names_its_column() {
     struct R {
         joined: RowDate,
     }
-    let e = rest(json!({"Joined": "yesterday"})).decode::<R>().unwrap_err().to_string();
+    let e = rest(json!({"Joined": "yesterday"}))
+        .decode::<R>()
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         e,
         r#"row: column "Joined": expected a date (1/2/2026 or 2026-01-02, or a date-time at midnight), found "yesterday""#
