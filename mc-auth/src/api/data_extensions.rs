@@ -45,7 +45,7 @@ impl Row {
 
     /// This row as your own type: its `keys` and `values` columns are the fields (names
     /// matched ignoring case, MC's text converted to each field's type; see
-    /// [`row_codec`](crate::api::row_codec)).
+    /// [`row_codec`]).
     ///
     /// # Errors
     ///
@@ -328,7 +328,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync + 'static {
     }
 
     /// The rows of a data extension decoded into your own type `T` (`#[derive(Deserialize)]`,
-    /// see [`row_codec`](crate::api::row_codec)), a page at a time as the stream is read.
+    /// see [`row_codec`]), a page at a time as the stream is read.
     ///
     /// A row that does not decode is an [`Error::RowCodec`] item naming its position in the
     /// result (0-based, counted from the first row of page 1), its key values and the
@@ -388,7 +388,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync + 'static {
 
     /// Inserts or updates `rows` of your own type (`#[derive(Serialize)]`) synchronously, like
     /// [`upsert_rows`](Self::upsert_rows): each is encoded as a row (see
-    /// [`row_codec`](crate::api::row_codec)) whose fields named in `key_columns` (the data
+    /// [`row_codec`]) whose fields named in `key_columns` (the data
     /// extension's primary key, names matched ignoring case) are its keys.
     ///
     /// Every row is encoded before anything is sent: a row that cannot be one (a nested

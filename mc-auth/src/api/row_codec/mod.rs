@@ -49,7 +49,7 @@
 //!   only (serde buffers flattened values, so the text conversions above do not reach them)
 //!   and matches names exactly.
 //!
-//! A mismatch is an [`Error::RowCodec`](crate::Error::RowCodec) naming the row, its key
+//! A mismatch is an [`Error::RowCodec`] naming the row, its key
 //! values when known, the column, and what was expected and found:
 //! `row 3 (SubscriberKey "a-3"): column "Age": expected an integer, found "twelve"`. A value
 //! error names the column as the row spells it (MC's name); a missing column is named as the
@@ -59,7 +59,7 @@
 //! A struct (or a map with string keys) becomes one column per field, in order; `Option::None`
 //! is null (an empty value on SOAP), booleans are JSON booleans on REST and `True` / `False`
 //! on SOAP, numbers are JSON numbers on REST and their decimal text on SOAP. Refused before
-//! anything is sent, as [`Error::RowCodec`](crate::Error::RowCodec) naming the row and the
+//! anything is sent, as [`Error::RowCodec`] naming the row and the
 //! column: a field that is a nested struct, a map, a sequence, a tuple, bytes or a non-unit
 //! enum variant; a float that is NaN or infinite; an empty column name; two columns whose
 //! names differ only in case (MC's column names ignore case, so one would overwrite the
