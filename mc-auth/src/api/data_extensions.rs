@@ -358,6 +358,7 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync + 'static {
             ];
             params.extend(filter.iter().cloned());
             let req = client.get(&path).query(&params);
+            let client = client.clone();
             async move {
                 let body: RowsetPage = req.send().await?.json()?;
                 let more = more_after(page, size, body.count, body.items.len());
@@ -367,12 +368,13 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync + 'static {
                     match RowInput::rest(&row.keys, &row.values, Some(first + i as u64)).decode::<T>() {
                         Ok(item) => items.push(item),
                         Err(e) => {
+                            // Derived from a response: scrubbed like every such error.
                             return Ok(Fetched {
                                 items,
                                 total: body.count,
                                 more: false,
-                                stop: Some(e),
-                            })
+                                stop: Some(e.redact(&client.core().redactor())),
+                            });
                         }
                     }
                 }

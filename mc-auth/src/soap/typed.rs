@@ -241,17 +241,24 @@ impl Retrieval {
     /// type that does not fit one row almost always fits none. To skip rows that do not fit,
     /// read [`stream`](Self::stream) and call [`SoapObject::decode_row`] on each.
     pub fn rows<T: DeserializeOwned + Send + 'static>(self) -> Continued<T> {
+        let client = self.client.clone();
         let objects = self.stream();
-        let decoded = futures_util::stream::unfold((objects, 0u64, false), |(mut objects, index, done)| async move {
-            if done {
-                return None;
+        let decoded = futures_util::stream::unfold((objects, 0u64, false), move |(mut objects, index, done)| {
+            let client = client.clone();
+            async move {
+                if done {
+                    return None;
+                }
+                let item = match objects.next().await? {
+                    // Derived from a response: scrubbed like every such error.
+                    Ok(object) => object
+                        .decode_row_at::<T>(Some(index))
+                        .map_err(|e| e.redact(&client.core().redactor())),
+                    Err(e) => Err(e),
+                };
+                let stop = item.is_err();
+                Some((item, (objects, index + 1, stop)))
             }
-            let item = match objects.next().await? {
-                Ok(object) => object.decode_row_at::<T>(Some(index)),
-                Err(e) => Err(e),
-            };
-            let stop = item.is_err();
-            Some((item, (objects, index + 1, stop)))
         });
         Continued::new(decoded)
     }
