@@ -514,6 +514,39 @@ mod tests {
         assert!(failed_pages.next().await.is_none());
     }
 
+    /// A page whose item N could not be read: the items before it, then the error, then the
+    /// end (no further fetch), whether read item by item or page by page.
+    #[tokio::test]
+    async fn a_stop_yields_the_readable_items_then_the_error() {
+        fn stopping(fetched: Arc<AtomicU32>, items_before: Vec<u32>) -> Paged<u32> {
+            Paged::new(move |page| {
+                fetched.fetch_add(1, Ordering::SeqCst);
+                let items_before = items_before.clone();
+                async move {
+                    Ok(Fetched {
+                        items: if page == 1 { vec![1, 2] } else { items_before },
+                        total: None,
+                        more: page == 1,
+                        stop: (page == 2).then(|| Error::config("row", "row 3 does not fit")),
+                    })
+                }
+            })
+        }
+        for before in [vec![3], vec![]] {
+            let fetched = Arc::new(AtomicU32::new(0));
+            let items: Vec<Result<u32>> = stopping(fetched.clone(), before.clone()).collect().await;
+            let ok: Vec<u32> = items.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+            assert_eq!(ok, [vec![1, 2], before.clone()].concat());
+            assert!(items.last().unwrap().is_err());
+            assert_eq!(items.len(), ok.len() + 1);
+            assert_eq!(fetched.load(Ordering::SeqCst), 2, "no fetch after the stop");
+
+            let pages: Vec<Result<Page<u32>>> = stopping(Arc::default(), before.clone()).pages().collect().await;
+            assert!(pages.last().unwrap().is_err());
+            assert_eq!(pages.len(), if before.is_empty() { 2 } else { 3 });
+        }
+    }
+
     #[test]
     fn streams_are_unpin_and_send() {
         fn check<S: Unpin + Send>() {}

@@ -375,6 +375,11 @@ async fn refusals_send_nothing() {
         #[serde(rename = "EMAIL")]
         b: String,
     }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Score2 {
+        id: u32,
+    }
     #[derive(Serialize)]
     struct NoKey {
         id: Option<u32>,
@@ -474,6 +479,15 @@ async fn refusals_send_nothing() {
     assert!(e.to_string().contains("not from a sequence"), "{e}");
     let e = RetrieveRequest::rows_of::<std::collections::BTreeMap<String, String>>("de").unwrap_err();
     assert!(e.to_string().contains("no fixed list of fields"), "{e}");
+
+    // A data extension key that would address another resource, typed as untyped.
+    for key in ["", ".", ".."] {
+        let e = c.upsert_rows_as(key, &["id"], &[ok(1)]).await.unwrap_err();
+        assert!(e.to_string().contains("cannot be used as a key"), "{e}");
+        let items = collect(c.query_rows_as::<Score2>(key, RowQuery::all())).await;
+        assert_eq!(items.len(), 1);
+        assert!(matches!(items[0], Err(Error::Config { .. })), "{:?}", items[0]);
+    }
 
     assert_eq!(fake.requests().api_count(), 0, "nothing was sent");
     assert!(fake.data_extensions().keys().is_empty());
