@@ -6,6 +6,7 @@
 //! property test that any text in any column decodes or names that column.
 
 use futures_util::StreamExt;
+use mc_auth::api::bulk::Serialized;
 use mc_auth::api::data_extensions::{Row, RowQuery};
 use mc_auth::api::prelude::*;
 use mc_auth::api::row_codec::{RowDate, RowDateTime};
@@ -488,6 +489,17 @@ async fn refusals_send_nothing() {
         assert_eq!(items.len(), 1);
         assert!(matches!(items[0], Err(Error::Config { .. })), "{:?}", items[0]);
     }
+
+    // Bulk loads of Serialized rows encode the same way.
+    let e = c
+        .load_rows(
+            "de",
+            futures_util::stream::iter([Score { id: 0, score: 1.0 }, Score { id: 1, score: f64::NAN }].map(Serialized)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Row { index: Some(1), .. }), "{e:?}");
+    assert!(e.to_string().contains(r#"column "score": NaN cannot be stored"#), "{e}");
 
     assert_eq!(fake.requests().api_count(), 0, "nothing was sent");
     assert!(fake.data_extensions().keys().is_empty());
