@@ -117,8 +117,8 @@ pub(crate) struct RowInput<'a> {
     pub columns: Vec<(&'a str, Cell<'a>)>,
     /// The row's position, when it is one of many.
     pub index: Option<u64>,
-    /// Its primary-key values, when known.
-    pub keys: Vec<(String, String)>,
+    /// Its primary-key columns, when known (made into the error's key list only on error).
+    pub keys: Option<&'a Map<String, Value>>,
 }
 
 impl<'a> RowInput<'a> {
@@ -131,18 +131,25 @@ impl<'a> RowInput<'a> {
                 .map(|(k, v)| (k.as_str(), Cell::from_json(v)))
                 .collect(),
             index,
-            keys: keys
-                .iter()
-                .map(|(k, v)| {
-                    let text = match Cell::from_json(v) {
-                        Cell::Text(t) => t.into_owned(),
-                        Cell::Null => "null".to_owned(),
-                        Cell::Nested(what) => what.to_owned(),
-                    };
-                    (short_name(k), short_text(&text))
-                })
-                .collect(),
+            keys: Some(keys),
         }
+    }
+
+    /// The key list for an error: each key column and its value, shortened.
+    fn key_list(&self) -> Vec<(String, String)> {
+        self.keys
+            .into_iter()
+            .flatten()
+            .take(MAX_LISTED_COLUMNS)
+            .map(|(k, v)| {
+                let text = match Cell::from_json(v) {
+                    Cell::Text(t) => t.into_owned(),
+                    Cell::Null => "null".to_owned(),
+                    Cell::Nested(what) => what.to_owned(),
+                };
+                (short_name(k), short_text(&text))
+            })
+            .collect()
     }
 
     /// Name–value pairs (SOAP `Property` elements).
@@ -153,7 +160,7 @@ impl<'a> RowInput<'a> {
                 .map(|(k, v)| (k.as_str(), Cell::Text(Cow::Borrowed(v.as_str()))))
                 .collect(),
             index,
-            keys: Vec::new(),
+            keys: None,
         }
     }
 
@@ -187,7 +194,7 @@ impl<'a> RowInput<'a> {
         };
         Error::RowCodec {
             row: self.index,
-            keys: self.keys.clone(),
+            keys: self.key_list(),
             column: e.column.map(|c| short_name(&c)),
             problem: bound(problem),
         }
