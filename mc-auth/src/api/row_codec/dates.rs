@@ -330,7 +330,7 @@ fn split_offset(t: &str) -> Option<(&str, Option<UtcOffset>)> {
     let (clock, offset) = t.split_at(at);
     let sign: i8 = if offset.starts_with('-') { -1 } else { 1 };
     let digits: String = offset[1..].chars().filter(|c| *c != ':').collect();
-    if digits.len() != 4 || offset[1..].len() > 5 {
+    if digits.len() != 4 || offset[1..].len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let hours = small_number(&digits[..2], 2)?;

@@ -479,6 +479,11 @@ fn dates_in_mcs_forms() {
         "2026-01-02T25:00",
         "noon",
         "2026-01-02T15:04:05+2",
+        "2026-01-02T15:04+1é2",
+        "2026-01-02T15:04-é12",
+        "2026-01-02T1é:04",
+        "1/2/2026 1é:04",
+        "é/2/2026",
         "1/2/2026 3:04:05 PM extra",
     ] {
         let e = dt(bad).unwrap_err().to_string();
@@ -521,4 +526,38 @@ fn redaction_reaches_every_text_field() {
     let r = crate::secret::Redactor::new().with("secret-token");
     let s = e.redact(&r).to_string();
     assert!(!s.contains("secret-token"), "{s}");
+}
+
+/// Every one- and two-character mutation of MC's date forms parses or is refused; none panics
+/// (multi-byte characters next to the places the parser slices included).
+#[test]
+fn date_parsers_never_panic_on_mutations() {
+    let templates = [
+        "1/2/2026 3:04:05 PM",
+        "2026-01-02T15:04:05.037-06:00",
+        "2026-01-02 15:04Z",
+        "2026-01-02T15:04+0530",
+    ];
+    let tricky = ['é', '+', '-', ':', '.', 'Z', ' ', '/', '9', 'T', '\u{1F600}'];
+    for template in templates {
+        let chars: Vec<char> = template.chars().collect();
+        for i in 0..chars.len() {
+            for a in tricky {
+                let mut one = chars.clone();
+                one[i] = a;
+                let text: String = one.iter().collect();
+                let _ = text.parse::<RowDateTime>();
+                let _ = text.parse::<RowDate>();
+                for j in (i + 1)..chars.len().min(i + 4) {
+                    for b in tricky {
+                        let mut two = one.clone();
+                        two[j] = b;
+                        let text: String = two.iter().collect();
+                        let _ = text.parse::<RowDateTime>();
+                        let _ = text.parse::<RowDate>();
+                    }
+                }
+            }
+        }
+    }
 }
