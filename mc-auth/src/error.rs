@@ -164,6 +164,22 @@ pub enum Error {
         /// What is wrong and what to do.
         problem: String,
     },
+    /// A data extension row could not be decoded into the caller's `Deserialize` type, or a
+    /// value of the caller's `Serialize` type cannot be a row (refused before anything is
+    /// sent). Names the row, its key values when known, and the column; values in the message
+    /// are cut short, so a huge value cannot make a huge error.
+    #[error("{}", row_codec_message(*row, keys, column.as_deref(), problem))]
+    RowCodec {
+        /// The row's position (0-based): in the query's result, the Retrieve's stream, or the
+        /// slice given to an upsert; `None` for a lone row (`Row::decode`).
+        row: Option<u64>,
+        /// The row's primary-key columns and their values (shortened), when known.
+        keys: Vec<(String, String)>,
+        /// The column (or field) at fault, when the problem is one column's.
+        column: Option<String>,
+        /// What was expected and what was found, or why the value was refused.
+        problem: String,
+    },
     /// An invariant of mc-auth itself broke. Please report it.
     #[error("internal error in mc-auth: {what}; please report this as a bug")]
     Internal {
@@ -291,6 +307,17 @@ impl Error {
             Error::Internal { what } => Error::Internal { what: r(what) },
             Error::Row { index, problem } => Error::Row {
                 index,
+                problem: r(problem),
+            },
+            Error::RowCodec {
+                row,
+                keys,
+                column,
+                problem,
+            } => Error::RowCodec {
+                row,
+                keys: keys.into_iter().map(|(k, v)| (r(k), r(v))).collect(),
+                column: ro(column),
                 problem: r(problem),
             },
             e @ (Error::Config { .. } | Error::UntrustedEndpoint { .. } | Error::ScopesNotGranted { .. }) => e,
@@ -432,6 +459,23 @@ fn scopes_not_granted(client: &str, missing: &[String], granted: &[String]) -> S
         "Marketing Cloud did not grant {client} the scope{plural} {} (granted: {granted}); add the missing scope{plural} to the installed package in Setup > Apps > Installed Packages (changes take up to 5 minutes to reach new tokens)",
         missing.join(", ")
     )
+}
+
+fn row_codec_message(row: Option<u64>, keys: &[(String, String)], column: Option<&str>, problem: &str) -> String {
+    let mut out = match row {
+        Some(i) => format!("row {i}"),
+        None => "row".to_owned(),
+    };
+    if !keys.is_empty() {
+        let keys: Vec<String> = keys.iter().map(|(k, v)| format!("{k} {v:?}")).collect();
+        out.push_str(&format!(" ({})", keys.join(", ")));
+    }
+    if let Some(column) = column {
+        out.push_str(&format!(": column {column:?}"));
+    }
+    out.push_str(": ");
+    out.push_str(problem);
+    out
 }
 
 fn soap_objects(action: &str, overall_status: &str, results: &[crate::soap::object::ObjectResult]) -> String {

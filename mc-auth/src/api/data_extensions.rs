@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::encode_segment;
-use super::paging::{paged_get, PageBody, Paged};
+use super::paging::{more_after, paged_get, Fetched, PageBody, Paged, MAX_PAGE_SIZE};
+use super::row_codec::{self, RowInput};
 use super::Call;
 use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
@@ -39,6 +41,30 @@ impl Row {
     pub fn value(mut self, column: impl Into<String>, value: impl Into<Value>) -> Self {
         self.values.insert(column.into(), value.into());
         self
+    }
+
+    /// This row as your own type: its `keys` and `values` columns are the fields (names
+    /// matched ignoring case, MC's text converted to each field's type; see
+    /// [`row_codec`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RowCodec`] naming the row's key values, the column, and what was expected and
+    /// found (or, for a missing column, the columns the row has).
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        RowInput::rest(&self.keys, &self.values, None).decode()
+    }
+
+    /// A row from a value of your own type (`#[derive(Serialize)]`): the fields named in
+    /// `key_columns` (ignoring case) are its keys, the others its values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RowCodec`] when `value` cannot be a row (a nested struct, map or sequence in a
+    /// field, a NaN or infinite float, two fields whose names differ only in case), or when a
+    /// key column is missing or null.
+    pub fn encode<T: Serialize + ?Sized>(value: &T, key_columns: &[&str]) -> Result<Row> {
+        row_codec::keyed_row(row_codec::encode(value, None)?, key_columns, None)
     }
 }
 
@@ -299,6 +325,100 @@ pub trait DataExtensions: ScopedClient + Sized + Send + Sync + 'static {
             // The refusal is the stream's only item.
             Err(e) => Paged::failed(e),
         }
+    }
+
+    /// The rows of a data extension decoded into your own type `T` (`#[derive(Deserialize)]`,
+    /// see [`row_codec`]), a page at a time as the stream is read.
+    ///
+    /// A row that does not decode is an [`Error::RowCodec`] item naming its position in the
+    /// result (0-based, counted from the first row of page 1), its key values and the
+    /// column; the rows before it on its page come first, and **the stream ends there**: a
+    /// type that does not fit one row almost always fits none, and going on would repeat the
+    /// error for every row. To skip rows that do not fit, read [`query_rows`](Self::query_rows)
+    /// and call [`Row::decode`] on each.
+    ///
+    #[doc = crate::scope::op_doc!(query_rows)]
+    fn query_rows_as<T>(&self, de_key: &str, query: RowQuery) -> Paged<T>
+    where
+        Self: Has<op::QueryRows>,
+        T: DeserializeOwned + Send + 'static,
+    {
+        let key = match encode_segment(de_key) {
+            Ok(key) => key,
+            Err(e) => return Paged::failed(e),
+        };
+        let client = self.client().clone();
+        let path = format!("/data/v1/customobjectdata/key/{key}/rowset");
+        let size = query.page_size.unwrap_or(500).clamp(1, MAX_PAGE_SIZE);
+        let filter: Vec<(String, String)> = query.filter.map(|f| ("$filter".to_owned(), f)).into_iter().collect();
+        Paged::new(move |page| {
+            let mut params = vec![
+                ("$page".to_owned(), page.to_string()),
+                ("$pageSize".to_owned(), size.to_string()),
+            ];
+            params.extend(filter.iter().cloned());
+            let req = client.get(&path).query(&params);
+            let client = client.clone();
+            async move {
+                let body: RowsetPage = req.send().await?.json()?;
+                let more = more_after(page, size, body.count, body.items.len());
+                let first = u64::from(page.saturating_sub(1)) * u64::from(size);
+                let mut items = Vec::with_capacity(body.items.len());
+                for (i, row) in body.items.iter().enumerate() {
+                    match RowInput::rest(&row.keys, &row.values, Some(first + i as u64)).decode::<T>() {
+                        Ok(item) => items.push(item),
+                        Err(e) => {
+                            // Derived from a response: scrubbed like every such error.
+                            return Ok(Fetched {
+                                items,
+                                total: body.count,
+                                more: false,
+                                stop: Some(e.redact(&client.core().redactor())),
+                            });
+                        }
+                    }
+                }
+                Ok(Fetched {
+                    items,
+                    total: body.count,
+                    more,
+                    stop: None,
+                })
+            }
+        })
+    }
+
+    /// Inserts or updates `rows` of your own type (`#[derive(Serialize)]`) synchronously, like
+    /// [`upsert_rows`](Self::upsert_rows): each is encoded as a row (see
+    /// [`row_codec`]) whose fields named in `key_columns` (the data
+    /// extension's primary key, names matched ignoring case) are its keys.
+    ///
+    /// Every row is encoded before anything is sent: a row that cannot be one (a nested
+    /// struct, map or sequence, a NaN, a column named twice, a missing or null key column) is
+    /// an [`Error::RowCodec`] naming its index in `rows`, and no request is made.
+    ///
+    #[doc = crate::scope::op_doc!(upsert_rows)]
+    fn upsert_rows_as<T>(&self, de_key: &str, key_columns: &[&str], rows: &[T]) -> Call<()>
+    where
+        Self: Has<op::UpsertRows>,
+        T: Serialize,
+    {
+        let encoded: Result<Vec<Row>> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let index = Some(i as u64);
+                row_codec::keyed_row(row_codec::encode(r, index)?, key_columns, index)
+            })
+            .collect();
+        let req = encoded.and_then(|rows| {
+            encode_segment(de_key).map(|key| {
+                self.client()
+                    .post(&format!("/hub/v1/dataevents/key:{key}/rowset"))
+                    .json(&rows)
+            })
+        });
+        Call::new(async move { req?.send().await.map(|_| ()) })
     }
 }
 

@@ -19,6 +19,12 @@
 //! | triggered sends | [`Triggered`](triggered_sends::Triggered) | send with subscriber attributes, list / get definitions, start, pause (SOAP) |
 //! | tracking | [`Tracking`](tracking::Tracking) | sent, open, click, bounce, unsubscribe and not-sent events in a date range (SOAP Retrieve, a lazy stream) |
 //!
+//! [`row_codec`] decodes rows (REST and SOAP) into your own `#[derive(Deserialize)]` types
+//! and encodes `#[derive(Serialize)]` types as rows: [`Row::decode`](data_extensions::Row::decode),
+//! [`query_rows_as`](data_extensions::DataExtensions::query_rows_as),
+//! [`upsert_rows_as`](data_extensions::DataExtensions::upsert_rows_as),
+//! [`SoapObject::decode_row`](crate::soap::SoapObject::decode_row).
+//!
 //! [`filter`] builds REST `$filter` expressions with every value quoted.
 //!
 //! Every typed call takes per-call options through [`WithOptions::with_options`]: a timeout
@@ -40,6 +46,7 @@ pub mod filter;
 pub mod journeys;
 mod options;
 mod paging;
+pub mod row_codec;
 pub mod sms;
 pub mod tracking;
 pub mod triggered_sends;

@@ -104,6 +104,8 @@ pub(crate) struct Fetched<T> {
     pub items: Vec<T>,
     pub total: Option<u64>,
     pub more: bool,
+    /// An error to yield after `items`, ending the stream (an item that could not be read).
+    pub stop: Option<Error>,
 }
 
 impl<T> Paged<T> {
@@ -191,6 +193,14 @@ impl<T> Paged<T> {
         self.in_flight = None;
         match fetched {
             Ok(page) => {
+                if let Some(e) = page.stop {
+                    // The page's readable items first, then the error, then nothing.
+                    self.done = true;
+                    if page.items.is_empty() {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    self.failed = Some(e);
+                }
                 self.next_page = number.saturating_add(1);
                 self.done = !page.more || page.items.is_empty() || number == u32::MAX;
                 if page.total.is_some() {
@@ -372,7 +382,12 @@ where
             let body: B = req.send().await?.json()?;
             let (items, total) = body.into_parts();
             let more = more_after(page, size, total, items.len());
-            Ok(Fetched { items, total, more })
+            Ok(Fetched {
+                items,
+                total,
+                more,
+                stop: None,
+            })
         }
     })
 }
@@ -407,6 +422,7 @@ mod tests {
                     items,
                     total: Some(6),
                     more: page < 3,
+                    stop: None,
                 })
             }
         })
@@ -478,6 +494,7 @@ mod tests {
                         items: vec![1],
                         total: None,
                         more: true,
+                        stop: None,
                     })
                 } else {
                     Err(Error::config("page", "page two is broken"))
@@ -495,6 +512,39 @@ mod tests {
         let mut failed_pages = Paged::<u32>::failed(Error::config("key", "bad key")).pages();
         assert!(failed_pages.next().await.unwrap().is_err());
         assert!(failed_pages.next().await.is_none());
+    }
+
+    /// A page whose item N could not be read: the items before it, then the error, then the
+    /// end (no further fetch), whether read item by item or page by page.
+    #[tokio::test]
+    async fn a_stop_yields_the_readable_items_then_the_error() {
+        fn stopping(fetched: Arc<AtomicU32>, items_before: Vec<u32>) -> Paged<u32> {
+            Paged::new(move |page| {
+                fetched.fetch_add(1, Ordering::SeqCst);
+                let items_before = items_before.clone();
+                async move {
+                    Ok(Fetched {
+                        items: if page == 1 { vec![1, 2] } else { items_before },
+                        total: None,
+                        more: page == 1,
+                        stop: (page == 2).then(|| Error::config("row", "row 3 does not fit")),
+                    })
+                }
+            })
+        }
+        for before in [vec![3], vec![]] {
+            let fetched = Arc::new(AtomicU32::new(0));
+            let items: Vec<Result<u32>> = stopping(fetched.clone(), before.clone()).collect().await;
+            let ok: Vec<u32> = items.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+            assert_eq!(ok, [vec![1, 2], before.clone()].concat());
+            assert!(items.last().unwrap().is_err());
+            assert_eq!(items.len(), ok.len() + 1);
+            assert_eq!(fetched.load(Ordering::SeqCst), 2, "no fetch after the stop");
+
+            let pages: Vec<Result<Page<u32>>> = stopping(Arc::default(), before.clone()).pages().collect().await;
+            assert!(pages.last().unwrap().is_err());
+            assert_eq!(pages.len(), if before.is_empty() { 2 } else { 3 });
+        }
     }
 
     #[test]

@@ -228,6 +228,28 @@ impl RetrieveRequest {
         RetrieveRequest::new(format!("DataExtensionObject[{name}]"), properties)
     }
 
+    /// Retrieve the rows of the data extension named `name` as [`rows`](Retrieval::rows) of
+    /// your own type `T`: the properties asked for are `T`'s fields (as `#[serde(rename)]`
+    /// spells them).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `T` is not a plain struct (a map, or a struct with
+    /// `#[serde(flatten)]`, has no fixed field list): list the columns with
+    /// [`rows`](Self::rows) instead.
+    pub fn rows_of<T: serde::de::DeserializeOwned>(name: &str) -> Result<Self> {
+        match crate::api::row_codec::struct_fields::<T>() {
+            Some(fields) if !fields.is_empty() => Ok(Self::rows(name, fields.iter().copied())),
+            _ => Err(Error::config(
+                "RetrieveRequest::rows_of",
+                format!(
+                    "`{}` has no fixed list of fields (a map, a struct with #[serde(flatten)], or not a struct), so the columns to retrieve are unknown; list them with RetrieveRequest::rows(name, [..]) (nothing was sent)",
+                    std::any::type_name::<T>()
+                ),
+            )),
+        }
+    }
+
     /// Sets the filter: a [`SimpleFilter`], a [`DateFilter`] or a [`Filter`] tree (checked
     /// before sending, see [`Filter::check`]).
     pub fn filter(mut self, filter: impl Into<Filter>) -> Self {

@@ -163,6 +163,69 @@ impl SoapObject {
         out
     }
 
+    /// For `DataExtensionObject`s: the row as your own type (`#[derive(Deserialize)]`), its
+    /// `Properties/Property` name–value pairs being the fields (names matched ignoring case,
+    /// MC's text converted to each field's type; see
+    /// [`row_codec`](crate::api::row_codec)).
+    ///
+    /// ```
+    /// use mc_auth::soap::SoapObject;
+    /// #[derive(serde::Deserialize)]
+    /// struct Customer { email: String, age: Option<u8> }
+    /// let row = SoapObject::data_extension_row("customers", [("Email", "ada@example.com"), ("Age", "36")]);
+    /// let ada: Customer = row.decode_row()?;
+    /// assert_eq!((ada.email.as_str(), ada.age), ("ada@example.com", Some(36)));
+    /// # Ok::<(), mc_auth::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RowCodec`](crate::Error::RowCodec) naming the column and what was expected
+    /// and found (or, for a missing column, the columns the row has).
+    pub fn decode_row<T: serde::de::DeserializeOwned>(&self) -> crate::Result<T> {
+        self.decode_row_at(None)
+    }
+
+    /// [`decode_row`](Self::decode_row), naming the row by its position in errors.
+    pub(crate) fn decode_row_at<T: serde::de::DeserializeOwned>(&self, index: Option<u64>) -> crate::Result<T> {
+        let pairs = self.row_values();
+        crate::api::row_codec::RowInput::pairs(&pairs, index).decode()
+    }
+
+    /// A `DataExtensionObject` row of the data extension with external key `customer_key`,
+    /// from a value of your own type (`#[derive(Serialize)]`): one `Property` per field, in
+    /// order; `None` is an empty value and booleans are `True` / `False`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RowCodec`](crate::Error::RowCodec) when `value` cannot be a row (a nested
+    /// struct, map or sequence in a field, a NaN or infinite float, two fields whose names
+    /// differ only in case).
+    pub fn encode_row<T: serde::Serialize + ?Sized>(customer_key: impl Into<String>, value: &T) -> crate::Result<Self> {
+        Self::encode_row_at(customer_key, value, None)
+    }
+
+    /// [`encode_row`](Self::encode_row) for every value of `rows`, errors naming the row's
+    /// index; build the whole batch before sending any of it.
+    pub fn encode_rows<T: serde::Serialize>(customer_key: &str, rows: &[T]) -> crate::Result<Vec<Self>> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| Self::encode_row_at(customer_key, r, Some(i as u64)))
+            .collect()
+    }
+
+    fn encode_row_at<T: serde::Serialize + ?Sized>(
+        customer_key: impl Into<String>,
+        value: &T,
+        index: Option<u64>,
+    ) -> crate::Result<Self> {
+        let columns = crate::api::row_codec::encode(value, index)?;
+        Ok(Self::data_extension_row(
+            customer_key,
+            columns.into_iter().map(|(name, cell)| (name, cell.into_text())),
+        ))
+    }
+
     pub(crate) fn write_fields(w: &mut XmlWriter, fields: &[Field]) {
         for f in fields {
             match &f.value {

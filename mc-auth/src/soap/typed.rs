@@ -7,7 +7,11 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use super::action::{base_type, Configure, Create, Delete, Describe, ObjectType, Perform, Retrieve, Schedule, Update};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
 use super::{ObjectDefinition, ObjectResult, ObjectStream, RetrieveRequest, Soap, SoapObject};
+use crate::api::Continued;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::scope::{Has, ScopedClient};
@@ -222,6 +226,41 @@ impl Retrieval {
             Some(e) => ObjectStream::failed(e),
             None => ObjectStream::new(self.client, self.request),
         }
+    }
+}
+
+impl Retrieval {
+    /// For `DataExtensionObject` rows: the rows decoded into your own type `T`
+    /// (`#[derive(Deserialize)]`, see [`row_codec`](crate::api::row_codec)), as a lazy stream
+    /// holding one Retrieve page at a time. Build the request with
+    /// [`RetrieveRequest::rows_of::<T>`](RetrieveRequest::rows_of) to ask for `T`'s fields.
+    ///
+    /// A row that does not decode is an [`Error::RowCodec`] item naming its position in the
+    /// stream (0-based) and the column, and **the stream ends there**, as
+    /// [`query_rows_as`](crate::api::data_extensions::DataExtensions::query_rows_as) does: a
+    /// type that does not fit one row almost always fits none. To skip rows that do not fit,
+    /// read [`stream`](Self::stream) and call [`SoapObject::decode_row`] on each.
+    pub fn rows<T: DeserializeOwned + Send + 'static>(self) -> Continued<T> {
+        let client = self.client.clone();
+        let objects = self.stream();
+        let decoded = futures_util::stream::unfold((objects, 0u64, false), move |(mut objects, index, done)| {
+            let client = client.clone();
+            async move {
+                if done {
+                    return None;
+                }
+                let item = match objects.next().await? {
+                    // Derived from a response: scrubbed like every such error.
+                    Ok(object) => object
+                        .decode_row_at::<T>(Some(index))
+                        .map_err(|e| e.redact(&client.core().redactor())),
+                    Err(e) => Err(e),
+                };
+                let stop = item.is_err();
+                Some((item, (objects, index + 1, stop)))
+            }
+        });
+        Continued::new(decoded)
     }
 }
 

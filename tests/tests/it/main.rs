@@ -23,6 +23,7 @@
 //! | `call_options` | per-call options on typed operations: idempotency override, call timeout |
 //! | `bulk` | bulk loads at MC's limits: bounded memory, per-row failures, 429 bursts, cancellation; split batch sends |
 //! | `properties` | property tests of the parsers (no panic on any input) |
+//! | `serde_rows` | rows as the user's own serde types: REST and SOAP round trips, case-insensitive names, mismatch errors, encodings refused before sending, any text decodes or names its column |
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
 //! | `triggered_sends` | SOAP triggered sends: send with attributes, definitions, start and pause |
@@ -52,6 +53,7 @@ mod proxy;
 mod rotation;
 mod routes;
 mod secrets;
+mod serde_rows;
 mod shared_tier;
 mod soak;
 mod soap_typed;

@@ -101,6 +101,12 @@ fn every_error_variant_formats_without_secrets() {
             overall_status: "Error".into(),
             results: vec![],
         },
+        Error::RowCodec {
+            row: Some(3),
+            keys: vec![("SubscriberKey".into(), "a-3".into())],
+            column: Some("Age".into()),
+            problem: "expected an integer, found \"twelve\"".into(),
+        },
         Error::Internal { what: "w".into() },
     ];
     for e in &errors {

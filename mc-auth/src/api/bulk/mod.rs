@@ -158,15 +158,28 @@ impl<T: LoadItem, E: Into<BoxError>> LoadItem for std::result::Result<T, E> {
 }
 
 /// A row of your own type, encoded with `serde` (`#[derive(Serialize)]`; field names become
-/// column names). It must serialize to a map.
+/// column names) as [`upsert_rows_as`](crate::api::data_extensions::DataExtensions::upsert_rows_as)
+/// encodes it (see [`row_codec`](crate::api::row_codec)): a struct or a map with text keys;
+/// a field that is a nested struct, map or sequence, a NaN or infinite float, or two columns
+/// whose names differ only in case stop the load with [`Error::Row`] naming the row and the
+/// column, before the row's batch is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Serialized<T>(pub T);
 
 impl<T: Serialize> LoadItem for Serialized<T> {
     fn into_columns(self) -> std::result::Result<Map<String, Value>, BoxError> {
-        match serde_json::to_value(&self.0) {
-            Ok(v) => v.into_columns(),
-            Err(e) => Err(format!("could not be encoded as columns ({e})").into()),
+        match crate::api::row_codec::encode(&self.0, None) {
+            Ok(columns) => Ok(columns
+                .into_iter()
+                .map(|(name, cell)| (name, cell.into_json()))
+                .collect()),
+            Err(Error::RowCodec {
+                column: Some(column),
+                problem,
+                ..
+            }) => Err(format!("column {column:?}: {problem}").into()),
+            Err(Error::RowCodec { problem, .. }) => Err(problem.into()),
+            Err(e) => Err(e.to_string().into()),
         }
     }
 }
