@@ -11,6 +11,8 @@
 
 use std::fmt;
 
+pub(crate) mod data_extensions;
+
 /// What kind of rule a request broke; the wire layer picks MC's status and code from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorKind {
