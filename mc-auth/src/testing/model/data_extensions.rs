@@ -139,7 +139,12 @@ pub(crate) fn check_definition(fields: &mut [FieldDef], sendable: Option<&Sendab
         if f.primary_key && !f.required {
             return bad("a primary-key field must be required (IsRequired true).".into());
         }
-        if let Some(d) = f.default.as_deref().filter(|d| !d.is_empty()) {
+        // MC documents `Now()` as a Date field's default: today's date when the row is added.
+        let now = f.kind == FieldKind::Date
+            && f.default
+                .as_deref()
+                .is_some_and(|d| d.trim().eq_ignore_ascii_case("now()"));
+        if let Some(d) = f.default.as_deref().filter(|d| !d.is_empty() && !now) {
             if let Err(problem) = check_value(f, d) {
                 return bad(format!("the DefaultValue `{d}` {problem}."));
             }
