@@ -266,13 +266,34 @@ impl DataExtension {
     }
 
     /// Appends a row, keeping the index in step.
-    fn push_row(&mut self, row: DataExtensionRow) {
+    fn push_row(&mut self, mut row: DataExtensionRow) {
+        self.fill_defaults(&mut row);
         self.sync_index();
         if !row.keys.is_empty() {
             self.index.entry(key_of(&row.keys)).or_insert(self.rows.len());
         }
         self.rows.push(row);
         self.indexed_len = self.rows.len();
+    }
+
+    /// Gives a new row the `DefaultValue` of each field it has no value for, as MC does when a
+    /// row is added (`Now()`: the current date-time).
+    fn fill_defaults(&self, row: &mut DataExtensionRow) {
+        for f in &self.fields {
+            let Some(default) = f.default.as_deref().filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            if row.get(&f.name).is_some() {
+                continue;
+            }
+            let value = if default.trim().eq_ignore_ascii_case("now()") {
+                now_rfc3339()
+            } else {
+                default.to_owned()
+            };
+            let target = if f.primary_key { &mut row.keys } else { &mut row.values };
+            target.insert(f.name.clone(), Value::String(value));
+        }
     }
 
     /// True when `column` is a primary-key column.

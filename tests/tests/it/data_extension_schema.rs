@@ -139,6 +139,23 @@ async fn created_fields_are_retrieved_typed_and_in_order() {
     assert_eq!(de[0].get("Description"), Some(r#"desc <&"'>"#));
     assert_eq!(de[0].get("IsSendable"), Some("true"));
 
+    assert_eq!(
+        fake.data_extensions().field_names(r#"orders-<&"'>"#),
+        ["SubscriberKey", "Email", "Balance", "Note", "Short", "Joined"]
+    );
+    // A new row gets the defaults of the fields it has no value for.
+    c.upsert_rows(
+        r#"orders-<&"'>"#,
+        &[Row::new().key("SubscriberKey", "ada").value("Email", "ada@example.com")],
+    )
+    .await
+    .unwrap();
+    let row = &fake.data_extensions().rows(r#"orders-<&"'>"#)[0];
+    assert_eq!(row.get("Balance").as_deref(), Some("0.00"));
+    assert_eq!(row.get("Note").as_deref(), Some(r#"<&"'>"#));
+    assert!(row.get("Joined").is_some_and(|d| d.starts_with("20")), "{row:?}");
+    assert_eq!(row.get("Short"), None);
+
     let again = c.create_data_extension(&spec).await.unwrap_err();
     assert!(
         matches!(&again, Error::SoapObjects { results, .. } if results[0].error_code == Some(12014)),
@@ -295,6 +312,7 @@ async fn data_extensions_seeded_without_fields_accept_any_column() {
     c.soap().create::<soap::DataExtensionObject>(&rows).await.unwrap();
     assert_eq!(fake.data_extensions().row_count("loose"), 2);
     assert!(c.data_extension_fields("loose").await.unwrap().is_empty());
+    assert!(fake.data_extensions().field_names("loose").is_empty());
 }
 
 #[tokio::test]
