@@ -18,6 +18,9 @@ struct Schema;
 #[mc_client(scopes = "data_extensions_read")]
 struct Reader;
 
+/// Name, type, length, scale, primary key, required.
+type FieldSummary<'a> = (&'a str, FieldType, Option<u32>, Option<u32>, bool, bool);
+
 async fn setup() -> (FakeMarketingCloud, Schema) {
     let fake = FakeMarketingCloud::start().await;
     let creds = fake.register_package(Package::new("schema", "schema-secret-value").scopes(Schema::SCOPES));
@@ -94,7 +97,7 @@ async fn created_fields_are_retrieved_typed_and_in_order() {
     assert!(fake.data_extensions().keys().contains(&r#"orders-<&"'>"#.to_string()));
 
     let fields = c.data_extension_fields(r#"orders-<&"'>"#).await.unwrap();
-    let summary: Vec<(&str, FieldType, Option<u32>, Option<u32>, bool, bool)> = fields
+    let summary: Vec<FieldSummary<'_>> = fields
         .iter()
         .map(|f| {
             (

@@ -20,7 +20,7 @@
 //! - **Perform `ClearData`** on a `DataExtension` (by `CustomerKey` or `ObjectID`): deletes
 //!   its rows, keeps its definition.
 
-use super::objects::{Context, InObject, OutObject, Outcome, SoapRecord, ERR_NOT_FOUND, ERR_REQUIRED};
+use super::objects::{Context, Failure, InObject, OutObject, Outcome, SoapRecord, ERR_NOT_FOUND, ERR_REQUIRED};
 use crate::testing::data_extensions::DataExtension;
 use crate::testing::model::data_extensions::{check_definition, FieldDef, FieldKind, Sendable};
 use crate::testing::model::ModelError;
@@ -70,33 +70,36 @@ fn invalid(message: String) -> Outcome {
 }
 
 /// A `true`/`false` property (`None` when absent or blank).
-fn boolean(o: &InObject, what: &str, name: &str) -> Result<Option<bool>, Outcome> {
+fn boolean(o: &InObject, what: &str, name: &str) -> Result<Option<bool>, Failure> {
     match o.non_empty(name).map(str::trim) {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(Some(true)),
         Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(Some(false)),
-        Some(v) => Err(invalid(format!("{what}: {name} `{v}` is not true or false."))),
+        Some(v) => Err(Failure::new(
+            ERR_REQUIRED,
+            format!("{what}: {name} `{v}` is not true or false."),
+        )),
     }
 }
 
 /// A whole-number property (`None` when absent or blank).
-fn number<T: std::str::FromStr>(o: &InObject, what: &str, name: &str) -> Result<Option<T>, Outcome> {
+fn number<T: std::str::FromStr>(o: &InObject, what: &str, name: &str) -> Result<Option<T>, Failure> {
     match o.non_empty(name).map(str::trim) {
         None => Ok(None),
         Some(v) => v
             .parse()
             .map(Some)
-            .map_err(|_| invalid(format!("{what}: {name} `{v}` is not a whole number."))),
+            .map_err(|_| Failure::new(ERR_REQUIRED, format!("{what}: {name} `{v}` is not a whole number."))),
     }
 }
 
-fn field_def(i: usize, f: &InObject) -> Result<FieldDef, Outcome> {
+fn field_def(i: usize, f: &InObject) -> Result<FieldDef, Failure> {
     let name = f.prop("Name").unwrap_or("").to_owned();
     let what = format!("Field {i} (`{name}`)");
     let kind = match f.non_empty("FieldType") {
         None => FieldKind::Text,
         Some(t) => FieldKind::parse(t).ok_or_else(|| {
-            invalid(format!(
+            Failure::new(ERR_REQUIRED, format!(
                 "{what}: FieldType `{t}` is not one of Text, Number, Date, Boolean, EmailAddress, Phone, Decimal, Locale."
             ))
         })?,
@@ -139,7 +142,7 @@ pub(super) fn create_data_extension(state: &mut State, _ctx: &Context<'_>, o: &I
     }
     let category_id = match number::<i64>(o, "DataExtension", "CategoryID") {
         Ok(c) => c,
-        Err(outcome) => return outcome,
+        Err(failure) => return failure.into(),
     };
     if let Some(c) = category_id {
         match state.soap.folders.get(c) {
@@ -163,17 +166,17 @@ pub(super) fn create_data_extension(state: &mut State, _ctx: &Context<'_>, o: &I
             subscriber_field: o.prop("SendableSubscriberField.Name").unwrap_or("").trim().to_owned(),
         }),
         Ok(_) => None,
-        Err(outcome) => return outcome,
+        Err(failure) => return failure.into(),
     };
     let is_testable = match boolean(o, "DataExtension", "IsTestable") {
         Ok(t) => t.unwrap_or(false),
-        Err(outcome) => return outcome,
+        Err(failure) => return failure.into(),
     };
     let mut fields = Vec::with_capacity(o.fields.len());
     for (i, f) in o.fields.iter().enumerate() {
         match field_def(i, f) {
             Ok(def) => fields.push(def),
-            Err(outcome) => return outcome,
+            Err(failure) => return failure.into(),
         }
     }
     if let Err(e) = check_definition(&mut fields, sendable.as_ref()) {
@@ -267,7 +270,7 @@ pub(super) fn create_data_folder(state: &mut State, _ctx: &Context<'_>, o: &InOb
     let parent = match number::<i64>(o, "DataFolder", "ParentFolder.ID") {
         Ok(Some(p)) => p,
         Ok(None) => return invalid("A DataFolder needs ParentFolder.ID (the folder to create it in).".to_owned()),
-        Err(outcome) => return outcome,
+        Err(failure) => return failure.into(),
     };
     let object_id = request_id();
     let created = state.soap.folders.create(
