@@ -17,6 +17,7 @@
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //! | SOAP objects | [`ScopedSoap`](crate::soap::ScopedSoap) | `soap().retrieve::<soap::SentEvent>(..)`, `create`, `update`, `delete`, `perform`, `schedule`, `configure`, `describe`, each bounded on that action's scopes on that object type (see [`crate::soap`]) |
 //! | triggered sends | [`Triggered`](triggered_sends::Triggered) | send with subscriber attributes, list / get definitions, start, pause (SOAP) |
+//! | data extension schema | [`DataExtensionSchema`](data_extension_schema::DataExtensionSchema) | create a data extension with typed fields (checked before sending), read its fields, list and create folders, clear its rows (SOAP) |
 //! | tracking | [`Tracking`](tracking::Tracking) | sent, open, click, bounce, unsubscribe and not-sent events in a date range (SOAP Retrieve, a lazy stream) |
 //!
 //! [`row_codec`] decodes rows (REST and SOAP) into your own `#[derive(Deserialize)]` types
@@ -40,6 +41,7 @@ pub mod automation;
 pub mod bulk;
 mod call;
 pub mod contacts;
+pub mod data_extension_schema;
 pub mod data_extensions;
 pub mod email;
 pub mod filter;
@@ -63,6 +65,7 @@ pub mod prelude {
     pub use super::automation::Automations;
     pub use super::bulk::{BatchSends, BulkLoad};
     pub use super::contacts::Contacts;
+    pub use super::data_extension_schema::DataExtensionSchema;
     pub use super::data_extensions::DataExtensions;
     pub use super::email::TransactionalEmail;
     pub use super::journeys::Journeys;

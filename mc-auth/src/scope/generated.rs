@@ -798,6 +798,8 @@ impl<C: ScopedClient + Declares<contact_bu_mapping_delete>> Has<contact_bu_mappi
 /// - [`op::QueryRows`]: `GET /data/v1/customobjectdata/key/{key}/rowset`, Query data extension rows ($page, $pageSize, $filter)
 /// - [`op::SoapRetrieveDataExtensions`]: SOAP `Retrieve` on `DataExtension`, Retrieve data extensions (SOAP Retrieve on DataExtension)
 /// - [`op::SoapRetrieveDataExtensionRows`]: SOAP `Retrieve` on `DataExtensionObject`, Retrieve data extension rows (SOAP Retrieve on `DataExtensionObject[key]`)
+/// - [`op::RetrieveDataExtensionFields`]: SOAP `Retrieve` on `DataExtensionField`, Retrieve the fields of a data extension (SOAP Retrieve on DataExtensionField, filtered by DataExtension.CustomerKey)
+/// - [`op::RetrieveDataFolders`]: SOAP `Retrieve` on `DataFolder`, Retrieve folders (SOAP Retrieve on DataFolder, e.g. ContentType dataextension)
 ///
 /// Needed by 3 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
 pub type DataExtensionsRead = data_extensions_read;
@@ -826,6 +828,9 @@ impl<C: ScopedClient + Declares<data_extensions_read>> Has<data_extensions_read>
 /// - [`op::SoapCreateDataExtensionRows`]: SOAP `Create` on `DataExtensionObject`, Create data extension rows (SOAP Create on DataExtensionObject)
 /// - [`op::SoapUpdateDataExtensionRows`]: SOAP `Update` on `DataExtensionObject`, Update data extension rows (SOAP Update on DataExtensionObject)
 /// - [`op::SoapDeleteDataExtensionRows`]: SOAP `Delete` on `DataExtensionObject`, Delete data extension rows (SOAP Delete on DataExtensionObject)
+/// - [`op::CreateDataExtension`]: SOAP `Create` on `DataExtension`, Create a data extension with its fields (SOAP Create on DataExtension)
+/// - [`op::CreateDataFolder`]: SOAP `Create` on `DataFolder`, Create a folder (SOAP Create on DataFolder)
+/// - [`op::ClearDataExtension`]: SOAP `Perform` on `DataExtension`, Delete every row of a data extension (SOAP Perform ClearData on DataExtension)
 ///
 /// Needed by 7 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
 pub type DataExtensionsWrite = data_extensions_write;
@@ -2539,6 +2544,11 @@ OperationInfo { name: "soap_delete_subscribers", summary: "Delete subscribers (S
 OperationInfo { name: "soap_retrieve_lists", summary: "Retrieve lists (SOAP Retrieve on List)", api: Api::Soap, method: "Retrieve", path: "List", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_create_lists", summary: "Create lists (SOAP Create on List)", api: Api::Soap, method: "Create", path: "List", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_retrieve_automations", summary: "Retrieve automations (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "create_data_extension", summary: "Create a data extension with its fields (SOAP Create on DataExtension)", api: Api::Soap, method: "Create", path: "DataExtension", scopes: &["data_extensions_write"], note: Some("MC's SOAP guide, Create a Data Extension (Fields with FieldType, MaxLength, Scale, IsPrimaryKey, IsRequired); scope: this project's mapping, as for the DataExtension soap_object") },
+OperationInfo { name: "retrieve_data_extension_fields", summary: "Retrieve the fields of a data extension (SOAP Retrieve on DataExtensionField, filtered by DataExtension.CustomerKey)", api: Api::Soap, method: "Retrieve", path: "DataExtensionField", scopes: &["data_extensions_read"], note: Some("MC's DataExtensionField object reference (retrieve, filter on DataExtension.CustomerKey); scope: this project's mapping") },
+OperationInfo { name: "retrieve_data_folders", summary: "Retrieve folders (SOAP Retrieve on DataFolder, e.g. ContentType dataextension)", api: Api::Soap, method: "Retrieve", path: "DataFolder", scopes: &["data_extensions_read"], note: Some("MC's DataFolder object reference; scope: this project's mapping (the DataFolder soap_object's)") },
+OperationInfo { name: "create_data_folder", summary: "Create a folder (SOAP Create on DataFolder)", api: Api::Soap, method: "Create", path: "DataFolder", scopes: &["data_extensions_write"], note: Some("MC's DataFolder object reference (ParentFolder, ContentType, Name, Description required); scope: this project's mapping (the DataFolder soap_object's)") },
+OperationInfo { name: "clear_data_extension", summary: "Delete every row of a data extension (SOAP Perform ClearData on DataExtension)", api: Api::Soap, method: "Perform", path: "DataExtension", scopes: &["data_extensions_write"], note: Some("MC's SOAP guide, Clear Data from a Data Extension (Perform action ClearData; MC also requires the Clear Data user permission and ownership of the data extension); scope: this project's mapping") },
 ];
 
 /// The scopes of each operation in [`OPERATIONS`], as a type to bound on: `Has<op::SendEmail>`
@@ -2676,6 +2686,21 @@ pub mod op {
 
     /// Operation `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation). SOAP `Retrieve` on `Automation`; needs `automations_read`.
     pub type SoapRetrieveAutomations = AutomationsRead;
+
+    /// Operation `create_data_extension`: Create a data extension with its fields (SOAP Create on DataExtension). SOAP `Create` on `DataExtension`; needs `data_extensions_write`.
+    pub type CreateDataExtension = DataExtensionsWrite;
+
+    /// Operation `retrieve_data_extension_fields`: Retrieve the fields of a data extension (SOAP Retrieve on DataExtensionField, filtered by DataExtension.CustomerKey). SOAP `Retrieve` on `DataExtensionField`; needs `data_extensions_read`.
+    pub type RetrieveDataExtensionFields = DataExtensionsRead;
+
+    /// Operation `retrieve_data_folders`: Retrieve folders (SOAP Retrieve on DataFolder, e.g. ContentType dataextension). SOAP `Retrieve` on `DataFolder`; needs `data_extensions_read`.
+    pub type RetrieveDataFolders = DataExtensionsRead;
+
+    /// Operation `create_data_folder`: Create a folder (SOAP Create on DataFolder). SOAP `Create` on `DataFolder`; needs `data_extensions_write`.
+    pub type CreateDataFolder = DataExtensionsWrite;
+
+    /// Operation `clear_data_extension`: Delete every row of a data extension (SOAP Perform ClearData on DataExtension). SOAP `Perform` on `DataExtension`; needs `data_extensions_write`.
+    pub type ClearDataExtension = DataExtensionsWrite;
 }
 
 /// The doc line of a typed method: the scopes its operation needs, from the catalog.
@@ -2723,5 +2748,10 @@ macro_rules! op_doc {
 (soap_retrieve_lists) => { " Needs `list_and_subscribers_read` ([`op::SoapRetrieveLists`](crate::scope::op::SoapRetrieveLists)): SOAP `Retrieve` on `List`." };
 (soap_create_lists) => { " Needs `list_and_subscribers_write` ([`op::SoapCreateLists`](crate::scope::op::SoapCreateLists)): SOAP `Create` on `List`." };
 (soap_retrieve_automations) => { " Needs `automations_read` ([`op::SoapRetrieveAutomations`](crate::scope::op::SoapRetrieveAutomations)): SOAP `Retrieve` on `Automation`." };
+(create_data_extension) => { " Needs `data_extensions_write` ([`op::CreateDataExtension`](crate::scope::op::CreateDataExtension)): SOAP `Create` on `DataExtension`." };
+(retrieve_data_extension_fields) => { " Needs `data_extensions_read` ([`op::RetrieveDataExtensionFields`](crate::scope::op::RetrieveDataExtensionFields)): SOAP `Retrieve` on `DataExtensionField`." };
+(retrieve_data_folders) => { " Needs `data_extensions_read` ([`op::RetrieveDataFolders`](crate::scope::op::RetrieveDataFolders)): SOAP `Retrieve` on `DataFolder`." };
+(create_data_folder) => { " Needs `data_extensions_write` ([`op::CreateDataFolder`](crate::scope::op::CreateDataFolder)): SOAP `Create` on `DataFolder`." };
+(clear_data_extension) => { " Needs `data_extensions_write` ([`op::ClearDataExtension`](crate::scope::op::ClearDataExtension)): SOAP `Perform` on `DataExtension`." };
 }
 pub(crate) use op_doc;

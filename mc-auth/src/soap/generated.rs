@@ -117,9 +117,10 @@ impl Describe for ListSubscriber {
 /// | [`Create`] | `data_extensions_write` |
 /// | [`Update`] | `data_extensions_write` |
 /// | [`Delete`] | `data_extensions_write` |
+/// | [`Perform`] | `data_extensions_write` |
 /// | [`Describe`] | `data_extensions_read` |
 ///
-/// Source: actions: MC's supported-operations chart; scopes: this project's mapping (Data Extensions).
+/// Source: actions: MC's supported-operations chart, and Perform ClearData (MC's SOAP guide, Clear Data from a Data Extension); scopes: this project's mapping (Data Extensions).
 #[derive(Debug)]
 pub enum DataExtension {}
 
@@ -141,6 +142,10 @@ impl Update for DataExtension {
 }
 
 impl Delete for DataExtension {
+    type Scopes = s::DataExtensionsWrite;
+}
+
+impl Perform for DataExtension {
     type Scopes = s::DataExtensionsWrite;
 }
 
@@ -815,7 +820,7 @@ pub const OBJECTS: &[ObjectInfo] = &[
 ObjectInfo { name: "Subscriber", summary: "A subscriber of the account: email address, subscriber key, status, attributes.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["list_and_subscribers_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["list_and_subscribers_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (Lists and Subscribers)" },
 ObjectInfo { name: "List", summary: "A subscriber list.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["list_and_subscribers_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["list_and_subscribers_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (Lists and Subscribers)" },
 ObjectInfo { name: "ListSubscriber", summary: "A subscriber's membership and status on one list.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["list_and_subscribers_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["list_and_subscribers_read"] }], note: "actions: MC's supported-operations chart (retrieve only; membership changes go through Subscriber Lists); scopes: this project's mapping" },
-ObjectInfo { name: "DataExtension", summary: "A data extension (its definition, not its rows).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["data_extensions_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["data_extensions_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (Data Extensions)" },
+ObjectInfo { name: "DataExtension", summary: "A data extension (its definition, not its rows).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["data_extensions_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Perform, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["data_extensions_read"] }], note: "actions: MC's supported-operations chart, and Perform ClearData (MC's SOAP guide, Clear Data from a Data Extension); scopes: this project's mapping (Data Extensions)" },
 ObjectInfo { name: "DataExtensionField", summary: "A field (column) of a data extension.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["data_extensions_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["data_extensions_read"] }], note: "actions: MC's supported-operations chart (retrieve; fields are added through DataExtension Create/Update); scopes: this project's mapping" },
 ObjectInfo { name: "DataExtensionObject", summary: "A row of a data extension (`DataExtensionObject[key]` on Retrieve).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["data_extensions_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["data_extensions_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (Data Extensions)" },
 ObjectInfo { name: "DataFolder", summary: "A folder of the account's folder tree (data extensions, emails, lists, ...).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["data_extensions_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["data_extensions_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["data_extensions_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (folders are read with the data they hold; Data Extensions chosen as the common case)" },

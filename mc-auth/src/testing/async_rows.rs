@@ -15,6 +15,9 @@
 //!   "errorCode", "message"}, ...], ...}`, one item per request item, in order (no items while
 //!   the request is pending).
 //!
+//! Items written into a data extension created with fields are checked against them first;
+//! a bad item fails alone (`errorCode` 10000, the message naming the item and the column).
+//!
 //! An unknown request id is a 404; a body without a non-empty `items` array of objects a 400.
 
 use axum::http::StatusCode;
@@ -88,9 +91,14 @@ fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
         .collect()
 }
 
-fn apply(de: &mut DataExtension, mode: Mode, item: Map<String, Value>) -> ItemResult {
+fn apply(de: &mut DataExtension, mode: Mode, n: usize, item: Map<String, Value>) -> ItemResult {
     let row = de.split_owned(item);
     de.note_received(&row);
+    if let Err(e) = de.check_write(n, &row, matches!(mode, Mode::Insert)) {
+        return ItemResult {
+            error: Some((VALIDATION, e.message)),
+        };
+    }
     let missing = de.missing_keys(&row);
     let error = match mode {
         Mode::Upsert if de.primary_keys.is_empty() => Some((
@@ -129,7 +137,11 @@ fn accept(call: &mut Call<'_>, mode: Mode) -> Response {
         .entry(key.clone())
         .or_insert_with(|| DataExtension::new(&key));
     let call_time = now_rfc3339();
-    let results = items.into_iter().map(|item| apply(de, mode, item)).collect();
+    let results = items
+        .into_iter()
+        .enumerate()
+        .map(|(n, item)| apply(de, mode, n, item))
+        .collect();
     let ready_at = call.config.clock.now() + state.async_completion_delay;
     let id = request_id();
     state.async_requests.insert(

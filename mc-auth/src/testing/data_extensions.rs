@@ -9,6 +9,11 @@
 //!   like` on a column and a quoted text, number or boolean, joined with `and` / `or` and
 //!   parentheses. Another syntax gets a 400 (errorcode 10000).
 //!
+//! Rows written into a data extension created with fields (SOAP Create of `DataExtension`)
+//! are checked against them first ([`model::data_extensions`](super::model::data_extensions)):
+//! a sync upsert with one bad row is refused whole (400, errorcode 10000, the message naming
+//! the row and the column), an async item fails alone, a SOAP row gets `ErrorCode` 12000.
+//!
 //! Data extensions spring into existence on first write. Their primary key is whatever
 //! [`data_extensions().add`](super::DataExtensionsView::add) declared, or else the
 //! `keys` column names of the first synchronous upsert; until then a data extension has no
@@ -23,6 +28,8 @@ use serde_json::{json, Map, Value};
 
 use super::api::{page_of, ApiError, Call};
 use super::filter::{compare, parse_rest_filter};
+use super::model::data_extensions::{check_row, FieldDef, RowWrite, Sendable};
+use super::model::ModelResult;
 use super::util::{json_response, now_rfc3339, request_id};
 
 /// The `errorcode` of the data APIs' validation errors (the fake's choice).
@@ -169,6 +176,18 @@ pub(crate) struct DataExtension {
     received_keys: std::collections::HashSet<String>,
     /// Rows received whose primary-key values had been received before.
     pub duplicates_received: u64,
+    /// The field definitions it was created with (SOAP Create of `DataExtension`); every row
+    /// written is checked against them ([`check_row`]). Empty for a data extension seeded
+    /// without fields or made by a first write: it accepts any column.
+    pub fields: Vec<FieldDef>,
+    /// `Description`.
+    pub description: String,
+    /// `CategoryID`: its folder; `None`: the top-level data extension folder.
+    pub category_id: Option<i64>,
+    /// `IsSendable` with its settings.
+    pub sendable: Option<Sendable>,
+    /// `IsTestable`.
+    pub is_testable: bool,
 }
 
 impl DataExtension {
@@ -185,7 +204,40 @@ impl DataExtension {
             rows_received: 0,
             received_keys: Default::default(),
             duplicates_received: 0,
+            fields: Vec::new(),
+            description: String::new(),
+            category_id: None,
+            sendable: None,
+            is_testable: false,
         }
+    }
+
+    /// Checks `columns` of row `n` of a request against the fields (MC's rules in
+    /// [`check_row`]); a data extension without fields accepts anything.
+    pub fn check_columns(&self, n: usize, columns: &[(&str, Option<String>)], write: RowWrite) -> ModelResult<()> {
+        check_row(&self.fields, n, columns, write)
+    }
+
+    /// Checks row `n` of a request before it is written: an insert is a new row; an upsert
+    /// is new unless a row with its keys exists.
+    pub fn check_write(&mut self, n: usize, row: &DataExtensionRow, insert: bool) -> ModelResult<()> {
+        if self.fields.is_empty() {
+            return Ok(());
+        }
+        let write = if insert || self.find(row).is_none() {
+            RowWrite::New
+        } else {
+            RowWrite::Existing
+        };
+        let columns: Vec<(&str, Option<String>)> = row.columns().map(|(k, v)| (k.as_str(), text_of(v))).collect();
+        self.check_columns(n, &columns, write)
+    }
+
+    /// Deletes every row (MC's `ClearData`); the definition stays.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.index.clear();
+        self.indexed_len = 0;
     }
 
     /// Counts a row received by an asynchronous endpoint, and whether its primary-key values
@@ -214,13 +266,34 @@ impl DataExtension {
     }
 
     /// Appends a row, keeping the index in step.
-    fn push_row(&mut self, row: DataExtensionRow) {
+    fn push_row(&mut self, mut row: DataExtensionRow) {
+        self.fill_defaults(&mut row);
         self.sync_index();
         if !row.keys.is_empty() {
             self.index.entry(key_of(&row.keys)).or_insert(self.rows.len());
         }
         self.rows.push(row);
         self.indexed_len = self.rows.len();
+    }
+
+    /// Gives a new row the `DefaultValue` of each field it has no value for, as MC does when a
+    /// row is added (`Now()`: the current date-time).
+    fn fill_defaults(&self, row: &mut DataExtensionRow) {
+        for f in &self.fields {
+            let Some(default) = f.default.as_deref().filter(|d| !d.is_empty()) else {
+                continue;
+            };
+            if row.get(&f.name).is_some() {
+                continue;
+            }
+            let value = if default.trim().eq_ignore_ascii_case("now()") {
+                now_rfc3339()
+            } else {
+                default.to_owned()
+            };
+            let target = if f.primary_key { &mut row.keys } else { &mut row.values };
+            target.insert(f.name.clone(), Value::String(value));
+        }
     }
 
     /// True when `column` is a primary-key column.
@@ -373,6 +446,13 @@ pub(crate) fn upsert_rows(call: &mut Call<'_>) -> Response {
         Err(e) => return e.into_response(),
     };
     let key = call.param("key").to_owned();
+    if let Some(de) = call.state.data_extensions.get_mut(&key) {
+        for (i, row) in new_rows.iter().enumerate() {
+            if let Err(e) = de.check_write(i, row, false) {
+                return ApiError::from_model(VALIDATION, e).into_response();
+            }
+        }
+    }
     upsert_keyed(&mut call.state.data_extensions, &key, new_rows);
     json_response(StatusCode::OK, &body)
 }

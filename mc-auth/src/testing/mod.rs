@@ -158,7 +158,9 @@
 //!
 //! | object type | Retrieve | Create | Update | Delete | Perform | Describe |
 //! |---|---|---|---|---|---|---|
-//! | `DataExtension` | yes | | | | | yes |
+//! | `DataExtension` | yes | yes (with typed `Fields`, checked as MC does; rows written later are checked against them) | | | `ClearData` | yes |
+//! | `DataExtensionField` (filter on `DataExtension.CustomerKey`) | yes | | | | | |
+//! | `DataFolder` (a top-level folder per content type: `dataextension`, `email`, `list`) | yes | yes (under a parent, of its content type) | | | | |
 //! | `DataExtensionObject[X]` (X: a data extension's external key, or its name as MC uses) | yes | yes | yes | yes | | |
 //! | `Subscriber` | yes | yes | yes | yes | | yes |
 //! | `List` | yes | yes | | | | yes |

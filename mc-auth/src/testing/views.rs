@@ -241,6 +241,17 @@ impl DataExtensionsView<'_> {
             .unwrap_or_default()
     }
 
+    /// The field names of data extension `key`, in order, as created over SOAP (empty when it
+    /// was seeded or first written without field definitions: then any column is accepted).
+    pub fn field_names(&self, key: &str) -> Vec<String> {
+        self.fake
+            .state()
+            .data_extensions
+            .get(key)
+            .map(|de| de.fields.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// How many rows data extension `key` holds (0 if unknown), without copying them.
     pub fn row_count(&self, key: &str) -> usize {
         self.fake.state().data_extensions.get(key).map_or(0, |de| de.rows.len())
@@ -248,7 +259,8 @@ impl DataExtensionsView<'_> {
 
     /// Upserts rows into data extension `key` (created if new) as the synchronous rowset
     /// endpoint would: rows with the same keys merge. A data extension without a primary key
-    /// takes the key columns of the first row.
+    /// takes the key columns of the first row. Seeded rows are not checked against the data
+    /// extension's fields.
     pub fn add_rows(&self, key: &str, rows: impl IntoIterator<Item = DataExtensionRow>) {
         let mut state = self.fake.state();
         data_extensions::upsert_keyed(&mut state.data_extensions, key, rows.into_iter().collect());

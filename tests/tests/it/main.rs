@@ -25,6 +25,7 @@
 //! | `properties` | property tests of the parsers (no panic on any input) |
 //! | `serde_rows` | rows as the user's own serde types: REST and SOAP round trips, case-insensitive names, mismatch errors, encodings refused before sending, any text decodes or names its column |
 //! | `soak` | an hour of simulated traffic with injected faults |
+//! | `data_extension_schema` | data extensions created with typed fields, the fields enforced on REST and SOAP row writes, `ClearData`, folders, specs refused before sending |
 //! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
 //! | `triggered_sends` | SOAP triggered sends: send with attributes, definitions, start and pause |
 //! | `codegen` | generated files and expansion snapshots are fresh |
@@ -42,6 +43,7 @@ mod call_options;
 mod client_credentials;
 mod codegen;
 mod core_invariants;
+mod data_extension_schema;
 mod fake_operations;
 mod fault_matrix;
 mod file_store;

@@ -13,6 +13,7 @@ use std::fmt;
 
 pub(crate) mod assets;
 pub(crate) mod contacts;
+pub(crate) mod data_extensions;
 pub(crate) mod journeys;
 pub(crate) mod messaging;
 pub(crate) mod packages;

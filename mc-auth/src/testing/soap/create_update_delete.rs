@@ -4,7 +4,10 @@
 //! Subscribers are identified by `SubscriberKey` (it defaults to the `EmailAddress` on
 //! Create), else `ID`, else `EmailAddress`; their `Attributes` (`Name`/`Value`) are kept. Rows
 //! are identified by a `Keys` list (`Key` `Name`/`Value`) or else the data extension's
-//! primary-key columns among the `Properties`. Lists can only be created. The `ErrorCode`s
+//! primary-key columns among the `Properties`, and checked against the data extension's fields
+//! when it has them (the error names the row, its position in the request, and the column).
+//! Lists can only be created. Data extensions and folders are created by
+//! [`data_extension_schema`](super::data_extension_schema). The `ErrorCode`s
 //! are listed in [`objects`](super::objects).
 
 use std::cmp::Ordering;
@@ -18,6 +21,7 @@ use super::objects::{
 };
 use crate::testing::data_extensions::{text_of, DataExtension, DataExtensionRow};
 use crate::testing::filter::compare;
+use crate::testing::model::data_extensions::RowWrite;
 use crate::testing::state::State;
 use crate::testing::util::{now_rfc3339, request_id};
 
@@ -25,7 +29,8 @@ use crate::testing::util::{now_rfc3339, request_id};
 pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects: &[InObject]) -> Vec<Outcome> {
     objects
         .iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(n, o)| {
             let Some(object_type) = o.object_type.as_deref() else {
                 return Outcome::error(ERR_UNSUPPORTED, "The object has no xsi:type.");
             };
@@ -34,8 +39,10 @@ pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects:
                 ("Update", "Subscriber") => update_subscriber(state, o),
                 ("Delete", "Subscriber") => delete_subscriber(state, o),
                 ("Create", "List") => create_list(state, ctx, o),
-                ("Create", "DataExtensionObject") => create_row(state, o),
-                ("Update", "DataExtensionObject") => update_rows(state, o),
+                ("Create", "DataExtensionObject") => create_row(state, n, o),
+                ("Update", "DataExtensionObject") => update_rows(state, n, o),
+                ("Create", "DataExtension") => super::data_extension_schema::create_data_extension(state, ctx, o),
+                ("Create", "DataFolder") => super::data_extension_schema::create_data_folder(state, ctx, o),
                 ("Delete", "DataExtensionObject") => delete_rows(state, o),
                 ("Create", "TriggeredSend") => state.soap.triggered.send(ctx.token.account_id, o),
                 ("Update", "TriggeredSendDefinition") => state.soap.triggered.update(ctx.token.account_id, o),
@@ -194,7 +201,7 @@ fn row_object(row: &DataExtensionRow) -> OutObject {
     }
 }
 
-fn create_row(state: &mut State, o: &InObject) -> Outcome {
+fn create_row(state: &mut State, n: usize, o: &InObject) -> Outcome {
     let key = match row_target(state, o) {
         Ok(k) => k,
         Err(failure) => return failure.into(),
@@ -212,6 +219,9 @@ fn create_row(state: &mut State, o: &InObject) -> Outcome {
         .entry(key.clone())
         .or_insert_with(|| DataExtension::new(&key));
     let row = de.split(&item);
+    if let Err(e) = de.check_write(n, &row, true) {
+        return Outcome::error(e.soap_error_code(), e.message);
+    }
     let missing = de.missing_keys(&row);
     if !missing.is_empty() {
         return Outcome::error(
@@ -270,7 +280,7 @@ fn set_column(row: &mut DataExtensionRow, de_is_key: bool, name: &str, value: &s
     target.insert(name.to_owned(), Value::String(value.to_owned()));
 }
 
-fn update_rows(state: &mut State, o: &InObject) -> Outcome {
+fn update_rows(state: &mut State, n: usize, o: &InObject) -> Outcome {
     let key = match row_target(state, o) {
         Ok(k) => k,
         Err(failure) => return failure.into(),
@@ -282,6 +292,14 @@ fn update_rows(state: &mut State, o: &InObject) -> Outcome {
         Ok(i) => i,
         Err(failure) => return failure.into(),
     };
+    let sent: Vec<(&str, Option<String>)> = o
+        .properties
+        .iter()
+        .map(|(k, v)| (k.as_str(), Some(v.clone())))
+        .collect();
+    if let Err(e) = de.check_columns(n, &sent, RowWrite::Existing) {
+        return Outcome::error(e.soap_error_code(), e.message);
+    }
     let is_key: Vec<bool> = o.properties.iter().map(|(k, _)| de.is_key(k)).collect();
     let mut updated = None;
     for row in de.rows.iter_mut().filter(|r| row_matches(r, &identity)) {

@@ -34,6 +34,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 mod create_update_delete;
+mod data_extension_schema;
 mod describe;
 mod objects;
 mod perform;
@@ -105,6 +106,11 @@ pub(crate) const OPERATIONS: &[SoapOperation] = &[
     SoapOperation::of("soap_create_lists"),
     SoapOperation::of("soap_retrieve_automations"),
     SoapOperation::of("start_automation"),
+    SoapOperation::of("create_data_extension"),
+    SoapOperation::of("retrieve_data_extension_fields"),
+    SoapOperation::of("retrieve_data_folders"),
+    SoapOperation::of("create_data_folder"),
+    SoapOperation::of("clear_data_extension"),
 ];
 
 /// `DataExtensionObject[key]` → `DataExtensionObject`.

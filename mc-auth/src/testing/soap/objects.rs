@@ -6,7 +6,9 @@
 //!
 //! | object type | Retrieve | Create | Update | Delete | Perform | Describe ([`describe`](super::describe)) |
 //! |---|---|---|---|---|---|---|
-//! | `DataExtension` | yes | | | | | yes |
+//! | `DataExtension` ([`data_extension_schema`](super::data_extension_schema)) | yes | yes (with `Fields`) | | | `ClearData` | yes |
+//! | `DataExtensionField` ([`data_extension_schema`](super::data_extension_schema)) | yes | | | | | |
+//! | `DataFolder` ([`data_extension_schema`](super::data_extension_schema)) | yes | yes | | | | |
 //! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | | |
 //! | `Subscriber` | yes | yes | yes | yes | | yes |
 //! | `List` | yes | yes | | | | yes |
@@ -133,6 +135,8 @@ pub(crate) struct SoapState {
     pub triggered: super::triggered_sends::TriggeredStore,
     /// Tracking events ([`super::tracking`]).
     pub tracking: super::tracking::TrackingStore,
+    /// The account's folders ([`super::data_extension_schema`]).
+    pub folders: crate::testing::model::data_extensions::Folders,
 }
 
 impl SoapState {
@@ -288,6 +292,8 @@ pub(crate) struct InObject {
     pub keys: Vec<(String, String)>,
     /// A `TriggeredSend`'s `Subscribers`, each read as an object.
     pub subscribers: Vec<InObject>,
+    /// A `DataExtension`'s `Fields/Field`s, each read as an object.
+    pub fields: Vec<InObject>,
 }
 
 impl InObject {
@@ -307,6 +313,7 @@ impl InObject {
                 "Properties" => o.properties.extend(name_values(c, "Property")),
                 "Keys" => o.keys.extend(name_values(c, "Key")),
                 "Subscribers" => o.subscribers.push(InObject::parse(c)),
+                "Fields" => o.fields.extend(c.children_named("Field").map(InObject::parse)),
                 _ => flatten(c, "", &mut o.props),
             }
         }

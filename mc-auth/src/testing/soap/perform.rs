@@ -1,5 +1,5 @@
-//! SOAP Perform (`PerformRequestMsg`): the only action the fake performs is `start` on an
-//! `Automation`.
+//! SOAP Perform (`PerformRequestMsg`): `start` on an `Automation`, and `ClearData` on a
+//! `DataExtension` ([`data_extension_schema`](super::data_extension_schema)).
 //!
 //! Automations are added with
 //! [`soap().add_automation`](crate::testing::SoapView::add_automation) and started by
@@ -17,6 +17,9 @@ pub(crate) fn perform(state: &mut State, ctx: &Context<'_>, action: &str, defini
         .iter()
         .map(|d| match (d.object_type.as_deref().map(base_type), action) {
             (Some("Automation"), a) if a.eq_ignore_ascii_case("start") => start_automation(state, ctx, d),
+            (Some("DataExtension"), a) if a.eq_ignore_ascii_case("ClearData") => {
+                super::data_extension_schema::clear_data(state, d)
+            }
             (Some(t), a) => Outcome::error(
                 ERR_UNSUPPORTED,
                 format!("The fake Marketing Cloud does not support Perform `{a}` on {t}."),

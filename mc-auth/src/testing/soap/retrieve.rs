@@ -241,6 +241,20 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
             records(&des, DATA_EXTENSION_PROPERTIES, "DataExtension", req, filter)?
         }
         "DataExtensionObject" => rows(state, req, filter)?,
+        "DataExtensionField" => records(
+            &super::data_extension_schema::field_records(state, ctx.token.account_id),
+            super::data_extension_schema::FIELD_PROPERTIES,
+            "DataExtensionField",
+            req,
+            filter,
+        )?,
+        "DataFolder" => records(
+            &super::data_extension_schema::folder_records(state, ctx.token.account_id),
+            super::data_extension_schema::FOLDER_PROPERTIES,
+            "DataFolder",
+            req,
+            filter,
+        )?,
         "TriggeredSendDefinition" => records(
             &state.soap.triggered.visible(ctx.token.account_id),
             super::triggered_sends::DEFINITION_PROPERTIES,
@@ -319,13 +333,18 @@ fn records(
 
 fn data_extension_record(key: &str, de: &DataExtension, account_id: u64) -> SoapRecord {
     let mut r = SoapRecord::new("DataExtension");
+    let category = de
+        .category_id
+        .unwrap_or(super::data_extension_schema::DATA_EXTENSION_ROOT)
+        .to_string();
     for (k, v) in [
         ("ObjectID", de.object_id.as_str()),
         ("CustomerKey", key),
         ("Name", &de.name),
-        ("Description", ""),
-        ("IsSendable", "false"),
-        ("IsTestable", "false"),
+        ("Description", &de.description),
+        ("IsSendable", if de.sendable.is_some() { "true" } else { "false" }),
+        ("IsTestable", if de.is_testable { "true" } else { "false" }),
+        ("CategoryID", &category),
         ("CreatedDate", &de.created),
         ("ModifiedDate", &de.created),
         ("Client.ID", &account_id.to_string()),

@@ -31,6 +31,7 @@ fn calls(c: &Bare) {
     c.soap().create::<soap::DataExtension>(&[]);
     c.soap().update::<soap::DataExtension>(&[]);
     c.soap().delete::<soap::DataExtension>(&[]);
+    c.soap().perform::<soap::DataExtension>("start", &[]);
     c.soap().describe::<soap::DataExtension>();
     c.soap()
         .retrieve::<soap::DataExtensionField>(RetrieveRequest::of::<soap::DataExtensionField>(["ObjectID"]));

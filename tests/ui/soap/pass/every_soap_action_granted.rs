@@ -136,7 +136,12 @@ fn call_3_3(c: &OnlyDataExtensionsWrite) {
 }
 
 #[allow(unused_must_use, clippy::let_underscore_future)]
-fn call_3_4(c: &OnlyDataExtensionsRead) {
+fn call_3_4(c: &OnlyDataExtensionsWrite) {
+    c.soap().perform::<soap::DataExtension>("start", &[]);
+}
+
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_3_5(c: &OnlyDataExtensionsRead) {
     c.soap().describe::<soap::DataExtension>();
 }
 
@@ -543,6 +548,7 @@ fn main() {
     let _ = call_3_2;
     let _ = call_3_3;
     let _ = call_3_4;
+    let _ = call_3_5;
     let _ = call_4_0;
     let _ = call_4_1;
     let _ = call_5_0;
