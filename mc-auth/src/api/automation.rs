@@ -558,7 +558,11 @@ impl ImportDefinition {
         non_blank("import definition", "customer key", &self.customer_key)?;
         non_blank("import definition", "name", &self.name)?;
         non_blank("import definition", "file spec", &self.file_spec)?;
-        non_blank("import definition", "destination data extension key", &self.destination_key)?;
+        non_blank(
+            "import definition",
+            "destination data extension key",
+            &self.destination_key,
+        )?;
         non_blank("import definition", "file location key", &self.file_location_key)?;
         let mut o = SoapObject::new("ImportDefinition")
             .with("CustomerKey", self.customer_key.trim())
@@ -575,7 +579,10 @@ impl ImportDefinition {
             .with("FieldMappingType", "InferFromColumnHeadings")
             .with("FileSpec", self.file_spec.as_str())
             .with("FileType", self.file_type.as_str())
-            .with_nested("RetrieveFileTransferLocation", [("CustomerKey", self.file_location_key.trim())])
+            .with_nested(
+                "RetrieveFileTransferLocation",
+                [("CustomerKey", self.file_location_key.trim())],
+            )
             .with("UpdateType", self.update_type.as_str());
         Ok(o)
     }
@@ -751,7 +758,11 @@ fn retrieve_by(object_type: &str, properties: &[&str], property: &str, value: &s
 }
 
 /// The first object of a Retrieve, decoded.
-async fn first<T>(client: &Client, request: RetrieveRequest, decode: fn(&SoapObject) -> Result<T>) -> Result<Option<T>> {
+async fn first<T>(
+    client: &Client,
+    request: RetrieveRequest,
+    decode: fn(&SoapObject) -> Result<T>,
+) -> Result<Option<T>> {
     let mut objects = client.soap().retrieve_stream(&request);
     match objects.next().await {
         None => Ok(None),
@@ -997,7 +1008,10 @@ pub trait Automations: ScopedClient {
                 .await?
                 .ok_or_else(|| not_found("query activity", "QueryDefinition", &k))?;
             let definition = [SoapObject::new("QueryDefinition").with("ObjectID", query.object_id)];
-            let result = only(client.soap().perform("start", &definition).await?, "Perform QueryDefinition")?;
+            let result = only(
+                client.soap().perform("start", &definition).await?,
+                "Perform QueryDefinition",
+            )?;
             task_of(result, "query activity")
         })
     }
@@ -1049,7 +1063,10 @@ pub trait Automations: ScopedClient {
         let k = key("import definition", customer_key);
         Call::new(async move {
             let definition = [SoapObject::new("ImportDefinition").with("CustomerKey", k?)];
-            let result = only(client.soap().perform("start", &definition).await?, "Perform ImportDefinition")?;
+            let result = only(
+                client.soap().perform("start", &definition).await?,
+                "Perform ImportDefinition",
+            )?;
             task_of(result, "import")
         })
     }
@@ -1112,9 +1129,14 @@ mod tests {
 
     #[test]
     fn bad_answers_are_errors_naming_type_property_and_value() {
-        let o = SoapObject::new("Automation").with("CustomerKey", "k").with("Status", "running");
+        let o = SoapObject::new("Automation")
+            .with("CustomerKey", "k")
+            .with("Status", "running");
         let e = Automation::from_object(&o).unwrap_err().to_string();
-        assert!(e.contains("Status") && e.contains("`running`") && e.contains("Automation"), "{e}");
+        assert!(
+            e.contains("Status") && e.contains("`running`") && e.contains("Automation"),
+            "{e}"
+        );
         let o = SoapObject::new("Automation").with("CustomerKey", "k");
         let e = Automation::from_object(&o).unwrap_err().to_string();
         assert!(e.contains("without Status"), "{e}");
@@ -1125,7 +1147,10 @@ mod tests {
             .with("NumberDuplicated", "0")
             .with("TotalRows", "3");
         let e = ImportSummary::from_object(&o).unwrap_err().to_string();
-        assert!(e.contains("NumberErrors `x1`") && e.contains("ImportResultsSummary"), "{e}");
+        assert!(
+            e.contains("NumberErrors `x1`") && e.contains("ImportResultsSummary"),
+            "{e}"
+        );
         let o = SoapObject::new("AsyncActivityStatus").with("TaskID", "1");
         let e = ActivityStatus::from_object(&o).unwrap_err().to_string();
         assert!(e.contains("AsyncActivityStatus without Status"), "{e}");
@@ -1133,11 +1158,19 @@ mod tests {
 
     #[test]
     fn requests_refuse_blank_fields() {
-        let e = QueryActivity::new("k", "n", "  ", "t").to_object().unwrap_err().to_string();
+        let e = QueryActivity::new("k", "n", "  ", "t")
+            .to_object()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("SQL"), "{e}");
-        let e = ImportDefinition::new("k", "n", "f.csv", "").to_object().unwrap_err().to_string();
+        let e = ImportDefinition::new("k", "n", "f.csv", "")
+            .to_object()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("destination"), "{e}");
-        let o = ImportDefinition::new("k", "n", "f.csv", "Customers").to_object().unwrap();
+        let o = ImportDefinition::new("k", "n", "f.csv", "Customers")
+            .to_object()
+            .unwrap();
         assert!(matches!(
             &o.fields.iter().find(|f| f.name == "DestinationObject").unwrap().value,
             FieldValue::Typed { xsi_type, .. } if xsi_type == "DataExtension"

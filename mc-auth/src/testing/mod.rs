@@ -248,14 +248,14 @@ pub use contacts::StoredContact;
 pub use data_extensions::DataExtensionRow;
 pub use faults::Fault;
 pub use journeys::{FakeJourney, JourneyEvent};
+pub use model::automation::{
+    ActivityTask, AutomationRun, FakeAutomation, FakeFileTransfer, FakeImportDefinition, FakeQueryDefinition, TaskKind,
+};
 pub use oauth::{AuthorizingUser, CODE_LIFETIME};
 pub use package::{Package, PackageKind, DEFAULT_MID, SECRET_LIFETIME, STAGE_INTERVAL};
 pub use record::{RecordedRequest, RequestKind};
 pub use rotation::{PackageView, RotationRefused};
 pub use sms::SmsSend;
-pub use model::automation::{
-    ActivityTask, AutomationRun, FakeAutomation, FakeFileTransfer, FakeImportDefinition, FakeQueryDefinition, TaskKind,
-};
 pub use soap::{AutomationsView, SoapRecord};
 pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
 pub use state::{EmailSend, IssuedToken};

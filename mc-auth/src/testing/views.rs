@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{
-    data_extensions, email, AuthorizingUser, DataExtensionRow, EmailSend, FakeJourney,
-    FakeMarketingCloud, IssuedToken, JourneyEvent, RecordedRequest, SmsSend, SoapRecord, StoredContact,
+    data_extensions, email, AuthorizingUser, DataExtensionRow, EmailSend, FakeJourney, FakeMarketingCloud, IssuedToken,
+    JourneyEvent, RecordedRequest, SmsSend, SoapRecord, StoredContact,
 };
 
 /// The access tokens the fake issued (`POST /v2/token`). Made by

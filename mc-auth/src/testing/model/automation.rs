@@ -65,7 +65,7 @@ pub struct AutomationRun {
     pub account_id: u64,
     /// The client id of the package whose token started it.
     pub client_id: String,
-    /// Status polls left before the run is reported finished.
+    /// Status polls left in which the run is still reported running.
     pub polls_left: u32,
     /// When it finished (`CompletedTime`), once it has.
     pub completed: Option<String>,
@@ -238,11 +238,7 @@ impl AutomationStore {
         let found = match (customer_key, object_id) {
             (Some(k), _) => self.automations.iter().position(|a| a.customer_key == k),
             (None, Some(id)) => self.automations.iter().position(|a| a.object_id == id),
-            (None, None) => {
-                return Err(ModelError::invalid(
-                    "Name the automation by CustomerKey or ObjectID.",
-                ))
-            }
+            (None, None) => return Err(ModelError::invalid("Name the automation by CustomerKey or ObjectID.")),
         };
         found.ok_or_else(|| {
             ModelError::not_found(format!(
@@ -288,7 +284,7 @@ impl AutomationStore {
             account_id: caller.account_id,
             client_id: caller.client_id.to_owned(),
             polls_left: self.pending_polls,
-            completed: None,
+            completed: finished_now(self.pending_polls),
         };
         self.runs.push(run.clone());
         Ok(run)
@@ -315,10 +311,9 @@ impl AutomationStore {
         for &i in indexes {
             if let Some(r) = self.runs.get_mut(i) {
                 if r.completed.is_none() {
+                    r.polls_left = r.polls_left.saturating_sub(1);
                     if r.polls_left == 0 {
                         r.completed = Some(now.to_owned());
-                    } else {
-                        r.polls_left -= 1;
                     }
                 }
             }
@@ -330,10 +325,9 @@ impl AutomationStore {
         for &i in indexes {
             if let Some(t) = self.tasks.get_mut(i) {
                 if t.completed.is_none() {
+                    t.polls_left = t.polls_left.saturating_sub(1);
                     if t.polls_left == 0 {
                         t.completed = Some(now.to_owned());
-                    } else {
-                        t.polls_left -= 1;
                     }
                 }
             }
@@ -375,7 +369,11 @@ impl AutomationStore {
         let found = match (customer_key, object_id) {
             (Some(k), _) => self.queries.iter().position(|q| q.customer_key == k),
             (None, Some(id)) => self.queries.iter().position(|q| q.object_id == id),
-            (None, None) => return Err(ModelError::invalid("Name the query activity by CustomerKey or ObjectID.")),
+            (None, None) => {
+                return Err(ModelError::invalid(
+                    "Name the query activity by CustomerKey or ObjectID.",
+                ))
+            }
         };
         found.ok_or_else(|| {
             ModelError::not_found(format!(
@@ -392,7 +390,7 @@ impl AutomationStore {
             kind,
             account_id: caller.account_id,
             polls_left: self.pending_polls,
-            completed: None,
+            completed: finished_now(self.pending_polls),
         };
         self.tasks.push(task.clone());
         task
@@ -467,7 +465,11 @@ impl AutomationStore {
         let d = match (customer_key, object_id) {
             (Some(k), _) => self.imports.iter().find(|d| d.customer_key == k),
             (None, Some(id)) => self.imports.iter().find(|d| d.object_id == id),
-            (None, None) => return Err(ModelError::invalid("Name the import definition by CustomerKey or ObjectID.")),
+            (None, None) => {
+                return Err(ModelError::invalid(
+                    "Name the import definition by CustomerKey or ObjectID.",
+                ))
+            }
         }
         .ok_or_else(|| {
             ModelError::not_found(format!(
@@ -521,6 +523,11 @@ impl AutomationStore {
     }
 }
 
+/// A run set to be reported running for no poll at all is finished when it starts.
+fn finished_now(pending_polls: u32) -> Option<String> {
+    (pending_polls == 0).then(crate::testing::util::now_rfc3339)
+}
+
 fn check_query(q: &FakeQueryDefinition) -> ModelResult<()> {
     for (field, value) in [
         ("CustomerKey", &q.customer_key),
@@ -543,7 +550,10 @@ fn check_query(q: &FakeQueryDefinition) -> ModelResult<()> {
 /// Counts a CSV file's rows: (total, successful, errors, duplicates). The first non-empty line
 /// is the header.
 fn count_rows(contents: &str) -> (u64, u64, u64, u64) {
-    let mut lines = contents.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty());
+    let mut lines = contents
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty());
     let Some(header) = lines.next() else {
         return (0, 0, 0, 0);
     };
@@ -579,7 +589,6 @@ mod tests {
         let run = s.start_automation(CALLER, Some("k"), None, "i1".into()).unwrap();
         assert_eq!(s.reported_status(&s.automations[0]), STATUS_RUNNING);
         s.poll_runs(&[0], "t");
-        s.poll_runs(&[0], "t");
         assert!(s.runs[0].completed.is_none(), "{run:?}");
         s.poll_runs(&[0], "t");
         assert!(s.runs[0].completed.is_some());
@@ -587,7 +596,12 @@ mod tests {
         s.pause_automation(None, Some("oid")).unwrap();
         let e = s.start_automation(CALLER, Some("k"), None, "i2".into()).unwrap_err();
         assert!(e.message.contains("paused"), "{e}");
-        assert_eq!(s.start_automation(CALLER, Some("x"), None, "i3".into()).unwrap_err().soap_error_code(), 12001);
+        assert_eq!(
+            s.start_automation(CALLER, Some("x"), None, "i3".into())
+                .unwrap_err()
+                .soap_error_code(),
+            12001
+        );
     }
 
     #[test]

@@ -228,7 +228,9 @@ pub(crate) fn retrieve(
             out
         }
         "AutomationInstance" => {
-            let visible: Vec<usize> = (0..store.runs.len()).filter(|&i| store.runs[i].account_id == mid).collect();
+            let visible: Vec<usize> = (0..store.runs.len())
+                .filter(|&i| store.runs[i].account_id == mid)
+                .collect();
             let recs: Vec<SoapRecord> = visible.iter().map(|&i| run_record(&store.runs[i])).collect();
             let hit = matching(&recs, filter);
             let polled: Vec<usize> = visible.iter().zip(&hit).filter(|(_, h)| **h).map(|(i, _)| *i).collect();
@@ -299,7 +301,13 @@ fn failed(e: ModelError) -> Outcome {
     Outcome::error(e.soap_error_code(), e.message)
 }
 
-fn task_outcome(what: &str, task: &ActivityTask, object_type: &str, key: Option<&str>, object_id: Option<&str>) -> Outcome {
+fn task_outcome(
+    what: &str,
+    task: &ActivityTask,
+    object_type: &str,
+    key: Option<&str>,
+    object_id: Option<&str>,
+) -> Outcome {
     let mut props = Vec::new();
     if let Some(id) = object_id {
         props.push(("ObjectID".to_owned(), id.to_owned()));
@@ -470,7 +478,12 @@ impl AutomationsView<'_> {
 
     /// Sets an automation's `Status` code (MC's -1..8); false when the key is unknown.
     pub fn set_status(&self, customer_key: &str, status: i32) -> bool {
-        self.fake.state().soap.automation.set_status(customer_key, status).is_ok()
+        self.fake
+            .state()
+            .soap
+            .automation
+            .set_status(customer_key, status)
+            .is_ok()
     }
 
     /// Every automation start (`Perform` `start`), in arrival order.

@@ -43,9 +43,9 @@ mod tracking;
 mod triggered_sends;
 pub(crate) mod xml;
 
-pub(crate) use objects::SoapState;
 pub use automation::AutomationsView;
 pub use objects::SoapRecord;
+pub(crate) use objects::SoapState;
 pub use tracking::{FakeEvent, TrackingView};
 pub use triggered_sends::{TriggeredSendRecord, TriggeredSendsView};
 

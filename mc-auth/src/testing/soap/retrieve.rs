@@ -225,12 +225,14 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
             filter,
         )?,
         "List" => records(&state.soap.lists, LIST_PROPERTIES, "List", req, filter)?,
-        t @ ("Automation" | "AutomationInstance" | "QueryDefinition" | "AsyncActivityStatus" | "ImportResultsSummary") => {
-            match super::automation::retrieve(state, ctx, t, req, filter) {
-                Some(found) => found?,
-                None => return Err(format!("Error: Unable to find the object type {}.", req.object_type)),
-            }
-        }
+        t @ ("Automation"
+        | "AutomationInstance"
+        | "QueryDefinition"
+        | "AsyncActivityStatus"
+        | "ImportResultsSummary") => match super::automation::retrieve(state, ctx, t, req, filter) {
+            Some(found) => found?,
+            None => return Err(format!("Error: Unable to find the object type {}.", req.object_type)),
+        },
         "DataExtension" => {
             let des: Vec<SoapRecord> = state
                 .data_extensions
