@@ -162,7 +162,11 @@ async fn query_activities_round_trip_with_xml_special_characters() {
 
     // MC starts a query activity by ObjectID only; the fake refuses a start by key, saying so.
     let by_key = [mc_auth::soap::SoapObject::new("QueryDefinition").with("CustomerKey", "vips")];
-    match c.soap().perform::<mc_auth::soap::QueryDefinition>("start", &by_key).await {
+    match c
+        .soap()
+        .perform::<mc_auth::soap::QueryDefinition>("start", &by_key)
+        .await
+    {
         Err(Error::SoapObjects { results, .. }) => {
             assert_eq!(results[0].error_code, Some(12000));
             assert!(results[0].status_message.as_deref().unwrap_or("").contains("ObjectID"));
