@@ -46,13 +46,10 @@ fn main() {
 
         let automation = std::env::var("MC_AUTOMATION_KEY").unwrap_or_else(|_| "nightly-import".into());
         if let Some(fake) = target.fake() {
-            fake.soap().add_automation(&automation, "Nightly import");
+            fake.automations().add(&automation, "Nightly import");
         }
         let started = op.start_automation(&automation).await?;
-        println!(
-            "Started automation {automation}: {:?}",
-            started.first().map(|r| r.status_code.clone())
-        );
+        println!("Started automation {automation}: run {:?}", started.instance_id);
         Ok(())
     });
 }

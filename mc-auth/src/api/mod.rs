@@ -14,7 +14,7 @@
 //! | journeys | [`Journeys`](journeys::Journeys) | fire entry event, list journeys, get one |
 //! | Content Builder | [`ContentBuilder`](assets::ContentBuilder) | create, get, list, query, update, delete assets |
 //! | contacts | [`Contacts`](contacts::Contacts) | create, update |
-//! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
+//! | automations | [`Automations`](automation::Automations) | list, get, runs and their status, start, pause; query activities: create, update, get, run; imports: create, start, results; file transfers: start; activity status (SOAP) |
 //! | SOAP objects | [`ScopedSoap`](crate::soap::ScopedSoap) | `soap().retrieve::<soap::SentEvent>(..)`, `create`, `update`, `delete`, `perform`, `schedule`, `configure`, `describe`, each bounded on that action's scopes on that object type (see [`crate::soap`]) |
 //! | triggered sends | [`Triggered`](triggered_sends::Triggered) | send with subscriber attributes, list / get definitions, start, pause (SOAP) |
 //! | data extension schema | [`DataExtensionSchema`](data_extension_schema::DataExtensionSchema) | create a data extension with typed fields (checked before sending), read its fields, list and create folders, clear its rows (SOAP) |

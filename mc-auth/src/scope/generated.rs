@@ -471,6 +471,12 @@ impl<C: ScopedClient + Declares<saved_content_write>> Has<saved_content_write> f
 ///
 /// Needed by the typed operations:
 /// - [`op::SoapRetrieveAutomations`]: SOAP `Retrieve` on `Automation`, Retrieve automations (SOAP Retrieve on Automation)
+/// - [`op::ListAutomations`]: SOAP `Retrieve` on `Automation`, List automations (SOAP Retrieve on Automation)
+/// - [`op::GetAutomation`]: SOAP `Retrieve` on `Automation`, Get one automation by external key (SOAP Retrieve on Automation)
+/// - [`op::AutomationRuns`]: SOAP `Retrieve` on `AutomationInstance`, Runs of an automation and their status (SOAP Retrieve on AutomationInstance)
+/// - [`op::GetQueryActivity`]: SOAP `Retrieve` on `QueryDefinition`, Get a SQL query activity by external key (SOAP Retrieve on QueryDefinition)
+/// - [`op::ActivityStatus`]: SOAP `Retrieve` on `AsyncActivityStatus`, Status of a started activity by task id (SOAP Retrieve on AsyncActivityStatus)
+/// - [`op::ImportResults`]: SOAP `Retrieve` on `ImportResultsSummary`, Results of an import by task id (SOAP Retrieve on ImportResultsSummary)
 ///
 /// Needed by 2 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
 pub type AutomationsRead = automations_read;
@@ -491,6 +497,11 @@ impl<C: ScopedClient + Declares<automations_read>> Has<automations_read> for C {
 /// `automations_write`: Create, update and delete automations.
 ///
 /// Area *Automation*, item *Automations*, level `write`. Bound on it with `Has<AutomationsWrite>`.
+///
+/// Needed by the typed operations:
+/// - [`op::CreateQueryActivity`]: SOAP `Create` on `QueryDefinition`, Create a SQL query activity (SOAP Create on QueryDefinition)
+/// - [`op::UpdateQueryActivity`]: SOAP `Update` on `QueryDefinition`, Update a SQL query activity (SOAP Update on QueryDefinition)
+/// - [`op::CreateImport`]: SOAP `Create` on `ImportDefinition`, Create an import definition (SOAP Create on ImportDefinition)
 pub type AutomationsWrite = automations_write;
 
 /// The marker type of [`AutomationsWrite`]. It is named after the scope string `automations_write` so that compile
@@ -512,6 +523,10 @@ impl<C: ScopedClient + Declares<automations_write>> Has<automations_write> for C
 ///
 /// Needed by the typed operations:
 /// - [`op::StartAutomation`]: SOAP `Perform` on `Automation`, Start an automation (SOAP Perform on Automation)
+/// - [`op::PauseAutomation`]: SOAP `Schedule` on `Automation`, Pause an automation (SOAP Schedule with Action pause on Automation, MC's Interact with Automation Studio article)
+/// - [`op::RunQueryActivity`]: SOAP `Perform` on `QueryDefinition`, Run a SQL query activity (SOAP Perform start on QueryDefinition, by ObjectID)
+/// - [`op::StartImport`]: SOAP `Perform` on `ImportDefinition`, Start an import definition (SOAP Perform start on ImportDefinition)
+/// - [`op::StartFileTransfer`]: SOAP `Perform` on `FileTransferActivity`, Start a file transfer activity (SOAP Perform start on FileTransferActivity)
 pub type AutomationsExecute = automations_execute;
 
 /// The marker type of [`AutomationsExecute`]. It is named after the scope string `automations_execute` so that compile
@@ -2544,6 +2559,19 @@ OperationInfo { name: "soap_delete_subscribers", summary: "Delete subscribers (S
 OperationInfo { name: "soap_retrieve_lists", summary: "Retrieve lists (SOAP Retrieve on List)", api: Api::Soap, method: "Retrieve", path: "List", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_create_lists", summary: "Create lists (SOAP Create on List)", api: Api::Soap, method: "Create", path: "List", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_retrieve_automations", summary: "Retrieve automations (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "list_automations", summary: "List automations (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "get_automation", summary: "Get one automation by external key (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "automation_runs", summary: "Runs of an automation and their status (SOAP Retrieve on AutomationInstance)", api: Api::Soap, method: "Retrieve", path: "AutomationInstance", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "pause_automation", summary: "Pause an automation (SOAP Schedule with Action pause on Automation, MC's Interact with Automation Studio article)", api: Api::Soap, method: "Schedule", path: "Automation", scopes: &["automations_execute"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "create_query_activity", summary: "Create a SQL query activity (SOAP Create on QueryDefinition)", api: Api::Soap, method: "Create", path: "QueryDefinition", scopes: &["automations_write"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "update_query_activity", summary: "Update a SQL query activity (SOAP Update on QueryDefinition)", api: Api::Soap, method: "Update", path: "QueryDefinition", scopes: &["automations_write"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "get_query_activity", summary: "Get a SQL query activity by external key (SOAP Retrieve on QueryDefinition)", api: Api::Soap, method: "Retrieve", path: "QueryDefinition", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "run_query_activity", summary: "Run a SQL query activity (SOAP Perform start on QueryDefinition, by ObjectID)", api: Api::Soap, method: "Perform", path: "QueryDefinition", scopes: &["automations_execute"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "activity_status", summary: "Status of a started activity by task id (SOAP Retrieve on AsyncActivityStatus)", api: Api::Soap, method: "Retrieve", path: "AsyncActivityStatus", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "create_import", summary: "Create an import definition (SOAP Create on ImportDefinition)", api: Api::Soap, method: "Create", path: "ImportDefinition", scopes: &["automations_write"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "start_import", summary: "Start an import definition (SOAP Perform start on ImportDefinition)", api: Api::Soap, method: "Perform", path: "ImportDefinition", scopes: &["automations_execute"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "import_results", summary: "Results of an import by task id (SOAP Retrieve on ImportResultsSummary)", api: Api::Soap, method: "Retrieve", path: "ImportResultsSummary", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
+OperationInfo { name: "start_file_transfer", summary: "Start a file transfer activity (SOAP Perform start on FileTransferActivity)", api: Api::Soap, method: "Perform", path: "FileTransferActivity", scopes: &["automations_execute"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
 OperationInfo { name: "create_data_extension", summary: "Create a data extension with its fields (SOAP Create on DataExtension)", api: Api::Soap, method: "Create", path: "DataExtension", scopes: &["data_extensions_write"], note: Some("MC's SOAP guide, Create a Data Extension (Fields with FieldType, MaxLength, Scale, IsPrimaryKey, IsRequired); scope: this project's mapping, as for the DataExtension soap_object") },
 OperationInfo { name: "retrieve_data_extension_fields", summary: "Retrieve the fields of a data extension (SOAP Retrieve on DataExtensionField, filtered by DataExtension.CustomerKey)", api: Api::Soap, method: "Retrieve", path: "DataExtensionField", scopes: &["data_extensions_read"], note: Some("MC's DataExtensionField object reference (retrieve, filter on DataExtension.CustomerKey); scope: this project's mapping") },
 OperationInfo { name: "retrieve_data_folders", summary: "Retrieve folders (SOAP Retrieve on DataFolder, e.g. ContentType dataextension)", api: Api::Soap, method: "Retrieve", path: "DataFolder", scopes: &["data_extensions_read"], note: Some("MC's DataFolder object reference; scope: this project's mapping (the DataFolder soap_object's)") },
@@ -2687,6 +2715,45 @@ pub mod op {
     /// Operation `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation). SOAP `Retrieve` on `Automation`; needs `automations_read`.
     pub type SoapRetrieveAutomations = AutomationsRead;
 
+    /// Operation `list_automations`: List automations (SOAP Retrieve on Automation). SOAP `Retrieve` on `Automation`; needs `automations_read`.
+    pub type ListAutomations = AutomationsRead;
+
+    /// Operation `get_automation`: Get one automation by external key (SOAP Retrieve on Automation). SOAP `Retrieve` on `Automation`; needs `automations_read`.
+    pub type GetAutomation = AutomationsRead;
+
+    /// Operation `automation_runs`: Runs of an automation and their status (SOAP Retrieve on AutomationInstance). SOAP `Retrieve` on `AutomationInstance`; needs `automations_read`.
+    pub type AutomationRuns = AutomationsRead;
+
+    /// Operation `pause_automation`: Pause an automation (SOAP Schedule with Action pause on Automation, MC's Interact with Automation Studio article). SOAP `Schedule` on `Automation`; needs `automations_execute`.
+    pub type PauseAutomation = AutomationsExecute;
+
+    /// Operation `create_query_activity`: Create a SQL query activity (SOAP Create on QueryDefinition). SOAP `Create` on `QueryDefinition`; needs `automations_write`.
+    pub type CreateQueryActivity = AutomationsWrite;
+
+    /// Operation `update_query_activity`: Update a SQL query activity (SOAP Update on QueryDefinition). SOAP `Update` on `QueryDefinition`; needs `automations_write`.
+    pub type UpdateQueryActivity = AutomationsWrite;
+
+    /// Operation `get_query_activity`: Get a SQL query activity by external key (SOAP Retrieve on QueryDefinition). SOAP `Retrieve` on `QueryDefinition`; needs `automations_read`.
+    pub type GetQueryActivity = AutomationsRead;
+
+    /// Operation `run_query_activity`: Run a SQL query activity (SOAP Perform start on QueryDefinition, by ObjectID). SOAP `Perform` on `QueryDefinition`; needs `automations_execute`.
+    pub type RunQueryActivity = AutomationsExecute;
+
+    /// Operation `activity_status`: Status of a started activity by task id (SOAP Retrieve on AsyncActivityStatus). SOAP `Retrieve` on `AsyncActivityStatus`; needs `automations_read`.
+    pub type ActivityStatus = AutomationsRead;
+
+    /// Operation `create_import`: Create an import definition (SOAP Create on ImportDefinition). SOAP `Create` on `ImportDefinition`; needs `automations_write`.
+    pub type CreateImport = AutomationsWrite;
+
+    /// Operation `start_import`: Start an import definition (SOAP Perform start on ImportDefinition). SOAP `Perform` on `ImportDefinition`; needs `automations_execute`.
+    pub type StartImport = AutomationsExecute;
+
+    /// Operation `import_results`: Results of an import by task id (SOAP Retrieve on ImportResultsSummary). SOAP `Retrieve` on `ImportResultsSummary`; needs `automations_read`.
+    pub type ImportResults = AutomationsRead;
+
+    /// Operation `start_file_transfer`: Start a file transfer activity (SOAP Perform start on FileTransferActivity). SOAP `Perform` on `FileTransferActivity`; needs `automations_execute`.
+    pub type StartFileTransfer = AutomationsExecute;
+
     /// Operation `create_data_extension`: Create a data extension with its fields (SOAP Create on DataExtension). SOAP `Create` on `DataExtension`; needs `data_extensions_write`.
     pub type CreateDataExtension = DataExtensionsWrite;
 
@@ -2748,6 +2815,19 @@ macro_rules! op_doc {
 (soap_retrieve_lists) => { " Needs `list_and_subscribers_read` ([`op::SoapRetrieveLists`](crate::scope::op::SoapRetrieveLists)): SOAP `Retrieve` on `List`." };
 (soap_create_lists) => { " Needs `list_and_subscribers_write` ([`op::SoapCreateLists`](crate::scope::op::SoapCreateLists)): SOAP `Create` on `List`." };
 (soap_retrieve_automations) => { " Needs `automations_read` ([`op::SoapRetrieveAutomations`](crate::scope::op::SoapRetrieveAutomations)): SOAP `Retrieve` on `Automation`." };
+(list_automations) => { " Needs `automations_read` ([`op::ListAutomations`](crate::scope::op::ListAutomations)): SOAP `Retrieve` on `Automation`." };
+(get_automation) => { " Needs `automations_read` ([`op::GetAutomation`](crate::scope::op::GetAutomation)): SOAP `Retrieve` on `Automation`." };
+(automation_runs) => { " Needs `automations_read` ([`op::AutomationRuns`](crate::scope::op::AutomationRuns)): SOAP `Retrieve` on `AutomationInstance`." };
+(pause_automation) => { " Needs `automations_execute` ([`op::PauseAutomation`](crate::scope::op::PauseAutomation)): SOAP `Schedule` on `Automation`." };
+(create_query_activity) => { " Needs `automations_write` ([`op::CreateQueryActivity`](crate::scope::op::CreateQueryActivity)): SOAP `Create` on `QueryDefinition`." };
+(update_query_activity) => { " Needs `automations_write` ([`op::UpdateQueryActivity`](crate::scope::op::UpdateQueryActivity)): SOAP `Update` on `QueryDefinition`." };
+(get_query_activity) => { " Needs `automations_read` ([`op::GetQueryActivity`](crate::scope::op::GetQueryActivity)): SOAP `Retrieve` on `QueryDefinition`." };
+(run_query_activity) => { " Needs `automations_execute` ([`op::RunQueryActivity`](crate::scope::op::RunQueryActivity)): SOAP `Perform` on `QueryDefinition`." };
+(activity_status) => { " Needs `automations_read` ([`op::ActivityStatus`](crate::scope::op::ActivityStatus)): SOAP `Retrieve` on `AsyncActivityStatus`." };
+(create_import) => { " Needs `automations_write` ([`op::CreateImport`](crate::scope::op::CreateImport)): SOAP `Create` on `ImportDefinition`." };
+(start_import) => { " Needs `automations_execute` ([`op::StartImport`](crate::scope::op::StartImport)): SOAP `Perform` on `ImportDefinition`." };
+(import_results) => { " Needs `automations_read` ([`op::ImportResults`](crate::scope::op::ImportResults)): SOAP `Retrieve` on `ImportResultsSummary`." };
+(start_file_transfer) => { " Needs `automations_execute` ([`op::StartFileTransfer`](crate::scope::op::StartFileTransfer)): SOAP `Perform` on `FileTransferActivity`." };
 (create_data_extension) => { " Needs `data_extensions_write` ([`op::CreateDataExtension`](crate::scope::op::CreateDataExtension)): SOAP `Create` on `DataExtension`." };
 (retrieve_data_extension_fields) => { " Needs `data_extensions_read` ([`op::RetrieveDataExtensionFields`](crate::scope::op::RetrieveDataExtensionFields)): SOAP `Retrieve` on `DataExtensionField`." };
 (retrieve_data_folders) => { " Needs `data_extensions_read` ([`op::RetrieveDataFolders`](crate::scope::op::RetrieveDataFolders)): SOAP `Retrieve` on `DataFolder`." };

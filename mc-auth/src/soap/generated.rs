@@ -815,6 +815,78 @@ impl Describe for NotSentEvent {
     type Scopes = s::TrackingEventsRead;
 }
 
+/// The SOAP object `AsyncActivityStatus`: The status of a started activity (query, import, file transfer), by its task id.
+///
+/// | action | scopes needed |
+/// |---|---|
+/// | [`Retrieve`] | `automations_read` |
+/// | [`Describe`] | `automations_read` |
+///
+/// Source: actions: MC's Perform a Query Activity and Retrieve the Status of Programs Using AsyncActivityStatus articles (retrieve, filtered by TaskID); scopes: this project's mapping (Automations).
+#[derive(Debug)]
+pub enum AsyncActivityStatus {}
+
+impl ObjectType for AsyncActivityStatus {
+    const NAME: &'static str = "AsyncActivityStatus";
+    const INFO: &'static ObjectInfo = &OBJECTS[25];
+}
+
+impl Retrieve for AsyncActivityStatus {
+    type Scopes = s::AutomationsRead;
+}
+
+impl Describe for AsyncActivityStatus {
+    type Scopes = s::AutomationsRead;
+}
+
+/// The SOAP object `ImportResultsSummary`: Status and counts of one import run (retrieve-only).
+///
+/// | action | scopes needed |
+/// |---|---|
+/// | [`Retrieve`] | `automations_read` |
+/// | [`Describe`] | `automations_read` |
+///
+/// Source: actions: MC's ImportResultsSummary object reference (retrieve only, filtered by TaskResultID); scopes: this project's mapping (Automations).
+#[derive(Debug)]
+pub enum ImportResultsSummary {}
+
+impl ObjectType for ImportResultsSummary {
+    const NAME: &'static str = "ImportResultsSummary";
+    const INFO: &'static ObjectInfo = &OBJECTS[26];
+}
+
+impl Retrieve for ImportResultsSummary {
+    type Scopes = s::AutomationsRead;
+}
+
+impl Describe for ImportResultsSummary {
+    type Scopes = s::AutomationsRead;
+}
+
+/// The SOAP object `FileTransferActivity`: A file transfer activity; started with Perform (MC's SOAP API cannot create, retrieve, update or delete one).
+///
+/// | action | scopes needed |
+/// |---|---|
+/// | [`Perform`] | `automations_execute` |
+/// | [`Describe`] | `automations_read` |
+///
+/// Source: actions: MC's FileTransferActivity reference and its Perform a File Transfer article (perform only; created in the Marketing Cloud UI); scopes: this project's mapping (Automations).
+#[derive(Debug)]
+pub enum FileTransferActivity {}
+
+impl ObjectType for FileTransferActivity {
+    const NAME: &'static str = "FileTransferActivity";
+    const INFO: &'static ObjectInfo = &OBJECTS[27];
+}
+
+impl Perform for FileTransferActivity {
+    type Scopes = s::AutomationsExecute;
+}
+
+impl Describe for FileTransferActivity {
+    type Scopes = s::AutomationsRead;
+}
+
 /// Every SOAP object of the catalog and the scopes of each action it offers.
 pub const OBJECTS: &[ObjectInfo] = &[
 ObjectInfo { name: "Subscriber", summary: "A subscriber of the account: email address, subscriber key, status, attributes.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["list_and_subscribers_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["list_and_subscribers_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (Lists and Subscribers)" },
@@ -842,4 +914,7 @@ ObjectInfo { name: "ClickEvent", summary: "Tracking: a subscriber clicked a link
 ObjectInfo { name: "BounceEvent", summary: "Tracking: an email bounced.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["tracking_events_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["tracking_events_read"] }], note: "actions: MC's supported-operations chart (retrieve); scopes: this project's mapping (Tracking events)" },
 ObjectInfo { name: "UnsubEvent", summary: "Tracking: a subscriber unsubscribed.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["tracking_events_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["tracking_events_read"] }], note: "actions: MC's supported-operations chart (retrieve); scopes: this project's mapping (Tracking events)" },
 ObjectInfo { name: "NotSentEvent", summary: "Tracking: an email was not sent to a subscriber (unsubscribed, held, ...).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["tracking_events_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["tracking_events_read"] }], note: "actions: MC's supported-operations chart (retrieve); scopes: this project's mapping (Tracking events)" },
+ObjectInfo { name: "AsyncActivityStatus", summary: "The status of a started activity (query, import, file transfer), by its task id.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["automations_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["automations_read"] }], note: "actions: MC's Perform a Query Activity and Retrieve the Status of Programs Using AsyncActivityStatus articles (retrieve, filtered by TaskID); scopes: this project's mapping (Automations)" },
+ObjectInfo { name: "ImportResultsSummary", summary: "Status and counts of one import run (retrieve-only).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["automations_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["automations_read"] }], note: "actions: MC's ImportResultsSummary object reference (retrieve only, filtered by TaskResultID); scopes: this project's mapping (Automations)" },
+ObjectInfo { name: "FileTransferActivity", summary: "A file transfer activity; started with Perform (MC's SOAP API cannot create, retrieve, update or delete one).", actions: &[ActionInfo { action: SoapAction::Perform, scopes: &["automations_execute"] }, ActionInfo { action: SoapAction::Describe, scopes: &["automations_read"] }], note: "actions: MC's FileTransferActivity reference and its Perform a File Transfer article (perform only; created in the Marketing Cloud UI); scopes: this project's mapping (Automations)" },
 ];

@@ -9,6 +9,15 @@ pub enum FieldValue {
     Text(String),
     /// Nested properties (for example `Client` with `ID`).
     Nested(Vec<Field>),
+    /// Nested properties written with an `xsi:type` attribute on their element (for example an
+    /// import's `DestinationObject` of type `DataExtension`). Objects read from MC's answers
+    /// never hold this variant: nested elements are read as [`FieldValue::Nested`].
+    Typed {
+        /// The `xsi:type`, e.g. `DataExtension`.
+        xsi_type: String,
+        /// The nested properties.
+        fields: Vec<Field>,
+    },
 }
 
 /// A named property.
@@ -121,7 +130,7 @@ impl SoapObject {
             .find(|f| f.name == name)
             .and_then(|f| match &f.value {
                 FieldValue::Text(t) => Some(t.as_str()),
-                FieldValue::Nested(_) => None,
+                FieldValue::Nested(_) | FieldValue::Typed { .. } => None,
             })
     }
 
@@ -133,7 +142,7 @@ impl SoapObject {
             let f = fields.iter().find(|f| f.name == part)?;
             match (&f.value, parts.peek()) {
                 (FieldValue::Text(t), None) => return Some(t),
-                (FieldValue::Nested(n), Some(_)) => fields = n,
+                (FieldValue::Nested(n) | FieldValue::Typed { fields: n, .. }, Some(_)) => fields = n,
                 _ => return None,
             }
         }
@@ -150,7 +159,7 @@ impl SoapObject {
                         let text = |n: &str| {
                             nv.iter().find(|x| x.name == n).and_then(|x| match &x.value {
                                 FieldValue::Text(t) => Some(t.clone()),
-                                FieldValue::Nested(_) => None,
+                                FieldValue::Nested(_) | FieldValue::Typed { .. } => None,
                             })
                         };
                         if let Some(name) = text("Name") {
@@ -235,6 +244,11 @@ impl SoapObject {
                     Self::write_fields(w, n);
                     w.close(&f.name);
                 }
+                FieldValue::Typed { xsi_type, fields } => {
+                    w.open(&f.name, &[("xsi:type", xsi_type)]);
+                    Self::write_fields(w, fields);
+                    w.close(&f.name);
+                }
             }
         }
     }
@@ -276,6 +290,10 @@ pub struct ObjectResult {
     pub error_code: Option<i64>,
     /// `NewID` (Create).
     pub new_id: Option<String>,
+    /// `NewObjectID` (Create of objects MC identifies by a GUID, such as `QueryDefinition`).
+    pub new_object_id: Option<String>,
+    /// `Task/ID` (Perform `start` of an activity: the id its status is retrieved by).
+    pub task_id: Option<String>,
     /// The object as MC returned it, if it did.
     pub object: Option<SoapObject>,
 }

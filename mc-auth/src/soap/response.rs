@@ -161,6 +161,15 @@ fn collect_results(el: &Element, out: &mut Vec<ObjectResult>) {
                     .child_text("NewID")
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty()),
+                new_object_id: c
+                    .child_text("NewObjectID")
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty()),
+                task_id: c
+                    .child("Task")
+                    .and_then(|t| t.child_text("ID"))
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty()),
                 object: c.child("Object").map(SoapObject::from_element),
             });
         } else {

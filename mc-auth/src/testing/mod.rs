@@ -125,7 +125,8 @@
 //! | [`fake.journeys()`](JourneysView) | journeys: [`add`](JourneysView::add), [`list`](JourneysView::list), [`events`](JourneysView::events) |
 //! | [`fake.assets()`](AssetsView) | Content Builder: [`add`](AssetsView::add), [`list`](AssetsView::list), [`get`](AssetsView::get) |
 //! | [`fake.contacts()`](ContactsView) | contacts: [`list`](ContactsView::list) |
-//! | [`fake.soap()`](SoapView) | SOAP objects: [`subscribers`](SoapView::subscribers), [`add_subscriber`](SoapView::add_subscriber), [`lists`](SoapView::lists), [`automations`](SoapView::automations), [`add_automation`](SoapView::add_automation), [`automation_runs`](SoapView::automation_runs) |
+//! | [`fake.soap()`](SoapView) | SOAP objects: [`subscribers`](SoapView::subscribers), [`add_subscriber`](SoapView::add_subscriber), [`lists`](SoapView::lists) |
+//! | [`fake.automations()`](AutomationsView) | Automation Studio: [`add`](AutomationsView::add), [`list`](AutomationsView::list), [`set_status`](AutomationsView::set_status), [`runs`](AutomationsView::runs), [`set_pending_polls`](AutomationsView::set_pending_polls), [`put_file`](AutomationsView::put_file), [`add_file_transfer`](AutomationsView::add_file_transfer), [`query_definitions`](AutomationsView::query_definitions), [`imports`](AutomationsView::imports), [`tasks`](AutomationsView::tasks) |
 //! | [`fake.package(id)`](PackageView) | one package's client secrets: [`stage_secret`](PackageView::stage_secret) (at most once per 5 minutes), [`activate_staged`](PackageView::activate_staged), [`revoke`](PackageView::revoke), [`expire_secret_at`](PackageView::expire_secret_at), [`accepts`](PackageView::accepts) |
 //! | [`fake.web()`](WebView) | web and public apps: [`set_user`](WebView::set_user) (who signs in), [`add_user`](WebView::add_user) (more users for a browser), [`refresh_tokens`](WebView::refresh_tokens), [`refresh_token_uses`](WebView::refresh_token_uses), [`revoke_refresh_tokens`](WebView::revoke_refresh_tokens) |
 //!
@@ -143,7 +144,7 @@
 //! | journeys | entry events answer 201 with an `eventInstanceId` **only for event definition keys of added journeys** (others: 400, so typos show); list and get (by id, or `key:{key}`) | [`journeys().events`](JourneysView::events), [`journeys().list`](JourneysView::list), [`journeys().add`](JourneysView::add) with [`FakeJourney`] |
 //! | Content Builder | create (needs `name` and `assetType.id`; assigns `id` and a unique `customerKey`), list (`$filter` on dotted paths), get, query (`simpleOperator` `equal notEqual greaterThan greaterThanOrEqual lessThan lessThanOrEqual like contains in isNull isNotNull`, nested `AND`/`OR`, `sort`), update (merges fields), delete (then 404) | [`assets().list`](AssetsView::list), [`assets().get`](AssetsView::get), [`assets().add`](AssetsView::add) |
 //! | contacts | create (a taken key fails) and update (an unknown key fails) with attribute sets; `operationStatus` `OK`, or a 400 with `FAIL` | [`contacts().list`](ContactsView::list) |
-//! | SOAP | see below | [`soap().subscribers`](SoapView::subscribers), [`soap().add_subscriber`](SoapView::add_subscriber), [`soap().lists`](SoapView::lists), [`soap().automations`](SoapView::automations), [`soap().add_automation`](SoapView::add_automation), [`soap().automation_runs`](SoapView::automation_runs) |
+//! | SOAP | see below | [`soap().subscribers`](SoapView::subscribers), [`soap().add_subscriber`](SoapView::add_subscriber), [`soap().lists`](SoapView::lists), [`automations()`](AutomationsView) |
 //!
 //! **SOAP.** A request is checked in this order: `POST` (else 405); a SOAP envelope with a
 //! body element (else an HTTP 500 fault); the `fueloauth` token (unknown or expired: MC's
@@ -164,7 +165,14 @@
 //! | `DataExtensionObject[X]` (X: a data extension's external key, or its name as MC uses) | yes | yes | yes | yes | | |
 //! | `Subscriber` | yes | yes | yes | yes | | yes |
 //! | `List` | yes | yes | | | | yes |
-//! | `Automation` | yes | | | | `start` | yes |
+//! | `Automation` ([`automations`](FakeMarketingCloud::automations)) | yes | | | | `start` (a paused one is refused) | yes |
+//! | `AutomationInstance` | yes (`Status` 3 for a set number of polls, then finished) | | | | | |
+//! | `QueryDefinition` | yes | yes | yes | | `start` by `ObjectID` (the SQL is recorded, never executed) | |
+//! | `ImportDefinition` | | yes (`DestinationObject` of `xsi:type` `DataExtension`) | | | `start` (counts the rows of a file seeded with `put_file`) | |
+//! | `ImportResultsSummary`, `AsyncActivityStatus` | yes (by `TaskResultID`, `TaskID`) | | | | | |
+//! | `FileTransferActivity` | | | | | `start` | |
+//!
+//! Schedule `pause` on an `Automation` pauses it (MC's documented pause).
 //! | `TriggeredSendDefinition` (per business unit; [`triggered_sends`](FakeMarketingCloud::triggered_sends)) | yes | | yes (`TriggeredSendStatus` `Active` starts, `Inactive` pauses) | | | |
 //! | `TriggeredSend` | | yes (sends, or queues while paused; 17000 / 17010 as MC) | | | | |
 //! | `SentEvent` `OpenEvent` `ClickEvent` `BounceEvent` `UnsubEvent` `NotSentEvent` (per business unit; [`tracking`](FakeMarketingCloud::tracking)) | yes | | | | | |
@@ -237,6 +245,9 @@ pub use api::{operations, required_scopes, routes, EnforcedOperation, Route, NOT
 pub use browser::AuthorizeRedirect;
 pub use data_extensions::DataExtensionRow;
 pub use faults::{Fault, SOAP_THROTTLED};
+pub use model::automation::{
+    ActivityTask, AutomationRun, FakeAutomation, FakeFileTransfer, FakeImportDefinition, FakeQueryDefinition, TaskKind,
+};
 pub use model::contacts::StoredContact;
 pub use model::journeys::{FakeJourney, JourneyEvent};
 pub use model::messaging::{EmailSend, SmsSend};
@@ -244,7 +255,7 @@ pub use model::packages::{Package, PackageKind, RotationRefused, DEFAULT_MID, SE
 pub use model::tokens::{AuthorizingUser, CODE_LIFETIME};
 pub use record::{RecordedRequest, RequestKind};
 pub use rotation::PackageView;
-pub use soap::{AutomationRun, SoapRecord};
+pub use soap::{AutomationsView, SoapRecord};
 pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
 pub use state::IssuedToken;
 pub use views::{
@@ -683,7 +694,7 @@ impl FakeMarketingCloud {
         ContactsView { fake: self }
     }
 
-    /// SOAP subscribers, lists, automations and automation runs.
+    /// SOAP subscribers and lists.
     pub fn soap(&self) -> SoapView<'_> {
         SoapView { fake: self }
     }
@@ -697,6 +708,12 @@ impl FakeMarketingCloud {
     /// SOAP triggered send definitions (start, pause) and the subscribers sent to.
     pub fn triggered_sends(&self) -> TriggeredSendsView<'_> {
         TriggeredSendsView { fake: self }
+    }
+
+    /// Automation Studio over SOAP: automations, runs, query activities, imports, file
+    /// transfers, files for imports.
+    pub fn automations(&self) -> AutomationsView<'_> {
+        AutomationsView { fake: self }
     }
 
     /// Web and public apps: the user who signs in, the refresh tokens.

@@ -505,7 +505,7 @@ async fn lists_automations_and_unsupported_objects() {
     assert_eq!(lists[0].get("ListName"), Some("Newsletter"));
     assert_eq!(rig.fake.soap().lists().len(), 1);
 
-    let object_id = rig.fake.soap().add_automation("nightly", "Nightly import");
+    let object_id = rig.fake.automations().add("nightly", "Nightly import");
     let autos = soap
         .retrieve(&RetrieveRequest::new(
             "Automation",
@@ -519,7 +519,7 @@ async fn lists_automations_and_unsupported_objects() {
         .await
         .unwrap();
     assert!(started[0].is_ok());
-    let runs = rig.fake.soap().automation_runs();
+    let runs = rig.fake.automations().runs();
     assert_eq!(runs.len(), 1);
     assert_eq!(
         (runs[0].customer_key.as_str(), runs[0].name.as_str()),
@@ -541,7 +541,7 @@ async fn lists_automations_and_unsupported_objects() {
         .await
         .unwrap_err();
     assert!(matches!(email, Error::SoapObjects { ref results, .. } if results[0].error_code == Some(12002)));
-    assert_eq!(rig.fake.soap().automation_runs().len(), 1);
+    assert_eq!(rig.fake.automations().runs().len(), 1);
 }
 
 #[tokio::test]

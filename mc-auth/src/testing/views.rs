@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{
-    data_extensions, AuthorizingUser, AutomationRun, DataExtensionRow, EmailSend, FakeJourney, FakeMarketingCloud,
-    IssuedToken, JourneyEvent, RecordedRequest, SmsSend, SoapRecord, StoredContact,
+    data_extensions, AuthorizingUser, DataExtensionRow, EmailSend, FakeJourney, FakeMarketingCloud, IssuedToken,
+    JourneyEvent, RecordedRequest, SmsSend, SoapRecord, StoredContact,
 };
 
 /// The access tokens the fake issued (`POST /v2/token`). Made by
@@ -384,8 +384,8 @@ impl ContactsView<'_> {
     }
 }
 
-/// The SOAP objects (`/Service.asmx`) other than data extension rows: subscribers, lists,
-/// automations and automation starts. Made by [`FakeMarketingCloud::soap`].
+/// The SOAP objects (`/Service.asmx`) other than data extension rows: subscribers and lists
+/// (automations: [`FakeMarketingCloud::automations`]). Made by [`FakeMarketingCloud::soap`].
 #[derive(Debug, Clone, Copy)]
 pub struct SoapView<'a> {
     pub(super) fake: &'a FakeMarketingCloud,
@@ -405,22 +405,6 @@ impl SoapView<'_> {
     /// The lists, in creation order.
     pub fn lists(&self) -> Vec<SoapRecord> {
         self.fake.state().soap.lists.clone()
-    }
-
-    /// Adds (or replaces, by key) an automation that SOAP can retrieve and start; returns its
-    /// `ObjectID`.
-    pub fn add_automation(&self, customer_key: &str, name: &str) -> String {
-        self.fake.state().soap.add_automation(customer_key, name)
-    }
-
-    /// The automations, in creation order.
-    pub fn automations(&self) -> Vec<SoapRecord> {
-        self.fake.state().soap.automations.clone()
-    }
-
-    /// Every automation start (`Perform` `start`), in arrival order.
-    pub fn automation_runs(&self) -> Vec<AutomationRun> {
-        self.fake.state().soap.automation_runs.clone()
     }
 }
 

@@ -302,10 +302,12 @@ async fn contacts() {
 #[tokio::test]
 async fn start_an_automation_over_soap() {
     let (fake, c) = setup().await;
-    fake.soap().add_automation("nightly", "Nightly import");
-    let results = c.start_automation("nightly").await.unwrap();
-    assert!(results[0].is_ok());
-    assert_eq!(fake.soap().automation_runs().len(), 1);
+    fake.automations().add("nightly", "Nightly import");
+    let started = c.start_automation("nightly").await.unwrap();
+    assert_eq!(started.customer_key, "nightly");
+    let runs = fake.automations().runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(started.instance_id.as_deref(), Some(runs[0].instance_id.as_str()));
     let err = c.start_automation("no-such-automation").await.unwrap_err();
     assert!(matches!(err, Error::SoapObjects { .. }), "{err:?}");
 }

@@ -90,6 +90,9 @@ fn soap_body(op: &OperationInfo) -> String {
         "Perform" => format!(
             r#"<PerformRequestMsg xmlns="{NS}"><Action>start</Action><Definitions><Definition xsi:type="{object_type}"><CustomerKey>dummy</CustomerKey></Definition></Definitions></PerformRequestMsg>"#
         ),
+        "Schedule" => format!(
+            r#"<ScheduleRequestMsg xmlns="{NS}"><Action>pause</Action><Schedule/><Interactions><Interaction xsi:type="{object_type}"><CustomerKey>dummy</CustomerKey></Interaction></Interactions></ScheduleRequestMsg>"#
+        ),
         action => format!(
             r#"<{action}Request xmlns="{NS}"><Options/><Objects xsi:type="{object_type}"><CustomerKey>dummy</CustomerKey></Objects></{action}Request>"#
         ),

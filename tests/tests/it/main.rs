@@ -28,6 +28,7 @@
 //! | `data_extension_schema` | data extensions created with typed fields, the fields enforced on REST and SOAP row writes, `ClearData`, folders, specs refused before sending |
 //! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
 //! | `triggered_sends` | SOAP triggered sends: send with attributes, definitions, start and pause |
+//! | `automations` | Automation Studio over SOAP: automations (list, get, runs, start, pause), query activities, imports, file transfers, activity status |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //! | `routes` | every catalogued REST route against the fake: 403 without its scopes, 2xx with them, a documented 404 where not served; `rest!` path variables |
 //!
@@ -38,6 +39,7 @@
 
 mod api_roundtrip;
 mod authorize_pages;
+mod automations;
 mod bulk;
 mod call_options;
 mod client_credentials;

@@ -282,24 +282,24 @@ async fn objects_of_another_type_are_refused_before_sending() {
 async fn automations_perform_and_schedule_reach_the_fake() {
     let fake = fake_with_page_size(2500).await;
     let c = Operator::connect(fake.credentials(CLIENT_ID)).await.unwrap();
-    fake.soap().add_automation("nightly", "Nightly import");
+    fake.automations().add("nightly", "Nightly import");
     let start = [SoapObject::new("Automation").with("CustomerKey", "nightly")];
     let done = c.soap().perform::<soap::Automation>("start", &start).await.unwrap();
     assert!(done[0].is_ok());
-    let runs = fake.soap().automation_runs();
+    let runs = fake.automations().runs();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].customer_key, "nightly");
 
     // The typed start_automation goes through the same call.
     c.start_automation("nightly").await.unwrap();
-    assert_eq!(fake.soap().automation_runs().len(), 2);
+    assert_eq!(fake.automations().runs().len(), 2);
 
     // An empty action is refused before sending.
     assert!(matches!(
         c.soap().perform::<soap::Automation>(" ", &start).await,
         Err(Error::Config { .. })
     ));
-    assert_eq!(fake.soap().automation_runs().len(), 2);
+    assert_eq!(fake.automations().runs().len(), 2);
 
     // Schedule passes the scope check; the fake documents that it does not model it.
     let schedule = SoapObject::new("ScheduleDefinition")
@@ -310,7 +310,7 @@ async fn automations_perform_and_schedule_reach_the_fake() {
             assert_eq!(results[0].error_code, Some(12002));
             assert_eq!(
                 results[0].status_message.as_deref(),
-                Some("The fake Marketing Cloud does not model Schedule on Automation.")
+                Some("The fake Marketing Cloud does not model Schedule `start` on Automation (only `pause`).")
             );
         }
         other => panic!("{other:?}"),

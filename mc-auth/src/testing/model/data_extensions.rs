@@ -403,6 +403,7 @@ impl Folders {
     }
 
     /// The top-level folder of `content_type`.
+    #[cfg(test)]
     pub fn root_of(&self, content_type: &str) -> Option<&Folder> {
         self.list
             .iter()

@@ -9,6 +9,8 @@
 //! [`ModelError::soap_error_code`] for SOAP's per-object `ErrorCode`. Model code may import
 //! other model modules and the crate's plain types (`Clock`, `ScopeSet`), never a wire module.
 
+pub(crate) mod automation;
+
 use std::fmt;
 
 pub(crate) mod assets;

@@ -46,6 +46,13 @@ pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects:
                 ("Delete", "DataExtensionObject") => delete_rows(state, o),
                 ("Create", "TriggeredSend") => state.soap.triggered.send(ctx.token.account_id, o),
                 ("Update", "TriggeredSendDefinition") => state.soap.triggered.update(ctx.token.account_id, o),
+                (a, t @ ("QueryDefinition" | "ImportDefinition")) => super::automation::write(state, a, t, o)
+                    .unwrap_or_else(|| {
+                        Outcome::error(
+                            ERR_UNSUPPORTED,
+                            format!("The fake Marketing Cloud does not support {a} on {t}."),
+                        )
+                    }),
                 (_, t) => Outcome::error(
                     ERR_UNSUPPORTED,
                     format!("The fake Marketing Cloud does not support {action} on {t}."),

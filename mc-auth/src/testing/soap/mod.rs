@@ -22,8 +22,8 @@
 //!    on the objects of [`objects`]. What the fake does not model gets a documented answer,
 //!    never a silent success: Retrieve of another object type is `OverallStatus` `Error:
 //!    Unable to find the object type T.`; Create, Update, Delete or Perform on one is a
-//!    per-object `ErrorCode` 12002; every Schedule and Configure is answered per object with
-//!    `ErrorCode` 12002 (`The fake Marketing Cloud does not model Schedule on T.`); Describe
+//!    per-object `ErrorCode` 12002; every Schedule (but `pause` on an `Automation`, see
+//!    [`automation`]) and Configure is answered per object with `ErrorCode` 12002 (`The fake Marketing Cloud does not model Schedule on T.`); Describe
 //!    of an object type without a model is a `soap:Client` fault saying so.
 //!
 //! The fake reads and writes its XML with its own [`xml`] module, not the client's, so a bug
@@ -33,6 +33,7 @@
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+mod automation;
 mod create_update_delete;
 mod data_extension_schema;
 mod describe;
@@ -43,8 +44,9 @@ mod tracking;
 mod triggered_sends;
 pub(crate) mod xml;
 
+pub use automation::AutomationsView;
+pub use objects::SoapRecord;
 pub(crate) use objects::SoapState;
-pub use objects::{AutomationRun, SoapRecord};
 pub use tracking::{FakeEvent, TrackingView};
 pub use triggered_sends::{TriggeredSendRecord, TriggeredSendsView};
 
@@ -111,6 +113,19 @@ pub(crate) const OPERATIONS: &[SoapOperation] = &[
     SoapOperation::of("retrieve_data_folders"),
     SoapOperation::of("create_data_folder"),
     SoapOperation::of("clear_data_extension"),
+    SoapOperation::of("list_automations"),
+    SoapOperation::of("get_automation"),
+    SoapOperation::of("automation_runs"),
+    SoapOperation::of("pause_automation"),
+    SoapOperation::of("create_query_activity"),
+    SoapOperation::of("update_query_activity"),
+    SoapOperation::of("get_query_activity"),
+    SoapOperation::of("run_query_activity"),
+    SoapOperation::of("activity_status"),
+    SoapOperation::of("create_import"),
+    SoapOperation::of("start_import"),
+    SoapOperation::of("import_results"),
+    SoapOperation::of("start_file_transfer"),
 ];
 
 /// `DataExtensionObject[key]` → `DataExtensionObject`.
@@ -210,8 +225,18 @@ fn write_results(w: &mut XmlOut, outcomes: &[Outcome], element: &str) {
         if let Some(id) = &o.new_id {
             w.leaf("NewID", id);
         }
+        if let Some(id) = &o.new_object_id {
+            w.leaf("NewObjectID", id);
+        }
         if let Some(object) = &o.object {
             write_object(w, "Object", object);
+        }
+        if let Some(id) = &o.task_id {
+            w.start("Task", &[]);
+            w.leaf("StatusCode", "OK");
+            w.leaf("StatusMessage", "OK");
+            w.leaf("ID", id);
+            w.end();
         }
         w.end();
     }
@@ -410,11 +435,14 @@ fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
             });
             xml_response(StatusCode::OK, body)
         }
-        Request::Unmodeled { action, objects } => {
+        Request::Unmodeled { action, verb, objects } => {
             let outcomes: Vec<Outcome> = objects
                 .iter()
                 .map(|o| {
                     let t = o.object_type.as_deref().map(base_type).unwrap_or("(no xsi:type)");
+                    if action == "Schedule" && t == "Automation" {
+                        return automation::schedule(state, &verb, o);
+                    }
                     Outcome::error(
                         ERR_UNSUPPORTED,
                         format!("The fake Marketing Cloud does not model {action} on {t}."),

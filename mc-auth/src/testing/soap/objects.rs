@@ -12,7 +12,8 @@
 //! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | | |
 //! | `Subscriber` | yes | yes | yes | yes | | yes |
 //! | `List` | yes | yes | | | | yes |
-//! | `Automation` | yes | | | | `start` | yes |
+//! | `Automation` ([`automation`](super::automation)) | yes | | | | `start` (and Schedule `pause`) | yes |
+//! | `AutomationInstance`, `QueryDefinition`, `ImportDefinition`, `ImportResultsSummary`, `AsyncActivityStatus`, `FileTransferActivity` ([`automation`](super::automation)) | see there | | | | | |
 //! | `TriggeredSendDefinition` ([`triggered_sends`](super::triggered_sends)) | yes | | yes (status) | | | |
 //! | `TriggeredSend` ([`triggered_sends`](super::triggered_sends)) | | yes | | | | |
 //! | tracking events ([`tracking`](super::tracking)) | yes | | | | | |
@@ -34,7 +35,7 @@ use std::collections::HashMap;
 use super::retrieve::RetrieveRequest;
 use super::xml::Element;
 use crate::testing::state::{Config, State, TokenRecord};
-use crate::testing::util::{now_rfc3339, request_id};
+use crate::testing::util::now_rfc3339;
 
 /// A required property is missing or invalid.
 pub(crate) const ERR_REQUIRED: i64 = 12000;
@@ -100,22 +101,6 @@ pub(super) fn set(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
     }
 }
 
-/// A start of an automation, recorded by the fake.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AutomationRun {
-    /// The automation's `CustomerKey`.
-    pub customer_key: String,
-    /// The automation's `ObjectID`.
-    pub object_id: String,
-    /// The automation's `Name`.
-    pub name: String,
-    /// The MID of the business unit of the token that started it.
-    pub account_id: u64,
-    /// The client id of the package whose token started it.
-    pub client_id: String,
-}
-
 /// SOAP state.
 #[derive(Default)]
 pub(crate) struct SoapState {
@@ -123,10 +108,9 @@ pub(crate) struct SoapState {
     pub subscribers: Vec<SoapRecord>,
     /// Lists, in the order created.
     pub lists: Vec<SoapRecord>,
-    /// Automations, in the order added.
-    pub automations: Vec<SoapRecord>,
-    /// Every start of an automation, in order.
-    pub automation_runs: Vec<AutomationRun>,
+    /// Automation Studio: automations, runs, query activities, imports, tasks
+    /// ([`model::automation`](crate::testing::model::automation)).
+    pub automation: crate::testing::model::automation::AutomationStore,
     /// Retrieve results still to hand out, by `RequestID`.
     pub continuations: HashMap<String, Vec<OutObject>>,
     /// The last `ID` handed out.
@@ -144,28 +128,6 @@ impl SoapState {
     pub(super) fn next_id(&mut self) -> String {
         self.next_id += 1;
         self.next_id.to_string()
-    }
-
-    /// Adds an automation; returns its `ObjectID`.
-    pub fn add_automation(&mut self, customer_key: &str, name: &str) -> String {
-        let object_id = request_id();
-        let now = now_rfc3339();
-        let mut r = SoapRecord::new("Automation");
-        for (k, v) in [
-            ("ObjectID", object_id.as_str()),
-            ("CustomerKey", customer_key),
-            ("Name", name),
-            ("Description", ""),
-            ("Status", "2"),
-            ("IsActive", "true"),
-            ("CreatedDate", &now),
-            ("ModifiedDate", &now),
-        ] {
-            r.set(k, v);
-        }
-        self.automations.retain(|a| a.get("CustomerKey") != Some(customer_key));
-        self.automations.push(r);
-        object_id
     }
 
     /// Adds a subscriber as SOAP Create would; returns its `ID`.
@@ -229,6 +191,11 @@ pub(crate) struct Outcome {
     pub new_id: Option<String>,
     /// The `Object` echoed back.
     pub object: Option<OutObject>,
+    /// The `NewObjectID` of a created object MC identifies by a GUID (a query or import
+    /// definition).
+    pub new_object_id: Option<String>,
+    /// The `Task/ID` of a started activity.
+    pub task_id: Option<String>,
 }
 
 impl Outcome {
@@ -239,6 +206,8 @@ impl Outcome {
             error_code: None,
             new_id: None,
             object,
+            new_object_id: None,
+            task_id: None,
         }
     }
 
@@ -249,6 +218,8 @@ impl Outcome {
             error_code: Some(code),
             new_id: None,
             object: None,
+            new_object_id: None,
+            task_id: None,
         }
     }
 }
@@ -294,6 +265,8 @@ pub(crate) struct InObject {
     pub subscribers: Vec<InObject>,
     /// A `DataExtension`'s `Fields/Field`s, each read as an object.
     pub fields: Vec<InObject>,
+    /// The `xsi:type` of nested properties that carry one (an import's `DestinationObject`).
+    pub types: Vec<(String, String)>,
 }
 
 impl InObject {
@@ -314,7 +287,12 @@ impl InObject {
                 "Keys" => o.keys.extend(name_values(c, "Key")),
                 "Subscribers" => o.subscribers.push(InObject::parse(c)),
                 "Fields" => o.fields.extend(c.children_named("Field").map(InObject::parse)),
-                _ => flatten(c, "", &mut o.props),
+                _ => {
+                    if let Some(t) = c.xsi_type.as_deref().filter(|t| !t.trim().is_empty()) {
+                        o.types.push((c.name.clone(), t.to_owned()));
+                    }
+                    flatten(c, "", &mut o.props)
+                }
             }
         }
         o
@@ -323,6 +301,11 @@ impl InObject {
     /// A property, present or not (name case-insensitive).
     pub(super) fn prop(&self, name: &str) -> Option<&str> {
         find(&self.props, name)
+    }
+
+    /// The `xsi:type` of the nested property `name`, when it carries one.
+    pub(super) fn type_of(&self, name: &str) -> Option<&str> {
+        find(&self.types, name)
     }
 
     /// A property that is present and not blank.
@@ -382,6 +365,8 @@ pub(crate) enum Request {
     Unmodeled {
         /// `Schedule` or `Configure`.
         action: &'static str,
+        /// The request's own `Action` (`pause`, `start`, `create`, ...).
+        verb: String,
         /// The objects, in order.
         objects: Vec<InObject>,
     },
@@ -421,16 +406,17 @@ impl Request {
                 } else {
                     ("Configurations", "Configuration")
                 };
-                message
+                let verb = message
                     .child_text("Action")
                     .map(str::trim)
                     .filter(|a| !a.is_empty())
-                    .ok_or_else(|| format!("A {action} request needs an Action."))?;
+                    .ok_or_else(|| format!("A {action} request needs an Action."))?
+                    .to_owned();
                 let objects = message
                     .child(list)
                     .map(|d| d.children_named(item).map(InObject::parse).collect())
                     .unwrap_or_default();
-                Ok(Request::Unmodeled { action, objects })
+                Ok(Request::Unmodeled { action, verb, objects })
             }
             "Perform" => {
                 let perform_action = message

@@ -225,13 +225,14 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
             filter,
         )?,
         "List" => records(&state.soap.lists, LIST_PROPERTIES, "List", req, filter)?,
-        "Automation" => records(
-            &state.soap.automations,
-            AUTOMATION_PROPERTIES,
-            "Automation",
-            req,
-            filter,
-        )?,
+        t @ ("Automation"
+        | "AutomationInstance"
+        | "QueryDefinition"
+        | "AsyncActivityStatus"
+        | "ImportResultsSummary") => match super::automation::retrieve(state, ctx, t, req, filter) {
+            Some(found) => found?,
+            None => return Err(format!("Error: Unable to find the object type {}.", req.object_type)),
+        },
         "DataExtension" => {
             let des: Vec<SoapRecord> = state
                 .data_extensions
@@ -306,7 +307,7 @@ fn unknown_properties(requested: &[String], known: impl Fn(&str) -> bool, object
     }
 }
 
-fn records(
+pub(super) fn records(
     records: &[SoapRecord],
     known: &[&str],
     object_type: &str,

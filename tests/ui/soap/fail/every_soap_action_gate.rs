@@ -126,6 +126,14 @@ fn calls(c: &Bare) {
     c.soap()
         .retrieve::<soap::NotSentEvent>(RetrieveRequest::of::<soap::NotSentEvent>(["ObjectID"]));
     c.soap().describe::<soap::NotSentEvent>();
+    c.soap()
+        .retrieve::<soap::AsyncActivityStatus>(RetrieveRequest::of::<soap::AsyncActivityStatus>(["ObjectID"]));
+    c.soap().describe::<soap::AsyncActivityStatus>();
+    c.soap()
+        .retrieve::<soap::ImportResultsSummary>(RetrieveRequest::of::<soap::ImportResultsSummary>(["ObjectID"]));
+    c.soap().describe::<soap::ImportResultsSummary>();
+    c.soap().perform::<soap::FileTransferActivity>("start", &[]);
+    c.soap().describe::<soap::FileTransferActivity>();
 }
 
 fn main() {

@@ -530,6 +530,38 @@ fn call_24_1(c: &OnlyTrackingEventsRead) {
     c.soap().describe::<soap::NotSentEvent>();
 }
 
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_25_0(c: &OnlyAutomationsRead) {
+    c.soap()
+        .retrieve::<soap::AsyncActivityStatus>(RetrieveRequest::of::<soap::AsyncActivityStatus>(["ObjectID"]));
+}
+
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_25_1(c: &OnlyAutomationsRead) {
+    c.soap().describe::<soap::AsyncActivityStatus>();
+}
+
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_26_0(c: &OnlyAutomationsRead) {
+    c.soap()
+        .retrieve::<soap::ImportResultsSummary>(RetrieveRequest::of::<soap::ImportResultsSummary>(["ObjectID"]));
+}
+
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_26_1(c: &OnlyAutomationsRead) {
+    c.soap().describe::<soap::ImportResultsSummary>();
+}
+
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_27_0(c: &OnlyAutomationsExecute) {
+    c.soap().perform::<soap::FileTransferActivity>("start", &[]);
+}
+
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_27_1(c: &OnlyAutomationsRead) {
+    c.soap().describe::<soap::FileTransferActivity>();
+}
+
 fn main() {
     let _ = call_0_0;
     let _ = call_0_1;
@@ -622,4 +654,10 @@ fn main() {
     let _ = call_23_1;
     let _ = call_24_0;
     let _ = call_24_1;
+    let _ = call_25_0;
+    let _ = call_25_1;
+    let _ = call_26_0;
+    let _ = call_26_1;
+    let _ = call_27_0;
+    let _ = call_27_1;
 }
