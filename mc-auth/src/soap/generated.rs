@@ -4,7 +4,7 @@
 // scopes the action needs), and the same table as data (`OBJECTS`).
 
 use super::action::{ActionInfo, ObjectInfo, ObjectType, SoapAction};
-use super::action::{Configure, Create, Delete, Describe, Perform, Retrieve, Schedule, Update};
+use super::action::{Configure, Create, Delete, Describe, Execute, Perform, Retrieve, Schedule, Update};
 use crate::scope as s;
 
 /// The SOAP object `Subscriber`: A subscriber of the account: email address, subscriber key, status, attributes.
@@ -810,6 +810,25 @@ impl Describe for NotSentEvent {
     type Scopes = s::TrackingEventsRead;
 }
 
+/// The SOAP object `LogUnsubEvent`: Execute request: unsubscribe a subscriber (from one list, or all) and log an UnsubEvent against a job.
+///
+/// | action | scopes needed |
+/// |---|---|
+/// | [`Execute`] | `list_and_subscribers_write` |
+///
+/// Source: actions: MC's article Unsubscribe and Log an UnsubEvent with a LogUnsubEvent Execute Call (ExecuteRequestMsg, Name LogUnsubEvent); scopes: this project's mapping (Lists and Subscribers: it changes a subscription).
+#[derive(Debug)]
+pub enum LogUnsubEvent {}
+
+impl ObjectType for LogUnsubEvent {
+    const NAME: &'static str = "LogUnsubEvent";
+    const INFO: &'static ObjectInfo = &OBJECTS[25];
+}
+
+impl Execute for LogUnsubEvent {
+    type Scopes = s::ListAndSubscribersWrite;
+}
+
 /// Every SOAP object of the catalog and the scopes of each action it offers.
 pub const OBJECTS: &[ObjectInfo] = &[
 ObjectInfo { name: "Subscriber", summary: "A subscriber of the account: email address, subscriber key, status, attributes.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["list_and_subscribers_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["list_and_subscribers_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (Lists and Subscribers)" },
@@ -837,4 +856,5 @@ ObjectInfo { name: "ClickEvent", summary: "Tracking: a subscriber clicked a link
 ObjectInfo { name: "BounceEvent", summary: "Tracking: an email bounced.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["tracking_events_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["tracking_events_read"] }], note: "actions: MC's supported-operations chart (retrieve); scopes: this project's mapping (Tracking events)" },
 ObjectInfo { name: "UnsubEvent", summary: "Tracking: a subscriber unsubscribed.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["tracking_events_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["tracking_events_read"] }], note: "actions: MC's supported-operations chart (retrieve); scopes: this project's mapping (Tracking events)" },
 ObjectInfo { name: "NotSentEvent", summary: "Tracking: an email was not sent to a subscriber (unsubscribed, held, ...).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["tracking_events_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["tracking_events_read"] }], note: "actions: MC's supported-operations chart (retrieve); scopes: this project's mapping (Tracking events)" },
+ObjectInfo { name: "LogUnsubEvent", summary: "Execute request: unsubscribe a subscriber (from one list, or all) and log an UnsubEvent against a job.", actions: &[ActionInfo { action: SoapAction::Execute, scopes: &["list_and_subscribers_write"] }], note: "actions: MC's article Unsubscribe and Log an UnsubEvent with a LogUnsubEvent Execute Call (ExecuteRequestMsg, Name LogUnsubEvent); scopes: this project's mapping (Lists and Subscribers: it changes a subscription)" },
 ];

@@ -125,6 +125,7 @@ fn calls(c: &Bare) {
     c.soap()
         .retrieve::<soap::NotSentEvent>(RetrieveRequest::of::<soap::NotSentEvent>(["ObjectID"]));
     c.soap().describe::<soap::NotSentEvent>();
+    c.soap().execute::<soap::LogUnsubEvent>(&[]);
 }
 
 fn main() {

@@ -525,6 +525,11 @@ fn call_24_1(c: &OnlyTrackingEventsRead) {
     c.soap().describe::<soap::NotSentEvent>();
 }
 
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_25_0(c: &OnlyListAndSubscribersWrite) {
+    c.soap().execute::<soap::LogUnsubEvent>(&[]);
+}
+
 fn main() {
     let _ = call_0_0;
     let _ = call_0_1;
@@ -616,4 +621,5 @@ fn main() {
     let _ = call_23_1;
     let _ = call_24_0;
     let _ = call_24_1;
+    let _ = call_25_0;
 }
