@@ -17,6 +17,8 @@
 //! | automations | [`Automations`](automation::Automations) | start (SOAP `Perform`) |
 //! | SOAP objects | [`ScopedSoap`](crate::soap::ScopedSoap) | `soap().retrieve::<soap::SentEvent>(..)`, `create`, `update`, `delete`, `perform`, `schedule`, `configure`, `describe`, each bounded on that action's scopes on that object type (see [`crate::soap`]) |
 //! | triggered sends | [`Triggered`](triggered_sends::Triggered) | send with subscriber attributes, list / get definitions, start, pause (SOAP) |
+//! | subscribers and lists | [`Subscribers`](subscribers::Subscribers) | create or update (`UpdateAdd`), subscribe to / unsubscribe from lists, get one, a stream of them, status per list, `LogUnsubEvent` (SOAP) |
+//! | business units | [`BusinessUnits`](business_units::BusinessUnits) | discover them (SOAP `BusinessUnit`); `Accounts::All` / `Accounts::Only` on retrieves read child units |
 //! | tracking | [`Tracking`](tracking::Tracking) | sent, open, click, bounce, unsubscribe and not-sent events in a date range (SOAP Retrieve, a lazy stream) |
 //!
 //! [`filter`] builds REST `$filter` expressions with every value quoted.
@@ -32,6 +34,7 @@
 pub mod assets;
 pub mod automation;
 pub mod bulk;
+pub mod business_units;
 mod call;
 pub mod contacts;
 pub mod data_extensions;
@@ -41,6 +44,7 @@ pub mod journeys;
 mod options;
 mod paging;
 pub mod sms;
+pub mod subscribers;
 pub mod tracking;
 pub mod triggered_sends;
 
@@ -55,12 +59,14 @@ pub mod prelude {
     pub use super::assets::ContentBuilder;
     pub use super::automation::Automations;
     pub use super::bulk::{BatchSends, BulkLoad};
+    pub use super::business_units::BusinessUnits;
     pub use super::contacts::Contacts;
     pub use super::data_extensions::DataExtensions;
     pub use super::email::TransactionalEmail;
     pub use super::journeys::Journeys;
     pub use super::options::WithOptions;
     pub use super::sms::TransactionalSms;
+    pub use super::subscribers::Subscribers;
     pub use super::tracking::Tracking;
     pub use super::triggered_sends::Triggered;
     pub use crate::soap::ScopedSoap;

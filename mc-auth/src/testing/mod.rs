@@ -245,7 +245,7 @@ pub use package::{Package, PackageKind, DEFAULT_MID, SECRET_LIFETIME, STAGE_INTE
 pub use record::{RecordedRequest, RequestKind};
 pub use rotation::{PackageView, RotationRefused};
 pub use sms::SmsSend;
-pub use soap::{AutomationRun, SoapRecord};
+pub use soap::{AutomationRun, BusinessUnitsView, SoapRecord};
 pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
 pub use state::{EmailSend, IssuedToken};
 pub use views::{
@@ -693,6 +693,13 @@ impl FakeMarketingCloud {
     /// Retrieve to serve.
     pub fn tracking(&self) -> TrackingView<'_> {
         TrackingView { fake: self }
+    }
+
+    /// Business units: the tenant's tree (add children of the enterprise
+    /// [`DEFAULT_MID`]), and subscribers and lists seeded into one unit. A Retrieve reads the
+    /// token's unit, `QueryAllAccounts` the units below it too, `ClientIDs` the ones named.
+    pub fn business_units(&self) -> BusinessUnitsView<'_> {
+        BusinessUnitsView { fake: self }
     }
 
     /// SOAP triggered send definitions (start, pause) and the subscribers sent to.

@@ -11,6 +11,9 @@
 
 use std::fmt;
 
+pub(crate) mod business_units;
+pub(crate) mod subscribers;
+
 /// What kind of rule a request broke; the wire layer picks MC's status and code from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorKind {

@@ -76,6 +76,12 @@ impl SoapRecord {
         find(&self.attributes, name)
     }
 
+    /// The MID of the business unit that owns it (its `Client.ID`), when it has one: a
+    /// Retrieve returns it only to tokens that may read that unit.
+    pub fn owner(&self) -> Option<u64> {
+        self.get("Client.ID").and_then(|v| v.trim().parse().ok())
+    }
+
     /// Sets a property (name case-insensitive), or adds it.
     pub(super) fn set(&mut self, name: &str, value: &str) {
         set(&mut self.properties, name, value);
@@ -114,21 +120,15 @@ pub struct AutomationRun {
     pub client_id: String,
 }
 
-/// SOAP state.
+/// SOAP state (subscribers and lists are in the model, [`State::audience`]).
 #[derive(Default)]
 pub(crate) struct SoapState {
-    /// Subscribers, in the order created.
-    pub subscribers: Vec<SoapRecord>,
-    /// Lists, in the order created.
-    pub lists: Vec<SoapRecord>,
     /// Automations, in the order added.
     pub automations: Vec<SoapRecord>,
     /// Every start of an automation, in order.
     pub automation_runs: Vec<AutomationRun>,
     /// Retrieve results still to hand out, by `RequestID`.
     pub continuations: HashMap<String, Vec<OutObject>>,
-    /// The last `ID` handed out.
-    pub next_id: u64,
     /// Triggered send definitions and sends ([`super::triggered_sends`]).
     pub triggered: super::triggered_sends::TriggeredStore,
     /// Tracking events ([`super::tracking`]).
@@ -136,12 +136,6 @@ pub(crate) struct SoapState {
 }
 
 impl SoapState {
-    /// The next `ID` for a subscriber or list.
-    pub(super) fn next_id(&mut self) -> String {
-        self.next_id += 1;
-        self.next_id.to_string()
-    }
-
     /// Adds an automation; returns its `ObjectID`.
     pub fn add_automation(&mut self, customer_key: &str, name: &str) -> String {
         let object_id = request_id();
@@ -156,31 +150,13 @@ impl SoapState {
             ("IsActive", "true"),
             ("CreatedDate", &now),
             ("ModifiedDate", &now),
+            ("Client.ID", &crate::testing::DEFAULT_MID.to_string()),
         ] {
             r.set(k, v);
         }
         self.automations.retain(|a| a.get("CustomerKey") != Some(customer_key));
         self.automations.push(r);
         object_id
-    }
-
-    /// Adds a subscriber as SOAP Create would; returns its `ID`.
-    pub fn add_subscriber(&mut self, subscriber_key: &str, email: &str) -> String {
-        let id = self.next_id();
-        let mut r = SoapRecord::new("Subscriber");
-        for (k, v) in [
-            ("ID", id.as_str()),
-            ("SubscriberKey", subscriber_key),
-            ("EmailAddress", email),
-            ("Status", "Active"),
-            ("CreatedDate", &now_rfc3339()),
-        ] {
-            r.set(k, v);
-        }
-        self.subscribers
-            .retain(|s| s.get("SubscriberKey") != Some(subscriber_key));
-        self.subscribers.push(r);
-        id
     }
 }
 
@@ -288,6 +264,8 @@ pub(crate) struct InObject {
     pub keys: Vec<(String, String)>,
     /// A `TriggeredSend`'s `Subscribers`, each read as an object.
     pub subscribers: Vec<InObject>,
+    /// A subscriber's `Lists` (`ID`, `Status`), each read as an object.
+    pub lists: Vec<InObject>,
 }
 
 impl InObject {
@@ -307,6 +285,7 @@ impl InObject {
                 "Properties" => o.properties.extend(name_values(c, "Property")),
                 "Keys" => o.keys.extend(name_values(c, "Key")),
                 "Subscribers" => o.subscribers.push(InObject::parse(c)),
+                "Lists" => o.lists.push(InObject::parse(c)),
                 _ => flatten(c, "", &mut o.props),
             }
         }
@@ -367,6 +346,8 @@ pub(crate) enum Request {
     Write {
         /// `Create`, `Update` or `Delete`.
         action: &'static str,
+        /// A Create's `Options/SaveOptions` say `UpdateAdd` on `*`: update what exists.
+        upsert: bool,
         /// The `Objects`, in order.
         objects: Vec<InObject>,
     },
@@ -382,6 +363,11 @@ pub(crate) enum Request {
     Describe {
         /// The `ObjectType` asked for.
         object_type: String,
+    },
+    /// An `ExecuteRequestMsg`: its `Requests`, each a `Name` and its `Parameters`.
+    Execute {
+        /// (`Name`, `Parameters`), in order.
+        requests: Vec<(String, Vec<(String, String)>)>,
     },
     /// A `PerformRequestMsg`.
     Perform {
@@ -441,8 +427,22 @@ impl Request {
                     definitions,
                 })
             }
+            "Execute" => {
+                let requests: Vec<(String, Vec<(String, String)>)> = message
+                    .children_named("Requests")
+                    .map(|r| {
+                        let name = r.child_text("Name").map(str::trim).unwrap_or("").to_owned();
+                        (name, name_values(r, "Parameters"))
+                    })
+                    .collect();
+                if requests.is_empty() || requests.iter().any(|(n, _)| n.is_empty()) {
+                    return Err("An ExecuteRequestMsg needs Requests, each with a Name.".to_owned());
+                }
+                Ok(Request::Execute { requests })
+            }
             _ => Ok(Request::Write {
                 action,
+                upsert: action == "Create" && save_options_upsert(message)?,
                 objects: message.children_named("Objects").map(InObject::parse).collect(),
             }),
         }
@@ -456,6 +456,27 @@ impl Request {
             Request::Perform { definitions, .. } => definitions.iter().filter_map(|o| o.object_type.clone()).collect(),
             Request::Unmodeled { objects, .. } => objects.iter().filter_map(|o| o.object_type.clone()).collect(),
             Request::Describe { object_type } => vec![object_type.clone()],
+            Request::Execute { requests } => requests.iter().map(|(n, _)| n.clone()).collect(),
         }
     }
+}
+
+/// Reads a Create's `Options/SaveOptions`: true when one says `UpdateAdd` on `*` (MC's
+/// upsert). A `SaveAction` MC does not define is an error (answered with a fault).
+fn save_options_upsert(message: &Element) -> Result<bool, String> {
+    let Some(options) = message.child("Options").and_then(|o| o.child("SaveOptions")) else {
+        return Ok(false);
+    };
+    let mut upsert = false;
+    for o in options.children_named("SaveOption") {
+        let property = o.child_text("PropertyName").unwrap_or("").trim();
+        let action = o.child_text("SaveAction").unwrap_or("").trim();
+        if !["UpdateAdd", "AddOnly", "UpdateOnly", "Nothing", "Default", "Delete"].contains(&action) {
+            return Err(format!(
+                "The SaveAction `{action}` is not one of AddOnly, Default, Delete, Nothing, UpdateAdd, UpdateOnly."
+            ));
+        }
+        upsert |= property == "*" && action == "UpdateAdd";
+    }
+    Ok(upsert)
 }
