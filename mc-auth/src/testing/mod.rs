@@ -25,8 +25,8 @@
 //!   implement answers 404 with errorcode [`NOT_SERVED_ERRORCODE`] and a message that says the
 //!   fake does not serve it (naming the route), before any token check.
 //! - **SOAP** (`POST /Service.asmx`, token in the `fueloauth` header) serves Retrieve,
-//!   Create, Update, Delete and Perform on the catalog's SOAP object types, with scope checks
-//!   per action and object type.
+//!   Create, Update, Delete, Perform and Execute on the catalog's SOAP object types, with scope
+//!   checks per action and object type, and business-unit visibility on every Retrieve.
 //! - Tokens expire by the fake's [`Clock`] (inject a [`ManualClock`](crate::ManualClock) to
 //!   control it) or on demand ([`tokens().expire_all`](TokensView::expire_all)).
 //! - **Every request is recorded** ([`requests().all`](RequestsView::all),
@@ -126,6 +126,7 @@
 //! | [`fake.assets()`](AssetsView) | Content Builder: [`add`](AssetsView::add), [`list`](AssetsView::list), [`get`](AssetsView::get) |
 //! | [`fake.contacts()`](ContactsView) | contacts: [`list`](ContactsView::list) |
 //! | [`fake.soap()`](SoapView) | SOAP objects: [`subscribers`](SoapView::subscribers), [`add_subscriber`](SoapView::add_subscriber), [`lists`](SoapView::lists), [`automations`](SoapView::automations), [`add_automation`](SoapView::add_automation), [`automation_runs`](SoapView::automation_runs) |
+//! | [`fake.business_units()`](BusinessUnitsView) | business units and objects in them: [`add`](BusinessUnitsView::add) (a child unit), [`list`](BusinessUnitsView::list), [`add_subscriber`](BusinessUnitsView::add_subscriber), [`add_list`](BusinessUnitsView::add_list), [`memberships`](BusinessUnitsView::memberships) (status per list) |
 //! | [`fake.package(id)`](PackageView) | one package's client secrets: [`stage_secret`](PackageView::stage_secret) (at most once per 5 minutes), [`activate_staged`](PackageView::activate_staged), [`revoke`](PackageView::revoke), [`expire_secret_at`](PackageView::expire_secret_at), [`accepts`](PackageView::accepts) |
 //! | [`fake.web()`](WebView) | web and public apps: [`set_user`](WebView::set_user) (who signs in), [`add_user`](WebView::add_user) (more users for a browser), [`refresh_tokens`](WebView::refresh_tokens), [`refresh_token_uses`](WebView::refresh_token_uses), [`revoke_refresh_tokens`](WebView::revoke_refresh_tokens) |
 //!
@@ -160,8 +161,11 @@
 //! |---|---|---|---|---|---|---|
 //! | `DataExtension` | yes | | | | | yes |
 //! | `DataExtensionObject[X]` (X: a data extension's external key, or its name as MC uses) | yes | yes | yes | yes | | |
-//! | `Subscriber` | yes | yes | yes | yes | | yes |
-//! | `List` | yes | yes | | | | yes |
+//! | `Subscriber` (per business unit; a plain Create of a taken `SubscriberKey` is 12014, `SaveOptions` `*` `UpdateAdd` updates it; `Lists` set the status per list) | yes | yes | yes | yes | | yes |
+//! | `List` (per business unit; the same save mechanism) | yes | yes (and `UpdateAdd`) | yes | | | yes |
+//! | `ListSubscriber` (one per subscriber and list: `ListID`, `SubscriberKey`, `Status`) | yes | | | | | |
+//! | `BusinessUnit` (the tenant's tree; [`business_units`](FakeMarketingCloud::business_units)) | yes | | | | | |
+//! | `LogUnsubEvent` (Execute: unsubscribes from `ListID`, or from everything, and logs an `UnsubEvent` that tracking Retrieves return) | | | | | | |
 //! | `Automation` | yes | | | | `start` | yes |
 //! | `TriggeredSendDefinition` (per business unit; [`triggered_sends`](FakeMarketingCloud::triggered_sends)) | yes | | yes (`TriggeredSendStatus` `Active` starts, `Inactive` pauses) | | | |
 //! | `TriggeredSend` | | yes (sends, or queues while paused; 17000 / 17010 as MC) | | | | |
@@ -173,6 +177,13 @@
 //! Schedule and Configure, answer each object with `ErrorCode` 12002 (`The fake Marketing Cloud
 //! does not model Schedule on T.`); Describe is a `soap:Client` fault (`The fake Marketing
 //! Cloud does not model Describe on T.`).
+//!
+//! **Business units.** Every stored object belongs to one unit (its `Client.ID`). A Retrieve
+//! returns the token's own unit's objects; with `QueryAllAccounts` also those of every unit
+//! below it; with `ClientIDs` only the units named among those. A child unit's token never
+//! reads its parent or siblings, even when it names them in `ClientIDs`. The fake starts with
+//! one unit, the enterprise [`DEFAULT_MID`]; add children with
+//! [`business_units().add`](BusinessUnitsView::add).
 //!
 //! Filters compare date-times as instants: `DateValue`s with any offset, and MC's offset-less
 //! answers read as Central Standard Time (UTC−6).

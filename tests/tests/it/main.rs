@@ -26,6 +26,8 @@
 //! | `soak` | an hour of simulated traffic with injected faults |
 //! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
 //! | `triggered_sends` | SOAP triggered sends: send with attributes, definitions, start and pause |
+//! | `subscribers` | SOAP subscribers and lists: `UpdateAdd` upserts, list membership and status per list, `LogUnsubEvent` in tracking, XML special characters, scopes, malformed requests |
+//! | `business_units` | business-unit discovery and visibility: `QueryAllAccounts`, `ClientIDs`, a child never reading its parent |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //! | `routes` | every catalogued REST route against the fake: 403 without its scopes, 2xx with them, a documented 404 where not served; `rest!` path variables |
 //!
@@ -37,6 +39,7 @@
 mod api_roundtrip;
 mod authorize_pages;
 mod bulk;
+mod business_units;
 mod call_options;
 mod client_credentials;
 mod codegen;
@@ -55,6 +58,7 @@ mod secrets;
 mod shared_tier;
 mod soak;
 mod soap_typed;
+mod subscribers;
 mod token_cache;
 mod tracking;
 mod triggered_sends;

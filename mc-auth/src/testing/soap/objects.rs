@@ -8,8 +8,9 @@
 //! |---|---|---|---|---|---|---|
 //! | `DataExtension` | yes | | | | | yes |
 //! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | | |
-//! | `Subscriber` | yes | yes | yes | yes | | yes |
-//! | `List` | yes | yes | | | | yes |
+//! | `Subscriber` ([`subscribers`](super::subscribers)) | yes | yes (`UpdateAdd` too) | yes | yes | | yes |
+//! | `List` ([`subscribers`](super::subscribers)) | yes | yes (`UpdateAdd` too) | yes | | | yes |
+//! | `ListSubscriber`, `BusinessUnit` ([`subscribers`](super::subscribers)) | yes | | | | | |
 //! | `Automation` | yes | | | | `start` | yes |
 //! | `TriggeredSendDefinition` ([`triggered_sends`](super::triggered_sends)) | yes | | yes (status) | | | |
 //! | `TriggeredSend` ([`triggered_sends`](super::triggered_sends)) | | yes | | | | |
