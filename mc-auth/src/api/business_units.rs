@@ -60,12 +60,7 @@ impl BusinessUnit {
             problem,
             excerpt: String::new(),
         };
-        let text = |p: &str| {
-            o.get(p)
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+        let text = |p: &str| o.get(p).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         let number = |p: &str| -> Result<Option<u64>> {
             match text(p) {
                 None => Ok(None),
@@ -80,7 +75,11 @@ impl BusinessUnit {
             None => true,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => return Err(bad(format!("the BusinessUnit property IsActive is `{v}`, not true or false"))),
+            Some(v) => {
+                return Err(bad(format!(
+                    "the BusinessUnit property IsActive is `{v}`, not true or false"
+                )))
+            }
         };
         Ok(BusinessUnit {
             id,

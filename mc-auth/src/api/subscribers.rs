@@ -149,7 +149,8 @@ impl SubscriberUpsert {
             o = o.with("Status", s.as_str());
         }
         for (n, v) in &self.attributes {
-            o.fields.push(nested("Attributes", vec![text("Name", n), text("Value", v)]));
+            o.fields
+                .push(nested("Attributes", vec![text("Name", n), text("Value", v)]));
         }
         for (id, status) in &self.lists {
             o.fields.push(list_field(*id, status));
@@ -173,7 +174,10 @@ fn nested(name: &str, fields: Vec<Field>) -> Field {
 }
 
 fn list_field(id: u64, status: &SubscriberStatus) -> Field {
-    nested("Lists", vec![text("ID", &id.to_string()), text("Status", status.as_str())])
+    nested(
+        "Lists",
+        vec![text("ID", &id.to_string()), text("Status", status.as_str())],
+    )
 }
 
 /// A subscriber, as retrieved.
@@ -415,7 +419,8 @@ pub trait Subscribers: ScopedClient {
         Box::pin(async move {
             let objects = [object?];
             one(
-                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()]).await?,
+                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
+                    .await?,
                 "Create Subscriber",
             )
         })
@@ -434,7 +439,8 @@ pub trait Subscribers: ScopedClient {
         Box::pin(async move {
             let objects = [object?];
             one(
-                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()]).await?,
+                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
+                    .await?,
                 "Create Subscriber",
             )
         })
@@ -454,7 +460,8 @@ pub trait Subscribers: ScopedClient {
         Box::pin(async move {
             let objects = [object?];
             one(
-                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()]).await?,
+                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
+                    .await?,
                 "Create Subscriber",
             )
         })
@@ -501,13 +508,8 @@ pub trait Subscribers: ScopedClient {
     where
         Self: Has<op::ListMemberships>,
     {
-        let request = RetrieveRequest::of::<soap::ListSubscriber>([
-            "ListID",
-            "SubscriberKey",
-            "Status",
-            "Client.ID",
-        ])
-        .filter(SimpleFilter::equals("SubscriberKey", subscriber_key));
+        let request = RetrieveRequest::of::<soap::ListSubscriber>(["ListID", "SubscriberKey", "Status", "Client.ID"])
+            .filter(SimpleFilter::equals("SubscriberKey", subscriber_key));
         let retrieval = self.soap().retrieve::<soap::ListSubscriber>(request);
         Box::pin(async move { retrieval.await?.iter().map(ListMembership::from_object).collect() })
     }
@@ -552,16 +554,23 @@ mod tests {
     #[test]
     fn bad_input_is_refused_before_sending() {
         assert!(SubscriberUpsert::new(" ", "a@b.c").to_object().is_err());
-        let e = SubscriberUpsert::new("ada", "not-an-address").to_object().unwrap_err().to_string();
+        let e = SubscriberUpsert::new("ada", "not-an-address")
+            .to_object()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not-an-address"), "{e}");
-        assert!(SubscriberUpsert::new("ada", "a@b.c").attribute(" ", "x").to_object().is_err());
+        assert!(SubscriberUpsert::new("ada", "a@b.c")
+            .attribute(" ", "x")
+            .to_object()
+            .is_err());
         assert!(LogUnsub::subscriber_key("").to_request().is_err());
         let o = SubscriberUpsert::new("ada", "a@b.c")
             .list(7, SubscriberStatus::Unsubscribed)
             .to_object()
             .unwrap();
         assert_eq!(o.get_path("Lists.Status"), Some("Unsubscribed"));
-        let decoded = Subscriber::from_object(&SoapObject::new("Subscriber").with("SubscriberKey", "a").with("ID", "x"));
+        let decoded =
+            Subscriber::from_object(&SoapObject::new("Subscriber").with("SubscriberKey", "a").with("ID", "x"));
         assert!(decoded.unwrap_err().to_string().contains("`x`"));
     }
 }

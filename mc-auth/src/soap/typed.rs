@@ -9,7 +9,9 @@ use std::pin::Pin;
 use super::action::{
     base_type, Configure, Create, Delete, Describe, Execute, ObjectType, Perform, Retrieve, Schedule, Update,
 };
-use super::{ExecuteRequest, ObjectDefinition, ObjectResult, ObjectStream, RetrieveRequest, SaveOption, Soap, SoapObject};
+use super::{
+    ExecuteRequest, ObjectDefinition, ObjectResult, ObjectStream, RetrieveRequest, SaveOption, Soap, SoapObject,
+};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::scope::{Has, ScopedClient};

@@ -385,19 +385,31 @@ impl SoapView<'_> {
     /// The subscribers of every business unit, in creation order (each with its
     /// `Client.ID`).
     pub fn subscribers(&self) -> Vec<SoapRecord> {
-        self.fake.state().audience.all(Kind::Subscriber).map(subscriber_record).collect()
+        self.fake
+            .state()
+            .audience
+            .all(Kind::Subscriber)
+            .map(subscriber_record)
+            .collect()
     }
 
     /// Adds (or, by key, updates) a subscriber with status `Active` in the default business
     /// unit ([`DEFAULT_MID`](super::DEFAULT_MID)); returns its `ID`. For another unit, see
     /// [`BusinessUnitsView::add_subscriber`](super::BusinessUnitsView::add_subscriber).
     pub fn add_subscriber(&self, subscriber_key: &str, email: &str) -> String {
-        self.fake.business_units().add_subscriber(super::DEFAULT_MID, subscriber_key, email)
+        self.fake
+            .business_units()
+            .add_subscriber(super::DEFAULT_MID, subscriber_key, email)
     }
 
     /// The lists of every business unit, in creation order.
     pub fn lists(&self) -> Vec<SoapRecord> {
-        self.fake.state().audience.all(Kind::List).map(subscriber_record).collect()
+        self.fake
+            .state()
+            .audience
+            .all(Kind::List)
+            .map(subscriber_record)
+            .collect()
     }
 
     /// Adds (or replaces, by key) an automation that SOAP can retrieve and start; returns its

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use mc_auth::api::prelude::*;
 use mc_auth::api::subscribers::SubscriberQuery;
 use mc_auth::soap::{self, Accounts, RetrieveRequest};
-use mc_auth::testing::{FakeMarketingCloud, FakeEvent, Package, DEFAULT_MID};
+use mc_auth::testing::{FakeEvent, FakeMarketingCloud, Package, DEFAULT_MID};
 use mc_auth::{mc_client, AccountId, Error};
 
 #[mc_client(scopes = "accounts_read list_and_subscribers_read tracking_events_read")]
@@ -119,9 +119,17 @@ async fn the_parent_reads_its_children_in_one_call() {
         "ClientIDs come first: {body}"
     );
     // The mechanism is the same for every object type: tracking events too.
-    fake.tracking().add_for(RETAIL, FakeEvent::sent("retail-sub", 1, mc_auth::time::OffsetDateTime::now_utc()));
+    fake.tracking().add_for(
+        RETAIL,
+        FakeEvent::sent("retail-sub", 1, mc_auth::time::OffsetDateTime::now_utc()),
+    );
     let request = RetrieveRequest::of::<soap::SentEvent>(["SubscriberKey"]);
-    assert!(enterprise.soap().retrieve::<soap::SentEvent>(request.clone()).await.unwrap().is_empty());
+    assert!(enterprise
+        .soap()
+        .retrieve::<soap::SentEvent>(request.clone())
+        .await
+        .unwrap()
+        .is_empty());
     let all = enterprise
         .soap()
         .retrieve::<soap::SentEvent>(request.accounts(Accounts::All))
@@ -137,7 +145,9 @@ async fn a_child_never_reads_its_parent_or_siblings() {
     assert_eq!(keys(&retail, Accounts::Own).await, ["retail-sub"]);
     assert_eq!(keys(&retail, Accounts::All).await, ["retail-eu-sub", "retail-sub"]);
     // Naming the parent and a sibling in ClientIDs reads nothing of theirs.
-    assert!(keys(&retail, Accounts::Only(vec![DEFAULT_MID, WHOLESALE])).await.is_empty());
+    assert!(keys(&retail, Accounts::Only(vec![DEFAULT_MID, WHOLESALE]))
+        .await
+        .is_empty());
     assert_eq!(
         keys(&retail, Accounts::Only(vec![DEFAULT_MID, RETAIL_EU])).await,
         ["retail-eu-sub"]

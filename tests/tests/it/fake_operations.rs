@@ -89,6 +89,9 @@ fn soap_body(op: &OperationInfo) -> String {
         "Perform" => format!(
             r#"<PerformRequestMsg xmlns="{NS}"><Action>start</Action><Definitions><Definition xsi:type="{object_type}"><CustomerKey>dummy</CustomerKey></Definition></Definitions></PerformRequestMsg>"#
         ),
+        "Execute" => format!(
+            r#"<ExecuteRequestMsg xmlns="{NS}"><Requests><Name>{object_type}</Name><Parameters><Name>SubscriberKey</Name><Value>dummy</Value></Parameters></Requests></ExecuteRequestMsg>"#
+        ),
         action => format!(
             r#"<{action}Request xmlns="{NS}"><Options/><Objects xsi:type="{object_type}"><CustomerKey>dummy</CustomerKey></Objects></{action}Request>"#
         ),

@@ -93,7 +93,10 @@ async fn unsubscribing_from_one_list_leaves_the_others() {
     let statuses: Vec<(u64, SubscriberStatus)> = m.iter().map(|m| (m.list_id, m.status.clone())).collect();
     assert_eq!(
         statuses,
-        [(news, SubscriberStatus::Unsubscribed), (offers, SubscriberStatus::Active)]
+        [
+            (news, SubscriberStatus::Unsubscribed),
+            (offers, SubscriberStatus::Active)
+        ]
     );
     assert_eq!(
         c.subscriber("ada").await.unwrap().unwrap().status,
@@ -117,7 +120,13 @@ async fn log_unsub_event_unsubscribes_and_shows_in_tracking() {
         .await
         .unwrap();
     let r = c
-        .log_unsub_event(&LogUnsub::subscriber_key("ada").job_id(4242).list_id(news).batch_id(7).reason("too many"))
+        .log_unsub_event(
+            &LogUnsub::subscriber_key("ada")
+                .job_id(4242)
+                .list_id(news)
+                .batch_id(7)
+                .reason("too many"),
+        )
         .await
         .unwrap();
     assert!(r.is_ok(), "{r:?}");
@@ -126,7 +135,10 @@ async fn log_unsub_event_unsubscribes_and_shows_in_tracking() {
         body.contains("<ExecuteRequestMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><Requests><Name>LogUnsubEvent</Name><Parameters><Name>SubscriberKey</Name><Value>ada</Value></Parameters>"),
         "{body}"
     );
-    assert_eq!(fake.business_units().memberships(DEFAULT_MID, "ada"), [(news, "Unsubscribed".to_owned())]);
+    assert_eq!(
+        fake.business_units().memberships(DEFAULT_MID, "ada"),
+        [(news, "Unsubscribed".to_owned())]
+    );
 
     let now = OffsetDateTime::now_utc();
     let query = EventQuery::between(now - Duration::hours(1), now + Duration::hours(1));
@@ -143,13 +155,17 @@ async fn log_unsub_event_unsubscribes_and_shows_in_tracking() {
     assert_eq!(events[0].is_master_unsubscribed, Some(false));
 
     // Without a list: unsubscribed from everything.
-    c.log_unsub_event(&LogUnsub::email_address("ada@example.com")).await.unwrap();
+    c.log_unsub_event(&LogUnsub::email_address("ada@example.com"))
+        .await
+        .unwrap();
     assert_eq!(
         c.subscriber("ada").await.unwrap().unwrap().status,
         SubscriberStatus::Unsubscribed
     );
     // An unknown subscriber, or a key and address of two different people, fail per request.
-    c.upsert_subscriber(&SubscriberUpsert::new("grace", "grace@example.com")).await.unwrap();
+    c.upsert_subscriber(&SubscriberUpsert::new("grace", "grace@example.com"))
+        .await
+        .unwrap();
     for bad in [
         LogUnsub::subscriber_key("nobody"),
         LogUnsub::subscriber_key("grace").and_email_address("ada@example.com"),
@@ -187,8 +203,13 @@ async fn xml_special_characters_round_trip() {
         .collect()
         .await;
     assert_eq!(listed.len(), 1);
-    c.log_unsub_event(&LogUnsub::subscriber_key(key).reason(value)).await.unwrap();
-    assert_eq!(c.subscriber(key).await.unwrap().unwrap().status, SubscriberStatus::Unsubscribed);
+    c.log_unsub_event(&LogUnsub::subscriber_key(key).reason(value))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.subscriber(key).await.unwrap().unwrap().status,
+        SubscriberStatus::Unsubscribed
+    );
 }
 
 #[tokio::test]
@@ -201,7 +222,12 @@ async fn the_fake_refuses_wrong_scopes_with_the_catalogs_check() {
     // The typed calls need write and do not compile here (tests/ui/ops); the unchecked way
     // reaches the fake, which refuses with the same table.
     let upsert = [SubscriberUpsert::new("ada", "a@example.com").to_object().unwrap()];
-    match reader.client().soap().create_with(&upsert, &[SaveOption::upsert()]).await {
+    match reader
+        .client()
+        .soap()
+        .create_with(&upsert, &[SaveOption::upsert()])
+        .await
+    {
         Err(Error::SoapFault { faultstring, .. }) => {
             assert!(
                 faultstring.contains("Insufficient Privileges") && faultstring.contains("list_and_subscribers_write"),
@@ -220,14 +246,17 @@ async fn the_fake_refuses_wrong_scopes_with_the_catalogs_check() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(fake.soap().subscribers()[0].get("EmailAddress"), Some("ada@example.com"));
+    assert_eq!(
+        fake.soap().subscribers()[0].get("EmailAddress"),
+        Some("ada@example.com")
+    );
 }
 
 #[tokio::test]
 async fn malformed_requests_get_faults_not_panics() {
     let (fake, c) = setup().await;
     let token = c.client().token().await.unwrap();
-    let token = token.access_token.expose_secret().to_owned();
+    let token = token.access_token().expose_secret().to_owned();
     let http = mc_auth::reqwest::Client::new();
     let envelope = |body: &str| {
         format!(
@@ -261,7 +290,11 @@ async fn malformed_requests_get_faults_not_panics() {
         .with("SubscriberKey", "ada")
         .with("EmailAddress", "ada@example.com")
         .with_nested("Lists", [("ID", "not-a-number")])];
-    match c.soap().create_with::<soap::Subscriber>(&lists, &[SaveOption::upsert()]).await {
+    match c
+        .soap()
+        .create_with::<soap::Subscriber>(&lists, &[SaveOption::upsert()])
+        .await
+    {
         Err(Error::SoapObjects { results, .. }) => assert_eq!(results[0].error_code, Some(12000)),
         other => panic!("{other:?}"),
     }

@@ -205,6 +205,8 @@ impl Audience {
             None => None,
         };
         let existing = self.identify(kind, s.mid, s.props);
+        // Everything that can fail is checked before anything changes.
+        let lists = self.resolve_lists(s.mid, s.lists)?;
         let index = match (existing, s.mode) {
             (Some(_), SaveMode::Create) => {
                 let key = non_empty(s.props, kind.key_property())
@@ -223,10 +225,11 @@ impl Audience {
             (None, _) => self.insert(&s, email.as_deref())?,
         };
         let created = existing.is_none();
-        let lists = self.resolve_lists(s.mid, s.lists)?;
         let r = &mut self.records[index];
         for (k, v) in s.props {
-            if !READ_ONLY.iter().any(|ro| ro.eq_ignore_ascii_case(k)) && !(created && k.eq_ignore_ascii_case(kind.key_property())) {
+            if !READ_ONLY.iter().any(|ro| ro.eq_ignore_ascii_case(k))
+                && !(created && k.eq_ignore_ascii_case(kind.key_property()))
+            {
                 r.set(k, v);
             }
         }
@@ -312,7 +315,9 @@ impl Audience {
                     ModelError::invalid(format!("Lists/ID `{}` is not a list ID (a number).", id.trim()))
                 })?;
                 if self.find(Kind::List, mid, "ID", &list_id.to_string()).is_none() {
-                    return Err(ModelError::not_found(format!("No list with ID {list_id} exists in this business unit.")));
+                    return Err(ModelError::not_found(format!(
+                        "No list with ID {list_id} exists in this business unit."
+                    )));
                 }
                 let status = status
                     .as_deref()
@@ -345,7 +350,9 @@ impl Audience {
                 continue;
             };
             let i = self.position(Kind::Subscriber, mid, field, value).ok_or_else(|| {
-                ModelError::not_found(format!("No subscriber with {param} `{value}` exists in this business unit."))
+                ModelError::not_found(format!(
+                    "No subscriber with {param} `{value}` exists in this business unit."
+                ))
             })?;
             if found.is_some_and(|f| f != i) {
                 return Err(ModelError::invalid(format!(
@@ -354,9 +361,8 @@ impl Audience {
             }
             found = Some(i);
         }
-        let i = found.ok_or_else(|| {
-            ModelError::invalid("LogUnsubEvent needs SubscriberKey, EmailAddress or SubscriberID.")
-        })?;
+        let i = found
+            .ok_or_else(|| ModelError::invalid("LogUnsubEvent needs SubscriberKey, EmailAddress or SubscriberID."))?;
         let number = |name: &str| -> ModelResult<Option<i64>> {
             match non_empty(params, name) {
                 None => Ok(None),
@@ -372,9 +378,12 @@ impl Audience {
         let list_id = match number("ListID")? {
             None => None,
             Some(id) => {
-                let id = u64::try_from(id).map_err(|_| ModelError::invalid(format!("ListID `{id}` is not a list ID.")))?;
+                let id =
+                    u64::try_from(id).map_err(|_| ModelError::invalid(format!("ListID `{id}` is not a list ID.")))?;
                 if self.find(Kind::List, mid, "ID", &id.to_string()).is_none() {
-                    return Err(ModelError::not_found(format!("No list with ID {id} exists in this business unit.")));
+                    return Err(ModelError::not_found(format!(
+                        "No list with ID {id} exists in this business unit."
+                    )));
                 }
                 Some(id)
             }
@@ -426,7 +435,9 @@ fn valid_email(e: &str) -> ModelResult<String> {
     if e.contains('@') {
         Ok(e.to_owned())
     } else {
-        Err(ModelError::invalid(format!("EmailAddress `{e}` is not a valid email address.")))
+        Err(ModelError::invalid(format!(
+            "EmailAddress `{e}` is not a valid email address."
+        )))
     }
 }
 
@@ -444,7 +455,12 @@ mod tests {
         p.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
     }
 
-    fn save<'a>(kind: Kind, mode: SaveMode, props: &'a [(String, String)], lists: &'a [(String, Option<String>)]) -> Save<'a> {
+    fn save<'a>(
+        kind: Kind,
+        mode: SaveMode,
+        props: &'a [(String, String)],
+        lists: &'a [(String, Option<String>)],
+    ) -> Save<'a> {
         Save {
             kind,
             mode,
@@ -460,7 +476,11 @@ mod tests {
     fn create_refuses_a_taken_key_and_upsert_updates() {
         let mut a = Audience::default();
         let p = pairs(&[("SubscriberKey", "ada"), ("EmailAddress", "ada@example.com")]);
-        assert!(a.save(save(Kind::Subscriber, SaveMode::Create, &p, &[])).unwrap().created);
+        assert!(
+            a.save(save(Kind::Subscriber, SaveMode::Create, &p, &[]))
+                .unwrap()
+                .created
+        );
         let e = a.save(save(Kind::Subscriber, SaveMode::Create, &p, &[])).unwrap_err();
         assert_eq!(e.soap_error_code(), 12014);
         let p2 = pairs(&[("SubscriberKey", "ada"), ("EmailAddress", "ada@new.example.com")]);
@@ -470,7 +490,9 @@ mod tests {
         assert_eq!(s.record.get("EmailAddress"), Some("ada@new.example.com"));
         let missing = pairs(&[("SubscriberKey", "nobody")]);
         assert_eq!(
-            a.save(save(Kind::Subscriber, SaveMode::Update, &missing, &[])).unwrap_err().soap_error_code(),
+            a.save(save(Kind::Subscriber, SaveMode::Update, &missing, &[]))
+                .unwrap_err()
+                .soap_error_code(),
             12001
         );
     }
@@ -480,22 +502,62 @@ mod tests {
         let mut a = Audience::default();
         let l = pairs(&[("ListName", "News")]);
         let list = a.save(save(Kind::List, SaveMode::Create, &l, &[])).unwrap().record;
-        assert_eq!(a.save(save(Kind::List, SaveMode::Create, &pairs(&[]), &[])).unwrap_err().soap_error_code(), 12000);
+        assert_eq!(
+            a.save(save(Kind::List, SaveMode::Create, &pairs(&[]), &[]))
+                .unwrap_err()
+                .soap_error_code(),
+            12000
+        );
         let p = pairs(&[("SubscriberKey", "ada"), ("EmailAddress", "ada@example.com")]);
         let lists = vec![(list.id.to_string(), None)];
-        let s = a.save(save(Kind::Subscriber, SaveMode::Upsert, &p, &lists)).unwrap().record;
+        let s = a
+            .save(save(Kind::Subscriber, SaveMode::Upsert, &p, &lists))
+            .unwrap()
+            .record;
         assert_eq!(s.lists[0].status, "Active");
         let bad = vec![("999".to_owned(), None)];
-        assert_eq!(a.save(save(Kind::Subscriber, SaveMode::Upsert, &p, &bad)).unwrap_err().soap_error_code(), 12001);
+        assert_eq!(
+            a.save(save(Kind::Subscriber, SaveMode::Upsert, &p, &bad))
+                .unwrap_err()
+                .soap_error_code(),
+            12001
+        );
+        let bob = pairs(&[("SubscriberKey", "bob"), ("EmailAddress", "bob@example.com")]);
+        assert!(a.save(save(Kind::Subscriber, SaveMode::Upsert, &bob, &bad)).is_err());
+        assert!(
+            a.find(Kind::Subscriber, 100, "SubscriberKey", "bob").is_none(),
+            "a failed save changes nothing"
+        );
         let logged = a
-            .log_unsub(100, &pairs(&[("SubscriberKey", "ada"), ("ListID", &list.id.to_string())]), "now")
+            .log_unsub(
+                100,
+                &pairs(&[("SubscriberKey", "ada"), ("ListID", &list.id.to_string())]),
+                "now",
+            )
             .unwrap();
         assert!(!logged.master);
         let r = a.find(Kind::Subscriber, 100, "SubscriberKey", "ada").unwrap();
-        assert_eq!((r.lists[0].status.as_str(), r.get("Status")), ("Unsubscribed", Some("Active")));
-        assert!(a.log_unsub(100, &pairs(&[("SubscriberKey", "ada"), ("EmailAddress", "x@y.z")]), "n").is_err());
-        assert!(a.log_unsub(200, &pairs(&[("SubscriberKey", "ada")]), "n").is_err(), "another unit");
-        assert!(a.log_unsub(100, &pairs(&[("SubscriberKey", "ada")]), "n").unwrap().master);
-        assert_eq!(a.find(Kind::Subscriber, 100, "SubscriberKey", "ada").unwrap().get("Status"), Some("Unsubscribed"));
+        assert_eq!(
+            (r.lists[0].status.as_str(), r.get("Status")),
+            ("Unsubscribed", Some("Active"))
+        );
+        assert!(a
+            .log_unsub(100, &pairs(&[("SubscriberKey", "ada"), ("EmailAddress", "x@y.z")]), "n")
+            .is_err());
+        assert!(
+            a.log_unsub(200, &pairs(&[("SubscriberKey", "ada")]), "n").is_err(),
+            "another unit"
+        );
+        assert!(
+            a.log_unsub(100, &pairs(&[("SubscriberKey", "ada")]), "n")
+                .unwrap()
+                .master
+        );
+        assert_eq!(
+            a.find(Kind::Subscriber, 100, "SubscriberKey", "ada")
+                .unwrap()
+                .get("Status"),
+            Some("Unsubscribed")
+        );
     }
 }

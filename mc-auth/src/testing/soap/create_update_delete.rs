@@ -16,9 +16,9 @@ use super::objects::{
     find, find_data_extension_key, Context, Failure, InObject, OutObject, Outcome, ERR_EXISTS, ERR_NOT_FOUND,
     ERR_REQUIRED, ERR_UNSUPPORTED,
 };
-use crate::testing::model::subscribers::Kind;
 use crate::testing::data_extensions::{text_of, DataExtension, DataExtensionRow};
 use crate::testing::filter::compare;
+use crate::testing::model::subscribers::Kind;
 use crate::testing::state::State;
 
 /// Applies a Create, Update or Delete to each object, in order.

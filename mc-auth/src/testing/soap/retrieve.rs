@@ -23,11 +23,11 @@
 use super::base_type;
 use super::objects::{find_data_extension_key, Context, OutObject, SoapRecord};
 use super::subscribers;
-use crate::testing::model::business_units::Reach;
-use crate::testing::model::subscribers::Kind;
 use super::xml::Element;
 use crate::testing::data_extensions::DataExtension;
 use crate::testing::filter::{Filter, Op};
+use crate::testing::model::business_units::Reach;
+use crate::testing::model::subscribers::Kind;
 use crate::testing::state::State;
 use crate::testing::util::request_id;
 
@@ -342,19 +342,19 @@ impl Query<'_> {
             |p: &str| known.iter().any(|k| k.eq_ignore_ascii_case(p)) || records.iter().any(|r| r.get(p).is_some());
         unknown_properties(&req.properties, is_known, object_type)?;
         Ok(records
-        .iter()
-        .filter(|r| r.owner().is_none_or(|mid| self.visible.contains(&mid)))
-        .filter(|r| filter.is_none_or(|f| f.matches(&|p| r.get(p).map(str::to_owned))))
-        .map(|r| OutObject {
-            xsi_type: object_type.to_owned(),
-            props: req
-                .properties
-                .iter()
-                .filter_map(|p| Some((p.clone(), r.get(p)?.to_owned())))
-                .collect(),
-            row: None,
-        })
-        .collect())
+            .iter()
+            .filter(|r| r.owner().is_none_or(|mid| self.visible.contains(&mid)))
+            .filter(|r| filter.is_none_or(|f| f.matches(&|p| r.get(p).map(str::to_owned))))
+            .map(|r| OutObject {
+                xsi_type: object_type.to_owned(),
+                props: req
+                    .properties
+                    .iter()
+                    .filter_map(|p| Some((p.clone(), r.get(p)?.to_owned())))
+                    .collect(),
+                row: None,
+            })
+            .collect())
     }
 }
 

@@ -105,12 +105,20 @@ pub(super) fn business_units(state: &State) -> Vec<SoapRecord> {
             for (k, v) in [
                 ("ID", u.mid.to_string()),
                 ("Name", u.name.clone()),
-                ("ParentID", u.parent.map(|p| p.to_string()).unwrap_or_else(|| "0".into())),
+                (
+                    "ParentID",
+                    u.parent.map(|p| p.to_string()).unwrap_or_else(|| "0".into()),
+                ),
                 ("ParentName", parent.map(|p| p.name.clone()).unwrap_or_default()),
                 ("CustomerKey", u.customer_key.clone()),
                 (
                     "AccountType",
-                    if u.parent.is_none() { "ENTERPRISE_2" } else { "BUSINESS_UNIT" }.to_owned(),
+                    if u.parent.is_none() {
+                        "ENTERPRISE_2"
+                    } else {
+                        "BUSINESS_UNIT"
+                    }
+                    .to_owned(),
                 ),
                 ("IsActive", u.active.to_string()),
                 ("Client.ID", u.mid.to_string()),
@@ -126,7 +134,10 @@ pub(super) fn business_units(state: &State) -> Vec<SoapRecord> {
 pub(super) fn write(state: &mut State, mid: u64, action: &str, kind: Kind, upsert: bool, o: &InObject) -> Outcome {
     if action == "Delete" {
         if kind == Kind::List {
-            return Outcome::error(ERR_UNSUPPORTED, "The fake Marketing Cloud does not support Delete on List.");
+            return Outcome::error(
+                ERR_UNSUPPORTED,
+                "The fake Marketing Cloud does not support Delete on List.",
+            );
         }
         return match state.audience.delete(kind, mid, &o.props) {
             Ok(r) => Outcome::ok(format!("{} deleted.", kind.name()), Some(OutObject::of(&record_of(&r)))),
@@ -141,7 +152,12 @@ pub(super) fn write(state: &mut State, mid: u64, action: &str, kind: Kind, upser
     let lists: Vec<(String, Option<String>)> = o
         .lists
         .iter()
-        .map(|l| (l.prop("ID").unwrap_or("").to_owned(), l.prop("Status").map(str::to_owned)))
+        .map(|l| {
+            (
+                l.prop("ID").unwrap_or("").to_owned(),
+                l.prop("Status").map(str::to_owned),
+            )
+        })
         .collect();
     let now = now_rfc3339();
     let save = Save {
