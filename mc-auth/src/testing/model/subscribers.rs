@@ -227,9 +227,9 @@ impl Audience {
         let created = existing.is_none();
         let r = &mut self.records[index];
         for (k, v) in s.props {
-            if !READ_ONLY.iter().any(|ro| ro.eq_ignore_ascii_case(k))
-                && !(created && k.eq_ignore_ascii_case(kind.key_property()))
-            {
+            let read_only = READ_ONLY.iter().any(|ro| ro.eq_ignore_ascii_case(k));
+            let blank_key = k.eq_ignore_ascii_case(kind.key_property()) && v.trim().is_empty();
+            if !(read_only || blank_key) {
                 r.set(k, v);
             }
         }
