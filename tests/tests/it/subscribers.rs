@@ -7,7 +7,7 @@ use mc_auth::api::prelude::*;
 use mc_auth::api::subscribers::{LogUnsub, SubscriberQuery, SubscriberStatus, SubscriberUpsert};
 use mc_auth::api::tracking::{EventQuery, UnsubEvent};
 use mc_auth::soap::{self, ExecuteRequest, SaveOption, SimpleFilter, SoapObject};
-use mc_auth::testing::{FakeMarketingCloud, Package, DEFAULT_MID};
+use mc_auth::testing::{FakeMarketingCloud, Fault, Package, DEFAULT_MID};
 use mc_auth::time::{Duration, OffsetDateTime};
 use mc_auth::{mc_client, Error};
 
@@ -299,4 +299,22 @@ async fn malformed_requests_get_faults_not_panics() {
         other => panic!("{other:?}"),
     }
     assert!(c.subscriber("ada").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_upsert_is_retried_and_a_log_unsub_event_is_not() {
+    let (fake, c) = setup().await;
+    assert!(c.subscriber("warm-up").await.unwrap().is_none());
+    fake.inject(Fault::status(503).only_api_requests());
+    c.upsert_subscriber(&SubscriberUpsert::new("ada", "ada@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(fake.soap().subscribers().len(), 1, "retried once, stored once");
+    fake.inject(Fault::status(503).only_api_requests());
+    assert!(c.log_unsub_event(&LogUnsub::subscriber_key("ada")).await.is_err());
+    assert_eq!(
+        c.subscriber("ada").await.unwrap().unwrap().status,
+        SubscriberStatus::Active,
+        "an Execute is never resent"
+    );
 }
