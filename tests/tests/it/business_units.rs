@@ -6,6 +6,7 @@
 use futures_util::StreamExt;
 use mc_auth::api::prelude::*;
 use mc_auth::api::subscribers::SubscriberQuery;
+use mc_auth::api::tracking::{EventQuery, SentEvent};
 use mc_auth::soap::{self, Accounts, RetrieveRequest};
 use mc_auth::testing::{FakeEvent, FakeMarketingCloud, Package, DEFAULT_MID};
 use mc_auth::{mc_client, AccountId, Error};
@@ -136,6 +137,20 @@ async fn the_parent_reads_its_children_in_one_call() {
         .await
         .unwrap();
     assert_eq!(all[0].get("SubscriberKey"), Some("retail-sub"));
+    let now = mc_auth::time::OffsetDateTime::now_utc();
+    let day = mc_auth::time::Duration::days(1);
+    let query = EventQuery::between(now - day, now + day);
+    assert_eq!(enterprise.tracking_events::<SentEvent>(&query).count().await, 0);
+    let events: Vec<SentEvent> = enterprise
+        .tracking_events::<SentEvent>(&query.accounts(Accounts::All))
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(
+        (events.len(), events[0].client_id),
+        (1, Some(RETAIL)),
+        "the typed tracking stream reads children too"
+    );
 }
 
 #[tokio::test]
