@@ -2,7 +2,8 @@
 //! validation, and the generated `mc-auth/src/soap/generated.rs`.
 //!
 //! Each entry names a SOAP API object type and, per action it supports (Retrieve, Create,
-//! Update, Delete, Perform, Schedule, Configure, Describe), the scopes that action needs. The
+//! Update, Delete, Perform, Schedule, Configure, Describe, Execute), the scopes that action
+//! needs. The
 //! generated file holds one marker type per object (`mc_auth::soap::Subscriber`), one impl of
 //! the action's trait per supported action (its `Scopes` is what typed clients are bounded
 //! on), and `OBJECTS`, the same table as data for the fake Marketing Cloud's run-time check.
@@ -53,6 +54,7 @@ fn call(action: &str, obj: &str) -> String {
         "Perform" => format!("c.soap().perform::<{o}>(\"start\", &[]);"),
         "Schedule" => format!("c.soap().schedule::<{o}>(\"start\", &SoapObject::new(\"ScheduleDefinition\"), &[]);"),
         "Configure" => format!("c.soap().configure::<{o}>(\"create\", &[]);"),
+        "Execute" => format!("c.soap().execute::<{o}>(&[]);"),
         _ => format!("c.soap().describe::<{o}>();"),
     }
 }
@@ -146,7 +148,7 @@ pub fn ui_cases(c: &Catalog) -> Result<(String, String), String> {
 /// The SOAP actions, in the order the catalog and the generated code list them: (the SOAP
 /// method as the `SOAPAction` header names it, the `scopes.toml` key, the trait in
 /// `mc_auth::soap`).
-pub const ACTIONS: [&str; 8] = [
+pub const ACTIONS: [&str; 9] = [
     "Retrieve",
     "Create",
     "Update",
@@ -155,6 +157,7 @@ pub const ACTIONS: [&str; 8] = [
     "Schedule",
     "Configure",
     "Describe",
+    "Execute",
 ];
 
 /// One SOAP object type and the scopes of each action it supports; a `[[soap_object]]` table.
@@ -189,6 +192,10 @@ pub struct SoapObjectEntry {
     /// Scopes of Describe, when offered.
     #[serde(default)]
     pub describe: Option<Vec<String>>,
+    /// Scopes of Execute (`ExecuteRequestMsg` naming this request, e.g. `LogUnsubEvent`),
+    /// when offered.
+    #[serde(default)]
+    pub execute: Option<Vec<String>>,
     /// Where the facts come from.
     pub note: String,
 }
@@ -205,6 +212,7 @@ impl SoapObjectEntry {
             &self.schedule,
             &self.configure,
             &self.describe,
+            &self.execute,
         ];
         ACTIONS
             .iter()
@@ -319,7 +327,7 @@ pub fn render(c: &Catalog) -> String {
         "//\n// One marker type per SOAP object of the catalog, one impl per action it offers (with the\n\
          // scopes the action needs), and the same table as data (`OBJECTS`).\n\n\
          use super::action::{ActionInfo, ObjectInfo, ObjectType, SoapAction};\n\
-         use super::action::{Configure, Create, Delete, Describe, Perform, Retrieve, Schedule, Update};\n\
+         use super::action::{Configure, Create, Delete, Describe, Execute, Perform, Retrieve, Schedule, Update};\n\
          use crate::scope as s;\n\n",
     );
     for (i, obj) in c.soap_objects.iter().enumerate() {

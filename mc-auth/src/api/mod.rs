@@ -18,6 +18,8 @@
 //! | SOAP objects | [`ScopedSoap`](crate::soap::ScopedSoap) | `soap().retrieve::<soap::SentEvent>(..)`, `create`, `update`, `delete`, `perform`, `schedule`, `configure`, `describe`, each bounded on that action's scopes on that object type (see [`crate::soap`]) |
 //! | triggered sends | [`Triggered`](triggered_sends::Triggered) | send with subscriber attributes, list / get definitions, start, pause (SOAP) |
 //! | data extension schema | [`DataExtensionSchema`](data_extension_schema::DataExtensionSchema) | create a data extension with typed fields (checked before sending), read its fields, list and create folders, clear its rows (SOAP) |
+//! | subscribers and lists | [`Subscribers`](subscribers::Subscribers) | create or update (`UpdateAdd`), subscribe to / unsubscribe from lists, get one, a stream of them, status per list, `LogUnsubEvent` (SOAP) |
+//! | business units | [`BusinessUnits`](business_units::BusinessUnits) | discover them (SOAP `BusinessUnit`); `Accounts::All` / `Accounts::Only` on retrieves read child units |
 //! | tracking | [`Tracking`](tracking::Tracking) | sent, open, click, bounce, unsubscribe and not-sent events in a date range (SOAP Retrieve, a lazy stream) |
 //!
 //! [`row_codec`] decodes rows (REST and SOAP) into your own `#[derive(Deserialize)]` types
@@ -39,6 +41,7 @@
 pub mod assets;
 pub mod automation;
 pub mod bulk;
+pub mod business_units;
 mod call;
 pub mod contacts;
 pub mod data_extension_schema;
@@ -50,6 +53,7 @@ mod options;
 mod paging;
 pub mod row_codec;
 pub mod sms;
+pub mod subscribers;
 pub mod tracking;
 pub mod triggered_sends;
 
@@ -64,6 +68,7 @@ pub mod prelude {
     pub use super::assets::ContentBuilder;
     pub use super::automation::Automations;
     pub use super::bulk::{BatchSends, BulkLoad};
+    pub use super::business_units::BusinessUnits;
     pub use super::contacts::Contacts;
     pub use super::data_extension_schema::DataExtensionSchema;
     pub use super::data_extensions::DataExtensions;
@@ -71,6 +76,7 @@ pub mod prelude {
     pub use super::journeys::Journeys;
     pub use super::options::WithOptions;
     pub use super::sms::TransactionalSms;
+    pub use super::subscribers::Subscribers;
     pub use super::tracking::Tracking;
     pub use super::triggered_sends::Triggered;
     pub use crate::soap::ScopedSoap;

@@ -33,7 +33,8 @@ use super::Continued;
 use crate::error::{Error, Result};
 use crate::scope::{Has, ScopedClient};
 use crate::soap::{
-    self, parse_mc_datetime, DateFilter, Filter, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter, SoapObject,
+    self, parse_mc_datetime, Accounts, DateFilter, Filter, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter,
+    SoapObject,
 };
 
 /// A tracking event type: the SOAP object it is read from, the properties asked for, and how
@@ -214,6 +215,7 @@ pub struct EventQuery {
     to: OffsetDateTime,
     send_id: Option<i64>,
     extra: Option<Filter>,
+    accounts: Accounts,
 }
 
 impl EventQuery {
@@ -224,7 +226,15 @@ impl EventQuery {
             to,
             send_id: None,
             extra: None,
+            accounts: Accounts::Own,
         }
+    }
+
+    /// Reads the events of these business units: [`Accounts::All`] (`QueryAllAccounts`) adds
+    /// every unit below the token's, [`Accounts::Only`] (`ClientIDs`) names them.
+    pub fn accounts(mut self, accounts: Accounts) -> Self {
+        self.accounts = accounts;
+        self
     }
 
     /// Only the events of send (job) `send_id`.
@@ -284,7 +294,9 @@ pub trait Tracking: ScopedClient {
             Ok(f) => f,
             Err(e) => return Continued::failed(e),
         };
-        let request = RetrieveRequest::of::<E::Object>(E::PROPERTIES.iter().copied()).filter(filter);
+        let request = RetrieveRequest::of::<E::Object>(E::PROPERTIES.iter().copied())
+            .filter(filter)
+            .accounts(query.accounts.clone());
         let objects = self.soap().retrieve::<E::Object>(request).stream();
         Continued::new(objects.map(|o| o.and_then(|o| E::from_object(&o))))
     }

@@ -686,6 +686,9 @@ impl<C: ScopedClient + Declares<audiences_write>> Has<audiences_write> for C {}
 /// - [`op::UpdateContacts`]: `PATCH /contacts/v1/contacts`, Update contacts (together with `list_and_subscribers_write`)
 /// - [`op::SoapRetrieveSubscribers`]: SOAP `Retrieve` on `Subscriber`, Retrieve subscribers (SOAP Retrieve on Subscriber)
 /// - [`op::SoapRetrieveLists`]: SOAP `Retrieve` on `List`, Retrieve lists (SOAP Retrieve on List)
+/// - [`op::GetSubscriber`]: SOAP `Retrieve` on `Subscriber`, Read one subscriber by SubscriberKey (SOAP Retrieve on Subscriber)
+/// - [`op::ListSubscribers`]: SOAP `Retrieve` on `Subscriber`, Read subscribers matching a filter, page by page (SOAP Retrieve on Subscriber)
+/// - [`op::ListMemberships`]: SOAP `Retrieve` on `ListSubscriber`, A subscriber's status on each list (SOAP Retrieve on ListSubscriber)
 ///
 /// Needed by 17 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
 pub type ListAndSubscribersRead = list_and_subscribers_read;
@@ -714,6 +717,10 @@ impl<C: ScopedClient + Declares<list_and_subscribers_read>> Has<list_and_subscri
 /// - [`op::SoapUpdateSubscribers`]: SOAP `Update` on `Subscriber`, Update subscribers (SOAP Update on Subscriber)
 /// - [`op::SoapDeleteSubscribers`]: SOAP `Delete` on `Subscriber`, Delete subscribers (SOAP Delete on Subscriber)
 /// - [`op::SoapCreateLists`]: SOAP `Create` on `List`, Create lists (SOAP Create on List)
+/// - [`op::UpsertSubscriber`]: SOAP `Create` on `Subscriber`, Create or update a subscriber (SOAP Create on Subscriber with SaveOption * UpdateAdd)
+/// - [`op::SubscribeToList`]: SOAP `Create` on `Subscriber`, Subscribe a subscriber to a list (Subscriber Lists Status Active, UpdateAdd)
+/// - [`op::UnsubscribeFromList`]: SOAP `Create` on `Subscriber`, Unsubscribe a subscriber from a list (Subscriber Lists Status Unsubscribed, UpdateAdd)
+/// - [`op::LogUnsubEvent`]: SOAP `Execute` on `LogUnsubEvent`, Unsubscribe and log an UnsubEvent (SOAP Execute of LogUnsubEvent)
 ///
 /// Needed by 15 catalogued REST route(s) (see [`ROUTES`], and `mc_auth::rest!`).
 pub type ListAndSubscribersWrite = list_and_subscribers_write;
@@ -1132,6 +1139,9 @@ impl<C: ScopedClient + Declares<workflows_write>> Has<workflows_write> for C {}
 /// `accounts_read`: Read accounts and business units.
 ///
 /// Area *Provisioning*, item *Accounts*, level `read`. Bound on it with `Has<AccountsRead>`.
+///
+/// Needed by the typed operations:
+/// - [`op::ListBusinessUnits`]: SOAP `Retrieve` on `BusinessUnit`, Discover the business units (SOAP Retrieve on BusinessUnit, QueryAllAccounts)
 pub type AccountsRead = accounts_read;
 
 /// The marker type of [`AccountsRead`]. It is named after the scope string `accounts_read` so that compile
@@ -2559,6 +2569,14 @@ OperationInfo { name: "soap_delete_subscribers", summary: "Delete subscribers (S
 OperationInfo { name: "soap_retrieve_lists", summary: "Retrieve lists (SOAP Retrieve on List)", api: Api::Soap, method: "Retrieve", path: "List", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_create_lists", summary: "Create lists (SOAP Create on List)", api: Api::Soap, method: "Create", path: "List", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
 OperationInfo { name: "soap_retrieve_automations", summary: "Retrieve automations (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's; MC's per-object SOAP permissions are unconfirmed") },
+OperationInfo { name: "upsert_subscriber", summary: "Create or update a subscriber (SOAP Create on Subscriber with SaveOption * UpdateAdd)", api: Api::Soap, method: "Create", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
+OperationInfo { name: "subscribe_to_list", summary: "Subscribe a subscriber to a list (Subscriber Lists Status Active, UpdateAdd)", api: Api::Soap, method: "Create", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
+OperationInfo { name: "unsubscribe_from_list", summary: "Unsubscribe a subscriber from a list (Subscriber Lists Status Unsubscribed, UpdateAdd)", api: Api::Soap, method: "Create", path: "Subscriber", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
+OperationInfo { name: "get_subscriber", summary: "Read one subscriber by SubscriberKey (SOAP Retrieve on Subscriber)", api: Api::Soap, method: "Retrieve", path: "Subscriber", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
+OperationInfo { name: "list_subscribers", summary: "Read subscribers matching a filter, page by page (SOAP Retrieve on Subscriber)", api: Api::Soap, method: "Retrieve", path: "Subscriber", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
+OperationInfo { name: "list_memberships", summary: "A subscriber's status on each list (SOAP Retrieve on ListSubscriber)", api: Api::Soap, method: "Retrieve", path: "ListSubscriber", scopes: &["list_and_subscribers_read"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
+OperationInfo { name: "log_unsub_event", summary: "Unsubscribe and log an UnsubEvent (SOAP Execute of LogUnsubEvent)", api: Api::Soap, method: "Execute", path: "LogUnsubEvent", scopes: &["list_and_subscribers_write"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
+OperationInfo { name: "list_business_units", summary: "Discover the business units (SOAP Retrieve on BusinessUnit, QueryAllAccounts)", api: Api::Soap, method: "Retrieve", path: "BusinessUnit", scopes: &["accounts_read"], note: Some("object-to-scope mapping is this project's (the catalog's [[soap_object]]); MC publishes no scopes for SOAP") },
 OperationInfo { name: "list_automations", summary: "List automations (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
 OperationInfo { name: "get_automation", summary: "Get one automation by external key (SOAP Retrieve on Automation)", api: Api::Soap, method: "Retrieve", path: "Automation", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
 OperationInfo { name: "automation_runs", summary: "Runs of an automation and their status (SOAP Retrieve on AutomationInstance)", api: Api::Soap, method: "Retrieve", path: "AutomationInstance", scopes: &["automations_read"], note: Some("object-to-scope mapping is this project's (Automations); MC publishes no scopes for SOAP objects") },
@@ -2715,6 +2733,30 @@ pub mod op {
     /// Operation `soap_retrieve_automations`: Retrieve automations (SOAP Retrieve on Automation). SOAP `Retrieve` on `Automation`; needs `automations_read`.
     pub type SoapRetrieveAutomations = AutomationsRead;
 
+    /// Operation `upsert_subscriber`: Create or update a subscriber (SOAP Create on Subscriber with SaveOption * UpdateAdd). SOAP `Create` on `Subscriber`; needs `list_and_subscribers_write`.
+    pub type UpsertSubscriber = ListAndSubscribersWrite;
+
+    /// Operation `subscribe_to_list`: Subscribe a subscriber to a list (Subscriber Lists Status Active, UpdateAdd). SOAP `Create` on `Subscriber`; needs `list_and_subscribers_write`.
+    pub type SubscribeToList = ListAndSubscribersWrite;
+
+    /// Operation `unsubscribe_from_list`: Unsubscribe a subscriber from a list (Subscriber Lists Status Unsubscribed, UpdateAdd). SOAP `Create` on `Subscriber`; needs `list_and_subscribers_write`.
+    pub type UnsubscribeFromList = ListAndSubscribersWrite;
+
+    /// Operation `get_subscriber`: Read one subscriber by SubscriberKey (SOAP Retrieve on Subscriber). SOAP `Retrieve` on `Subscriber`; needs `list_and_subscribers_read`.
+    pub type GetSubscriber = ListAndSubscribersRead;
+
+    /// Operation `list_subscribers`: Read subscribers matching a filter, page by page (SOAP Retrieve on Subscriber). SOAP `Retrieve` on `Subscriber`; needs `list_and_subscribers_read`.
+    pub type ListSubscribers = ListAndSubscribersRead;
+
+    /// Operation `list_memberships`: A subscriber's status on each list (SOAP Retrieve on ListSubscriber). SOAP `Retrieve` on `ListSubscriber`; needs `list_and_subscribers_read`.
+    pub type ListMemberships = ListAndSubscribersRead;
+
+    /// Operation `log_unsub_event`: Unsubscribe and log an UnsubEvent (SOAP Execute of LogUnsubEvent). SOAP `Execute` on `LogUnsubEvent`; needs `list_and_subscribers_write`.
+    pub type LogUnsubEvent = ListAndSubscribersWrite;
+
+    /// Operation `list_business_units`: Discover the business units (SOAP Retrieve on BusinessUnit, QueryAllAccounts). SOAP `Retrieve` on `BusinessUnit`; needs `accounts_read`.
+    pub type ListBusinessUnits = AccountsRead;
+
     /// Operation `list_automations`: List automations (SOAP Retrieve on Automation). SOAP `Retrieve` on `Automation`; needs `automations_read`.
     pub type ListAutomations = AutomationsRead;
 
@@ -2815,6 +2857,14 @@ macro_rules! op_doc {
 (soap_retrieve_lists) => { " Needs `list_and_subscribers_read` ([`op::SoapRetrieveLists`](crate::scope::op::SoapRetrieveLists)): SOAP `Retrieve` on `List`." };
 (soap_create_lists) => { " Needs `list_and_subscribers_write` ([`op::SoapCreateLists`](crate::scope::op::SoapCreateLists)): SOAP `Create` on `List`." };
 (soap_retrieve_automations) => { " Needs `automations_read` ([`op::SoapRetrieveAutomations`](crate::scope::op::SoapRetrieveAutomations)): SOAP `Retrieve` on `Automation`." };
+(upsert_subscriber) => { " Needs `list_and_subscribers_write` ([`op::UpsertSubscriber`](crate::scope::op::UpsertSubscriber)): SOAP `Create` on `Subscriber`." };
+(subscribe_to_list) => { " Needs `list_and_subscribers_write` ([`op::SubscribeToList`](crate::scope::op::SubscribeToList)): SOAP `Create` on `Subscriber`." };
+(unsubscribe_from_list) => { " Needs `list_and_subscribers_write` ([`op::UnsubscribeFromList`](crate::scope::op::UnsubscribeFromList)): SOAP `Create` on `Subscriber`." };
+(get_subscriber) => { " Needs `list_and_subscribers_read` ([`op::GetSubscriber`](crate::scope::op::GetSubscriber)): SOAP `Retrieve` on `Subscriber`." };
+(list_subscribers) => { " Needs `list_and_subscribers_read` ([`op::ListSubscribers`](crate::scope::op::ListSubscribers)): SOAP `Retrieve` on `Subscriber`." };
+(list_memberships) => { " Needs `list_and_subscribers_read` ([`op::ListMemberships`](crate::scope::op::ListMemberships)): SOAP `Retrieve` on `ListSubscriber`." };
+(log_unsub_event) => { " Needs `list_and_subscribers_write` ([`op::LogUnsubEvent`](crate::scope::op::LogUnsubEvent)): SOAP `Execute` on `LogUnsubEvent`." };
+(list_business_units) => { " Needs `accounts_read` ([`op::ListBusinessUnits`](crate::scope::op::ListBusinessUnits)): SOAP `Retrieve` on `BusinessUnit`." };
 (list_automations) => { " Needs `automations_read` ([`op::ListAutomations`](crate::scope::op::ListAutomations)): SOAP `Retrieve` on `Automation`." };
 (get_automation) => { " Needs `automations_read` ([`op::GetAutomation`](crate::scope::op::GetAutomation)): SOAP `Retrieve` on `Automation`." };
 (automation_runs) => { " Needs `automations_read` ([`op::AutomationRuns`](crate::scope::op::AutomationRuns)): SOAP `Retrieve` on `AutomationInstance`." };

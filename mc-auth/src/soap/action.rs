@@ -29,11 +29,14 @@ pub enum SoapAction {
     Configure,
     /// `Describe` (`DefinitionRequestMsg`).
     Describe,
+    /// `Execute` (`ExecuteRequestMsg`): a named server-side action such as `LogUnsubEvent`,
+    /// with `Parameters`.
+    Execute,
 }
 
 impl SoapAction {
     /// Every action, in catalog order.
-    pub const ALL: [SoapAction; 8] = [
+    pub const ALL: [SoapAction; 9] = [
         SoapAction::Retrieve,
         SoapAction::Create,
         SoapAction::Update,
@@ -42,6 +45,7 @@ impl SoapAction {
         SoapAction::Schedule,
         SoapAction::Configure,
         SoapAction::Describe,
+        SoapAction::Execute,
     ];
 
     /// The action as the `SOAPAction` header names it (`Retrieve`, ...).
@@ -55,6 +59,7 @@ impl SoapAction {
             SoapAction::Schedule => "Schedule",
             SoapAction::Configure => "Configure",
             SoapAction::Describe => "Describe",
+            SoapAction::Execute => "Execute",
         }
     }
 
@@ -214,5 +219,17 @@ pub trait Configure: ObjectType {
 )]
 pub trait Describe: ObjectType {
     /// The scope(s) Describe needs.
+    type Scopes: Scopes;
+}
+
+/// This named request can be executed (`ExecuteRequestMsg` with `Name` set to the type's
+/// name, e.g. `LogUnsubEvent`); `Scopes` is what that needs.
+#[diagnostic::on_unimplemented(
+    message = "the SOAP API offers no Execute of `{Self}`",
+    label = "`{Self}` cannot be executed",
+    note = "the actions each SOAP object offers are listed on its type in `mc_auth::soap`"
+)]
+pub trait Execute: ObjectType {
+    /// The scope(s) Execute needs.
     type Scopes: Scopes;
 }

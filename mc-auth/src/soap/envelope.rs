@@ -1,8 +1,8 @@
 //! SOAP request envelopes for the partner API.
 
-use super::object::SoapObject;
+use super::object::{ExecuteRequest, SaveOption, SoapObject};
 use super::xml::XmlWriter;
-use super::RetrieveRequest;
+use super::{Accounts, RetrieveRequest};
 
 /// The SOAP 1.1 envelope namespace.
 pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -19,6 +19,11 @@ pub(crate) enum Action<'a> {
         continue_request: Option<&'a str>,
     },
     Create(&'a [SoapObject]),
+    CreateWith {
+        objects: &'a [SoapObject],
+        options: &'a [SaveOption],
+    },
+    Execute(&'a [ExecuteRequest]),
     Update(&'a [SoapObject]),
     Delete(&'a [SoapObject]),
     Perform {
@@ -44,7 +49,8 @@ impl Action<'_> {
     pub fn name(&self) -> &'static str {
         match self {
             Action::Retrieve { .. } => "Retrieve",
-            Action::Create(_) => "Create",
+            Action::Create(_) | Action::CreateWith { .. } => "Create",
+            Action::Execute(_) => "Execute",
             Action::Update(_) => "Update",
             Action::Delete(_) => "Delete",
             Action::Perform { .. } => "Perform",
@@ -72,6 +78,13 @@ pub(crate) fn envelope(token: &str, action: &Action<'_>) -> Vec<u8> {
         } => {
             w.open("RetrieveRequestMsg", &[("xmlns", PARTNER_NS)]);
             w.open("RetrieveRequest", &[]);
+            if let Accounts::Only(mids) = &request.accounts {
+                for mid in mids {
+                    w.open("ClientIDs", &[]);
+                    w.text_element("ID", &mid.to_string());
+                    w.close("ClientIDs");
+                }
+            }
             w.text_element("ObjectType", &request.object_type);
             for p in &request.properties {
                 w.text_element("Properties", p);
@@ -81,6 +94,9 @@ pub(crate) fn envelope(token: &str, action: &Action<'_>) -> Vec<u8> {
             }
             if let Some(id) = continue_request {
                 w.text_element("ContinueRequest", id);
+            }
+            if request.accounts == Accounts::All {
+                w.text_element("QueryAllAccounts", "true");
             }
             w.close("RetrieveRequest");
             w.close("RetrieveRequestMsg");
@@ -99,6 +115,42 @@ pub(crate) fn envelope(token: &str, action: &Action<'_>) -> Vec<u8> {
                 w.close("Objects");
             }
             w.close(msg);
+        }
+        Action::CreateWith { objects, options } => {
+            w.open("CreateRequest", &[("xmlns", PARTNER_NS)]);
+            w.open("Options", &[]);
+            if !options.is_empty() {
+                w.open("SaveOptions", &[]);
+                for o in options.iter() {
+                    w.open("SaveOption", &[]);
+                    w.text_element("PropertyName", &o.property_name);
+                    w.text_element("SaveAction", o.save_action.as_str());
+                    w.close("SaveOption");
+                }
+                w.close("SaveOptions");
+            }
+            w.close("Options");
+            for o in objects.iter() {
+                w.open("Objects", &[("xsi:type", &o.object_type)]);
+                SoapObject::write_fields(&mut w, &o.fields);
+                w.close("Objects");
+            }
+            w.close("CreateRequest");
+        }
+        Action::Execute(requests) => {
+            w.open("ExecuteRequestMsg", &[("xmlns", PARTNER_NS)]);
+            for r in requests.iter() {
+                w.open("Requests", &[]);
+                w.text_element("Name", &r.name);
+                for (name, value) in &r.parameters {
+                    w.open("Parameters", &[]);
+                    w.text_element("Name", name);
+                    w.text_element("Value", value);
+                    w.close("Parameters");
+                }
+                w.close("Requests");
+            }
+            w.close("ExecuteRequestMsg");
         }
         Action::Perform { action, definitions } => {
             w.open("PerformRequestMsg", &[("xmlns", PARTNER_NS)]);

@@ -4,7 +4,7 @@
 // scopes the action needs), and the same table as data (`OBJECTS`).
 
 use super::action::{ActionInfo, ObjectInfo, ObjectType, SoapAction};
-use super::action::{Configure, Create, Delete, Describe, Perform, Retrieve, Schedule, Update};
+use super::action::{Configure, Create, Delete, Describe, Execute, Perform, Retrieve, Schedule, Update};
 use crate::scope as s;
 
 /// The SOAP object `Subscriber`: A subscriber of the account: email address, subscriber key, status, attributes.
@@ -887,6 +887,25 @@ impl Describe for FileTransferActivity {
     type Scopes = s::AutomationsRead;
 }
 
+/// The SOAP object `LogUnsubEvent`: Execute request: unsubscribe a subscriber (from one list, or all) and log an UnsubEvent against a job.
+///
+/// | action | scopes needed |
+/// |---|---|
+/// | [`Execute`] | `list_and_subscribers_write` |
+///
+/// Source: actions: MC's article Unsubscribe and Log an UnsubEvent with a LogUnsubEvent Execute Call (ExecuteRequestMsg, Name LogUnsubEvent); scopes: this project's mapping (Lists and Subscribers: it changes a subscription).
+#[derive(Debug)]
+pub enum LogUnsubEvent {}
+
+impl ObjectType for LogUnsubEvent {
+    const NAME: &'static str = "LogUnsubEvent";
+    const INFO: &'static ObjectInfo = &OBJECTS[28];
+}
+
+impl Execute for LogUnsubEvent {
+    type Scopes = s::ListAndSubscribersWrite;
+}
+
 /// Every SOAP object of the catalog and the scopes of each action it offers.
 pub const OBJECTS: &[ObjectInfo] = &[
 ObjectInfo { name: "Subscriber", summary: "A subscriber of the account: email address, subscriber key, status, attributes.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["list_and_subscribers_read"] }, ActionInfo { action: SoapAction::Create, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Update, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Delete, scopes: &["list_and_subscribers_write"] }, ActionInfo { action: SoapAction::Describe, scopes: &["list_and_subscribers_read"] }], note: "actions: MC's supported-operations chart; scopes: this project's mapping (Lists and Subscribers)" },
@@ -917,4 +936,5 @@ ObjectInfo { name: "NotSentEvent", summary: "Tracking: an email was not sent to 
 ObjectInfo { name: "AsyncActivityStatus", summary: "The status of a started activity (query, import, file transfer), by its task id.", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["automations_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["automations_read"] }], note: "actions: MC's Perform a Query Activity and Retrieve the Status of Programs Using AsyncActivityStatus articles (retrieve, filtered by TaskID); scopes: this project's mapping (Automations)" },
 ObjectInfo { name: "ImportResultsSummary", summary: "Status and counts of one import run (retrieve-only).", actions: &[ActionInfo { action: SoapAction::Retrieve, scopes: &["automations_read"] }, ActionInfo { action: SoapAction::Describe, scopes: &["automations_read"] }], note: "actions: MC's ImportResultsSummary object reference (retrieve only, filtered by TaskResultID); scopes: this project's mapping (Automations)" },
 ObjectInfo { name: "FileTransferActivity", summary: "A file transfer activity; started with Perform (MC's SOAP API cannot create, retrieve, update or delete one).", actions: &[ActionInfo { action: SoapAction::Perform, scopes: &["automations_execute"] }, ActionInfo { action: SoapAction::Describe, scopes: &["automations_read"] }], note: "actions: MC's FileTransferActivity reference and its Perform a File Transfer article (perform only; created in the Marketing Cloud UI); scopes: this project's mapping (Automations)" },
+ObjectInfo { name: "LogUnsubEvent", summary: "Execute request: unsubscribe a subscriber (from one list, or all) and log an UnsubEvent against a job.", actions: &[ActionInfo { action: SoapAction::Execute, scopes: &["list_and_subscribers_write"] }], note: "actions: MC's article Unsubscribe and Log an UnsubEvent with a LogUnsubEvent Execute Call (ExecuteRequestMsg, Name LogUnsubEvent); scopes: this project's mapping (Lists and Subscribers: it changes a subscription)" },
 ];

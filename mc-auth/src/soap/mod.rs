@@ -45,6 +45,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A Retrieve reads the token's own business unit unless told otherwise:
+//! [`RetrieveRequest::accounts`] with [`Accounts::All`] (`QueryAllAccounts`) or
+//! [`Accounts::Only`] (`ClientIDs`) reads child units' objects in the same call.
+//!
 //! Requests go to `{soap_instance_url}/Service.asmx` with `Content-Type: text/xml`, a
 //! `SOAPAction` header, the token in the `fueloauth` header element, and body elements in the
 //! partner API namespace. Every value is escaped by an XML writer (quick-xml); nothing is
@@ -54,7 +58,8 @@
 //!   token and one retry.
 //! - Throttling faults, 429 and 5xx are retried for `Retrieve` and `Describe` (read-only) per
 //!   the client's [`RetryPolicy`](crate::RetryPolicy); `Create`, `Update`, `Delete`,
-//!   `Perform`, `Schedule` and `Configure` are not resent.
+//!   `Perform`, `Schedule`, `Configure` and `Execute` are not resent, except a Create whose
+//!   every `SaveOption` is `UpdateAdd` on `*` (an upsert: idempotent).
 //! - Other faults become [`Error::SoapFault`]; objects that fail become
 //!   [`Error::SoapObjects`] with every object's result.
 
@@ -77,15 +82,18 @@ use futures_util::stream::{self, Stream};
 use reqwest::Method;
 
 pub use action::{
-    ActionInfo, Configure, Create, Delete, Describe, ObjectInfo, ObjectType, Perform, Retrieve, Schedule, SoapAction,
-    Update,
+    ActionInfo, Configure, Create, Delete, Describe, Execute, ObjectInfo, ObjectType, Perform, Retrieve, Schedule,
+    SoapAction, Update,
 };
 pub use filter::{
     format_date_value, parse_mc_datetime, ComplexFilter, DateFilter, Filter, LogicalOperator, MAX_FILTER_DEPTH,
     MC_SERVER_OFFSET,
 };
 pub use generated::*;
-pub use object::{Field, FieldValue, ObjectDefinition, ObjectResult, PropertyDescription, SoapObject};
+pub use object::{
+    ExecuteRequest, Field, FieldValue, ObjectDefinition, ObjectResult, PropertyDescription, SaveAction, SaveOption,
+    SoapObject,
+};
 pub use typed::{Retrieval, ScopedSoap, SoapCall, TypedSoap};
 
 use envelope::{envelope, Action};
@@ -195,8 +203,32 @@ impl SimpleFilter {
     }
 }
 
-/// What to retrieve: an object type, its properties, and an optional filter.
+/// Which business units (accounts) a Retrieve reads.
+///
+/// ```
+/// use mc_auth::soap::{Accounts, RetrieveRequest, Subscriber};
+/// let everywhere = RetrieveRequest::of::<Subscriber>(["SubscriberKey"]).accounts(Accounts::All);
+/// let two = RetrieveRequest::of::<Subscriber>(["SubscriberKey"]).accounts(Accounts::Only(vec![200, 300]));
+/// # let _ = (everywhere, two);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Accounts {
+    /// The token's own business unit (MC's default; nothing extra is sent).
+    #[default]
+    Own,
+    /// The token's unit and every unit below it: `<QueryAllAccounts>true</QueryAllAccounts>`.
+    /// From an enterprise (parent) unit this reads its children's objects in one call; a
+    /// child unit's token never sees its parent or siblings.
+    All,
+    /// Only these units (MIDs): one `<ClientIDs><ID>mid</ID></ClientIDs>` each, sent first in
+    /// the `RetrieveRequest` as MC's WSDL orders it. An empty list is refused before sending.
+    Only(Vec<u64>),
+}
+
+/// What to retrieve: an object type, its properties, an optional filter, and which business
+/// units to read ([`Accounts`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetrieveRequest {
     /// The object type, e.g. `Subscriber` or `DataExtensionObject[customers]`.
     pub object_type: String,
@@ -204,6 +236,8 @@ pub struct RetrieveRequest {
     pub properties: Vec<String>,
     /// An optional filter: simple, date, or `AND`/`OR` of filters ([`Filter`]).
     pub filter: Option<Filter>,
+    /// The business units read (the token's own unless set).
+    pub accounts: Accounts,
 }
 
 impl RetrieveRequest {
@@ -213,6 +247,7 @@ impl RetrieveRequest {
             object_type: object_type.into(),
             properties: properties.into_iter().map(Into::into).collect(),
             filter: None,
+            accounts: Accounts::Own,
         }
     }
 
@@ -255,6 +290,27 @@ impl RetrieveRequest {
     pub fn filter(mut self, filter: impl Into<Filter>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+
+    /// Reads these business units: [`Accounts::All`] (`QueryAllAccounts`), or
+    /// [`Accounts::Only`] (`ClientIDs`); [`Accounts::Own`] is the default.
+    pub fn accounts(mut self, accounts: Accounts) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Checks what can be checked before sending: the filter, and a non-empty `ClientIDs` list.
+    pub(crate) fn check(&self) -> Result<()> {
+        if let Some(filter) = &self.filter {
+            filter.check()?;
+        }
+        if matches!(&self.accounts, Accounts::Only(mids) if mids.is_empty()) {
+            return Err(Error::config(
+                "soap retrieve accounts",
+                "Accounts::Only names no business unit; list at least one MID, or use Accounts::Own (nothing was sent)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -314,6 +370,25 @@ impl<'a> Soap<'a> {
     /// Creates objects. Fails with [`Error::SoapObjects`] if any object fails.
     pub async fn create(&self, objects: &[SoapObject]) -> Result<Vec<ObjectResult>> {
         self.results(&Action::Create(objects)).await
+    }
+
+    /// Creates objects with `Options/SaveOptions`: with [`SaveOption::upsert`] (`*`,
+    /// `UpdateAdd`) an existing object is updated instead of refused, so creating twice
+    /// leaves one object. Such a call is idempotent and retried like a Retrieve; any other
+    /// option is not resent. Fails with [`Error::SoapObjects`] if any object fails.
+    pub async fn create_with(&self, objects: &[SoapObject], options: &[SaveOption]) -> Result<Vec<ObjectResult>> {
+        let idempotent = !options.is_empty() && options.iter().all(SaveOption::is_upsert);
+        let action = Action::CreateWith { objects, options };
+        match call(self.client, &action, idempotent).await? {
+            Reply::Results(r) => Ok(r),
+            _ => Err(wrong_reply("Create")),
+        }
+    }
+
+    /// Executes named requests (`ExecuteRequestMsg`), e.g. `LogUnsubEvent`: one result per
+    /// request, in order. Not retried. Fails with [`Error::SoapObjects`] if any request fails.
+    pub async fn execute(&self, requests: &[ExecuteRequest]) -> Result<Vec<ObjectResult>> {
+        self.results(&Action::Execute(requests)).await
     }
 
     /// Updates objects. Fails with [`Error::SoapObjects`] if any object fails.
@@ -376,9 +451,7 @@ struct RetrievePage {
 }
 
 async fn retrieve_page(client: &Client, request: &RetrieveRequest, continue_id: Option<&str>) -> Result<RetrievePage> {
-    if let Some(filter) = &request.filter {
-        filter.check()?;
-    }
+    request.check()?;
     let action = Action::Retrieve {
         request,
         continue_request: continue_id,

@@ -376,3 +376,100 @@ impl ObjectDefinition {
         self.properties.iter().find(|p| p.name == name)
     }
 }
+
+/// A `SaveOption` of a Create's `Options/SaveOptions`: how an existing object (or one of its
+/// properties) is treated.
+///
+/// ```
+/// use mc_auth::soap::{SaveAction, SaveOption};
+/// let upsert = SaveOption::upsert();
+/// assert_eq!((upsert.property_name.as_str(), upsert.save_action), ("*", SaveAction::UpdateAdd));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveOption {
+    /// `PropertyName`: the property it applies to, `*` for the whole object.
+    pub property_name: String,
+    /// `SaveAction`.
+    pub save_action: SaveAction,
+}
+
+impl SaveOption {
+    /// `SaveAction` for `property_name` (`*`: the whole object).
+    pub fn new(property_name: impl Into<String>, save_action: SaveAction) -> Self {
+        SaveOption {
+            property_name: property_name.into(),
+            save_action,
+        }
+    }
+
+    /// `*` with `UpdateAdd`: create the object, or update it when it exists (an upsert).
+    pub fn upsert() -> Self {
+        SaveOption::new("*", SaveAction::UpdateAdd)
+    }
+
+    /// True for `*` with `UpdateAdd`.
+    pub fn is_upsert(&self) -> bool {
+        self.property_name.trim() == "*" && self.save_action == SaveAction::UpdateAdd
+    }
+}
+
+/// MC's `SaveAction` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaveAction {
+    /// `UpdateAdd`: update what exists, add what does not.
+    UpdateAdd,
+    /// `AddOnly`: add only; an existing object is an error.
+    AddOnly,
+    /// `UpdateOnly`: update only; a missing object is an error.
+    UpdateOnly,
+    /// `Nothing`: save nothing.
+    Nothing,
+    /// `Default`: the method's own behaviour.
+    Default,
+}
+
+impl SaveAction {
+    /// The value as the SOAP API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaveAction::UpdateAdd => "UpdateAdd",
+            SaveAction::AddOnly => "AddOnly",
+            SaveAction::UpdateOnly => "UpdateOnly",
+            SaveAction::Nothing => "Nothing",
+            SaveAction::Default => "Default",
+        }
+    }
+}
+
+/// One request of an `ExecuteRequestMsg`: a `Name` (e.g. `LogUnsubEvent`) and its
+/// `Parameters` (`Name`/`Value` pairs, in order).
+///
+/// ```
+/// use mc_auth::soap::ExecuteRequest;
+/// let r = ExecuteRequest::new("LogUnsubEvent").parameter("SubscriberKey", "ada").parameter("Reason", "asked");
+/// assert_eq!(r.parameters.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecuteRequest {
+    /// `Name`: what to execute.
+    pub name: String,
+    /// `Parameters`, in order.
+    pub parameters: Vec<(String, String)>,
+}
+
+impl ExecuteRequest {
+    /// A request named `name` without parameters.
+    pub fn new(name: impl Into<String>) -> Self {
+        ExecuteRequest {
+            name: name.into(),
+            parameters: Vec::new(),
+        }
+    }
+
+    /// Adds a parameter.
+    pub fn parameter(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.parameters.push((name.into(), value.into()));
+        self
+    }
+}

@@ -6,11 +6,15 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use super::action::{base_type, Configure, Create, Delete, Describe, ObjectType, Perform, Retrieve, Schedule, Update};
+use super::action::{
+    base_type, Configure, Create, Delete, Describe, Execute, ObjectType, Perform, Retrieve, Schedule, Update,
+};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use super::{ObjectDefinition, ObjectResult, ObjectStream, RetrieveRequest, Soap, SoapObject};
+use super::{
+    ExecuteRequest, ObjectDefinition, ObjectResult, ObjectStream, RetrieveRequest, SaveOption, Soap, SoapObject,
+};
 use crate::api::Continued;
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -119,6 +123,38 @@ impl<'a, C: ScopedClient> TypedSoap<'a, C> {
         Box::pin(async move {
             all_of_type::<O>("create", objects)?;
             Soap::new(&client).create(objects).await
+        })
+    }
+
+    /// Creates objects of type `O` with `Options/SaveOptions` (see [`Soap::create_with`]):
+    /// `&[SaveOption::upsert()]` creates or updates. Needs the scopes of Create on `O`.
+    pub fn create_with<'o, O: Create>(
+        self,
+        objects: &'o [SoapObject],
+        options: &'o [SaveOption],
+    ) -> SoapCall<'o, Vec<ObjectResult>>
+    where
+        C: Has<O::Scopes>,
+    {
+        let client = self.client.clone();
+        Box::pin(async move {
+            all_of_type::<O>("create_with", objects)?;
+            Soap::new(&client).create_with(objects, options).await
+        })
+    }
+
+    /// Executes requests named `O` (`execute::<soap::LogUnsubEvent>`): every request's `Name`
+    /// must be `O`'s. One result per request; not retried.
+    pub fn execute<'o, O: Execute>(self, requests: &'o [ExecuteRequest]) -> SoapCall<'o, Vec<ObjectResult>>
+    where
+        C: Has<O::Scopes>,
+    {
+        let client = self.client.clone();
+        Box::pin(async move {
+            for (i, r) in requests.iter().enumerate() {
+                same_type::<O>("execute", i, &r.name)?;
+            }
+            Soap::new(&client).execute(requests).await
         })
     }
 
@@ -293,6 +329,8 @@ fn same_type<O: ObjectType>(call: &str, index: usize, object_type: &str) -> Resu
     }
     let what = if call == "retrieve" {
         "the RetrieveRequest".to_owned()
+    } else if call == "execute" {
+        format!("request {index} (counting from 0)")
     } else {
         format!("object {index} (counting from 0)")
     };

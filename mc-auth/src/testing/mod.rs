@@ -25,8 +25,8 @@
 //!   implement answers 404 with errorcode [`NOT_SERVED_ERRORCODE`] and a message that says the
 //!   fake does not serve it (naming the route), before any token check.
 //! - **SOAP** (`POST /Service.asmx`, token in the `fueloauth` header) serves Retrieve,
-//!   Create, Update, Delete and Perform on the catalog's SOAP object types, with scope checks
-//!   per action and object type.
+//!   Create, Update, Delete, Perform and Execute on the catalog's SOAP object types, with scope
+//!   checks per action and object type, and business-unit visibility on every Retrieve.
 //! - Tokens expire by the fake's [`Clock`] (inject a [`ManualClock`](crate::ManualClock) to
 //!   control it) or on demand ([`tokens().expire_all`](TokensView::expire_all)).
 //! - **Every request is recorded** ([`requests().all`](RequestsView::all),
@@ -127,6 +127,7 @@
 //! | [`fake.contacts()`](ContactsView) | contacts: [`list`](ContactsView::list) |
 //! | [`fake.soap()`](SoapView) | SOAP objects: [`subscribers`](SoapView::subscribers), [`add_subscriber`](SoapView::add_subscriber), [`lists`](SoapView::lists) |
 //! | [`fake.automations()`](AutomationsView) | Automation Studio: [`add`](AutomationsView::add), [`list`](AutomationsView::list), [`set_status`](AutomationsView::set_status), [`runs`](AutomationsView::runs), [`set_pending_polls`](AutomationsView::set_pending_polls), [`put_file`](AutomationsView::put_file), [`add_file_transfer`](AutomationsView::add_file_transfer), [`query_definitions`](AutomationsView::query_definitions), [`imports`](AutomationsView::imports), [`tasks`](AutomationsView::tasks) |
+//! | [`fake.business_units()`](BusinessUnitsView) | business units and objects in them: [`add`](BusinessUnitsView::add) (a child unit), [`list`](BusinessUnitsView::list), [`add_subscriber`](BusinessUnitsView::add_subscriber), [`add_list`](BusinessUnitsView::add_list), [`memberships`](BusinessUnitsView::memberships) (status per list) |
 //! | [`fake.package(id)`](PackageView) | one package's client secrets: [`stage_secret`](PackageView::stage_secret) (at most once per 5 minutes), [`activate_staged`](PackageView::activate_staged), [`revoke`](PackageView::revoke), [`expire_secret_at`](PackageView::expire_secret_at), [`accepts`](PackageView::accepts) |
 //! | [`fake.web()`](WebView) | web and public apps: [`set_user`](WebView::set_user) (who signs in), [`add_user`](WebView::add_user) (more users for a browser), [`refresh_tokens`](WebView::refresh_tokens), [`refresh_token_uses`](WebView::refresh_token_uses), [`revoke_refresh_tokens`](WebView::revoke_refresh_tokens) |
 //!
@@ -163,8 +164,11 @@
 //! | `DataExtensionField` (filter on `DataExtension.CustomerKey`) | yes | | | | | |
 //! | `DataFolder` (a top-level folder per content type: `dataextension`, `email`, `list`) | yes | yes (under a parent, of its content type) | | | | |
 //! | `DataExtensionObject[X]` (X: a data extension's external key, or its name as MC uses) | yes | yes | yes | yes | | |
-//! | `Subscriber` | yes | yes | yes | yes | | yes |
-//! | `List` | yes | yes | | | | yes |
+//! | `Subscriber` (per business unit; a plain Create of a taken `SubscriberKey` is 12014, `SaveOptions` `*` `UpdateAdd` updates it; `Lists` set the status per list) | yes | yes | yes | yes | | yes |
+//! | `List` (per business unit; the same save mechanism) | yes | yes (and `UpdateAdd`) | yes | | | yes |
+//! | `ListSubscriber` (one per subscriber and list: `ListID`, `SubscriberKey`, `Status`) | yes | | | | | |
+//! | `BusinessUnit` (the tenant's tree; [`business_units`](FakeMarketingCloud::business_units)) | yes | | | | | |
+//! | `LogUnsubEvent` (Execute: unsubscribes from `ListID`, or from everything, and logs an `UnsubEvent` that tracking Retrieves return) | | | | | | |
 //! | `Automation` ([`automations`](FakeMarketingCloud::automations)) | yes | | | | `start` (a paused one is refused) | yes |
 //! | `AutomationInstance` | yes (`Status` 3 for a set number of polls, then finished) | | | | | |
 //! | `QueryDefinition` | yes | yes | yes | | `start` by `ObjectID` (the SQL is recorded, never executed) | |
@@ -183,6 +187,13 @@
 //! Schedule and Configure, answer each object with `ErrorCode` 12002 (`The fake Marketing Cloud
 //! does not model Schedule on T.`); Describe is a `soap:Client` fault (`The fake Marketing
 //! Cloud does not model Describe on T.`).
+//!
+//! **Business units.** Every stored object belongs to one unit (its `Client.ID`). A Retrieve
+//! returns the token's own unit's objects; with `QueryAllAccounts` also those of every unit
+//! below it; with `ClientIDs` only the units named among those. A child unit's token never
+//! reads its parent or siblings, even when it names them in `ClientIDs`. The fake starts with
+//! one unit, the enterprise [`DEFAULT_MID`]; add children with
+//! [`business_units().add`](BusinessUnitsView::add).
 //!
 //! Filters compare date-times as instants: `DateValue`s with any offset, and MC's offset-less
 //! answers read as Central Standard Time (UTC−6).
@@ -255,7 +266,7 @@ pub use model::packages::{Package, PackageKind, RotationRefused, DEFAULT_MID, SE
 pub use model::tokens::{AuthorizingUser, CODE_LIFETIME};
 pub use record::{RecordedRequest, RequestKind};
 pub use rotation::PackageView;
-pub use soap::{AutomationsView, SoapRecord};
+pub use soap::{AutomationsView, BusinessUnitsView, SoapRecord};
 pub use soap::{FakeEvent, TrackingView, TriggeredSendRecord, TriggeredSendsView};
 pub use state::IssuedToken;
 pub use views::{
@@ -703,6 +714,13 @@ impl FakeMarketingCloud {
     /// Retrieve to serve.
     pub fn tracking(&self) -> TrackingView<'_> {
         TrackingView { fake: self }
+    }
+
+    /// Business units: the tenant's tree (add children of the enterprise
+    /// [`DEFAULT_MID`]), and subscribers and lists seeded into one unit. A Retrieve reads the
+    /// token's unit, `QueryAllAccounts` the units below it too, `ClientIDs` the ones named.
+    pub fn business_units(&self) -> BusinessUnitsView<'_> {
+        BusinessUnitsView { fake: self }
     }
 
     /// SOAP triggered send definitions (start, pause) and the subscribers sent to.

@@ -113,6 +113,10 @@ pub(crate) struct State {
     pub assets: AssetState,
     pub contacts: ContactState,
     pub soap: SoapState,
+    /// SOAP subscribers and lists ([`super::model::subscribers`]).
+    pub audience: super::model::subscribers::Audience,
+    /// The tenant's business units ([`super::model::business_units`]).
+    pub business_units: super::model::business_units::BusinessUnits,
     /// Authorization codes, refresh tokens and the authorizing user.
     pub oauth: super::model::tokens::OAuthState,
 }
@@ -136,6 +140,8 @@ impl State {
             assets: AssetState::default(),
             contacts: ContactState::default(),
             soap: SoapState::default(),
+            audience: Default::default(),
+            business_units: super::model::business_units::BusinessUnits::new(super::DEFAULT_MID),
             oauth: Default::default(),
         }
     }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::model::subscribers::{Kind, Record};
+
 use super::{
     data_extensions, AuthorizingUser, DataExtensionRow, EmailSend, FakeJourney, FakeMarketingCloud, IssuedToken,
     JourneyEvent, RecordedRequest, SmsSend, SoapRecord, StoredContact,
@@ -392,19 +394,34 @@ pub struct SoapView<'a> {
 }
 
 impl SoapView<'_> {
-    /// The subscribers, in creation order.
+    /// The subscribers of every business unit, in creation order (each with its
+    /// `Client.ID`).
     pub fn subscribers(&self) -> Vec<SoapRecord> {
-        self.fake.state().soap.subscribers.clone()
+        self.fake
+            .state()
+            .audience
+            .all(Kind::Subscriber)
+            .map(subscriber_record)
+            .collect()
     }
 
-    /// Adds (or replaces, by key) a subscriber with status `Active`; returns its `ID`.
+    /// Adds (or, by key, updates) a subscriber with status `Active` in the default business
+    /// unit ([`DEFAULT_MID`](super::DEFAULT_MID)); returns its `ID`. For another unit, see
+    /// [`BusinessUnitsView::add_subscriber`](super::BusinessUnitsView::add_subscriber).
     pub fn add_subscriber(&self, subscriber_key: &str, email: &str) -> String {
-        self.fake.state().soap.add_subscriber(subscriber_key, email)
+        self.fake
+            .business_units()
+            .add_subscriber(super::DEFAULT_MID, subscriber_key, email)
     }
 
-    /// The lists, in creation order.
+    /// The lists of every business unit, in creation order.
     pub fn lists(&self) -> Vec<SoapRecord> {
-        self.fake.state().soap.lists.clone()
+        self.fake
+            .state()
+            .audience
+            .all(Kind::List)
+            .map(subscriber_record)
+            .collect()
     }
 }
 
@@ -457,4 +474,9 @@ impl WebView<'_> {
             r.revoke();
         }
     }
+}
+
+/// A model subscriber or list as the SOAP record tests read.
+fn subscriber_record(r: &Record) -> SoapRecord {
+    SoapRecord::from_model(r)
 }

@@ -93,6 +93,9 @@ fn soap_body(op: &OperationInfo) -> String {
         "Schedule" => format!(
             r#"<ScheduleRequestMsg xmlns="{NS}"><Action>pause</Action><Schedule/><Interactions><Interaction xsi:type="{object_type}"><CustomerKey>dummy</CustomerKey></Interaction></Interactions></ScheduleRequestMsg>"#
         ),
+        "Execute" => format!(
+            r#"<ExecuteRequestMsg xmlns="{NS}"><Requests><Name>{object_type}</Name><Parameters><Name>SubscriberKey</Name><Value>dummy</Value></Parameters></Requests></ExecuteRequestMsg>"#
+        ),
         action => format!(
             r#"<{action}Request xmlns="{NS}"><Options/><Objects xsi:type="{object_type}"><CustomerKey>dummy</CustomerKey></Objects></{action}Request>"#
         ),

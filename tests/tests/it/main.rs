@@ -29,6 +29,8 @@
 //! | `tracking` | SOAP filters (`ComplexFilterPart`, `DateValue`) and typed tracking event streams |
 //! | `triggered_sends` | SOAP triggered sends: send with attributes, definitions, start and pause |
 //! | `automations` | Automation Studio over SOAP: automations (list, get, runs, start, pause), query activities, imports, file transfers, activity status |
+//! | `subscribers` | SOAP subscribers and lists: `UpdateAdd` upserts, list membership and status per list, `LogUnsubEvent` in tracking, XML special characters, scopes, malformed requests |
+//! | `business_units` | business-unit discovery and visibility: `QueryAllAccounts`, `ClientIDs`, a child never reading its parent |
 //! | `codegen` | generated files and expansion snapshots are fresh |
 //! | `routes` | every catalogued REST route against the fake: 403 without its scopes, 2xx with them, a documented 404 where not served; `rest!` path variables |
 //!
@@ -41,6 +43,7 @@ mod api_roundtrip;
 mod authorize_pages;
 mod automations;
 mod bulk;
+mod business_units;
 mod call_options;
 mod client_credentials;
 mod codegen;
@@ -61,6 +64,7 @@ mod serde_rows;
 mod shared_tier;
 mod soak;
 mod soap_typed;
+mod subscribers;
 mod token_cache;
 mod tracking;
 mod triggered_sends;

@@ -75,6 +75,10 @@ async fn run(client: &Client, action: SoapAction, name: &str) -> mc_auth::Result
             .map(drop),
         SoapAction::Configure => soap.configure("create", &one).await.map(drop),
         SoapAction::Describe => soap.describe(name).await.map(drop),
+        SoapAction::Execute => soap
+            .execute(&[mc_auth::soap::ExecuteRequest::new(name).parameter("SubscriberKey", "table-sub")])
+            .await
+            .map(drop),
     }
 }
 

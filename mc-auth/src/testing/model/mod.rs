@@ -14,11 +14,13 @@ pub(crate) mod automation;
 use std::fmt;
 
 pub(crate) mod assets;
+pub(crate) mod business_units;
 pub(crate) mod contacts;
 pub(crate) mod data_extensions;
 pub(crate) mod journeys;
 pub(crate) mod messaging;
 pub(crate) mod packages;
+pub(crate) mod subscribers;
 pub(crate) mod tokens;
 
 /// What kind of rule a request broke; the wire layer picks MC's status and code from it.

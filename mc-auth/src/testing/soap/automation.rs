@@ -21,7 +21,7 @@
 //! tokens of the business unit that started them.
 
 use super::objects::{Context, InObject, OutObject, Outcome, SoapRecord, ERR_UNSUPPORTED};
-use super::retrieve::{records, RetrieveRequest, AUTOMATION_PROPERTIES};
+use super::retrieve::{Query, AUTOMATION_PROPERTIES};
 use crate::testing::filter::Filter;
 use crate::testing::model::automation::{
     ActivityTask, AutomationRun, Caller, FakeAutomation, FakeFileTransfer, FakeImportDefinition, FakeQueryDefinition,
@@ -203,9 +203,9 @@ pub(crate) fn retrieve(
     state: &mut State,
     ctx: &Context<'_>,
     object_type: &str,
-    req: &RetrieveRequest,
-    filter: Option<&Filter>,
+    q: &Query<'_>,
 ) -> Option<Result<Vec<OutObject>, String>> {
+    let filter = q.filter;
     let mid = ctx.token.account_id;
     let now = now_rfc3339();
     let store = &state.soap.automation;
@@ -223,7 +223,7 @@ pub(crate) fn retrieve(
             let polled: Vec<usize> = (0..store.runs.len())
                 .filter(|&i| store.runs[i].account_id == mid && keys.contains(&store.runs[i].customer_key.as_str()))
                 .collect();
-            let out = records(&recs, AUTOMATION_PROPERTIES, "Automation", req, filter);
+            let out = q.records(&recs, AUTOMATION_PROPERTIES, "Automation");
             state.soap.automation.poll_runs(&polled, &now);
             out
         }
@@ -234,7 +234,7 @@ pub(crate) fn retrieve(
             let recs: Vec<SoapRecord> = visible.iter().map(|&i| run_record(&store.runs[i])).collect();
             let hit = matching(&recs, filter);
             let polled: Vec<usize> = visible.iter().zip(&hit).filter(|(_, h)| **h).map(|(i, _)| *i).collect();
-            let out = records(&recs, RUN_PROPERTIES, "AutomationInstance", req, filter);
+            let out = q.records(&recs, RUN_PROPERTIES, "AutomationInstance");
             state.soap.automation.poll_runs(&polled, &now);
             out
         }
@@ -257,7 +257,7 @@ pub(crate) fn retrieve(
                     )
                 })
                 .collect();
-            records(&recs, QUERY_PROPERTIES, "QueryDefinition", req, filter)
+            q.records(&recs, QUERY_PROPERTIES, "QueryDefinition")
         }
         "AsyncActivityStatus" | "ImportResultsSummary" => {
             let visible: Vec<usize> = (0..store.tasks.len())
@@ -281,7 +281,7 @@ pub(crate) fn retrieve(
             } else {
                 IMPORT_PROPERTIES
             };
-            let out = records(&recs, known, object_type, req, filter);
+            let out = q.records(&recs, known, object_type);
             state.soap.automation.poll_tasks(&polled, &now);
             out
         }

@@ -1,14 +1,14 @@
 //! SOAP Create, Update and Delete (`CreateRequest`, `UpdateRequest`, `DeleteRequest`) on
 //! subscribers, lists and data extension rows: one result per object, in order.
 //!
-//! Subscribers are identified by `SubscriberKey` (it defaults to the `EmailAddress` on
-//! Create), else `ID`, else `EmailAddress`; their `Attributes` (`Name`/`Value`) are kept. Rows
-//! are identified by a `Keys` list (`Key` `Name`/`Value`) or else the data extension's
-//! primary-key columns among the `Properties`, and checked against the data extension's fields
-//! when it has them (the error names the row, its position in the request, and the column).
-//! Lists can only be created. Data extensions and folders are created by
-//! [`data_extension_schema`](super::data_extension_schema). The `ErrorCode`s
-//! are listed in [`objects`](super::objects).
+//! Subscribers and lists go to one mechanism ([`subscribers`](super::subscribers), on the
+//! model): a plain Create of an existing key is 12014, a Create with `SaveOptions` `*`
+//! `UpdateAdd` updates it. Rows are identified by a `Keys` list (`Key` `Name`/`Value`) or else
+//! the data extension's primary-key columns among the `Properties`, and checked against the
+//! data extension's fields when it has them (the error names the row, its position in the
+//! request, and the column). Data extensions and folders are created by
+//! [`data_extension_schema`](super::data_extension_schema). The `ErrorCode`s are listed in
+//! [`objects`](super::objects).
 
 use std::cmp::Ordering;
 
@@ -16,17 +16,24 @@ use serde_json::{Map, Value};
 
 use super::base_type;
 use super::objects::{
-    find, find_data_extension_key, set, Context, Failure, InObject, OutObject, Outcome, SoapRecord, ERR_EXISTS,
-    ERR_NOT_FOUND, ERR_REQUIRED, ERR_UNSUPPORTED,
+    find, find_data_extension_key, Context, Failure, InObject, OutObject, Outcome, ERR_EXISTS, ERR_NOT_FOUND,
+    ERR_REQUIRED, ERR_UNSUPPORTED,
 };
 use crate::testing::data_extensions::{text_of, DataExtension, DataExtensionRow};
 use crate::testing::filter::compare;
 use crate::testing::model::data_extensions::RowWrite;
+use crate::testing::model::subscribers::Kind;
 use crate::testing::state::State;
-use crate::testing::util::{now_rfc3339, request_id};
 
 /// Applies a Create, Update or Delete to each object, in order.
-pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects: &[InObject]) -> Vec<Outcome> {
+pub(crate) fn write(
+    state: &mut State,
+    ctx: &Context<'_>,
+    action: &str,
+    upsert: bool,
+    objects: &[InObject],
+) -> Vec<Outcome> {
+    let mid = ctx.token.account_id;
     objects
         .iter()
         .enumerate()
@@ -35,10 +42,8 @@ pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects:
                 return Outcome::error(ERR_UNSUPPORTED, "The object has no xsi:type.");
             };
             match (action, base_type(object_type)) {
-                ("Create", "Subscriber") => create_subscriber(state, ctx, o),
-                ("Update", "Subscriber") => update_subscriber(state, o),
-                ("Delete", "Subscriber") => delete_subscriber(state, o),
-                ("Create", "List") => create_list(state, ctx, o),
+                (_, "Subscriber") => super::subscribers::write(state, mid, action, Kind::Subscriber, upsert, o),
+                (_, "List") => super::subscribers::write(state, mid, action, Kind::List, upsert, o),
                 ("Create", "DataExtensionObject") => create_row(state, n, o),
                 ("Update", "DataExtensionObject") => update_rows(state, n, o),
                 ("Create", "DataExtension") => super::data_extension_schema::create_data_extension(state, ctx, o),
@@ -60,126 +65,6 @@ pub(crate) fn write(state: &mut State, ctx: &Context<'_>, action: &str, objects:
             }
         })
         .collect()
-}
-
-fn check_email(email: Option<&str>) -> Result<String, Failure> {
-    match email.map(str::trim) {
-        None | Some("") => Err(Failure::new(ERR_REQUIRED, "EmailAddress is required.")),
-        Some(e) if !e.contains('@') => Err(Failure::new(
-            ERR_REQUIRED,
-            format!("EmailAddress `{e}` is not a valid email address."),
-        )),
-        Some(e) => Ok(e.to_owned()),
-    }
-}
-
-/// Properties the fake sets itself.
-const READ_ONLY: &[&str] = &["ID", "ObjectID", "CreatedDate", "ModifiedDate", "Client.ID"];
-
-fn copy_props(record: &mut SoapRecord, o: &InObject) {
-    for (k, v) in &o.props {
-        if !READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(k)) {
-            record.set(k, v);
-        }
-    }
-    for (k, v) in &o.attributes {
-        set(&mut record.attributes, k, v);
-    }
-}
-
-fn create_subscriber(state: &mut State, ctx: &Context<'_>, o: &InObject) -> Outcome {
-    let email = match check_email(o.prop("EmailAddress")) {
-        Ok(e) => e,
-        Err(failure) => return failure.into(),
-    };
-    let key = o.non_empty("SubscriberKey").unwrap_or(&email).to_owned();
-    if state
-        .soap
-        .subscribers
-        .iter()
-        .any(|s| s.get("SubscriberKey") == Some(key.as_str()))
-    {
-        return Outcome::error(
-            ERR_EXISTS,
-            format!("A subscriber with SubscriberKey `{key}` already exists."),
-        );
-    }
-    let id = state.soap.next_id();
-    let mut r = SoapRecord::new("Subscriber");
-    r.set("ID", &id);
-    r.set("CreatedDate", &now_rfc3339());
-    r.set("Client.ID", &ctx.token.account_id.to_string());
-    r.set("Status", "Active");
-    copy_props(&mut r, o);
-    r.set("SubscriberKey", &key);
-    let mut outcome = Outcome::ok("Created Subscriber.", Some(OutObject::of(&r)));
-    outcome.new_id = Some(id);
-    state.soap.subscribers.push(r);
-    outcome
-}
-
-fn find_subscriber(state: &State, o: &InObject) -> Option<usize> {
-    let subs = &state.soap.subscribers;
-    for field in ["SubscriberKey", "ID", "EmailAddress"] {
-        if let Some(v) = o.non_empty(field) {
-            return subs.iter().position(|s| s.get(field) == Some(v));
-        }
-    }
-    None
-}
-
-fn update_subscriber(state: &mut State, o: &InObject) -> Outcome {
-    if o.prop("EmailAddress").is_some() {
-        if let Err(failure) = check_email(o.prop("EmailAddress")) {
-            return failure.into();
-        }
-    }
-    let Some(i) = find_subscriber(state, o) else {
-        return Outcome::error(ERR_NOT_FOUND, "The subscriber does not exist.");
-    };
-    let r = &mut state.soap.subscribers[i];
-    copy_props(r, o);
-    Outcome::ok("Updated Subscriber.", Some(OutObject::of(r)))
-}
-
-fn delete_subscriber(state: &mut State, o: &InObject) -> Outcome {
-    let Some(i) = find_subscriber(state, o) else {
-        return Outcome::error(ERR_NOT_FOUND, "The subscriber does not exist.");
-    };
-    let r = state.soap.subscribers.remove(i);
-    Outcome::ok("Subscriber deleted.", Some(OutObject::of(&r)))
-}
-
-fn create_list(state: &mut State, ctx: &Context<'_>, o: &InObject) -> Outcome {
-    if o.non_empty("ListName").is_none() {
-        return Outcome::error(ERR_REQUIRED, "ListName is required.");
-    }
-    let object_id = request_id();
-    let key = o.non_empty("CustomerKey").unwrap_or(&object_id).to_owned();
-    if state
-        .soap
-        .lists
-        .iter()
-        .any(|l| l.get("CustomerKey") == Some(key.as_str()))
-    {
-        return Outcome::error(ERR_EXISTS, format!("A list with CustomerKey `{key}` already exists."));
-    }
-    let id = state.soap.next_id();
-    let now = now_rfc3339();
-    let mut r = SoapRecord::new("List");
-    r.set("ID", &id);
-    r.set("ObjectID", &object_id);
-    r.set("Type", "Private");
-    r.set("ListClassification", "ExactTargetList");
-    r.set("CreatedDate", &now);
-    r.set("ModifiedDate", &now);
-    r.set("Client.ID", &ctx.token.account_id.to_string());
-    copy_props(&mut r, o);
-    r.set("CustomerKey", &key);
-    let mut outcome = Outcome::ok("Created List.", Some(OutObject::of(&r)));
-    outcome.new_id = Some(id);
-    state.soap.lists.push(r);
-    outcome
 }
 
 /// The data extension a row object names (`CustomerKey`, else `Name`).

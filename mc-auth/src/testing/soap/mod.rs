@@ -10,15 +10,18 @@
 //!    element's action (`Retrieve` for `RetrieveRequestMsg`, `Create` for `CreateRequest`,
 //!    `Update`, `Delete`, `Perform` for `PerformRequestMsg`, `Schedule` for
 //!    `ScheduleRequestMsg`, `Configure` for `ConfigureRequestMsg`, `Describe` for
-//!    `DefinitionRequestMsg`), otherwise a fault; other body elements are a fault too;
+//!    `DefinitionRequestMsg`, `Execute` for `ExecuteRequestMsg`), otherwise a fault; other body
+//!    elements are a fault too;
 //! 4. scopes: every object type of the request that the catalog's SOAP object table lists
 //!    ([`mc_auth::soap::OBJECTS`](crate::soap::OBJECTS), generated from `[[soap_object]]` in
 //!    `scopes.toml`, the same table typed clients are bounded on) needs the scopes of the
 //!    action on it, otherwise an HTTP 500 fault whose `faultstring` starts with `Insufficient
 //!    Privileges` and names the action, the object and the missing scopes (MC's wording for
 //!    SOAP is unconfirmed); an action the catalog does not offer on a catalogued object is a
-//!    fault saying so; object types outside the catalog are not scope-checked;
-//! 5. the action itself: [`retrieve`], [`create_update_delete`], [`perform`] or [`describe`],
+//!    fault saying so; object types outside the catalog are not scope-checked (for Execute,
+//!    the object is each request's `Name`, e.g. `LogUnsubEvent`);
+//! 5. the action itself: [`retrieve`], [`create_update_delete`], [`perform`], [`describe`] or
+//!    Execute ([`subscribers`]),
 //!    on the objects of [`objects`]. What the fake does not model gets a documented answer,
 //!    never a silent success: Retrieve of another object type is `OverallStatus` `Error:
 //!    Unable to find the object type T.`; Create, Update, Delete or Perform on one is a
@@ -40,6 +43,7 @@ mod describe;
 mod objects;
 mod perform;
 mod retrieve;
+mod subscribers;
 mod tracking;
 mod triggered_sends;
 pub(crate) mod xml;
@@ -47,6 +51,7 @@ pub(crate) mod xml;
 pub use automation::AutomationsView;
 pub use objects::SoapRecord;
 pub(crate) use objects::SoapState;
+pub use subscribers::BusinessUnitsView;
 pub use tracking::{FakeEvent, TrackingView};
 pub use triggered_sends::{TriggeredSendRecord, TriggeredSendsView};
 
@@ -69,7 +74,7 @@ const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
 pub(crate) struct SoapOperation {
     /// The catalog's operation name.
     pub name: &'static str,
-    /// `Retrieve`, `Create`, `Update`, `Delete` or `Perform`.
+    /// `Retrieve`, `Create`, `Update`, `Delete`, `Perform` or `Execute`.
     pub action: &'static str,
     /// The object type without a `[...]` suffix.
     pub object_type: &'static str,
@@ -126,6 +131,16 @@ pub(crate) const OPERATIONS: &[SoapOperation] = &[
     SoapOperation::of("start_import"),
     SoapOperation::of("import_results"),
     SoapOperation::of("start_file_transfer"),
+    // subscribers and lists (issue 13)
+    SoapOperation::of("upsert_subscriber"),
+    SoapOperation::of("subscribe_to_list"),
+    SoapOperation::of("unsubscribe_from_list"),
+    SoapOperation::of("get_subscriber"),
+    SoapOperation::of("list_subscribers"),
+    SoapOperation::of("list_memberships"),
+    SoapOperation::of("log_unsub_event"),
+    // business units (issue 13)
+    SoapOperation::of("list_business_units"),
 ];
 
 /// `DataExtensionObject[key]` → `DataExtensionObject`.
@@ -264,6 +279,7 @@ fn action_of(element: &str) -> Option<&'static str> {
         "ScheduleRequestMsg" => "Schedule",
         "ConfigureRequestMsg" => "Configure",
         "DefinitionRequestMsg" => "Describe",
+        "ExecuteRequestMsg" => "Execute",
         _ => return None,
     })
 }
@@ -419,8 +435,12 @@ fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
             });
             xml_response(StatusCode::OK, body)
         }
-        Request::Write { action, objects } => {
-            let outcomes = create_update_delete::write(state, ctx, action, &objects);
+        Request::Write {
+            action,
+            upsert,
+            objects,
+        } => {
+            let outcomes = create_update_delete::write(state, ctx, action, upsert, &objects);
             let element = match action {
                 "Create" => "CreateResponse",
                 "Update" => "UpdateResponse",
@@ -498,6 +518,17 @@ fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
                 ),
             ),
         },
+        Request::Execute { requests } => {
+            let outcomes = subscribers::execute(state, ctx.token.account_id, &requests);
+            let body = envelope(|w| {
+                w.start("ExecuteResponseMsg", &[("xmlns", PARTNER_NS)]);
+                write_results(w, &outcomes, "Results");
+                w.leaf("OverallStatus", overall(&outcomes));
+                w.leaf("RequestID", &request_id);
+                w.end();
+            });
+            xml_response(StatusCode::OK, body)
+        }
         Request::Perform { action, definitions } => {
             let outcomes = perform::perform(state, ctx, &action, &definitions);
             let body = envelope(|w| {

@@ -10,8 +10,9 @@
 //! | `DataExtensionField` ([`data_extension_schema`](super::data_extension_schema)) | yes | | | | | |
 //! | `DataFolder` ([`data_extension_schema`](super::data_extension_schema)) | yes | yes | | | | |
 //! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | | |
-//! | `Subscriber` | yes | yes | yes | yes | | yes |
-//! | `List` | yes | yes | | | | yes |
+//! | `Subscriber` ([`subscribers`](super::subscribers)) | yes | yes (`UpdateAdd` too) | yes | yes | | yes |
+//! | `List` ([`subscribers`](super::subscribers)) | yes | yes (`UpdateAdd` too) | yes | | | yes |
+//! | `ListSubscriber`, `BusinessUnit` ([`subscribers`](super::subscribers)) | yes | | | | | |
 //! | `Automation` ([`automation`](super::automation)) | yes | | | | `start` (and Schedule `pause`) | yes |
 //! | `AutomationInstance`, `QueryDefinition`, `ImportDefinition`, `ImportResultsSummary`, `AsyncActivityStatus`, `FileTransferActivity` ([`automation`](super::automation)) | see there | | | | | |
 //! | `TriggeredSendDefinition` ([`triggered_sends`](super::triggered_sends)) | yes | | yes (status) | | | |
@@ -35,7 +36,6 @@ use std::collections::HashMap;
 use super::retrieve::RetrieveRequest;
 use super::xml::Element;
 use crate::testing::state::{Config, State, TokenRecord};
-use crate::testing::util::now_rfc3339;
 
 /// A required property is missing or invalid.
 pub(crate) const ERR_REQUIRED: i64 = 12000;
@@ -79,6 +79,12 @@ impl SoapRecord {
         find(&self.attributes, name)
     }
 
+    /// The MID of the business unit that owns it (its `Client.ID`), when it has one: a
+    /// Retrieve returns it only to tokens that may read that unit.
+    pub fn owner(&self) -> Option<u64> {
+        self.get("Client.ID").and_then(|v| v.trim().parse().ok())
+    }
+
     /// Sets a property (name case-insensitive), or adds it.
     pub(super) fn set(&mut self, name: &str, value: &str) {
         set(&mut self.properties, name, value);
@@ -101,53 +107,20 @@ pub(super) fn set(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
     }
 }
 
-/// SOAP state.
+/// SOAP state (subscribers and lists are in the model, [`State::audience`]).
 #[derive(Default)]
 pub(crate) struct SoapState {
-    /// Subscribers, in the order created.
-    pub subscribers: Vec<SoapRecord>,
-    /// Lists, in the order created.
-    pub lists: Vec<SoapRecord>,
     /// Automation Studio: automations, runs, query activities, imports, tasks
     /// ([`model::automation`](crate::testing::model::automation)).
     pub automation: crate::testing::model::automation::AutomationStore,
     /// Retrieve results still to hand out, by `RequestID`.
     pub continuations: HashMap<String, Vec<OutObject>>,
-    /// The last `ID` handed out.
-    pub next_id: u64,
     /// Triggered send definitions and sends ([`super::triggered_sends`]).
     pub triggered: super::triggered_sends::TriggeredStore,
     /// Tracking events ([`super::tracking`]).
     pub tracking: super::tracking::TrackingStore,
     /// The account's folders ([`super::data_extension_schema`]).
     pub folders: crate::testing::model::data_extensions::Folders,
-}
-
-impl SoapState {
-    /// The next `ID` for a subscriber or list.
-    pub(super) fn next_id(&mut self) -> String {
-        self.next_id += 1;
-        self.next_id.to_string()
-    }
-
-    /// Adds a subscriber as SOAP Create would; returns its `ID`.
-    pub fn add_subscriber(&mut self, subscriber_key: &str, email: &str) -> String {
-        let id = self.next_id();
-        let mut r = SoapRecord::new("Subscriber");
-        for (k, v) in [
-            ("ID", id.as_str()),
-            ("SubscriberKey", subscriber_key),
-            ("EmailAddress", email),
-            ("Status", "Active"),
-            ("CreatedDate", &now_rfc3339()),
-        ] {
-            r.set(k, v);
-        }
-        self.subscribers
-            .retain(|s| s.get("SubscriberKey") != Some(subscriber_key));
-        self.subscribers.push(r);
-        id
-    }
 }
 
 /// What a handler needs besides the state.
@@ -267,6 +240,8 @@ pub(crate) struct InObject {
     pub fields: Vec<InObject>,
     /// The `xsi:type` of nested properties that carry one (an import's `DestinationObject`).
     pub types: Vec<(String, String)>,
+    /// A subscriber's `Lists` (`ID`, `Status`), each read as an object.
+    pub lists: Vec<InObject>,
 }
 
 impl InObject {
@@ -287,6 +262,7 @@ impl InObject {
                 "Keys" => o.keys.extend(name_values(c, "Key")),
                 "Subscribers" => o.subscribers.push(InObject::parse(c)),
                 "Fields" => o.fields.extend(c.children_named("Field").map(InObject::parse)),
+                "Lists" => o.lists.push(InObject::parse(c)),
                 _ => {
                     if let Some(t) = c.xsi_type.as_deref().filter(|t| !t.trim().is_empty()) {
                         o.types.push((c.name.clone(), t.to_owned()));
@@ -357,6 +333,8 @@ pub(crate) enum Request {
     Write {
         /// `Create`, `Update` or `Delete`.
         action: &'static str,
+        /// A Create's `Options/SaveOptions` say `UpdateAdd` on `*`: update what exists.
+        upsert: bool,
         /// The `Objects`, in order.
         objects: Vec<InObject>,
     },
@@ -374,6 +352,11 @@ pub(crate) enum Request {
     Describe {
         /// The `ObjectType` asked for.
         object_type: String,
+    },
+    /// An `ExecuteRequestMsg`: its `Requests`, each a `Name` and its `Parameters`.
+    Execute {
+        /// (`Name`, `Parameters`), in order.
+        requests: Vec<(String, Vec<(String, String)>)>,
     },
     /// A `PerformRequestMsg`.
     Perform {
@@ -434,8 +417,22 @@ impl Request {
                     definitions,
                 })
             }
+            "Execute" => {
+                let requests: Vec<(String, Vec<(String, String)>)> = message
+                    .children_named("Requests")
+                    .map(|r| {
+                        let name = r.child_text("Name").map(str::trim).unwrap_or("").to_owned();
+                        (name, name_values(r, "Parameters"))
+                    })
+                    .collect();
+                if requests.is_empty() || requests.iter().any(|(n, _)| n.is_empty()) {
+                    return Err("An ExecuteRequestMsg needs Requests, each with a Name.".to_owned());
+                }
+                Ok(Request::Execute { requests })
+            }
             _ => Ok(Request::Write {
                 action,
+                upsert: action == "Create" && save_options_upsert(message)?,
                 objects: message.children_named("Objects").map(InObject::parse).collect(),
             }),
         }
@@ -449,6 +446,27 @@ impl Request {
             Request::Perform { definitions, .. } => definitions.iter().filter_map(|o| o.object_type.clone()).collect(),
             Request::Unmodeled { objects, .. } => objects.iter().filter_map(|o| o.object_type.clone()).collect(),
             Request::Describe { object_type } => vec![object_type.clone()],
+            Request::Execute { requests } => requests.iter().map(|(n, _)| n.clone()).collect(),
         }
     }
+}
+
+/// Reads a Create's `Options/SaveOptions`: true when one says `UpdateAdd` on `*` (MC's
+/// upsert). A `SaveAction` MC does not define is an error (answered with a fault).
+fn save_options_upsert(message: &Element) -> Result<bool, String> {
+    let Some(options) = message.child("Options").and_then(|o| o.child("SaveOptions")) else {
+        return Ok(false);
+    };
+    let mut upsert = false;
+    for o in options.children_named("SaveOption") {
+        let property = o.child_text("PropertyName").unwrap_or("").trim();
+        let action = o.child_text("SaveAction").unwrap_or("").trim();
+        if !["UpdateAdd", "AddOnly", "UpdateOnly", "Nothing", "Default", "Delete"].contains(&action) {
+            return Err(format!(
+                "The SaveAction `{action}` is not one of AddOnly, Default, Delete, Nothing, UpdateAdd, UpdateOnly."
+            ));
+        }
+        upsert |= property == "*" && action == "UpdateAdd";
+    }
+    Ok(upsert)
 }

@@ -10,15 +10,24 @@
 //! (neither one of MC's usual ones nor one set on a stored object, or for rows not a column)
 //! gives `OverallStatus` `Error: The Request Property(s) X do not match with the fields of T
 //! retrieve`; an object type the fake does not serve gives `Error: Unable to find the object
-//! type T.` (no fault: MC reports both in the `OverallStatus`). For
+//! type T.` (no fault: MC reports both in the `OverallStatus`).
+//!
+//! **Business units.** Every stored object belongs to one unit (its `Client.ID`). A Retrieve
+//! returns the objects of the token's own unit; with `QueryAllAccounts` `true` also those of
+//! every unit below it; with `ClientIDs` (`<ClientIDs><ID>mid</ID></ClientIDs>`, any number)
+//! only the units named among those (a child's token naming its parent or a sibling gets
+//! nothing from them). A `ClientIDs/ID` that is not a number is a fault. For
 //! `DataExtensionObject[X]`, `X` is matched against the data extensions' external keys first,
 //! then their names (MC itself uses the name here).
 
 use super::base_type;
 use super::objects::{find_data_extension_key, Context, OutObject, SoapRecord};
+use super::subscribers;
 use super::xml::Element;
 use crate::testing::data_extensions::DataExtension;
 use crate::testing::filter::{Filter, Op};
+use crate::testing::model::business_units::Reach;
+use crate::testing::model::subscribers::Kind;
 use crate::testing::state::State;
 use crate::testing::util::request_id;
 
@@ -83,6 +92,8 @@ pub(crate) struct RetrieveRequest {
     pub filter: Option<Result<Filter, String>>,
     /// The `ContinueRequest` of a later page.
     pub continue_request: Option<String>,
+    /// Which business units: `ClientIDs`, `QueryAllAccounts`, or the token's own.
+    pub reach: Reach,
 }
 
 impl RetrieveRequest {
@@ -109,7 +120,30 @@ impl RetrieveRequest {
                 .child_text("ContinueRequest")
                 .map(|c| c.trim().to_owned())
                 .filter(|c| !c.is_empty()),
+            reach: parse_reach(r)?,
         })
+    }
+}
+
+/// `ClientIDs` (each `<ClientIDs><ID>mid</ID></ClientIDs>`) and `QueryAllAccounts`; an ID that
+/// is not a MID, or a `QueryAllAccounts` that is not a boolean, is answered with a fault.
+fn parse_reach(r: &Element) -> Result<Reach, String> {
+    let mut mids = Vec::new();
+    for c in r.children_named("ClientIDs") {
+        let text = c.child_text("ID").unwrap_or("").trim();
+        let mid = text
+            .parse::<u64>()
+            .map_err(|_| format!("ClientIDs/ID `{text}` is not the MID (a number) of a business unit."))?;
+        mids.push(mid);
+    }
+    if !mids.is_empty() {
+        return Ok(Reach::Only(mids));
+    }
+    match r.child_text("QueryAllAccounts").map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(Reach::Own),
+        Some(v) if v == "true" || v == "1" => Ok(Reach::All),
+        Some(v) if v == "false" || v == "0" || v.is_empty() => Ok(Reach::Own),
+        Some(v) => Err(format!("QueryAllAccounts `{v}` is not true or false.")),
     }
 }
 
@@ -216,20 +250,34 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
     if req.properties.is_empty() {
         return Err("Error: A RetrieveRequest needs at least one Properties element.".to_owned());
     }
+    let visible = state.business_units.visible(ctx.token.account_id, &req.reach);
+    let q = Query {
+        req,
+        filter,
+        visible: &visible,
+    };
     let mut all = match base_type(&req.object_type) {
-        "Subscriber" => records(
-            &state.soap.subscribers,
+        "Subscriber" => q.records(
+            &subscribers::records(state, Kind::Subscriber),
             SUBSCRIBER_PROPERTIES,
             "Subscriber",
-            req,
-            filter,
         )?,
-        "List" => records(&state.soap.lists, LIST_PROPERTIES, "List", req, filter)?,
+        "List" => q.records(&subscribers::records(state, Kind::List), LIST_PROPERTIES, "List")?,
+        "ListSubscriber" => q.records(
+            &subscribers::list_subscribers(state),
+            subscribers::LIST_SUBSCRIBER_PROPERTIES,
+            "ListSubscriber",
+        )?,
+        "BusinessUnit" => q.records(
+            &subscribers::business_units(state),
+            subscribers::BUSINESS_UNIT_PROPERTIES,
+            "BusinessUnit",
+        )?,
         t @ ("Automation"
         | "AutomationInstance"
         | "QueryDefinition"
         | "AsyncActivityStatus"
-        | "ImportResultsSummary") => match super::automation::retrieve(state, ctx, t, req, filter) {
+        | "ImportResultsSummary") => match super::automation::retrieve(state, ctx, t, &q) {
             Some(found) => found?,
             None => return Err(format!("Error: Unable to find the object type {}.", req.object_type)),
         },
@@ -239,42 +287,27 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
                 .iter()
                 .map(|(key, de)| data_extension_record(key, de, ctx.token.account_id))
                 .collect();
-            records(&des, DATA_EXTENSION_PROPERTIES, "DataExtension", req, filter)?
+            q.records(&des, DATA_EXTENSION_PROPERTIES, "DataExtension")?
         }
         "DataExtensionObject" => rows(state, req, filter)?,
-        "DataExtensionField" => records(
+        "DataExtensionField" => q.records(
             &super::data_extension_schema::field_records(state, ctx.token.account_id),
             super::data_extension_schema::FIELD_PROPERTIES,
             "DataExtensionField",
-            req,
-            filter,
         )?,
-        "DataFolder" => records(
+        "DataFolder" => q.records(
             &super::data_extension_schema::folder_records(state, ctx.token.account_id),
             super::data_extension_schema::FOLDER_PROPERTIES,
             "DataFolder",
-            req,
-            filter,
         )?,
-        "TriggeredSendDefinition" => records(
-            &state.soap.triggered.visible(ctx.token.account_id),
+        "TriggeredSendDefinition" => q.records(
+            &state.soap.triggered.definitions,
             super::triggered_sends::DEFINITION_PROPERTIES,
             "TriggeredSendDefinition",
-            req,
-            filter,
         )?,
         t @ ("SentEvent" | "OpenEvent" | "ClickEvent" | "BounceEvent" | "UnsubEvent" | "NotSentEvent") => {
             let known = super::tracking::properties(t).unwrap_or_default();
-            let mid = ctx.token.account_id.to_string();
-            let visible: Vec<SoapRecord> = state
-                .soap
-                .tracking
-                .of(t)
-                .iter()
-                .filter(|e| e.get("Client.ID") == Some(mid.as_str()))
-                .cloned()
-                .collect();
-            records(&visible, &known, t, req, filter)?
+            q.records(state.soap.tracking.of(t), &known, t)?
         }
         _ => return Err(format!("Error: Unable to find the object type {}.", req.object_type)),
     };
@@ -307,29 +340,44 @@ fn unknown_properties(requested: &[String], known: impl Fn(&str) -> bool, object
     }
 }
 
-pub(super) fn records(
-    records: &[SoapRecord],
-    known: &[&str],
-    object_type: &str,
-    req: &RetrieveRequest,
-    filter: Option<&Filter>,
-) -> Result<Vec<OutObject>, String> {
-    let is_known =
-        |p: &str| known.iter().any(|k| k.eq_ignore_ascii_case(p)) || records.iter().any(|r| r.get(p).is_some());
-    unknown_properties(&req.properties, is_known, object_type)?;
-    Ok(records
-        .iter()
-        .filter(|r| filter.is_none_or(|f| f.matches(&|p| r.get(p).map(str::to_owned))))
-        .map(|r| OutObject {
-            xsi_type: object_type.to_owned(),
-            props: req
-                .properties
-                .iter()
-                .filter_map(|p| Some((p.clone(), r.get(p)?.to_owned())))
-                .collect(),
-            row: None,
-        })
-        .collect())
+/// What every stored-object Retrieve applies: the properties asked for, the filter, and the
+/// business units the token may read with this request's reach.
+pub(super) struct Query<'a> {
+    pub req: &'a RetrieveRequest,
+    pub filter: Option<&'a Filter>,
+    /// The MIDs this Retrieve reads ([`visible`](crate::testing::model::business_units::BusinessUnits::visible)).
+    visible: &'a [u64],
+}
+
+impl Query<'_> {
+    /// The requested properties of the `records` that match the filter and belong to a
+    /// visible unit (a record without `Client.ID` belongs to every unit). This is the one
+    /// place business-unit visibility is applied, for every object type.
+    pub(super) fn records(
+        &self,
+        records: &[SoapRecord],
+        known: &[&str],
+        object_type: &str,
+    ) -> Result<Vec<OutObject>, String> {
+        let (req, filter) = (self.req, self.filter);
+        let is_known =
+            |p: &str| known.iter().any(|k| k.eq_ignore_ascii_case(p)) || records.iter().any(|r| r.get(p).is_some());
+        unknown_properties(&req.properties, is_known, object_type)?;
+        Ok(records
+            .iter()
+            .filter(|r| r.owner().is_none_or(|mid| self.visible.contains(&mid)))
+            .filter(|r| filter.is_none_or(|f| f.matches(&|p| r.get(p).map(str::to_owned))))
+            .map(|r| OutObject {
+                xsi_type: object_type.to_owned(),
+                props: req
+                    .properties
+                    .iter()
+                    .filter_map(|p| Some((p.clone(), r.get(p)?.to_owned())))
+                    .collect(),
+                row: None,
+            })
+            .collect())
+    }
 }
 
 fn data_extension_record(key: &str, de: &DataExtension, account_id: u64) -> SoapRecord {

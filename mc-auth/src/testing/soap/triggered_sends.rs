@@ -88,16 +88,6 @@ impl TriggeredStore {
         object_id
     }
 
-    /// The definitions MID `mid` sees.
-    pub fn visible(&self, mid: u64) -> Vec<SoapRecord> {
-        let mid = mid.to_string();
-        self.definitions
-            .iter()
-            .filter(|d| d.get("Client.ID") == Some(mid.as_str()))
-            .cloned()
-            .collect()
-    }
-
     fn find(&mut self, mid: u64, o: &InObject, prefix: &str) -> Result<usize, Failure> {
         let mid = mid.to_string();
         for field in ["CustomerKey", "ObjectID"] {

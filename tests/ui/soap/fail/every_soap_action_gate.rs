@@ -134,6 +134,7 @@ fn calls(c: &Bare) {
     c.soap().describe::<soap::ImportResultsSummary>();
     c.soap().perform::<soap::FileTransferActivity>("start", &[]);
     c.soap().describe::<soap::FileTransferActivity>();
+    c.soap().execute::<soap::LogUnsubEvent>(&[]);
 }
 
 fn main() {

@@ -562,6 +562,11 @@ fn call_27_1(c: &OnlyAutomationsRead) {
     c.soap().describe::<soap::FileTransferActivity>();
 }
 
+#[allow(unused_must_use, clippy::let_underscore_future)]
+fn call_28_0(c: &OnlyListAndSubscribersWrite) {
+    c.soap().execute::<soap::LogUnsubEvent>(&[]);
+}
+
 fn main() {
     let _ = call_0_0;
     let _ = call_0_1;
@@ -660,4 +665,5 @@ fn main() {
     let _ = call_26_1;
     let _ = call_27_0;
     let _ = call_27_1;
+    let _ = call_28_0;
 }
