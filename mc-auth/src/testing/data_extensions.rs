@@ -446,14 +446,16 @@ pub(crate) fn upsert_rows(call: &mut Call<'_>) -> Response {
         Err(e) => return e.into_response(),
     };
     let key = call.param("key").to_owned();
-    if let Some(de) = call.state.data_extensions.get_mut(&key) {
+    let mut rows = call.state.rows();
+    if let Some(de) = rows.data_extensions.get_mut(&key) {
         for (i, row) in new_rows.iter().enumerate() {
             if let Err(e) = de.check_write(i, row, false) {
                 return ApiError::from_model(VALIDATION, e).into_response();
             }
         }
     }
-    upsert_keyed(&mut call.state.data_extensions, &key, new_rows);
+    upsert_keyed(&mut rows.data_extensions, &key, new_rows);
+    drop(rows);
     json_response(StatusCode::OK, &body)
 }
 
@@ -473,7 +475,8 @@ pub(crate) fn query_rows(call: &mut Call<'_>) -> Response {
             }
         },
     };
-    let Some(de) = call.state.data_extensions.get(&key) else {
+    let rows = call.state.rows();
+    let Some(de) = rows.data_extensions.get(&key) else {
         return ApiError::not_found(
             VALIDATION,
             format!("No data extension with external key `{key}` exists."),
