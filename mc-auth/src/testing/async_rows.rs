@@ -102,32 +102,36 @@ fn items(body: &[u8]) -> Result<Vec<Map<String, Value>>, ApiError> {
 
 fn apply(de: &mut DataExtension, mode: Mode, n: usize, item: Map<String, Value>) -> ItemResult {
     let row = de.split_owned(item);
-    de.note_received(&row);
+    // The row's lookup key, computed once for the duplicate count, the lookup and the index.
+    let key = de.full_key(&row);
+    de.note_received_key(key.as_deref());
     if let Err(e) = de.check_write(n, &row, matches!(mode, Mode::Insert)) {
         return ItemResult {
             error: Some((VALIDATION, e.message)),
         };
     }
-    let missing = de.missing_keys(&row);
     let error = match mode {
         Mode::Upsert if de.primary_keys.is_empty() => Some((
             MISSING_KEY,
             "The data extension has no primary key, so rows cannot be upserted.".to_owned(),
         )),
-        _ if !missing.is_empty() => Some((
+        _ if key.is_none() && !de.missing_keys(&row).is_empty() => Some((
             MISSING_KEY,
-            format!("The primary key column(s) {} are missing.", missing.join(", ")),
+            format!(
+                "The primary key column(s) {} are missing.",
+                de.missing_keys(&row).join(", ")
+            ),
         )),
-        Mode::Insert if de.find(&row).is_some() => Some((
+        Mode::Insert if key.as_deref().is_some_and(|k| de.find_keyed(&row, k).is_some()) => Some((
             DUPLICATE_KEY,
             "Violation of PRIMARY KEY constraint: a row with this key already exists.".to_owned(),
         )),
         Mode::Insert => {
-            de.insert(row);
+            de.insert_keyed(row, key);
             None
         }
         Mode::Upsert => {
-            de.upsert(row);
+            de.upsert_keyed(row, key);
             None
         }
     };

@@ -241,15 +241,22 @@ impl DataExtension {
     }
 
     /// Counts a row received by an asynchronous endpoint, and whether its primary-key values
-    /// were received before (rows without every primary-key column are counted only).
-    pub fn note_received(&mut self, row: &DataExtensionRow) {
+    /// were received before; `key` is the row's [`full_key`](Self::full_key), computed once by
+    /// the caller (rows without every primary-key column are counted only).
+    pub fn note_received_key(&mut self, key: Option<&str>) {
         self.rows_received += 1;
-        if !self.primary_keys.is_empty()
-            && self.missing_keys(row).is_empty()
-            && !self.received_keys.insert(key_of(&row.keys))
-        {
-            self.duplicates_received += 1;
+        if let Some(k) = key {
+            if !self.received_keys.insert(k.to_owned()) {
+                self.duplicates_received += 1;
+            }
         }
+    }
+
+    /// The lookup key of a row that carries every primary-key column, when the primary key
+    /// is known; `None` otherwise.
+    pub fn full_key(&self, row: &DataExtensionRow) -> Option<String> {
+        (!self.primary_keys.is_empty() && !row.keys.is_empty() && self.missing_keys(row).is_empty())
+            .then(|| key_of(&row.keys))
     }
 
     fn sync_index(&mut self) {
@@ -265,12 +272,20 @@ impl DataExtension {
         self.indexed_len = self.rows.len();
     }
 
-    /// Appends a row, keeping the index in step.
-    fn push_row(&mut self, mut row: DataExtensionRow) {
-        self.fill_defaults(&mut row);
+    /// Appends a row, keeping the index in step; `key` is the row's [`key_of`] when the
+    /// caller has it.
+    fn push_row(&mut self, mut row: DataExtensionRow, key: Option<String>) {
+        let key = if self.fields.is_empty() {
+            key
+        } else {
+            // Defaults may fill key columns.
+            self.fill_defaults(&mut row);
+            None
+        };
         self.sync_index();
         if !row.keys.is_empty() {
-            self.index.entry(key_of(&row.keys)).or_insert(self.rows.len());
+            let key = key.unwrap_or_else(|| key_of(&row.keys));
+            self.index.entry(key).or_insert(self.rows.len());
         }
         self.rows.push(row);
         self.indexed_len = self.rows.len();
@@ -354,14 +369,19 @@ impl DataExtension {
         if row.keys.is_empty() {
             return None;
         }
+        self.find_keyed(row, &key_of(&row.keys))
+    }
+
+    /// [`find`](Self::find) with the row's (non-empty) keys' [`key_of`] computed by the caller.
+    pub fn find_keyed(&mut self, row: &DataExtensionRow, key: &str) -> Option<usize> {
         self.sync_index();
         let hit = |de: &Self| {
             de.index
-                .get(&key_of(&row.keys))
+                .get(key)
                 .copied()
                 .filter(|&i| de.rows.get(i).is_some_and(|r| same_keys(&r.keys, &row.keys)))
         };
-        match self.index.get(&key_of(&row.keys)).copied() {
+        match self.index.get(key).copied() {
             None => None,
             Some(i) if self.rows.get(i).is_some_and(|r| same_keys(&r.keys, &row.keys)) => Some(i),
             Some(_) => {
@@ -375,8 +395,18 @@ impl DataExtension {
 
     /// Inserts or merges a row, matching by keys; rows without keys are appended.
     pub fn upsert(&mut self, row: DataExtensionRow) {
+        self.upsert_keyed(row, None);
+    }
+
+    /// [`upsert`](Self::upsert) with the row's [`full_key`](Self::full_key) when the caller
+    /// has it.
+    pub fn upsert_keyed(&mut self, row: DataExtensionRow, key: Option<String>) {
         self.note_columns(&row);
-        match self.find(&row) {
+        let found = match &key {
+            Some(k) if !row.keys.is_empty() => self.find_keyed(&row, k),
+            _ => self.find(&row),
+        };
+        match found {
             Some(i) => {
                 let existing = &mut self.rows[i];
                 for (k, v) in row.values {
@@ -387,14 +417,20 @@ impl DataExtension {
                     existing.values.insert(k, v);
                 }
             }
-            None => self.push_row(row),
+            None => self.push_row(row, key),
         }
     }
 
     /// Appends a row.
     pub fn insert(&mut self, row: DataExtensionRow) {
+        self.insert_keyed(row, None);
+    }
+
+    /// [`insert`](Self::insert) with the row's [`full_key`](Self::full_key) when the caller
+    /// has it.
+    pub fn insert_keyed(&mut self, row: DataExtensionRow, key: Option<String>) {
         self.note_columns(&row);
-        self.push_row(row);
+        self.push_row(row, key);
     }
 }
 
