@@ -19,6 +19,10 @@
 //! a bad item fails alone (`errorCode` 10000, the message naming the item and the column).
 //!
 //! An unknown request id is a 404; a body without a non-empty `items` array of objects a 400.
+//!
+//! These four routes run without the state lock (`state.rs`, "The rows lock"): after the
+//! token and scope check an upload parses its body with no lock held, then stores the batch
+//! under the rows lock alone, so token requests and other families are answered meanwhile.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
