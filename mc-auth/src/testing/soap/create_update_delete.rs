@@ -186,7 +186,7 @@ fn row_target(rows: &crate::testing::state::Rows, o: &InObject) -> Result<String
                 "A DataExtensionObject needs the CustomerKey (or Name) of its data extension.",
             )
         })?;
-    Ok(find_data_extension_key(&rows, wanted).unwrap_or_else(|| wanted.to_owned()))
+    Ok(find_data_extension_key(rows, wanted).unwrap_or_else(|| wanted.to_owned()))
 }
 
 fn row_object(row: &DataExtensionRow) -> OutObject {
