@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::messaging::{Email, Sms};
-use super::state::{Config, State, TokenRecord};
+use super::state::{Config, Rows, State, TokenRecord};
 use super::util::{json_response, percent_decode};
 use super::{
     assets, async_rows, contacts, data_extensions, journeys, message_definition_sends, messaging, soap, userinfo,
 };
 use crate::scope::{Api, OperationInfo, OPERATIONS};
+use std::sync::{Mutex, MutexGuard};
 
 /// The `documentation` link of MC's API error bodies.
 pub(crate) const DOCUMENTATION: &str =
@@ -26,6 +27,19 @@ type Params = Vec<(&'static str, String)>;
 
 /// A request handler: runs under the state lock, after the token and scope checks.
 pub(crate) type Handler = fn(&mut Call<'_>) -> Response;
+
+/// A data extension rows handler: runs after the token and scope checks with the state lock
+/// released, and takes the rows lock itself (see `state.rs`, "The rows lock").
+pub(crate) type RowsHandler = fn(&RowsCall<'_>) -> Response;
+
+/// How a route is answered.
+#[derive(Clone, Copy)]
+enum Handling {
+    /// Under the state lock.
+    Locked(Handler),
+    /// Without the state lock, under the rows lock alone.
+    Rows(RowsHandler),
+}
 
 /// A protected REST endpoint of the fake: the operation it implements, its method, path
 /// pattern and the scopes a token needs.
@@ -38,7 +52,7 @@ pub struct Route {
     method: &'static str,
     path: &'static str,
     scopes: &'static [&'static str],
-    handler: Handler,
+    handler: Handling,
 }
 
 /// Byte-wise string equality usable in `const` context.
@@ -81,7 +95,21 @@ impl Route {
             method: info.method,
             path: info.path,
             scopes: info.scopes,
-            handler,
+            handler: Handling::Locked(handler),
+        }
+    }
+
+    /// The route of catalog operation `name` on data extension rows, answered without the
+    /// state lock (see [`RowsHandler`]).
+    const fn rows_operation(name: &str, handler: RowsHandler) -> Route {
+        let info = operation_info(name);
+        assert!(matches!(info.api, Api::Rest), "a REST route needs a REST operation");
+        Route {
+            operation: Some(info.name),
+            method: info.method,
+            path: info.path,
+            scopes: info.scopes,
+            handler: Handling::Rows(handler),
         }
     }
 
@@ -92,7 +120,7 @@ impl Route {
             method,
             path,
             scopes: &[],
-            handler,
+            handler: Handling::Locked(handler),
         }
     }
 
@@ -179,10 +207,10 @@ pub(crate) const ROUTES: &[Route] = &[
     Route::operation("list_sms_definitions", messaging::list_definitions::<Sms>),
     // Data extension rows.
     Route::operation("upsert_rows", data_extensions::upsert_rows),
-    Route::operation("insert_rows_async", async_rows::insert),
-    Route::operation("upsert_rows_async", async_rows::upsert),
-    Route::operation("async_request_status", async_rows::status),
-    Route::operation("async_request_results", async_rows::results),
+    Route::rows_operation("insert_rows_async", async_rows::insert),
+    Route::rows_operation("upsert_rows_async", async_rows::upsert),
+    Route::rows_operation("async_request_status", async_rows::status),
+    Route::rows_operation("async_request_results", async_rows::results),
     Route::operation("query_rows", data_extensions::query_rows),
     // Journeys.
     Route::operation("fire_journey_event", journeys::fire_event),
@@ -301,6 +329,30 @@ fn normalise(path: &str) -> &str {
     }
 }
 
+/// A body as JSON, or MC's 400 for a body that is not.
+pub(crate) fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|_| ApiError::bad_request(10001, "The request body is not valid JSON."))
+}
+
+/// What a [`RowsHandler`] gets to work with: no state lock, the rows lock to take.
+pub(crate) struct RowsCall<'a> {
+    pub config: &'a Config,
+    pub rows: &'a Mutex<Rows>,
+    params: Params,
+    pub body: &'a [u8],
+}
+
+impl RowsCall<'_> {
+    /// A path placeholder's value (empty when the route has no such placeholder).
+    pub fn param(&self, name: &str) -> &str {
+        param_of(&self.params, name)
+    }
+}
+
+fn param_of<'p>(params: &'p Params, name: &str) -> &'p str {
+    params.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str())
+}
+
 /// What a handler gets to work with.
 pub(crate) struct Call<'a> {
     pub config: &'a Config,
@@ -317,11 +369,7 @@ pub(crate) struct Call<'a> {
 impl Call<'_> {
     /// A path placeholder's value (empty when the route has no such placeholder).
     pub fn param(&self, name: &str) -> &str {
-        self.params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
+        param_of(&self.params, name)
     }
 
     /// A query parameter's (decoded) value.
@@ -334,8 +382,7 @@ impl Call<'_> {
 
     /// The body as JSON, or MC's 400 for a body that is not.
     pub fn json_body(&self) -> Result<Value, ApiError> {
-        serde_json::from_slice(self.body)
-            .map_err(|_| ApiError::bad_request(10001, "The request body is not valid JSON."))
+        json_body(self.body)
     }
 
     /// The body as a JSON object, or a 400 with `errorcode` for anything else.
@@ -528,7 +575,14 @@ pub(crate) struct ApiRequest<'a> {
 
 /// Answers an API request: route lookup, token check, scope check, then the handler.
 /// Also returns the serial of the bearer token, when it was one the fake issued.
-pub(crate) fn handle(config: &Config, state: &mut State, req: &ApiRequest<'_>) -> (Response, Option<u64>) {
+///
+/// Takes the state lock's guard: a [`RowsHandler`] runs after it is released.
+pub(crate) fn handle(
+    config: &Config,
+    rows: &Mutex<Rows>,
+    mut state: MutexGuard<'_, State>,
+    req: &ApiRequest<'_>,
+) -> (Response, Option<u64>) {
     // The catalogued route this request is an instance of: when the fake has no handler for
     // it (or only for a less specific pattern, `/assets/{id}` for `/assets/salutations`), the
     // answer is the documented "not served" 404.
@@ -552,16 +606,30 @@ pub(crate) fn handle(config: &Config, state: &mut State, req: &ApiRequest<'_>) -
     if !route.scopes.iter().all(|s| token.scopes.contains(s)) {
         return (insufficient_privileges(), serial);
     }
-    let mut call = Call {
-        config,
-        state,
-        token,
-        params,
-        query: req.query,
-        headers: req.headers,
-        body: req.body,
-    };
-    ((route.handler)(&mut call), serial)
+    match route.handler {
+        Handling::Locked(handler) => {
+            let mut call = Call {
+                config,
+                state: &mut state,
+                token,
+                params,
+                query: req.query,
+                headers: req.headers,
+                body: req.body,
+            };
+            (handler(&mut call), serial)
+        }
+        Handling::Rows(handler) => {
+            drop(state);
+            let call = RowsCall {
+                config,
+                rows,
+                params,
+                body: req.body,
+            };
+            (handler(&call), serial)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,14 +19,18 @@
 //! a bad item fails alone (`errorCode` 10000, the message naming the item and the column).
 //!
 //! An unknown request id is a 404; a body without a non-empty `items` array of objects a 400.
+//!
+//! These four routes run without the state lock (`state.rs`, "The rows lock"): after the
+//! token and scope check an upload parses its body with no lock held, then stores the batch
+//! under the rows lock alone, so token requests and other families are answered meanwhile.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::api::{ApiError, Call};
+use super::api::{json_body, ApiError, RowsCall};
 use super::data_extensions::{DataExtension, VALIDATION};
-use super::util::{json_response, now_rfc3339, request_id};
+use super::util::{json_response, lock, now_rfc3339, request_id};
 
 /// The per-item `errorCode` of a primary-key violation (the fake's choice).
 pub(crate) const DUPLICATE_KEY: i64 = 10006;
@@ -65,8 +69,17 @@ enum Mode {
     Upsert,
 }
 
-fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
-    let mut body = call.json_object(VALIDATION)?;
+/// The `items` of an upload body, parsed with no lock held.
+fn items(body: &[u8]) -> Result<Vec<Map<String, Value>>, ApiError> {
+    let mut body = match json_body(body)? {
+        Value::Object(map) => map,
+        _ => {
+            return Err(ApiError::bad_request(
+                VALIDATION,
+                "The request body must be a JSON object.",
+            ))
+        }
+    };
     let Some(Value::Array(items)) = body.remove("items") else {
         return Err(ApiError::bad_request(
             VALIDATION,
@@ -93,45 +106,51 @@ fn items(call: &Call<'_>) -> Result<Vec<Map<String, Value>>, ApiError> {
 
 fn apply(de: &mut DataExtension, mode: Mode, n: usize, item: Map<String, Value>) -> ItemResult {
     let row = de.split_owned(item);
-    de.note_received(&row);
+    // The row's lookup key, computed once for the duplicate count, the lookup and the index.
+    let key = de.full_key(&row);
+    de.note_received_key(key.as_deref());
     if let Err(e) = de.check_write(n, &row, matches!(mode, Mode::Insert)) {
         return ItemResult {
             error: Some((VALIDATION, e.message)),
         };
     }
-    let missing = de.missing_keys(&row);
     let error = match mode {
         Mode::Upsert if de.primary_keys.is_empty() => Some((
             MISSING_KEY,
             "The data extension has no primary key, so rows cannot be upserted.".to_owned(),
         )),
-        _ if !missing.is_empty() => Some((
+        _ if key.is_none() && !de.missing_keys(&row).is_empty() => Some((
             MISSING_KEY,
-            format!("The primary key column(s) {} are missing.", missing.join(", ")),
+            format!(
+                "The primary key column(s) {} are missing.",
+                de.missing_keys(&row).join(", ")
+            ),
         )),
-        Mode::Insert if de.find(&row).is_some() => Some((
+        Mode::Insert if key.as_deref().is_some_and(|k| de.find_keyed(&row, k).is_some()) => Some((
             DUPLICATE_KEY,
             "Violation of PRIMARY KEY constraint: a row with this key already exists.".to_owned(),
         )),
         Mode::Insert => {
-            de.insert(row);
+            de.insert_keyed(row, key);
             None
         }
         Mode::Upsert => {
-            de.upsert(row);
+            de.upsert_keyed(row, key);
             None
         }
     };
     ItemResult { error }
 }
 
-fn accept(call: &mut Call<'_>, mode: Mode) -> Response {
-    let items = match items(call) {
+/// Parses the body with no lock held, then stores the batch under the rows lock alone.
+fn accept(call: &RowsCall<'_>, mode: Mode) -> Response {
+    let items = match items(call.body) {
         Ok(i) => i,
         Err(e) => return e.into_response(),
     };
     let key = call.param("key").to_owned();
-    let state = &mut *call.state;
+    let mut rows = lock(call.rows);
+    let state = &mut *rows;
     let de = state
         .data_extensions
         .entry(key.clone())
@@ -155,16 +174,17 @@ fn accept(call: &mut Call<'_>, mode: Mode) -> Response {
             ready_at,
         },
     );
+    drop(rows);
     json_response(StatusCode::ACCEPTED, &json!({ "requestId": id, "resultMessages": [] }))
 }
 
 /// `POST /data/v1/async/dataextensions/key:{key}/rows`.
-pub(crate) fn insert(call: &mut Call<'_>) -> Response {
+pub(crate) fn insert(call: &RowsCall<'_>) -> Response {
     accept(call, Mode::Insert)
 }
 
 /// `PUT /data/v1/async/dataextensions/key:{key}/rows`.
-pub(crate) fn upsert(call: &mut Call<'_>) -> Response {
+pub(crate) fn upsert(call: &RowsCall<'_>) -> Response {
     accept(call, Mode::Upsert)
 }
 
@@ -173,10 +193,11 @@ fn not_found(id: &str) -> Response {
 }
 
 /// `GET /data/v1/async/{requestId}/status`.
-pub(crate) fn status(call: &mut Call<'_>) -> Response {
+pub(crate) fn status(call: &RowsCall<'_>) -> Response {
     let id = call.param("requestId").to_owned();
     let now = call.config.clock.now();
-    let Some(req) = call.state.async_requests.get_mut(&id) else {
+    let mut rows = lock(call.rows);
+    let Some(req) = rows.async_requests.get_mut(&id) else {
         return not_found(&id);
     };
     let pending = req.pending(now);
@@ -209,10 +230,11 @@ pub(crate) fn status(call: &mut Call<'_>) -> Response {
 }
 
 /// `GET /data/v1/async/{requestId}/results`.
-pub(crate) fn results(call: &mut Call<'_>) -> Response {
+pub(crate) fn results(call: &RowsCall<'_>) -> Response {
     let id = call.param("requestId").to_owned();
     let now = call.config.clock.now();
-    let Some(req) = call.state.async_requests.get(&id) else {
+    let rows = lock(call.rows);
+    let Some(req) = rows.async_requests.get(&id) else {
         return not_found(&id);
     };
     let items: Vec<Value> = if req.pending(now) {

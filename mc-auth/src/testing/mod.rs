@@ -418,6 +418,7 @@ impl FakeMarketingCloudBuilder {
                 enterprise_id: DEFAULT_MID,
                 soap_page_size: self.soap_page_size,
             },
+            rows: Arc::clone(&state.rows),
             state: Mutex::new(state),
             recorder: Recorder::new(),
             faults: Mutex::new(FaultQueue::default()),
@@ -458,6 +459,11 @@ impl FakeMarketingCloud {
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         lock(&self.shared().state)
+    }
+
+    /// The rows lock's state, taken without holding the state lock.
+    fn rows(&self) -> std::sync::MutexGuard<'_, state::Rows> {
+        lock(&self.shared().rows)
     }
 
     /// The base URL of the fake, `http://127.0.0.1:PORT` (no trailing slash). It serves the

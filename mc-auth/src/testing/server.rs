@@ -87,7 +87,8 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
     response
 }
 
-/// The normal answer to a request, computed under the state lock.
+/// The normal answer to a request, computed under the state lock (the data extension row
+/// uploads and polls release it after the token check: `state.rs`, "The rows lock").
 fn answer(
     shared: &Shared,
     endpoint: Endpoint,
@@ -110,7 +111,8 @@ fn answer(
         Endpoint::Token => (token::handle(&shared.config, &mut state, method, headers, body), None),
         Endpoint::Userinfo | Endpoint::Rest => api::handle(
             &shared.config,
-            &mut state,
+            &shared.rows,
+            state,
             &ApiRequest {
                 method,
                 path,

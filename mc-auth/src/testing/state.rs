@@ -1,5 +1,5 @@
-//! The fake's state: fixed configuration, and each family's model state behind one `std`
-//! mutex.
+//! The fake's state: fixed configuration, each family's model state behind one `std` mutex,
+//! and the data extension rows behind a second one of their own.
 //!
 //! # The layers
 //!
@@ -41,9 +41,19 @@
 //!
 //! Handlers are synchronous and run under the lock, so a request's checks and effects are
 //! atomic.
+//!
+//! # The rows lock
+//!
+//! Data extensions with their rows, and the asynchronous row requests ([`Rows`]), sit behind
+//! their own mutex (`State::rows`), apart from everything else: a bulk load of a million rows
+//! spends seconds storing them, and must not hold up token requests or other families
+//! meanwhile. The asynchronous row uploads (`POST`/`PUT /data/v1/async/dataextensions/..`)
+//! take the state lock only for the token and scope check, release it, parse their JSON body
+//! with no lock held, and then take the rows lock alone to store the batch. Other code that
+//! needs both takes the state lock first, then the rows lock, never the other way round.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::async_rows::AsyncRequest;
@@ -64,6 +74,8 @@ use crate::{Clock, ScopeSet};
 pub(crate) struct Shared {
     pub config: Config,
     pub state: Mutex<State>,
+    /// The same rows as `State::rows`, for the row uploads to reach without the state lock.
+    pub rows: Arc<Mutex<Rows>>,
     pub recorder: Recorder,
     pub faults: Mutex<FaultQueue>,
 }
@@ -99,14 +111,9 @@ pub(crate) struct State {
     pub user: FakeUser,
     pub email: EmailState,
     pub sms: SmsState,
-    /// Data extensions (with their rows) by external key.
-    pub data_extensions: BTreeMap<String, DataExtension>,
-    /// Asynchronous row requests by request id.
-    pub async_requests: HashMap<String, AsyncRequest>,
-    /// Status polls each new async request answers `Pending` before `Complete`.
-    pub async_pending_polls: u32,
-    /// How long after it came each new async request answers `Pending`.
-    pub async_completion_delay: Duration,
+    /// Data extensions, their rows and the async row requests, behind their own lock (see
+    /// "The rows lock" above; take it after the state lock, never before).
+    pub rows: Arc<Mutex<Rows>>,
     /// How long every API call (not token requests) waits before it is answered.
     pub latency: Duration,
     pub journeys: JourneyState,
@@ -131,10 +138,7 @@ impl State {
             user: FakeUser::default(),
             email: EmailState::default(),
             sms: SmsState::default(),
-            data_extensions: BTreeMap::new(),
-            async_requests: HashMap::new(),
-            async_pending_polls: 0,
-            async_completion_delay: Duration::ZERO,
+            rows: Arc::new(Mutex::new(Rows::default())),
             latency: Duration::ZERO,
             journeys: JourneyState::default(),
             assets: AssetState::default(),
@@ -152,6 +156,26 @@ impl State {
             rest: config.own_instance_url(),
             soap: config.own_instance_url(),
         })
+    }
+}
+
+/// Data extensions and the asynchronous row requests: the state behind the rows lock.
+#[derive(Default)]
+pub(crate) struct Rows {
+    /// Data extensions (with their rows) by external key.
+    pub data_extensions: BTreeMap<String, DataExtension>,
+    /// Asynchronous row requests by request id.
+    pub async_requests: HashMap<String, AsyncRequest>,
+    /// Status polls each new async request answers `Pending` before `Complete`.
+    pub async_pending_polls: u32,
+    /// How long after it came each new async request answers `Pending`.
+    pub async_completion_delay: Duration,
+}
+
+impl State {
+    /// The rows lock's state (see "The rows lock" above).
+    pub fn rows(&self) -> std::sync::MutexGuard<'_, Rows> {
+        super::util::lock(&self.rows)
     }
 }
 

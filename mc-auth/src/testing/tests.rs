@@ -782,3 +782,44 @@ async fn authorize_plays_the_browser_of_an_approving_user() {
     assert_eq!((declined.error(), declined.code()), (Some("access_denied"), None));
     assert_eq!(declined.state(), Some("x"));
 }
+
+/// Data extension rows have a lock of their own: while a row upload waits for it (as the next
+/// upload does while a large batch is being stored), token requests and other calls are
+/// answered. Deterministic: the test holds the rows lock itself, so the upload cannot finish
+/// until the test lets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[allow(clippy::await_holding_lock)] // holding the rows lock across the calls is the point
+async fn token_requests_are_answered_while_rows_are_being_stored() {
+    let fake = FakeMarketingCloud::start().await;
+    fake.register_package(Package::new("cid", "s").scopes(["data_extensions_write"]));
+    let http = Http::new(&fake);
+    let token = http.access_token("cid", "s", json!({})).await;
+    let upload_path = "/data/v1/async/dataextensions/key:Big/rows";
+    let held = fake.rows();
+    let upload = tokio::spawn({
+        let (token, base) = (token.clone(), fake.url().to_owned());
+        async move {
+            let http = Http {
+                client: reqwest::Client::new(),
+                base,
+            };
+            let items = json!({ "items": [{ "Id": 1 }, { "Id": 2 }] });
+            http.call("POST", upload_path, Some(&token), Some(items)).await.status
+        }
+    });
+    // The upload has arrived (requests are recorded before they are answered).
+    while !fake.requests().all().iter().any(|r| r.path == upload_path) {
+        tokio::task::yield_now().await;
+    }
+    let second = http.access_token("cid", "s", json!({})).await;
+    assert!(!second.is_empty() && second != token);
+    assert_eq!(http.call("GET", "/v2/userinfo", Some(&second), None).await.status, 200);
+    let pending = fake.requests().all();
+    let pending = pending.iter().find(|r| r.path == upload_path).unwrap();
+    assert_eq!(pending.status(), None, "the upload is still waiting for the rows lock");
+    assert!(!upload.is_finished());
+    drop(held);
+    assert_eq!(upload.await.unwrap(), 202);
+    assert_eq!(fake.data_extensions().rows_received("Big"), 2);
+    assert_eq!(fake.data_extensions().row_count("Big"), 2);
+}

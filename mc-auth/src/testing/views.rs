@@ -214,7 +214,7 @@ impl DataExtensionsView<'_> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut state = self.fake.state();
+        let mut state = self.fake.rows();
         let de = state
             .data_extensions
             .entry(key.to_owned())
@@ -230,13 +230,13 @@ impl DataExtensionsView<'_> {
 
     /// The external keys of the data extensions the fake knows, sorted.
     pub fn keys(&self) -> Vec<String> {
-        self.fake.state().data_extensions.keys().cloned().collect()
+        self.fake.rows().data_extensions.keys().cloned().collect()
     }
 
     /// The rows of a data extension, by external key, in insertion order (empty if unknown).
     pub fn rows(&self, key: &str) -> Vec<DataExtensionRow> {
         self.fake
-            .state()
+            .rows()
             .data_extensions
             .get(key)
             .map(|de| de.rows.clone())
@@ -247,7 +247,7 @@ impl DataExtensionsView<'_> {
     /// was seeded or first written without field definitions: then any column is accepted).
     pub fn field_names(&self, key: &str) -> Vec<String> {
         self.fake
-            .state()
+            .rows()
             .data_extensions
             .get(key)
             .map(|de| de.fields.iter().map(|f| f.name.clone()).collect())
@@ -256,7 +256,7 @@ impl DataExtensionsView<'_> {
 
     /// How many rows data extension `key` holds (0 if unknown), without copying them.
     pub fn row_count(&self, key: &str) -> usize {
-        self.fake.state().data_extensions.get(key).map_or(0, |de| de.rows.len())
+        self.fake.rows().data_extensions.get(key).map_or(0, |de| de.rows.len())
     }
 
     /// Upserts rows into data extension `key` (created if new) as the synchronous rowset
@@ -264,7 +264,7 @@ impl DataExtensionsView<'_> {
     /// takes the key columns of the first row. Seeded rows are not checked against the data
     /// extension's fields.
     pub fn add_rows(&self, key: &str, rows: impl IntoIterator<Item = DataExtensionRow>) {
-        let mut state = self.fake.state();
+        let mut state = self.fake.rows();
         data_extensions::upsert_keyed(&mut state.data_extensions, key, rows.into_iter().collect());
     }
 
@@ -272,7 +272,7 @@ impl DataExtensionsView<'_> {
     /// `"Pending"` for its first `polls` status polls (and its results be empty meanwhile),
     /// to exercise a client's polling. 0 (the default) answers `"Complete"` at once.
     pub fn set_async_pending_polls(&self, polls: u32) {
-        self.fake.state().async_pending_polls = polls;
+        self.fake.rows().async_pending_polls = polls;
     }
 
     /// Makes each new asynchronous row request answer `Pending` (and list no results) until
@@ -280,7 +280,7 @@ impl DataExtensionsView<'_> {
     /// [`ManualClock`](crate::ManualClock) makes it step by hand). The rows are written at
     /// once either way.
     pub fn set_async_completion_delay(&self, delay: Duration) {
-        self.fake.state().async_completion_delay = delay;
+        self.fake.rows().async_completion_delay = delay;
     }
 
     /// Rows the asynchronous row endpoints (`POST`/`PUT /data/v1/async/...`) received for
@@ -288,7 +288,7 @@ impl DataExtensionsView<'_> {
     /// were not received.
     pub fn rows_received(&self, key: &str) -> u64 {
         self.fake
-            .state()
+            .rows()
             .data_extensions
             .get(key)
             .map_or(0, |de| de.rows_received)
@@ -299,7 +299,7 @@ impl DataExtensionsView<'_> {
     /// primary-key column of a data extension whose primary key is known.
     pub fn duplicate_rows_received(&self, key: &str) -> u64 {
         self.fake
-            .state()
+            .rows()
             .data_extensions
             .get(key)
             .map_or(0, |de| de.duplicates_received)

@@ -402,7 +402,7 @@ impl Folders {
         self.list.iter().find(|f| f.id == id)
     }
 
-    /// The top-level folder of `content_type`.
+    /// The top-level folder of `content_type` (used by the tests only).
     #[cfg(test)]
     pub fn root_of(&self, content_type: &str) -> Option<&Folder> {
         self.list

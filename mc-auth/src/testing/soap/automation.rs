@@ -435,7 +435,7 @@ pub(crate) fn write(state: &mut State, action: &str, object_type: &str, o: &InOb
         }
         ("Create", "ImportDefinition") => {
             let destination_key = trimmed("DestinationObject.CustomerKey");
-            let exists = super::objects::find_data_extension_key(state, &destination_key).is_some();
+            let exists = super::objects::find_data_extension_key(&state.rows(), &destination_key).is_some();
             let d = FakeImportDefinition {
                 customer_key: trimmed("CustomerKey"),
                 object_id: request_id(),

@@ -68,7 +68,7 @@ pub(crate) fn write(
 }
 
 /// The data extension a row object names (`CustomerKey`, else `Name`).
-fn row_target(state: &State, o: &InObject) -> Result<String, Failure> {
+fn row_target(rows: &crate::testing::state::Rows, o: &InObject) -> Result<String, Failure> {
     let wanted = o
         .non_empty("CustomerKey")
         .or_else(|| o.non_empty("Name"))
@@ -78,7 +78,7 @@ fn row_target(state: &State, o: &InObject) -> Result<String, Failure> {
                 "A DataExtensionObject needs the CustomerKey (or Name) of its data extension.",
             )
         })?;
-    Ok(find_data_extension_key(state, wanted).unwrap_or_else(|| wanted.to_owned()))
+    Ok(find_data_extension_key(rows, wanted).unwrap_or_else(|| wanted.to_owned()))
 }
 
 fn row_object(row: &DataExtensionRow) -> OutObject {
@@ -94,7 +94,9 @@ fn row_object(row: &DataExtensionRow) -> OutObject {
 }
 
 fn create_row(state: &mut State, n: usize, o: &InObject) -> Outcome {
-    let key = match row_target(state, o) {
+    let rows_lock = std::sync::Arc::clone(&state.rows);
+    let mut rows = crate::testing::util::lock(&rows_lock);
+    let key = match row_target(&rows, o) {
         Ok(k) => k,
         Err(failure) => return failure.into(),
     };
@@ -106,7 +108,7 @@ fn create_row(state: &mut State, n: usize, o: &InObject) -> Outcome {
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    let de = state
+    let de = rows
         .data_extensions
         .entry(key.clone())
         .or_insert_with(|| DataExtension::new(&key));
@@ -173,11 +175,13 @@ fn set_column(row: &mut DataExtensionRow, de_is_key: bool, name: &str, value: &s
 }
 
 fn update_rows(state: &mut State, n: usize, o: &InObject) -> Outcome {
-    let key = match row_target(state, o) {
+    let rows_lock = std::sync::Arc::clone(&state.rows);
+    let mut rows = crate::testing::util::lock(&rows_lock);
+    let key = match row_target(&rows, o) {
         Ok(k) => k,
         Err(failure) => return failure.into(),
     };
-    let Some(de) = state.data_extensions.get_mut(&key) else {
+    let Some(de) = rows.data_extensions.get_mut(&key) else {
         return Outcome::error(ERR_NOT_FOUND, format!("No data extension `{key}` exists."));
     };
     let identity = match row_identity(de, o) {
@@ -212,11 +216,13 @@ fn update_rows(state: &mut State, n: usize, o: &InObject) -> Outcome {
 }
 
 fn delete_rows(state: &mut State, o: &InObject) -> Outcome {
-    let key = match row_target(state, o) {
+    let rows_lock = std::sync::Arc::clone(&state.rows);
+    let mut rows = crate::testing::util::lock(&rows_lock);
+    let key = match row_target(&rows, o) {
         Ok(k) => k,
         Err(failure) => return failure.into(),
     };
-    let Some(de) = state.data_extensions.get_mut(&key) else {
+    let Some(de) = rows.data_extensions.get_mut(&key) else {
         return Outcome::error(ERR_NOT_FOUND, format!("No data extension `{key}` exists."));
     };
     let identity = match row_identity(de, o) {

@@ -119,18 +119,20 @@ fn field_def(i: usize, f: &InObject) -> Result<FieldDef, Failure> {
 
 /// Create of one `DataExtension`.
 pub(super) fn create_data_extension(state: &mut State, _ctx: &Context<'_>, o: &InObject) -> Outcome {
+    let rows_lock = std::sync::Arc::clone(&state.rows);
+    let mut rows = crate::testing::util::lock(&rows_lock);
     let Some(name) = o.non_empty("Name").map(str::trim) else {
         return invalid("A DataExtension needs a Name.".to_owned());
     };
     let object_id = request_id();
     let key = o.non_empty("CustomerKey").unwrap_or(&object_id).to_owned();
-    if state.data_extensions.contains_key(&key) {
+    if rows.data_extensions.contains_key(&key) {
         return Outcome::error(
             super::objects::ERR_EXISTS,
             format!("A data extension with CustomerKey `{key}` already exists."),
         );
     }
-    if state
+    if rows
         .data_extensions
         .values()
         .any(|de| de.name.eq_ignore_ascii_case(name))
@@ -207,14 +209,16 @@ pub(super) fn create_data_extension(state: &mut State, _ctx: &Context<'_>, o: &I
     };
     let mut outcome = Outcome::ok("Data Extension created.", Some(object));
     outcome.new_id = Some(de.object_id.clone());
-    state.data_extensions.insert(key, de);
+    rows.data_extensions.insert(key, de);
     outcome
 }
 
 /// Every field of every data extension, as `DataExtensionField` objects.
 pub(super) fn field_records(state: &State, account_id: u64) -> Vec<SoapRecord> {
+    let rows_lock = std::sync::Arc::clone(&state.rows);
+    let rows = crate::testing::util::lock(&rows_lock);
     let mut out = Vec::new();
-    for (key, de) in &state.data_extensions {
+    for (key, de) in &rows.data_extensions {
         for f in &de.fields {
             let mut r = SoapRecord::new("DataExtensionField");
             let flag = |b: bool| if b { "true" } else { "false" };
@@ -305,9 +309,11 @@ pub(super) fn create_data_folder(state: &mut State, _ctx: &Context<'_>, o: &InOb
 
 /// Perform `ClearData` on one `DataExtension` (by `CustomerKey`, else `ObjectID`).
 pub(super) fn clear_data(state: &mut State, d: &InObject) -> Outcome {
+    let rows_lock = std::sync::Arc::clone(&state.rows);
+    let mut rows = crate::testing::util::lock(&rows_lock);
     let key = match (d.non_empty("CustomerKey"), d.non_empty("ObjectID")) {
-        (Some(k), _) => state.data_extensions.contains_key(k).then(|| k.to_owned()),
-        (None, Some(id)) => state
+        (Some(k), _) => rows.data_extensions.contains_key(k).then(|| k.to_owned()),
+        (None, Some(id)) => rows
             .data_extensions
             .iter()
             .find(|(_, de)| de.object_id == id)
@@ -316,7 +322,7 @@ pub(super) fn clear_data(state: &mut State, d: &InObject) -> Outcome {
             return invalid("ClearData needs the data extension's CustomerKey or ObjectID.".to_owned());
         }
     };
-    let Some(de) = key.as_ref().and_then(|k| state.data_extensions.get_mut(k)) else {
+    let Some(de) = key.as_ref().and_then(|k| rows.data_extensions.get_mut(k)) else {
         return Outcome::error(
             ERR_NOT_FOUND,
             "The data extension does not exist (by CustomerKey or ObjectID).",

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 
 use super::retrieve::RetrieveRequest;
 use super::xml::Element;
-use crate::testing::state::{Config, State, TokenRecord};
+use crate::testing::state::{Config, TokenRecord};
 
 /// A required property is missing or invalid.
 pub(crate) const ERR_REQUIRED: i64 = 12000;
@@ -313,12 +313,11 @@ pub(super) fn name_values(el: &Element, item: &str) -> Vec<(String, String)> {
 
 /// The data extension a `DataExtensionObject[X]` or a row's `CustomerKey` / `Name` means: by
 /// external key first, then by name.
-pub(super) fn find_data_extension_key(state: &State, wanted: &str) -> Option<String> {
-    if state.data_extensions.contains_key(wanted) {
+pub(super) fn find_data_extension_key(rows: &crate::testing::state::Rows, wanted: &str) -> Option<String> {
+    if rows.data_extensions.contains_key(wanted) {
         return Some(wanted.to_owned());
     }
-    state
-        .data_extensions
+    rows.data_extensions
         .iter()
         .find(|(_, de)| de.name == wanted)
         .map(|(k, _)| k.clone())

@@ -282,7 +282,8 @@ pub(crate) fn retrieve(state: &mut State, ctx: &Context<'_>, req: &RetrieveReque
             None => return Err(format!("Error: Unable to find the object type {}.", req.object_type)),
         },
         "DataExtension" => {
-            let des: Vec<SoapRecord> = state
+            let rows = state.rows();
+            let des: Vec<SoapRecord> = rows
                 .data_extensions
                 .iter()
                 .map(|(key, de)| data_extension_record(key, de, ctx.token.account_id))
@@ -404,6 +405,8 @@ fn data_extension_record(key: &str, de: &DataExtension, account_id: u64) -> Soap
 }
 
 fn rows(state: &State, req: &RetrieveRequest, filter: Option<&Filter>) -> Result<Vec<OutObject>, String> {
+    let rows_lock = std::sync::Arc::clone(&state.rows);
+    let rows = crate::testing::util::lock(&rows_lock);
     let t = req.object_type.trim();
     let wanted = t
         .find('[')
@@ -413,8 +416,8 @@ fn rows(state: &State, req: &RetrieveRequest, filter: Option<&Filter>) -> Result
         .ok_or_else(|| {
             format!("Error: Unable to find the object type {t}: name the data extension as DataExtensionObject[name].")
         })?;
-    let de = find_data_extension_key(state, wanted)
-        .and_then(|k| state.data_extensions.get(&k))
+    let de = find_data_extension_key(&rows, wanted)
+        .and_then(|k| rows.data_extensions.get(&k))
         .ok_or_else(|| format!("Error: Unable to find the object type {t}: no such data extension."))?;
     if !de.columns.is_empty() {
         unknown_properties(&req.properties, |p| de.has_column(p), "DataExtensionObject")?;
