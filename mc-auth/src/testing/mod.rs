@@ -252,7 +252,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use api::{operations, required_scopes, routes, EnforcedOperation, Route, NOT_SERVED_ERRORCODE};
+pub use api::{example_path, operations, required_scopes, routes, EnforcedOperation, Route, NOT_SERVED_ERRORCODE};
 pub use browser::AuthorizeRedirect;
 pub use data_extensions::DataExtensionRow;
 pub use faults::{Fault, SOAP_THROTTLED};

@@ -143,9 +143,15 @@ pub(crate) const OPERATIONS: &[SoapOperation] = &[
     SoapOperation::of("list_business_units"),
 ];
 
-/// `DataExtensionObject[key]` → `DataExtensionObject`.
+/// `DataExtensionObject[key]` → `DataExtensionObject`; other names unchanged (trimmed). The
+/// fake's own reading of MC's bracketed type names, kept apart from the client's so that a
+/// mistake in either shows up as a disagreement.
 pub(crate) fn base_type(object_type: &str) -> &str {
-    crate::soap::action::base_type(object_type)
+    let name = object_type.trim();
+    match name.split_once('[') {
+        Some((base, rest)) if rest.ends_with(']') => base,
+        _ => name,
+    }
 }
 
 // writing.
@@ -542,5 +548,19 @@ fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
             });
             xml_response(StatusCode::OK, body)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_type;
+
+    #[test]
+    fn base_type_strips_a_bracketed_key_only() {
+        assert_eq!(base_type("DataExtensionObject[Customers]"), "DataExtensionObject");
+        assert_eq!(base_type(" DataExtensionObject[a[b]] "), "DataExtensionObject");
+        assert_eq!(base_type("Subscriber"), "Subscriber");
+        assert_eq!(base_type("Broken[key"), "Broken[key");
+        assert_eq!(base_type(""), "");
     }
 }
