@@ -365,7 +365,15 @@ fn set_list_status<'a, C>(
 where
     C: ScopedClient + Has<<soap::Subscriber as Create>::Scopes> + 'a,
 {
-    let object = membership_object(subscriber_key, list_id, status);
+    upsert_one(soap, membership_object(subscriber_key, list_id, status))
+}
+
+/// Creates `object` (a `Subscriber`), or updates it when its key exists (Create with
+/// `SaveOption` `*` `UpdateAdd`); a bad `object` is its error, and nothing is sent.
+fn upsert_one<'a, C>(soap: TypedSoap<'a, C>, object: Result<SoapObject>) -> SoapCall<'a, ObjectResult>
+where
+    C: ScopedClient + Has<<soap::Subscriber as Create>::Scopes> + 'a,
+{
     Box::pin(async move {
         let objects = [object?];
         one(
@@ -401,16 +409,7 @@ pub trait Subscribers: ScopedClient {
     where
         Self: Has<op::UpsertSubscriber>,
     {
-        let object = subscriber.to_object();
-        let soap = self.soap();
-        Box::pin(async move {
-            let objects = [object?];
-            one(
-                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
-                    .await?,
-                "Create Subscriber",
-            )
-        })
+        upsert_one(self.soap(), subscriber.to_object())
     }
 
     /// Subscribes an existing subscriber to list `list_id` (its `Lists` entry with `Status`
