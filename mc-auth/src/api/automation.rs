@@ -822,10 +822,7 @@ pub trait Automations: ScopedClient {
                 instance_id: result
                     .object
                     .as_ref()
-                    .and_then(|o| o.get("ObjectID"))
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_owned),
+                    .and_then(|o| SoapReader::new(o, "Automation").text("ObjectID")),
                 status_message: result.status_message,
                 customer_key: k,
             })
