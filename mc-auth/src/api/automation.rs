@@ -48,10 +48,9 @@
 //! # Ok(()) }
 //! ```
 
-use std::str::FromStr;
-
 use futures_util::stream::StreamExt;
 
+use super::soap_reader::SoapReader;
 use super::{Call, Continued};
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -146,13 +145,13 @@ const AUTOMATION_PROPERTIES: &[&str] = &["ObjectID", "CustomerKey", "Name", "Des
 
 impl Automation {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let r = Reader::new(o, "Automation");
+        let r = SoapReader::new(o, "Automation");
         Ok(Automation {
             customer_key: r.required("CustomerKey")?,
             object_id: r.text("ObjectID"),
             name: r.text("Name").unwrap_or_default(),
             description: r.text("Description"),
-            status: AutomationStatus::from_code(r.number("Status")?),
+            status: AutomationStatus::from_code(r.required_number("Status")?),
             is_active: r.flag("IsActive")?,
         })
     }
@@ -181,12 +180,12 @@ impl AutomationRun {
     }
 
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let r = Reader::new(o, "AutomationInstance");
+        let r = SoapReader::new(o, "AutomationInstance");
         Ok(AutomationRun {
             instance_id: r.required("ObjectID")?,
             customer_key: r.text("CustomerKey"),
             name: r.text("Name"),
-            status: AutomationStatus::from_code(r.number("Status")?),
+            status: AutomationStatus::from_code(r.required_number("Status")?),
             completed_time: r.text("CompletedTime"),
         })
     }
@@ -348,14 +347,11 @@ impl QueryActivity {
             o = o.with("Description", d.as_str());
         }
         o = o.with("QueryText", self.query_text.as_str()).with("TargetType", "DE");
-        let mut target = vec![text("CustomerKey", self.target_key.trim())];
+        let mut target = vec![Field::text("CustomerKey", self.target_key.trim())];
         if let Some(n) = &self.target_name {
-            target.push(text("Name", n));
+            target.push(Field::text("Name", n));
         }
-        o.fields.push(Field {
-            name: "DataExtensionTarget".into(),
-            value: FieldValue::Nested(target),
-        });
+        o.fields.push(Field::nested("DataExtensionTarget", target));
         Ok(o.with("TargetUpdateType", self.update_type.as_str()))
     }
 }
@@ -389,7 +385,7 @@ const QUERY_PROPERTIES: &[&str] = &[
 
 impl QueryActivityInfo {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let r = Reader::new(o, "QueryDefinition");
+        let r = SoapReader::new(o, "QueryDefinition");
         Ok(QueryActivityInfo {
             customer_key: r.required("CustomerKey")?,
             object_id: r.required("ObjectID")?,
@@ -457,7 +453,7 @@ const STATUS_PROPERTIES: &[&str] = &["TaskID", "Status", "StatusMessage", "Error
 
 impl ActivityStatus {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let r = Reader::new(o, "AsyncActivityStatus");
+        let r = SoapReader::new(o, "AsyncActivityStatus");
         Ok(ActivityStatus {
             task_id: r.required("TaskID")?,
             status: ActivityState::parse(&r.required("Status")?),
@@ -572,7 +568,7 @@ impl ImportDefinition {
             name: "DestinationObject".into(),
             value: FieldValue::Typed {
                 xsi_type: "DataExtension".into(),
-                fields: vec![text("CustomerKey", self.destination_key.trim())],
+                fields: vec![Field::text("CustomerKey", self.destination_key.trim())],
             },
         });
         let o = o
@@ -660,84 +656,16 @@ const IMPORT_PROPERTIES: &[&str] = &[
 
 impl ImportSummary {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let r = Reader::new(o, "ImportResultsSummary");
+        let r = SoapReader::new(o, "ImportResultsSummary");
         Ok(ImportSummary {
             import_key: r.text("ImportDefinitionCustomerKey"),
             status: ImportStatus::parse(&r.required("ImportStatus")?),
-            successful: r.number("NumberSuccessful")?,
-            errors: r.number("NumberErrors")?,
-            duplicates: r.number("NumberDuplicated")?,
-            total: r.number("TotalRows")?,
+            successful: r.required_number("NumberSuccessful")?,
+            errors: r.required_number("NumberErrors")?,
+            duplicates: r.required_number("NumberDuplicated")?,
+            total: r.required_number("TotalRows")?,
             destination_id: r.text("DestinationID"),
         })
-    }
-}
-
-/// Reads the properties of a retrieved object; every error names the object type, the
-/// property and, where there was one, the value.
-struct Reader<'a> {
-    object: &'a SoapObject,
-    object_type: &'static str,
-}
-
-impl<'a> Reader<'a> {
-    fn new(object: &'a SoapObject, object_type: &'static str) -> Self {
-        Reader { object, object_type }
-    }
-
-    fn text(&self, property: &str) -> Option<String> {
-        self.object
-            .get_path(property)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    }
-
-    fn error(&self, problem: String) -> Error {
-        Error::UnexpectedResponse {
-            status: 200,
-            endpoint: format!("SOAP Retrieve {}", self.object_type),
-            problem,
-            excerpt: String::new(),
-        }
-    }
-
-    fn required(&self, property: &str) -> Result<String> {
-        self.text(property).ok_or_else(|| {
-            self.error(format!(
-                "a {} without {property} (the property is missing or empty)",
-                self.object_type
-            ))
-        })
-    }
-
-    fn number<T: FromStr>(&self, property: &str) -> Result<T> {
-        let value = self.required(property)?;
-        value.parse().map_err(|_| {
-            self.error(format!(
-                "{property} `{value}` of a {} is not a number",
-                self.object_type
-            ))
-        })
-    }
-
-    fn flag(&self, property: &str) -> Result<Option<bool>> {
-        match self.text(property) {
-            None => Ok(None),
-            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(self.error(format!(
-                "{property} `{v}` of a {} is not true or false",
-                self.object_type
-            ))),
-        }
-    }
-}
-
-fn text(name: &str, value: &str) -> Field {
-    Field {
-        name: name.to_owned(),
-        value: FieldValue::Text(value.to_owned()),
     }
 }
 
@@ -894,10 +822,7 @@ pub trait Automations: ScopedClient {
                 instance_id: result
                     .object
                     .as_ref()
-                    .and_then(|o| o.get("ObjectID"))
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_owned),
+                    .and_then(|o| SoapReader::new(o, "Automation").text("ObjectID")),
                 status_message: result.status_message,
                 customer_key: k,
             })
@@ -1139,7 +1064,7 @@ mod tests {
         );
         let o = SoapObject::new("Automation").with("CustomerKey", "k");
         let e = Automation::from_object(&o).unwrap_err().to_string();
-        assert!(e.contains("without Status"), "{e}");
+        assert!(e.contains("the Automation property Status is missing or empty"), "{e}");
         let o = SoapObject::new("ImportResultsSummary")
             .with("ImportStatus", "Completed")
             .with("NumberSuccessful", "3")
@@ -1148,12 +1073,15 @@ mod tests {
             .with("TotalRows", "3");
         let e = ImportSummary::from_object(&o).unwrap_err().to_string();
         assert!(
-            e.contains("NumberErrors `x1`") && e.contains("ImportResultsSummary"),
+            e.contains("the ImportResultsSummary property NumberErrors is `x1`, not a number"),
             "{e}"
         );
         let o = SoapObject::new("AsyncActivityStatus").with("TaskID", "1");
         let e = ActivityStatus::from_object(&o).unwrap_err().to_string();
-        assert!(e.contains("AsyncActivityStatus without Status"), "{e}");
+        assert!(
+            e.contains("the AsyncActivityStatus property Status is missing or empty"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! # Ok(()) }
 //! ```
 
-use crate::error::{Error, Result};
+use super::soap_reader::SoapReader;
+use crate::error::Result;
 use crate::scope::{op, Has, ScopedClient};
 use crate::soap::{self, Accounts, RetrieveRequest, ScopedSoap, SoapCall, SoapObject};
 
@@ -54,40 +55,16 @@ const PROPERTIES: &[&str] = &[
 
 impl BusinessUnit {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let bad = |problem: String| Error::UnexpectedResponse {
-            status: 200,
-            endpoint: "SOAP Retrieve BusinessUnit".into(),
-            problem,
-            excerpt: String::new(),
-        };
-        let text = |p: &str| o.get(p).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-        let number = |p: &str| -> Result<Option<u64>> {
-            match text(p) {
-                None => Ok(None),
-                Some(v) => v
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| bad(format!("the BusinessUnit property {p} is `{v}`, not a number"))),
-            }
-        };
-        let id = number("ID")?.ok_or_else(|| bad("a BusinessUnit without ID".into()))?;
-        let is_active = match text("IsActive") {
-            None => true,
-            Some(v) if v.eq_ignore_ascii_case("true") => true,
-            Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => {
-                return Err(bad(format!(
-                    "the BusinessUnit property IsActive is `{v}`, not true or false"
-                )))
-            }
-        };
+        let r = SoapReader::new(o, "BusinessUnit");
+        let id = r.required_number("ID")?;
+        let is_active = r.flag("IsActive")?.unwrap_or(true);
         Ok(BusinessUnit {
             id,
-            name: text("Name").unwrap_or_default(),
-            parent_id: number("ParentID")?.filter(|p| *p != 0),
-            parent_name: text("ParentName"),
-            customer_key: text("CustomerKey"),
-            account_type: text("AccountType"),
+            name: r.text("Name").unwrap_or_default(),
+            parent_id: r.number("ParentID")?.filter(|p| *p != 0),
+            parent_name: r.text("ParentName"),
+            customer_key: r.text("CustomerKey"),
+            account_type: r.text("AccountType"),
             is_active,
         })
     }
@@ -132,6 +109,6 @@ mod tests {
         let e = BusinessUnit::from_object(&SoapObject::new("BusinessUnit").with("ID", "x"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("`x`"), "{e}");
+        assert!(e.contains("the BusinessUnit property ID is `x`, not a number"), "{e}");
     }
 }

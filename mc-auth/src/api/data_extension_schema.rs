@@ -32,10 +32,11 @@
 //! # Ok(()) }
 //! ```
 
+use super::soap_reader::SoapReader;
 use super::Call;
 use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
-use crate::soap::{Field, FieldValue, ObjectResult, RetrieveRequest, SimpleFilter, SoapObject};
+use crate::soap::{Field, ObjectResult, RetrieveRequest, SimpleFilter, SoapObject};
 
 /// Longest Text field MC allows (`MaxLength` at most 4,000).
 pub const MAX_TEXT_LENGTH: u32 = 4000;
@@ -282,22 +283,22 @@ impl FieldSpec {
 
     fn to_field(&self, ordinal: usize) -> Field {
         let mut props = vec![
-            text("Name", &self.name),
-            text("FieldType", self.field_type.as_str()),
-            text("Ordinal", &ordinal.to_string()),
+            Field::text("Name", &self.name),
+            Field::text("FieldType", self.field_type.as_str()),
+            Field::text("Ordinal", ordinal.to_string()),
         ];
         if let Some(n) = self.max_length {
-            props.push(text("MaxLength", &n.to_string()));
+            props.push(Field::text("MaxLength", n.to_string()));
         }
         if let Some(s) = self.scale {
-            props.push(text("Scale", &s.to_string()));
+            props.push(Field::text("Scale", s.to_string()));
         }
-        props.push(text("IsPrimaryKey", bool_text(self.is_primary_key)));
-        props.push(text("IsRequired", bool_text(self.is_required)));
+        props.push(Field::text("IsPrimaryKey", bool_text(self.is_primary_key)));
+        props.push(Field::text("IsRequired", bool_text(self.is_required)));
         if let Some(d) = &self.default_value {
-            props.push(text("DefaultValue", d));
+            props.push(Field::text("DefaultValue", d));
         }
-        nested("Field", props)
+        Field::nested("Field", props)
     }
 }
 
@@ -458,22 +459,8 @@ impl DataExtensionSpec {
                 .with_nested("SendableSubscriberField", [("Name", s.subscriber_field.as_str())]);
         }
         let fields = self.fields.iter().enumerate().map(|(i, f)| f.to_field(i)).collect();
-        o.fields.push(nested("Fields", fields));
+        o.fields.push(Field::nested("Fields", fields));
         Ok(o)
-    }
-}
-
-fn text(name: &str, value: &str) -> Field {
-    Field {
-        name: name.to_owned(),
-        value: FieldValue::Text(value.to_owned()),
-    }
-}
-
-fn nested(name: &str, fields: Vec<Field>) -> Field {
-    Field {
-        name: name.to_owned(),
-        value: FieldValue::Nested(fields),
     }
 }
 
@@ -524,71 +511,18 @@ const FIELD_PROPERTIES: &[&str] = &[
     "ObjectID",
 ];
 
-/// Reads the properties of one retrieved object, every problem an error naming the object
-/// type, the property and the value.
-struct Reader<'a> {
-    object: &'a SoapObject,
-    object_type: &'static str,
-}
-
-impl Reader<'_> {
-    fn bad(&self, property: &str, problem: String) -> Error {
-        Error::UnexpectedResponse {
-            status: 200,
-            endpoint: format!("SOAP Retrieve {}", self.object_type),
-            problem: format!("a {} whose {property} {problem}", self.object_type),
-            excerpt: String::new(),
-        }
-    }
-
-    fn text(&self, property: &str) -> Option<String> {
-        self.object
-            .get_path(property)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    }
-
-    fn required(&self, property: &str) -> Result<String> {
-        self.text(property)
-            .ok_or_else(|| self.bad(property, "is missing or empty".to_owned()))
-    }
-
-    fn number<T: std::str::FromStr>(&self, property: &str) -> Result<Option<T>> {
-        match self.text(property) {
-            None => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| self.bad(property, format!("`{v}` is not a whole number"))),
-        }
-    }
-
-    fn flag(&self, property: &str) -> Result<bool> {
-        match self.text(property) {
-            None => Ok(false),
-            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(true),
-            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(false),
-            Some(v) => Err(self.bad(property, format!("`{v}` is not true or false"))),
-        }
-    }
-}
-
 impl DataExtensionField {
     /// Decodes a retrieved `DataExtensionField`.
     pub fn from_object(object: &SoapObject) -> Result<Self> {
-        let r = Reader {
-            object,
-            object_type: "DataExtensionField",
-        };
+        let r = SoapReader::new(object, "DataExtensionField");
         Ok(DataExtensionField {
             name: r.required("Name")?,
             field_type: FieldType::parse(&r.required("FieldType")?),
             ordinal: r.number("Ordinal")?,
             max_length: r.number("MaxLength")?,
             scale: r.number("Scale")?,
-            is_primary_key: r.flag("IsPrimaryKey")?,
-            is_required: r.flag("IsRequired")?,
+            is_primary_key: r.flag("IsPrimaryKey")?.unwrap_or(false),
+            is_required: r.flag("IsRequired")?.unwrap_or(false),
             default_value: object.get("DefaultValue").filter(|v| !v.is_empty()).map(str::to_owned),
             customer_key: r.text("CustomerKey"),
             object_id: r.text("ObjectID"),
@@ -629,15 +563,9 @@ const FOLDER_PROPERTIES: &[&str] = &[
 impl DataFolder {
     /// Decodes a retrieved `DataFolder`.
     pub fn from_object(object: &SoapObject) -> Result<Self> {
-        let r = Reader {
-            object,
-            object_type: "DataFolder",
-        };
-        let id = r.required("ID")?;
+        let r = SoapReader::new(object, "DataFolder");
         Ok(DataFolder {
-            id: id
-                .parse()
-                .map_err(|_| r.bad("ID", format!("`{id}` is not a whole number")))?,
+            id: r.required_number("ID")?,
             parent_id: r.number("ParentFolder.ID")?,
             name: r.required("Name")?,
             content_type: r.required("ContentType")?,

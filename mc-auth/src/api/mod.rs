@@ -53,6 +53,7 @@ mod options;
 mod paging;
 pub mod row_codec;
 pub mod sms;
+mod soap_reader;
 pub mod subscribers;
 pub mod tracking;
 pub mod triggered_sends;

@@ -28,12 +28,13 @@
 
 use futures_util::stream::StreamExt;
 
+use super::soap_reader::SoapReader;
 use super::Continued;
 use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
 use crate::soap::{
-    self, Accounts, ExecuteRequest, Field, FieldValue, Filter, ObjectResult, RetrieveRequest, SaveOption, ScopedSoap,
-    SimpleFilter, SoapCall, SoapObject,
+    self, Accounts, Create, ExecuteRequest, Field, Filter, ObjectResult, RetrieveRequest, SaveOption, ScopedSoap,
+    SimpleFilter, SoapCall, SoapObject, TypedSoap,
 };
 
 /// A subscriber's status (overall, or on one list), as MC spells it.
@@ -149,8 +150,10 @@ impl SubscriberUpsert {
             o = o.with("Status", s.as_str());
         }
         for (n, v) in &self.attributes {
-            o.fields
-                .push(nested("Attributes", vec![text("Name", n), text("Value", v)]));
+            o.fields.push(Field::nested(
+                "Attributes",
+                vec![Field::text("Name", n), Field::text("Value", v)],
+            ));
         }
         for (id, status) in &self.lists {
             o.fields.push(list_field(*id, status));
@@ -159,24 +162,13 @@ impl SubscriberUpsert {
     }
 }
 
-fn text(name: &str, value: &str) -> Field {
-    Field {
-        name: name.to_owned(),
-        value: FieldValue::Text(value.to_owned()),
-    }
-}
-
-fn nested(name: &str, fields: Vec<Field>) -> Field {
-    Field {
-        name: name.to_owned(),
-        value: FieldValue::Nested(fields),
-    }
-}
-
 fn list_field(id: u64, status: &SubscriberStatus) -> Field {
-    nested(
+    Field::nested(
         "Lists",
-        vec![text("ID", &id.to_string()), text("Status", status.as_str())],
+        vec![
+            Field::text("ID", id.to_string()),
+            Field::text("Status", status.as_str()),
+        ],
     )
 }
 
@@ -210,44 +202,17 @@ const SUBSCRIBER_PROPERTIES: &[&str] = &[
     "Client.ID",
 ];
 
-fn decode_error(object: &str, problem: String) -> Error {
-    Error::UnexpectedResponse {
-        status: 200,
-        endpoint: format!("SOAP Retrieve {object}"),
-        problem,
-        excerpt: String::new(),
-    }
-}
-
-fn text_of(o: &SoapObject, p: &str) -> Option<String> {
-    o.get_path(p)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
-fn number_of(o: &SoapObject, object: &str, p: &str) -> Result<Option<u64>> {
-    match text_of(o, p) {
-        None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| decode_error(object, format!("the {object} property {p} is `{v}`, not a number"))),
-    }
-}
-
 impl Subscriber {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let subscriber_key = text_of(o, "SubscriberKey")
-            .ok_or_else(|| decode_error("Subscriber", "a Subscriber without SubscriberKey".into()))?;
+        let r = SoapReader::new(o, "Subscriber");
         Ok(Subscriber {
-            email_address: text_of(o, "EmailAddress").unwrap_or_default(),
-            status: SubscriberStatus::parse(&text_of(o, "Status").unwrap_or_default()),
-            id: number_of(o, "Subscriber", "ID")?,
-            created_date: text_of(o, "CreatedDate"),
-            unsubscribed_date: text_of(o, "UnsubscribedDate"),
-            client_id: number_of(o, "Subscriber", "Client.ID")?,
-            subscriber_key,
+            subscriber_key: r.required("SubscriberKey")?,
+            email_address: r.text("EmailAddress").unwrap_or_default(),
+            status: SubscriberStatus::parse(&r.text("Status").unwrap_or_default()),
+            id: r.number("ID")?,
+            created_date: r.text("CreatedDate"),
+            unsubscribed_date: r.text("UnsubscribedDate"),
+            client_id: r.number("Client.ID")?,
         })
     }
 }
@@ -268,13 +233,12 @@ pub struct ListMembership {
 
 impl ListMembership {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let list_id = number_of(o, "ListSubscriber", "ListID")?
-            .ok_or_else(|| decode_error("ListSubscriber", "a ListSubscriber without ListID".into()))?;
+        let r = SoapReader::new(o, "ListSubscriber");
         Ok(ListMembership {
-            list_id,
-            subscriber_key: text_of(o, "SubscriberKey").unwrap_or_default(),
-            status: SubscriberStatus::parse(&text_of(o, "Status").unwrap_or_default()),
-            client_id: number_of(o, "ListSubscriber", "Client.ID")?,
+            list_id: r.required_number("ListID")?,
+            subscriber_key: r.text("SubscriberKey").unwrap_or_default(),
+            status: SubscriberStatus::parse(&r.text("Status").unwrap_or_default()),
+            client_id: r.number("Client.ID")?,
         })
     }
 }
@@ -389,6 +353,37 @@ fn one(mut results: Vec<ObjectResult>, what: &str) -> Result<ObjectResult> {
     })
 }
 
+/// Sets `subscriber_key`'s status on list `list_id` to `status` (a Create with `UpdateAdd` of
+/// the subscriber with that one `Lists` entry): the call behind
+/// [`Subscribers::subscribe_to_list`] and [`Subscribers::unsubscribe_from_list`].
+fn set_list_status<'a, C>(
+    soap: TypedSoap<'a, C>,
+    subscriber_key: &str,
+    list_id: u64,
+    status: SubscriberStatus,
+) -> SoapCall<'a, ObjectResult>
+where
+    C: ScopedClient + Has<<soap::Subscriber as Create>::Scopes> + 'a,
+{
+    upsert_one(soap, membership_object(subscriber_key, list_id, status))
+}
+
+/// Creates `object` (a `Subscriber`), or updates it when its key exists (Create with
+/// `SaveOption` `*` `UpdateAdd`); a bad `object` is its error, and nothing is sent.
+fn upsert_one<'a, C>(soap: TypedSoap<'a, C>, object: Result<SoapObject>) -> SoapCall<'a, ObjectResult>
+where
+    C: ScopedClient + Has<<soap::Subscriber as Create>::Scopes> + 'a,
+{
+    Box::pin(async move {
+        let objects = [object?];
+        one(
+            soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
+                .await?,
+            "Create Subscriber",
+        )
+    })
+}
+
 fn membership_object(subscriber_key: &str, list_id: u64, status: SubscriberStatus) -> Result<SoapObject> {
     if subscriber_key.trim().is_empty() {
         return Err(Error::config(
@@ -414,16 +409,7 @@ pub trait Subscribers: ScopedClient {
     where
         Self: Has<op::UpsertSubscriber>,
     {
-        let object = subscriber.to_object();
-        let soap = self.soap();
-        Box::pin(async move {
-            let objects = [object?];
-            one(
-                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
-                    .await?,
-                "Create Subscriber",
-            )
-        })
+        upsert_one(self.soap(), subscriber.to_object())
     }
 
     /// Subscribes an existing subscriber to list `list_id` (its `Lists` entry with `Status`
@@ -434,16 +420,7 @@ pub trait Subscribers: ScopedClient {
     where
         Self: Has<op::SubscribeToList>,
     {
-        let object = membership_object(subscriber_key, list_id, SubscriberStatus::Active);
-        let soap = self.soap();
-        Box::pin(async move {
-            let objects = [object?];
-            one(
-                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
-                    .await?,
-                "Create Subscriber",
-            )
-        })
+        set_list_status(self.soap(), subscriber_key, list_id, SubscriberStatus::Active)
     }
 
     /// Unsubscribes the subscriber from list `list_id` only (`Status` `Unsubscribed` on that
@@ -455,16 +432,7 @@ pub trait Subscribers: ScopedClient {
     where
         Self: Has<op::UnsubscribeFromList>,
     {
-        let object = membership_object(subscriber_key, list_id, SubscriberStatus::Unsubscribed);
-        let soap = self.soap();
-        Box::pin(async move {
-            let objects = [object?];
-            one(
-                soap.create_with::<soap::Subscriber>(&objects, &[SaveOption::upsert()])
-                    .await?,
-                "Create Subscriber",
-            )
-        })
+        set_list_status(self.soap(), subscriber_key, list_id, SubscriberStatus::Unsubscribed)
     }
 
     /// The subscriber with key `subscriber_key`, or `None`.

@@ -29,12 +29,12 @@
 use futures_util::stream::StreamExt;
 use time::OffsetDateTime;
 
+use super::soap_reader::SoapReader;
 use super::Continued;
 use crate::error::{Error, Result};
 use crate::scope::{Has, ScopedClient};
 use crate::soap::{
-    self, parse_mc_datetime, Accounts, DateFilter, Filter, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter,
-    SoapObject,
+    self, Accounts, DateFilter, Filter, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter, SoapObject,
 };
 
 /// A tracking event type: the SOAP object it is read from, the properties asked for, and how
@@ -47,56 +47,6 @@ pub trait TrackingEvent: Sized + Send + 'static {
     /// Decodes one retrieved object; the error names the object type, the property and the
     /// value that did not decode.
     fn from_object(object: &SoapObject) -> Result<Self>;
-}
-
-/// Reads properties of one retrieved object, with errors that name it.
-struct Reader<'a> {
-    object: &'a SoapObject,
-    type_name: &'static str,
-}
-
-impl Reader<'_> {
-    fn bad(&self, property: &str, value: &str, wanted: &str) -> Error {
-        Error::UnexpectedResponse {
-            status: 200,
-            endpoint: format!("SOAP Retrieve {}", self.type_name),
-            problem: format!("the {} property {property} is `{value}`, not {wanted}", self.type_name),
-            excerpt: String::new(),
-        }
-    }
-
-    fn text(&self, property: &str) -> Option<String> {
-        self.object
-            .get_path(property)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    }
-
-    fn required(&self, property: &str) -> Result<String> {
-        self.text(property).ok_or_else(|| self.bad(property, "", "present"))
-    }
-
-    fn number<T: std::str::FromStr>(&self, property: &str) -> Result<Option<T>> {
-        match self.text(property) {
-            None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| self.bad(property, &v, "a number")),
-        }
-    }
-
-    fn flag(&self, property: &str) -> Result<Option<bool>> {
-        match self.text(property) {
-            None => Ok(None),
-            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(self.bad(property, &v, "true or false")),
-        }
-    }
-
-    fn date(&self, property: &str) -> Result<OffsetDateTime> {
-        let v = self.required(property)?;
-        parse_mc_datetime(&v).ok_or_else(|| self.bad(property, &v, "a date-time"))
-    }
 }
 
 macro_rules! tracking_event {
@@ -143,11 +93,11 @@ macro_rules! tracking_event {
             ];
 
             fn from_object(object: &SoapObject) -> Result<Self> {
-                let r = Reader { object, type_name: $type_name };
+                let r = SoapReader::new(object, $type_name);
                 Ok($name {
                     subscriber_key: r.required("SubscriberKey")?,
                     event_date: r.date("EventDate")?,
-                    send_id: r.number("SendID")?.ok_or_else(|| r.bad("SendID", "", "present"))?,
+                    send_id: r.required_number("SendID")?,
                     event_type: r.text("EventType").unwrap_or_default(),
                     batch_id: r.number("BatchID")?,
                     triggered_send_definition_object_id: r.text("TriggeredSendDefinitionObjectID"),

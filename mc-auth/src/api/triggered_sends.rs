@@ -28,12 +28,13 @@ use futures_util::stream::StreamExt;
 
 use serde::{Deserialize, Serialize};
 
+use super::soap_reader::SoapReader;
 use super::{encode_segment, Continued};
 use crate::error::{Error, Result};
 use crate::scope::{op, Has, ScopedClient};
 use crate::soap::{
-    self, Create, Field, FieldValue, Filter, ObjectResult, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter,
-    SoapCall, SoapObject, Update,
+    self, Create, Field, Filter, ObjectResult, Retrieve, RetrieveRequest, ScopedSoap, SimpleFilter, SoapCall,
+    SoapObject, Update,
 };
 
 /// One recipient of a triggered send: an email address, a subscriber key (MC uses the address
@@ -130,35 +131,24 @@ impl TriggeredSendRequest {
                     "recipient {i} (counting from 0) has an attribute with a blank name `{name}`"
                 ));
             }
-            let mut sub = vec![text("EmailAddress", &s.email_address)];
+            let mut sub = vec![Field::text("EmailAddress", &s.email_address)];
             if let Some(key) = &s.subscriber_key {
-                sub.push(text("SubscriberKey", key));
+                sub.push(Field::text("SubscriberKey", key));
             }
             for (n, v) in &s.attributes {
-                sub.push(nested("Attributes", vec![text("Name", n), text("Value", v)]));
+                sub.push(Field::nested(
+                    "Attributes",
+                    vec![Field::text("Name", n), Field::text("Value", v)],
+                ));
             }
             let mut o = SoapObject::new("TriggeredSend").with_nested(
                 "TriggeredSendDefinition",
                 [("CustomerKey", self.definition_key.as_str())],
             );
-            o.fields.push(nested("Subscribers", sub));
+            o.fields.push(Field::nested("Subscribers", sub));
             out.push(o);
         }
         Ok(out)
-    }
-}
-
-fn text(name: &str, value: &str) -> Field {
-    Field {
-        name: name.to_owned(),
-        value: FieldValue::Text(value.to_owned()),
-    }
-}
-
-fn nested(name: &str, fields: Vec<Field>) -> Field {
-    Field {
-        name: name.to_owned(),
-        value: FieldValue::Nested(fields),
     }
 }
 
@@ -225,34 +215,14 @@ const DEFINITION_PROPERTIES: &[&str] = &[
 
 impl TriggeredSendDefinition {
     fn from_object(o: &SoapObject) -> Result<Self> {
-        let text = |p: &str| {
-            o.get_path(p)
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let customer_key = text("CustomerKey").ok_or_else(|| Error::UnexpectedResponse {
-            status: 200,
-            endpoint: "SOAP Retrieve TriggeredSendDefinition".into(),
-            problem: "a TriggeredSendDefinition without CustomerKey".into(),
-            excerpt: String::new(),
-        })?;
-        let client_id = match text("Client.ID") {
-            None => None,
-            Some(v) => Some(v.parse().map_err(|_| Error::UnexpectedResponse {
-                status: 200,
-                endpoint: "SOAP Retrieve TriggeredSendDefinition".into(),
-                problem: format!("Client.ID `{v}` of {customer_key} is not a number"),
-                excerpt: String::new(),
-            })?),
-        };
+        let r = SoapReader::new(o, "TriggeredSendDefinition");
         Ok(TriggeredSendDefinition {
-            name: text("Name").unwrap_or_default(),
-            description: text("Description"),
-            status: TriggeredSendStatus::parse(&text("TriggeredSendStatus").unwrap_or_default()),
-            object_id: text("ObjectID"),
-            client_id,
-            customer_key,
+            customer_key: r.required("CustomerKey")?,
+            name: r.text("Name").unwrap_or_default(),
+            description: r.text("Description"),
+            status: TriggeredSendStatus::parse(&r.text("TriggeredSendStatus").unwrap_or_default()),
+            object_id: r.text("ObjectID"),
+            client_id: r.number("Client.ID")?,
         })
     }
 }

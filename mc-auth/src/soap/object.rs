@@ -29,6 +29,36 @@ pub struct Field {
     pub value: FieldValue,
 }
 
+impl Field {
+    /// A text property `name` with `value`.
+    ///
+    /// ```
+    /// use mc_auth::soap::{Field, FieldValue, SoapObject};
+    /// let mut sub = SoapObject::new("Subscriber").with("SubscriberKey", "ada");
+    /// sub.fields.push(Field::nested(
+    ///     "Attributes",
+    ///     vec![Field::text("Name", "First Name"), Field::text("Value", "Ada")],
+    /// ));
+    /// assert_eq!(Field::text("Name", "Ada").value, FieldValue::Text("Ada".to_owned()));
+    /// assert!(matches!(&sub.fields[1].value, FieldValue::Nested(inner) if inner.len() == 2));
+    /// ```
+    pub fn text(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Field {
+            name: name.into(),
+            value: FieldValue::Text(value.into()),
+        }
+    }
+
+    /// A property `name` holding the nested properties `fields` (for example `Attributes`
+    /// with `Name` and `Value`); see [`Field::text`] for an example.
+    pub fn nested(name: impl Into<String>, fields: Vec<Field>) -> Self {
+        Field {
+            name: name.into(),
+            value: FieldValue::Nested(fields),
+        }
+    }
+}
+
 /// An object of the SOAP API (`Subscriber`, `DataExtensionObject`, `Automation`, ...): its
 /// type and properties in order. Property names may repeat (lists).
 ///
@@ -61,10 +91,7 @@ impl SoapObject {
 
     /// Adds a text property.
     pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.fields.push(Field {
-            name: name.into(),
-            value: FieldValue::Text(value.into()),
-        });
+        self.fields.push(Field::text(name, value));
         self
     }
 
@@ -74,18 +101,10 @@ impl SoapObject {
         name: impl Into<String>,
         fields: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.fields.push(Field {
-            name: name.into(),
-            value: FieldValue::Nested(
-                fields
-                    .into_iter()
-                    .map(|(k, v)| Field {
-                        name: k.into(),
-                        value: FieldValue::Text(v.into()),
-                    })
-                    .collect(),
-            ),
-        });
+        self.fields.push(Field::nested(
+            name,
+            fields.into_iter().map(|(k, v)| Field::text(k, v)).collect(),
+        ));
         self
     }
 

@@ -290,6 +290,32 @@ pub fn operations() -> Vec<EnforcedOperation> {
     rest.chain(soap).collect()
 }
 
+/// A concrete path for a route pattern of the catalog: each `{placeholder}` filled, `{id}` with
+/// a number and any other with a text, so a test can send one request to every route the fake
+/// serves (as the fake's own catalog test and `tests/it/fake_operations.rs` do). A `{` without
+/// its `}` is kept as it is.
+///
+/// ```
+/// use mc_auth::testing::{example_path, required_scopes};
+/// let path = example_path("/hub/v1/dataevents/key:{key}/rowset");
+/// assert_eq!(path, "/hub/v1/dataevents/key:dummy-value/rowset");
+/// assert_eq!(required_scopes("POST", &path), Some(&["data_extensions_write"][..]));
+/// assert_eq!(example_path("/interaction/v1/interactions/{id}"), "/interaction/v1/interactions/12345");
+/// ```
+pub fn example_path(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { break };
+        let name = &rest[open + 1..open + close];
+        out.push_str(if name == "id" { "12345" } else { "dummy-value" });
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The scopes the fake requires for a concrete REST request, or `None` when it serves no
 /// such endpoint.
 ///

@@ -86,16 +86,7 @@ impl DataExtensionRow {
     }
 }
 
-/// A value as text, the way MC shows it in SOAP and compares it: `None` for null.
-pub(crate) fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(true) => Some("True".to_owned()),
-        Value::Bool(false) => Some("False".to_owned()),
-        other => Some(other.to_string()),
-    }
-}
+pub(crate) use super::model::generate::text_of;
 
 /// True when two key maps name the same columns with equal values, both compared
 /// case-insensitively (as MC's SQL Server collation does; numbers as numbers).

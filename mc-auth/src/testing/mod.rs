@@ -176,10 +176,23 @@
 //! | `ImportResultsSummary`, `AsyncActivityStatus` | yes (by `TaskResultID`, `TaskID`) | | | | | |
 //! | `FileTransferActivity` | | | | | `start` | |
 //!
-//! Schedule `pause` on an `Automation` pauses it (MC's documented pause).
 //! | `TriggeredSendDefinition` (per business unit; [`triggered_sends`](FakeMarketingCloud::triggered_sends)) | yes | | yes (`TriggeredSendStatus` `Active` starts, `Inactive` pauses) | | | |
 //! | `TriggeredSend` | | yes (sends, or queues while paused; 17000 / 17010 as MC) | | | | |
 //! | `SentEvent` `OpenEvent` `ClickEvent` `BounceEvent` `UnsubEvent` `NotSentEvent` (per business unit; [`tracking`](FakeMarketingCloud::tracking)) | yes | | | | | |
+//!
+//! Schedule `pause` on an `Automation` pauses it (MC's documented pause); Execute of
+//! `LogUnsubEvent` is the only Execute modelled.
+//!
+//! Create, Update, Delete, Perform and Execute answer one result per object, `OverallStatus`
+//! `OK`, `Has Errors` (some failed, on HTTP 200, as MC does) or `Error`. The per-object
+//! `ErrorCode`s are the fake's own:
+//!
+//! | ErrorCode | meaning |
+//! |---|---|
+//! | 12000 | a required property is missing or invalid (a subscriber's `EmailAddress`, a list's `ListName`, a row's primary-key columns, a value that breaks a field's type or length, ...) |
+//! | 12001 | the object to update, delete or start does not exist |
+//! | 12002 | the fake does not support this action on this object type |
+//! | 12014 | the object exists already (a `SubscriberKey`, a list's `CustomerKey`, a row's primary key, a folder's name) |
 //!
 //! Everything else the catalog lists passes the scope check and then gets a documented answer
 //! that says the fake does not model it, never a silent success: Retrieve is `OverallStatus`
@@ -252,7 +265,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use api::{operations, required_scopes, routes, EnforcedOperation, Route, NOT_SERVED_ERRORCODE};
+pub use api::{example_path, operations, required_scopes, routes, EnforcedOperation, Route, NOT_SERVED_ERRORCODE};
 pub use browser::AuthorizeRedirect;
 pub use data_extensions::DataExtensionRow;
 pub use faults::{Fault, SOAP_THROTTLED};

@@ -73,21 +73,6 @@ fn assert_mc_error(r: &Reply, status: u16) {
     assert!(r.json["documentation"].is_string(), "{}", r.text);
 }
 
-/// A concrete path for a route pattern: `{id}` becomes a number, other placeholders a text.
-fn concrete_path(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else { break };
-        let name = &rest[open + 1..open + close];
-        out.push_str(if name == "id" { "12345" } else { "dummy-value" });
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The one test that the fake serves the catalog (`scopes.toml`) exactly: every operation
 /// once, with its method, path and scopes, a REST route for each REST operation that a
 /// concrete request lands on, nothing the catalog lacks, and `/v2/userinfo` as the only
@@ -116,7 +101,7 @@ fn every_catalog_operation_is_served_with_its_method_path_and_scopes() {
             );
             // A concrete request lands on that route.
             assert_eq!(
-                required_scopes(op.method, &concrete_path(op.path)),
+                required_scopes(op.method, &example_path(op.path)),
                 Some(op.scopes),
                 "{} {}",
                 op.method,

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use mc_auth::reqwest;
 use mc_auth::scope::{Api, OperationInfo, OPERATIONS};
 use mc_auth::soap::{RetrieveRequest, SimpleFilter, SoapObject};
-use mc_auth::testing::{FakeMarketingCloud, Package};
+use mc_auth::testing::{example_path, FakeMarketingCloud, Package};
 use mc_auth::{Client, Error};
 use serde_json::{json, Value};
 
@@ -55,21 +55,6 @@ async fn token(fake: &FakeMarketingCloud, http: &reqwest::Client, scopes: &[&str
         "the token carries exactly the asked scopes"
     );
     v["access_token"].as_str().unwrap().to_owned()
-}
-
-/// A REST path with every `{placeholder}` filled with a dummy value.
-fn concrete_path(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else { break };
-        let name = &rest[open + 1..open + close];
-        out.push_str(if name == "id" { "12345" } else { "dummy-value" });
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A minimal SOAP request for an operation: (SOAPAction, body element).
@@ -121,7 +106,7 @@ async fn call(fake: &FakeMarketingCloud, http: &reqwest::Client, op: &OperationI
         Api::Rest => {
             let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
             let mut req = http
-                .request(method, format!("{}{}", fake.url(), concrete_path(op.path)))
+                .request(method, format!("{}{}", fake.url(), example_path(op.path)))
                 .bearer_auth(token);
             if op.method != "GET" && op.method != "DELETE" {
                 req = req.header("Content-Type", "application/json").body("{}");

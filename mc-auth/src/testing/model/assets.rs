@@ -11,10 +11,10 @@
 
 use serde_json::{json, Map, Value};
 
+use super::generate::text_of;
+use super::generate::{now_rfc3339, request_id};
 use super::{ModelError, ModelResult};
-use crate::testing::data_extensions::text_of;
 use crate::testing::filter::{self, Filter};
-use crate::testing::util::{now_rfc3339, request_id};
 
 /// The first id the fake assigns.
 const FIRST_ID: i64 = 10000;

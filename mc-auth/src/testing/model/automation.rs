@@ -525,7 +525,7 @@ impl AutomationStore {
 
 /// A run set to be reported running for no poll at all is finished when it starts.
 fn finished_now(pending_polls: u32) -> Option<String> {
-    (pending_polls == 0).then(crate::testing::util::now_rfc3339)
+    (pending_polls == 0).then(super::generate::now_rfc3339)
 }
 
 fn check_query(q: &FakeQueryDefinition) -> ModelResult<()> {

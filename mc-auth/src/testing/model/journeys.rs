@@ -6,8 +6,8 @@
 
 use serde_json::{json, Map, Value};
 
+use super::generate::{now_rfc3339, request_id};
 use super::{ModelError, ModelResult};
-use crate::testing::util::{now_rfc3339, request_id};
 
 /// A journey to add to the fake with
 /// [`journeys().add`](crate::testing::JourneysView::add).

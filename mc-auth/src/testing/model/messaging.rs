@@ -18,8 +18,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
+use super::generate::request_id;
 use super::{ModelError, ModelResult};
-use crate::testing::util::request_id;
 
 /// A transactional email send recorded by the fake.
 #[derive(Clone, Debug, PartialEq)]

@@ -17,6 +17,7 @@ pub(crate) mod assets;
 pub(crate) mod business_units;
 pub(crate) mod contacts;
 pub(crate) mod data_extensions;
+pub(crate) mod generate;
 pub(crate) mod journeys;
 pub(crate) mod messaging;
 pub(crate) mod packages;

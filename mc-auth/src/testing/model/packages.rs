@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::testing::util::random_alphanumeric;
+use super::generate::random_alphanumeric;
 use crate::{ClientSecret, ScopeSet};
 
 /// The MID a [`Package`] targets when it was given no business units, and the fake's

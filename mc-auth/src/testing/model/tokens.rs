@@ -24,9 +24,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use super::generate::random_alphanumeric;
 use super::packages::{Package, PackageKind};
 use crate::testing::state::FakeUser;
-use crate::testing::util::random_alphanumeric;
 use crate::ScopeSet;
 
 /// Length of the random access tokens.

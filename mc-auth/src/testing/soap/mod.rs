@@ -1,33 +1,13 @@
 //! The SOAP API: `POST /Service.asmx` on the fake's one host.
 //!
-//! A request is answered in this order:
-//! 1. anything but `POST` is a 405; a body that is not a SOAP envelope with a body element is
-//!    an HTTP 500 fault (`soap:Client`);
-//! 2. the token comes from the `<fueloauth>` header element: an unknown or expired token is
-//!    MC's HTTP 500 fault with `faultstring` `Token Expired` (`faultcode` `soap:Client`); a
-//!    request without the element gets a fault saying so;
-//! 3. the `SOAPAction` header (bare, quoted, or a URI ending in the action) must name the body
-//!    element's action (`Retrieve` for `RetrieveRequestMsg`, `Create` for `CreateRequest`,
-//!    `Update`, `Delete`, `Perform` for `PerformRequestMsg`, `Schedule` for
-//!    `ScheduleRequestMsg`, `Configure` for `ConfigureRequestMsg`, `Describe` for
-//!    `DefinitionRequestMsg`, `Execute` for `ExecuteRequestMsg`), otherwise a fault; other body
-//!    elements are a fault too;
-//! 4. scopes: every object type of the request that the catalog's SOAP object table lists
-//!    ([`mc_auth::soap::OBJECTS`](crate::soap::OBJECTS), generated from `[[soap_object]]` in
-//!    `scopes.toml`, the same table typed clients are bounded on) needs the scopes of the
-//!    action on it, otherwise an HTTP 500 fault whose `faultstring` starts with `Insufficient
-//!    Privileges` and names the action, the object and the missing scopes (MC's wording for
-//!    SOAP is unconfirmed); an action the catalog does not offer on a catalogued object is a
-//!    fault saying so; object types outside the catalog are not scope-checked (for Execute,
-//!    the object is each request's `Name`, e.g. `LogUnsubEvent`);
-//! 5. the action itself: [`retrieve`], [`create_update_delete`], [`perform`], [`describe`] or
-//!    Execute ([`subscribers`]),
-//!    on the objects of [`objects`]. What the fake does not model gets a documented answer,
-//!    never a silent success: Retrieve of another object type is `OverallStatus` `Error:
-//!    Unable to find the object type T.`; Create, Update, Delete or Perform on one is a
-//!    per-object `ErrorCode` 12002; every Schedule (but `pause` on an `Automation`, see
-//!    [`automation`]) and Configure is answered per object with `ErrorCode` 12002 (`The fake Marketing Cloud does not model Schedule on T.`); Describe
-//!    of an object type without a model is a `soap:Client` fault saying so.
+//! What it does, in which order it checks a request, which object types and actions it
+//! models and what every `ErrorCode` means is documented once, under **SOAP** in the
+//! [`testing`](crate::testing) module docs. Here: the envelope and the token ([`handle`]), the
+//! catalog's scope check (the generated [`mc_auth::soap::OBJECTS`](crate::soap::OBJECTS)
+//! table), then one module per action: [`retrieve`], [`create_update_delete`], [`perform`],
+//! [`describe`], Execute in [`subscribers`]; the families' wire in [`automation`],
+//! [`data_extension_schema`], [`subscribers`], [`triggered_sends`] and [`tracking`]; the
+//! shared per-object pieces in [`objects`].
 //!
 //! The fake reads and writes its XML with its own [`xml`] module, not the client's, so a bug
 //! in either shows up as a disagreement. Answers are `text/xml; charset=utf-8` envelopes, every
@@ -143,9 +123,15 @@ pub(crate) const OPERATIONS: &[SoapOperation] = &[
     SoapOperation::of("list_business_units"),
 ];
 
-/// `DataExtensionObject[key]` → `DataExtensionObject`.
+/// `DataExtensionObject[key]` → `DataExtensionObject`; other names unchanged (trimmed). The
+/// fake's own reading of MC's bracketed type names, kept apart from the client's so that a
+/// mistake in either shows up as a disagreement.
 pub(crate) fn base_type(object_type: &str) -> &str {
-    crate::soap::action::base_type(object_type)
+    let name = object_type.trim();
+    match name.split_once('[') {
+        Some((base, rest)) if rest.ends_with(']') => base,
+        _ => name,
+    }
 }
 
 // writing.
@@ -542,5 +528,19 @@ fn answer(state: &mut State, ctx: &Context<'_>, request: Request) -> Response {
             });
             xml_response(StatusCode::OK, body)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_type;
+
+    #[test]
+    fn base_type_strips_a_bracketed_key_only() {
+        assert_eq!(base_type("DataExtensionObject[Customers]"), "DataExtensionObject");
+        assert_eq!(base_type(" DataExtensionObject[a[b]] "), "DataExtensionObject");
+        assert_eq!(base_type("Subscriber"), "Subscriber");
+        assert_eq!(base_type("Broken[key"), "Broken[key");
+        assert_eq!(base_type(""), "");
     }
 }

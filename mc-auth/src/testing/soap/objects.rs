@@ -4,32 +4,8 @@
 //! ([`perform`](super::perform)) share: stored records, a request's objects as read, and the
 //! per-object results.
 //!
-//! | object type | Retrieve | Create | Update | Delete | Perform | Describe ([`describe`](super::describe)) |
-//! |---|---|---|---|---|---|---|
-//! | `DataExtension` ([`data_extension_schema`](super::data_extension_schema)) | yes | yes (with `Fields`) | | | `ClearData` | yes |
-//! | `DataExtensionField` ([`data_extension_schema`](super::data_extension_schema)) | yes | | | | | |
-//! | `DataFolder` ([`data_extension_schema`](super::data_extension_schema)) | yes | yes | | | | |
-//! | `DataExtensionObject[name or key]` | yes (the rows of that data extension, the same rows as REST) | yes | yes | yes | | |
-//! | `Subscriber` ([`subscribers`](super::subscribers)) | yes | yes (`UpdateAdd` too) | yes | yes | | yes |
-//! | `List` ([`subscribers`](super::subscribers)) | yes | yes (`UpdateAdd` too) | yes | | | yes |
-//! | `ListSubscriber`, `BusinessUnit` ([`subscribers`](super::subscribers)) | yes | | | | | |
-//! | `Automation` ([`automation`](super::automation)) | yes | | | | `start` (and Schedule `pause`) | yes |
-//! | `AutomationInstance`, `QueryDefinition`, `ImportDefinition`, `ImportResultsSummary`, `AsyncActivityStatus`, `FileTransferActivity` ([`automation`](super::automation)) | see there | | | | | |
-//! | `TriggeredSendDefinition` ([`triggered_sends`](super::triggered_sends)) | yes | | yes (status) | | | |
-//! | `TriggeredSend` ([`triggered_sends`](super::triggered_sends)) | | yes | | | | |
-//! | tracking events ([`tracking`](super::tracking)) | yes | | | | | |
-//!
-//! Schedule and Configure are not modelled: each object gets `ErrorCode` 12002.
-//!
-//! **Create / Update / Delete / Perform** answer one result per object, `OverallStatus` `OK`,
-//! `Has Errors` or `Error`. The per-object `ErrorCode`s are the fake's own:
-//!
-//! | ErrorCode | meaning |
-//! |---|---|
-//! | 12000 | a required property is missing or invalid (a subscriber's `EmailAddress`, a list's `ListName`, a row's primary-key columns, ...) |
-//! | 12001 | the object to update, delete or start does not exist |
-//! | 12002 | the fake does not support this action on this object type |
-//! | 12014 | the object exists already (a `SubscriberKey`, a list's `CustomerKey`, a row's primary key) |
+//! Which object types and actions the fake models, and what each per-object `ErrorCode`
+//! means, is documented once, under **SOAP** in the [`testing`](crate::testing) module docs.
 
 use std::collections::HashMap;
 
