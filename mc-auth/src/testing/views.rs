@@ -105,6 +105,18 @@ impl RequestsView<'_> {
             .count_where(|r| r.is_token_request() && r.client_id() == Some(client_id))
     }
 
+    /// The bodies of the SOAP API requests (`POST /Service.asmx`), in arrival order, as text
+    /// (lossily decoded): what a test reads to check the XML a call sent.
+    pub fn soap_bodies(&self) -> Vec<String> {
+        self.fake
+            .shared()
+            .recorder
+            .requests_where(|r| super::endpoint::Endpoint::of(&r.path) == super::endpoint::Endpoint::Soap)
+            .into_iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect()
+    }
+
     /// The number of requests other than `/v2/token` (API calls, userinfo, unknown paths).
     pub fn api_count(&self) -> usize {
         self.fake.shared().recorder.counts().api

@@ -24,15 +24,6 @@ async fn setup() -> (FakeMarketingCloud, Ops) {
     (fake, client)
 }
 
-fn soap_bodies(fake: &FakeMarketingCloud) -> Vec<String> {
-    fake.requests()
-        .all()
-        .into_iter()
-        .filter(|r| r.path.eq_ignore_ascii_case("/Service.asmx"))
-        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn automations_list_get_start_and_runs_progress_by_polls() {
     let (fake, c) = setup().await;
@@ -81,7 +72,7 @@ async fn a_paused_automation_refuses_to_start() {
     let paused = c.pause_automation("nightly").await.unwrap();
     assert!(paused.is_ok());
     // MC's documented pause: a Schedule with Action pause, the automation by ObjectID.
-    let body = soap_bodies(&fake).pop().unwrap();
+    let body = fake.requests().soap_bodies().pop().unwrap();
     assert!(body.contains("<ScheduleRequestMsg"), "{body}");
     assert!(body.contains("<Action>pause</Action>"), "{body}");
     assert!(body.contains(&format!("<ObjectID>{id}</ObjectID>")), "{body}");
@@ -107,9 +98,9 @@ async fn a_paused_automation_refuses_to_start() {
         other => panic!("{other:?}"),
     }
     // A blank key is refused before sending.
-    let before = soap_bodies(&fake).len();
+    let before = fake.requests().soap_bodies().len();
     assert!(matches!(c.start_automation("  ").await, Err(Error::Config { .. })));
-    assert_eq!(soap_bodies(&fake).len(), before);
+    assert_eq!(fake.requests().soap_bodies().len(), before);
 }
 
 #[tokio::test]
@@ -144,7 +135,7 @@ async fn query_activities_round_trip_with_xml_special_characters() {
 
     let task = c.run_query_activity("vips").await.unwrap();
     // MC starts a query activity by ObjectID only.
-    let body = soap_bodies(&fake).pop().unwrap();
+    let body = fake.requests().soap_bodies().pop().unwrap();
     assert!(
         body.contains(&format!("<ObjectID>{}</ObjectID>", got.object_id)),
         "{body}"
@@ -207,7 +198,7 @@ async fn imports_count_the_rows_of_the_seeded_file() {
         .await
         .unwrap();
     assert!(created.object_id.is_some());
-    let body = soap_bodies(&fake).pop().unwrap();
+    let body = fake.requests().soap_bodies().pop().unwrap();
     assert!(
         body.contains(
             r#"<DestinationObject xsi:type="DataExtension"><CustomerKey>Customers</CustomerKey></DestinationObject>"#

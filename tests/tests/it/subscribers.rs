@@ -23,15 +23,6 @@ async fn setup() -> (FakeMarketingCloud, Audience) {
     (fake, Audience::connect(creds).await.unwrap())
 }
 
-fn soap_bodies(fake: &FakeMarketingCloud) -> Vec<String> {
-    fake.requests()
-        .all()
-        .into_iter()
-        .filter(|r| r.path.eq_ignore_ascii_case("/Service.asmx"))
-        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn upserting_twice_leaves_one_subscriber_and_a_plain_create_is_refused() {
     let (fake, c) = setup().await;
@@ -49,7 +40,7 @@ async fn upserting_twice_leaves_one_subscriber_and_a_plain_create_is_refused() {
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert_eq!(stored[0].get("EmailAddress"), Some("ada@new.example.com"));
     assert_eq!(stored[0].attribute("City"), Some("Paris"));
-    let body = soap_bodies(&fake).pop().unwrap();
+    let body = fake.requests().soap_bodies().pop().unwrap();
     assert!(
         body.contains("<Options><SaveOptions><SaveOption><PropertyName>*</PropertyName><SaveAction>UpdateAdd</SaveAction></SaveOption></SaveOptions></Options>"),
         "{body}"
@@ -130,7 +121,7 @@ async fn log_unsub_event_unsubscribes_and_shows_in_tracking() {
         .await
         .unwrap();
     assert!(r.is_ok(), "{r:?}");
-    let body = soap_bodies(&fake).pop().unwrap();
+    let body = fake.requests().soap_bodies().pop().unwrap();
     assert!(
         body.contains("<ExecuteRequestMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><Requests><Name>LogUnsubEvent</Name><Parameters><Name>SubscriberKey</Name><Value>ada</Value></Parameters>"),
         "{body}"

@@ -20,15 +20,6 @@ async fn setup() -> (FakeMarketingCloud, Receipts) {
     (fake, client)
 }
 
-fn soap_bodies(fake: &FakeMarketingCloud) -> Vec<String> {
-    fake.requests()
-        .all()
-        .into_iter()
-        .filter(|r| r.path.eq_ignore_ascii_case("/Service.asmx"))
-        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn sends_carry_each_recipients_attributes() {
     let (fake, c) = setup().await;
@@ -58,7 +49,7 @@ async fn sends_carry_each_recipients_attributes() {
         sends[1].subscriber_key, "grace@example.com",
         "the key defaults to the address"
     );
-    let body = soap_bodies(&fake).pop().unwrap();
+    let body = fake.requests().soap_bodies().pop().unwrap();
     assert!(body.contains(r#"<Objects xsi:type="TriggeredSend"><TriggeredSendDefinition><CustomerKey>order-receipt</CustomerKey></TriggeredSendDefinition><Subscribers><EmailAddress>ada@example.com</EmailAddress>"#), "{body}");
 }
 
@@ -77,7 +68,7 @@ async fn pausing_queues_and_starting_releases() {
     assert!(!fake.triggered_sends().sends()[0].sent, "queued while paused");
     c.start_triggered_send("welcome").await.unwrap();
     assert!(fake.triggered_sends().sends()[0].sent, "sent once started");
-    let body = soap_bodies(&fake).pop().unwrap();
+    let body = fake.requests().soap_bodies().pop().unwrap();
     assert!(
         body.contains("<UpdateRequest") && body.contains("<TriggeredSendStatus>Active</TriggeredSendStatus>"),
         "{body}"
@@ -139,7 +130,7 @@ async fn failures_name_what_went_wrong() {
     assert!(fake.triggered_sends().sends().is_empty());
 
     // Refused before anything is sent.
-    let before = soap_bodies(&fake).len();
+    let before = fake.requests().soap_bodies().len();
     let cases = [
         TriggeredSendRequest::new("x"),
         TriggeredSendRequest::new(" ").subscriber(TriggeredSubscriber::new("ada@example.com")),
@@ -156,7 +147,7 @@ async fn failures_name_what_went_wrong() {
     }
     let e = c.pause_triggered_send("  ").await.unwrap_err();
     assert!(matches!(e, Error::Config { .. }));
-    assert_eq!(soap_bodies(&fake).len(), before);
+    assert_eq!(fake.requests().soap_bodies().len(), before);
 }
 
 #[tokio::test]

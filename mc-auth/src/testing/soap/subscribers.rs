@@ -249,35 +249,21 @@ impl BusinessUnitsView<'_> {
     /// # Panics
     /// When `email` is not an email address.
     pub fn add_subscriber(&self, mid: u64, subscriber_key: &str, email: &str) -> String {
-        let props = [
-            ("SubscriberKey".to_owned(), subscriber_key.to_owned()),
-            ("EmailAddress".to_owned(), email.to_owned()),
-        ];
-        let now = now_rfc3339();
-        let save = Save {
-            kind: Kind::Subscriber,
-            mode: SaveMode::Upsert,
-            mid,
-            props: &props,
-            attributes: &[],
-            lists: &[],
-            now: &now,
-        };
-        match self.fake.state().audience.save(save) {
-            Ok(s) => s.record.id.to_string(),
-            Err(e) => panic!("subscriber `{subscriber_key}` cannot be added: {e}"),
-        }
+        let props = [("SubscriberKey", subscriber_key), ("EmailAddress", email)];
+        self.seed(Kind::Subscriber, mid, &props).to_string()
     }
 
     /// Adds (or, by key, updates) a list in unit `mid`; returns its `ID`.
     pub fn add_list(&self, mid: u64, customer_key: &str, name: &str) -> u64 {
-        let props = [
-            ("CustomerKey".to_owned(), customer_key.to_owned()),
-            ("ListName".to_owned(), name.to_owned()),
-        ];
+        self.seed(Kind::List, mid, &[("CustomerKey", customer_key), ("ListName", name)])
+    }
+
+    /// Saves a subscriber or list as SOAP Create with `UpdateAdd` would, in unit `mid`; its `ID`.
+    fn seed(&self, kind: Kind, mid: u64, props: &[(&str, &str)]) -> u64 {
+        let props: Vec<(String, String)> = props.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
         let now = now_rfc3339();
         let save = Save {
-            kind: Kind::List,
+            kind,
             mode: SaveMode::Upsert,
             mid,
             props: &props,
@@ -287,7 +273,7 @@ impl BusinessUnitsView<'_> {
         };
         match self.fake.state().audience.save(save) {
             Ok(s) => s.record.id,
-            Err(e) => panic!("list `{customer_key}` cannot be added: {e}"),
+            Err(e) => panic!("the {kind:?} {props:?} cannot be added: {e}"),
         }
     }
 
